@@ -1,0 +1,138 @@
+import { ClientClosedError } from './errors.js';
+import {
+  WebRtcMediaTrack,
+  toMediaError,
+  toMediaTrackConstraints,
+  type AudioTrackConstraints,
+  type VideoTrackConstraints,
+} from './media.js';
+import { WebRtcPeerConnection, type PeerConnectionOptions } from './peer-connection.js';
+import type { IceServer } from './types.js';
+
+/** Ktor's `WebRtcConnectionConfig`: what a connection is created with. */
+export interface ConnectionConfig {
+  iceServers?: IceServer[];
+  iceTransportPolicy?: RTCIceTransportPolicy;
+  bundlePolicy?: RTCBundlePolicy;
+  rtcpMuxPolicy?: RTCRtcpMuxPolicy;
+  iceCandidatePoolSize?: number;
+  /** When set, each connection fires a `stats` event this often. */
+  statsIntervalMs?: number;
+  /** Defaults for data channels (`receiveQueueBytes`, `highWaterMark`, `bufferedAmountLowThreshold`). */
+  dataChannelDefaults?: PeerConnectionOptions['dataChannelDefaults'];
+}
+
+export type PeerConnectionConstructor = new (configuration?: RTCConfiguration) => RTCPeerConnection;
+
+export interface WebRtcClientConfig {
+  /** ICE servers for every connection (Ktor's `iceServers`). */
+  iceServers?: IceServer[];
+  /** Defaults for every connection; `createPeerConnection(config)` overrides them. */
+  defaultConnectionConfig?: ConnectionConfig;
+  /** Where tracks come from. Defaults to `navigator.mediaDevices`. */
+  mediaDevices?: Pick<MediaDevices, 'getUserMedia'>;
+  /** The peer connection implementation. Defaults to the browser's; lets the engine run on Node stacks such as werift. */
+  RTCPeerConnection?: PeerConnectionConstructor;
+}
+
+/**
+ * The entry point (Ktor's `WebRtcClient`): makes peer connections and local tracks and owns them,
+ * so that `close()` releases everything it made.
+ */
+export class WebRtcClient {
+  readonly config: WebRtcClientConfig;
+  private readonly connections = new Set<WebRtcPeerConnection>();
+  private readonly tracks = new Set<WebRtcMediaTrack>();
+  private closed = false;
+
+  constructor(config: WebRtcClientConfig = {}) {
+    this.config = config;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Connections made by this client and not yet closed. */
+  get openConnections(): readonly WebRtcPeerConnection[] {
+    return [...this.connections];
+  }
+
+  /** Local tracks made by this client and not yet closed. */
+  get openTracks(): readonly WebRtcMediaTrack[] {
+    return [...this.tracks];
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new ClientClosedError();
+  }
+
+  createPeerConnection(config: ConnectionConfig = {}): WebRtcPeerConnection {
+    this.assertOpen();
+    const merged: ConnectionConfig = { ...this.config.defaultConnectionConfig, ...config };
+    const iceServers = config.iceServers ?? this.config.defaultConnectionConfig?.iceServers ?? this.config.iceServers ?? [];
+    const rtcConfig: RTCConfiguration = { iceServers };
+    if (merged.iceTransportPolicy) rtcConfig.iceTransportPolicy = merged.iceTransportPolicy;
+    if (merged.bundlePolicy) rtcConfig.bundlePolicy = merged.bundlePolicy;
+    if (merged.rtcpMuxPolicy) rtcConfig.rtcpMuxPolicy = merged.rtcpMuxPolicy;
+    if (merged.iceCandidatePoolSize !== undefined) rtcConfig.iceCandidatePoolSize = merged.iceCandidatePoolSize;
+    const Constructor = this.config.RTCPeerConnection ?? globalThis.RTCPeerConnection;
+    if (!Constructor) throw new ClientClosedError('No RTCPeerConnection in this environment: pass one in the client config');
+    const connection = new WebRtcPeerConnection(new Constructor(rtcConfig), {
+      statsIntervalMs: merged.statsIntervalMs,
+      dataChannelDefaults: merged.dataChannelDefaults,
+      onClose: (closed) => this.connections.delete(closed),
+    });
+    this.connections.add(connection);
+    return connection;
+  }
+
+  private get mediaDevices(): Pick<MediaDevices, 'getUserMedia'> {
+    const devices = this.config.mediaDevices ?? globalThis.navigator?.mediaDevices;
+    if (!devices) throw toMediaError(new DOMException('navigator.mediaDevices is not available (an insecure page?)', 'NotFoundError'), 'media device');
+    return devices;
+  }
+
+  private async createTrack(kind: 'audio' | 'video', constraints: MediaTrackConstraints): Promise<WebRtcMediaTrack> {
+    this.assertOpen();
+    const label = kind === 'audio' ? 'microphone' : 'camera';
+    let stream: MediaStream;
+    try {
+      stream = await this.mediaDevices.getUserMedia({ [kind]: constraints });
+    } catch (error) {
+      throw toMediaError(error, label);
+    }
+    const native = kind === 'audio' ? stream.getAudioTracks()[0] : stream.getVideoTracks()[0];
+    if (!native) throw toMediaError(new DOMException(`getUserMedia gave no ${kind} track`, 'NotFoundError'), label);
+    if (this.closed) {
+      // The client closed while the user was asked: release the device at once.
+      native.stop();
+      throw new ClientClosedError();
+    }
+    const track = new WebRtcMediaTrack(native, (closed) => this.tracks.delete(closed));
+    this.tracks.add(track);
+    return track;
+  }
+
+  /** A microphone track (Ktor's `createAudioTrack`). */
+  createAudioTrack(constraints: AudioTrackConstraints = {}): Promise<WebRtcMediaTrack> {
+    return this.createTrack('audio', toMediaTrackConstraints(constraints));
+  }
+
+  /** A camera track (Ktor's `createVideoTrack`). */
+  createVideoTrack(constraints: VideoTrackConstraints = {}): Promise<WebRtcMediaTrack> {
+    return this.createTrack('video', toMediaTrackConstraints(constraints));
+  }
+
+  /** Closes every connection and stops every track this client made. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const connection of [...this.connections]) connection.close();
+    for (const track of [...this.tracks]) track.close();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}

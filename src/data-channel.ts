@@ -1,0 +1,365 @@
+import { DataChannelClosedError, DataChannelError, messageOf, type WebRtcError } from './errors.js';
+
+/** What `receive()` gives: text as a `string`, binary as a `Uint8Array`. */
+export type DataChannelMessage = string | Uint8Array;
+
+/** What `send()` takes. Views may point into a larger buffer, Wasm memory included. */
+export type DataChannelSendable = string | ArrayBuffer | ArrayBufferView | Blob;
+
+export interface DataChannelOptions {
+  ordered?: boolean;
+  maxRetransmits?: number;
+  maxPacketLifeTime?: number;
+  protocol?: string;
+  negotiated?: boolean;
+  id?: number;
+  /** Bytes the pull queue may hold before the channel reports an overflow. Default 16 MiB. */
+  receiveQueueBytes?: number;
+  /** `send()` waits while more than this many bytes are buffered. Default 1 MiB. */
+  highWaterMark?: number;
+  /** The native `bufferedAmountLowThreshold`. Default a quarter of `highWaterMark`. */
+  bufferedAmountLowThreshold?: number;
+}
+
+export type DataChannelEventType = 'open' | 'closing' | 'closed' | 'bufferedamountlow' | 'error';
+
+/** One entry of `WebRtcPeerConnection.dataChannelEvents` (Ktor's `DataChannelEvent`). */
+export interface DataChannelEvent {
+  type: DataChannelEventType;
+  channel: WebRtcDataChannel;
+  error?: WebRtcError;
+}
+
+type Expect = 'any' | 'text' | 'binary';
+interface Receiver {
+  expect: Expect;
+  resolve(message: DataChannelMessage): void;
+  reject(error: Error): void;
+}
+
+const DEFAULT_RECEIVE_QUEUE_BYTES = 16 * 1024 * 1024;
+const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
+/** `send()` re-checks `bufferedAmount` this often in case a `bufferedamountlow` event is missed. */
+const BACKPRESSURE_POLL_MS = 20;
+
+function sizeOf(message: DataChannelMessage): number {
+  return typeof message === 'string' ? message.length * 2 : message.byteLength;
+}
+
+/** Copies the bytes now, so a caller may reuse its buffer (Wasm memory, say) once `send` returns. */
+function snapshot(data: ArrayBuffer | ArrayBufferView): Uint8Array {
+  const view = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  return view.slice();
+}
+
+/** Normalizes what the transport delivered (ArrayBuffer in browsers, Buffer in Node stacks). */
+function toMessage(data: unknown): DataChannelMessage {
+  if (typeof data === 'string') return data;
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  throw new DataChannelError(`Unsupported message type received: ${Object.prototype.toString.call(data)}`, {
+    reason: 'unsupported-message-type',
+  });
+}
+
+/**
+ * A data channel with Ktor's pull API (`send`, `receive`, `receiveText`, `receiveBinary`,
+ * `tryReceive`, async iteration) over a native `RTCDataChannel`. `send` never meets the browser's
+ * "send queue is full": it waits for the buffer to drain. Received messages wait in a bounded
+ * queue until pulled; an overflow is reported and closes the channel instead of dropping data.
+ *
+ * Events (also reported to the connection's `dataChannelEvents`): `open`, `closing`, `close`,
+ * `bufferedamountlow`, `error` (a `CustomEvent` whose `detail` is `{channel, error?}`).
+ */
+export class WebRtcDataChannel extends EventTarget implements AsyncIterable<DataChannelMessage> {
+  readonly native: RTCDataChannel;
+  readonly receiveQueueBytes: number;
+  highWaterMark: number;
+
+  private readonly queue: DataChannelMessage[] = [];
+  private queuedBytes = 0;
+  private receivers: Receiver[] = [];
+  private pendingSends = 0;
+  private sendChain: Promise<void> = Promise.resolve();
+  private closeReason: WebRtcError | undefined;
+  private ended = false;
+  private readonly report: (event: DataChannelEvent) => void;
+  private readonly maxMessageSize: () => number;
+
+  /** @internal Channels are made by `WebRtcPeerConnection.createDataChannel` or arrive from the remote side. */
+  constructor(
+    native: RTCDataChannel,
+    options: DataChannelOptions & { report?: (event: DataChannelEvent) => void; maxMessageSize?: () => number } = {},
+  ) {
+    super();
+    this.native = native;
+    this.report = options.report ?? (() => {});
+    this.maxMessageSize = options.maxMessageSize ?? (() => Infinity);
+    this.receiveQueueBytes = options.receiveQueueBytes ?? DEFAULT_RECEIVE_QUEUE_BYTES;
+    this.highWaterMark = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
+    native.binaryType = 'arraybuffer';
+    native.bufferedAmountLowThreshold = options.bufferedAmountLowThreshold ?? this.highWaterMark / 4;
+    native.addEventListener('open', () => this.emit('open'));
+    native.addEventListener('closing', () => { if (!this.ended) this.emit('closing'); });
+    native.addEventListener('close', () => this.onNativeClose());
+    native.addEventListener('bufferedamountlow', () => this.emit('bufferedamountlow'));
+    native.addEventListener('error', (event) => {
+      const cause = (event as RTCErrorEvent).error ?? event;
+      this.emit('error', new DataChannelError(`Data channel "${native.label}" failed: ${messageOf(cause)}`, { cause }));
+    });
+    native.addEventListener('message', (event) => this.onNativeMessage((event as MessageEvent).data));
+    // A remote channel may be open before anyone could listen: report it once, asynchronously.
+    if (native.readyState === 'open') queueMicrotask(() => this.emit('open'));
+  }
+
+  get label(): string { return this.native.label; }
+  get id(): number | null { return this.native.id; }
+  get state(): RTCDataChannelState { return this.native.readyState; }
+  get ordered(): boolean { return this.native.ordered; }
+  get maxRetransmits(): number | null { return this.native.maxRetransmits; }
+  get maxPacketLifeTime(): number | null { return this.native.maxPacketLifeTime; }
+  get protocol(): string { return this.native.protocol; }
+  get negotiated(): boolean { return this.native.negotiated; }
+  get bufferedAmount(): number { return this.native.bufferedAmount; }
+  get bufferedAmountLowThreshold(): number { return this.native.bufferedAmountLowThreshold; }
+  set bufferedAmountLowThreshold(value: number) { this.native.bufferedAmountLowThreshold = value; }
+  /** Messages waiting to be pulled. */
+  get queuedMessages(): number { return this.queue.length; }
+
+  private emit(type: DataChannelEventType, error?: WebRtcError): void {
+    const eventType = type === 'closed' ? 'close' : type;
+    this.dispatchEvent(new CustomEvent(eventType, { detail: { channel: this, error } }));
+    this.report({ type, channel: this, error });
+  }
+
+  // ---- sending ----
+
+  /**
+   * Sends text or bytes. Resolves once the message is handed to the transport; waits while the
+   * channel is connecting or its buffer is above `highWaterMark`. Messages keep their order.
+   */
+  send(data: DataChannelSendable): Promise<void> {
+    if (this.closeReason || this.state === 'closing' || this.state === 'closed') {
+      return Promise.reject(this.closedError('send'));
+    }
+    const size = this.sizeToSend(data);
+    if (size instanceof Error) return Promise.reject(size);
+    const fast = this.pendingSends === 0 && this.state === 'open' && !(data instanceof Blob) &&
+      this.native.bufferedAmount <= this.highWaterMark;
+    if (fast) {
+      try {
+        this.native.send(data as never);
+        return Promise.resolve();
+      } catch (error) {
+        return Promise.reject(this.sendFailed(error));
+      }
+    }
+    const payload = typeof data === 'string' || data instanceof Blob ? data : snapshot(data);
+    this.pendingSends++;
+    const sent = this.sendChain.then(() => this.sendWhenReady(payload));
+    this.sendChain = sent.then(
+      () => { this.pendingSends--; },
+      () => { this.pendingSends--; },
+    );
+    return sent;
+  }
+
+  private sizeToSend(data: DataChannelSendable): number | Error {
+    let size: number;
+    if (typeof data === 'string') size = new TextEncoder().encode(data).byteLength;
+    else if (data instanceof Blob) size = data.size;
+    else if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) size = data.byteLength;
+    else return new DataChannelError(`send() takes a string, ArrayBuffer, ArrayBufferView or Blob, not ${typeof data}`, { reason: 'unsupported-type' });
+    const max = this.maxMessageSize();
+    if (size > max) {
+      return new DataChannelError(`The message is ${size} bytes; this connection accepts at most ${max} bytes per message`, {
+        reason: 'message-too-big',
+      });
+    }
+    return size;
+  }
+
+  private async sendWhenReady(payload: string | Uint8Array | Blob): Promise<void> {
+    await this.whenOpen();
+    const data = payload instanceof Blob ? new Uint8Array(await payload.arrayBuffer()) : payload;
+    while (this.native.bufferedAmount > this.highWaterMark) {
+      if (this.closeReason || this.state !== 'open') throw this.closedError('send');
+      await this.bufferDrained();
+    }
+    if (this.closeReason || this.state !== 'open') throw this.closedError('send');
+    try {
+      this.native.send(data as never);
+    } catch (error) {
+      throw this.sendFailed(error);
+    }
+  }
+
+  private bufferDrained(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.native.removeEventListener('bufferedamountlow', done);
+        this.native.removeEventListener('close', done);
+        resolve();
+      };
+      const timer = setTimeout(done, BACKPRESSURE_POLL_MS);
+      this.native.addEventListener('bufferedamountlow', done);
+      this.native.addEventListener('close', done);
+    });
+  }
+
+  /** Resolves when the channel is open; rejects if it closes first. */
+  whenOpen(): Promise<void> {
+    if (this.state === 'open') return Promise.resolve();
+    if (this.closeReason || this.state !== 'connecting') return Promise.reject(this.closedError('open'));
+    return new Promise((resolve, reject) => {
+      const opened = () => { cleanup(); resolve(); };
+      const closed = () => { cleanup(); reject(this.closedError('open')); };
+      const cleanup = () => {
+        this.native.removeEventListener('open', opened);
+        this.native.removeEventListener('close', closed);
+        this.removeEventListener('close', closed);
+      };
+      this.native.addEventListener('open', opened);
+      this.native.addEventListener('close', closed);
+      this.addEventListener('close', closed);
+    });
+  }
+
+  private sendFailed(error: unknown): WebRtcError {
+    if (this.state !== 'open') return this.closedError('send');
+    return new DataChannelError(`send() on data channel "${this.label}" failed: ${messageOf(error)}`, { cause: error });
+  }
+
+  private closedError(operation: string): WebRtcError {
+    if (this.closeReason && this.closeReason instanceof DataChannelClosedError) return this.closeReason;
+    return new DataChannelClosedError(`Cannot ${operation}: data channel "${this.label}" is closed`, {
+      cause: this.closeReason,
+    });
+  }
+
+  // ---- receiving ----
+
+  private onNativeMessage(data: unknown): void {
+    let message: DataChannelMessage;
+    try {
+      message = toMessage(data);
+    } catch (error) {
+      this.emit('error', error as WebRtcError);
+      return;
+    }
+    const size = sizeOf(message);
+    // The message is always kept (nothing that arrived is lost); an overflowing queue closes the
+    // channel so that the sender learns of it instead of data vanishing later.
+    const overflow = this.queue.length > 0 && this.queuedBytes + size > this.receiveQueueBytes;
+    this.queue.push(message);
+    this.queuedBytes += size;
+    this.deliver();
+    if (overflow && !this.closeReason) {
+      const error = new DataChannelError(
+        `Data channel "${this.label}": the receive queue holds more than ${this.receiveQueueBytes} bytes; ` +
+          'pull messages faster or raise receiveQueueBytes. The channel was closed so that no later message is lost.',
+        { reason: 'receive-queue-overflow' },
+      );
+      this.emit('error', error);
+      this.closeWith(error);
+    }
+  }
+
+  private deliver(): void {
+    while (this.receivers.length > 0 && this.queue.length > 0) {
+      const receiver = this.receivers.shift() as Receiver;
+      const head = this.queue[0] as DataChannelMessage;
+      const mismatch = this.mismatch(receiver.expect, head);
+      if (mismatch) {
+        receiver.reject(mismatch);
+        continue;
+      }
+      this.queue.shift();
+      this.queuedBytes -= sizeOf(head);
+      receiver.resolve(head);
+    }
+    if (this.ended && this.queue.length === 0) {
+      const receivers = this.receivers;
+      this.receivers = [];
+      for (const receiver of receivers) receiver.reject(this.closedError('receive'));
+    }
+  }
+
+  private mismatch(expect: Expect, message: DataChannelMessage): DataChannelError | undefined {
+    const isText = typeof message === 'string';
+    if (expect === 'any' || (expect === 'text') === isText) return undefined;
+    return new DataChannelError(
+      `Expected a ${expect} message but the next message is ${isText ? 'text' : 'binary'}; it stays in the queue`,
+      { reason: 'unexpected-message-type' },
+    );
+  }
+
+  private take(expect: Expect): Promise<DataChannelMessage> {
+    return new Promise((resolve, reject) => {
+      this.receivers.push({ expect, resolve, reject });
+      this.deliver();
+      if (this.ended && this.receivers.length > 0) this.deliver();
+    });
+  }
+
+  /** The next message, text or binary. Rejects with `DataChannelClosedError` once closed and drained. */
+  receive(): Promise<DataChannelMessage> {
+    return this.take('any');
+  }
+
+  /** The next message if it is text; rejects (and keeps the message) if it is binary. */
+  receiveText(): Promise<string> {
+    return this.take('text') as Promise<string>;
+  }
+
+  /** The next message if it is binary; rejects (and keeps the message) if it is text. */
+  receiveBinary(): Promise<Uint8Array> {
+    return this.take('binary') as Promise<Uint8Array>;
+  }
+
+  /** The next message if one is queued, otherwise `null`. Never waits. */
+  tryReceive(): DataChannelMessage | null {
+    if (this.queue.length === 0 || this.receivers.length > 0) return null;
+    const head = this.queue.shift() as DataChannelMessage;
+    this.queuedBytes -= sizeOf(head);
+    return head;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<DataChannelMessage> {
+    for (;;) {
+      try {
+        yield await this.receive();
+      } catch (error) {
+        if (error instanceof DataChannelClosedError) return;
+        throw error;
+      }
+    }
+  }
+
+  // ---- lifetime ----
+
+  private onNativeClose(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.emit('closed');
+    this.deliver();
+  }
+
+  private closeWith(reason: WebRtcError): void {
+    this.closeReason ??= reason;
+    if (this.native.readyState !== 'closed') this.native.close();
+    // A local close is final at once: pending operations end now, not when the transport agrees.
+    this.onNativeClose();
+  }
+
+  /** Closes the channel. Pending receives reject once the queue is drained. Idempotent. */
+  close(): void {
+    if (this.closeReason) return;
+    this.closeWith(new DataChannelClosedError(`Data channel "${this.label}" was closed`));
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * Every error the engine raises is a `WebRtcError` with a stable `code`, so callers can branch on
+ * `error.code` without parsing messages. Where the browser raised the error, its message is kept
+ * in `message` and the original error in `cause`.
+ */
+export type WebRtcErrorCode =
+  | 'sdp'
+  | 'ice'
+  | 'data-channel-closed'
+  | 'data-channel'
+  | 'media-device'
+  | 'media-permission'
+  | 'client-closed'
+  | 'signaling';
+
+export class WebRtcError extends Error {
+  readonly code: WebRtcErrorCode | string;
+  /** A finer reason within the code, for example `message-too-big` or `receive-queue-overflow`. */
+  readonly reason: string | undefined;
+
+  constructor(code: WebRtcErrorCode | string, message: string, options: { cause?: unknown; reason?: string } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.reason = options.reason;
+  }
+}
+
+/** Creating, setting or parsing a session description failed. */
+export class SdpError extends WebRtcError {
+  constructor(message: string, options?: { cause?: unknown; reason?: string }) {
+    super('sdp', message, options);
+  }
+}
+
+/** Adding a candidate, gathering or the ICE transport failed. */
+export class IceError extends WebRtcError {
+  constructor(message: string, options?: { cause?: unknown; reason?: string }) {
+    super('ice', message, options);
+  }
+}
+
+/** The data channel is closed (or closed while an operation waited). */
+export class DataChannelClosedError extends WebRtcError {
+  constructor(message = 'The data channel is closed', options?: { cause?: unknown; reason?: string }) {
+    super('data-channel-closed', message, options);
+  }
+}
+
+/** A data channel operation failed for a reason other than being closed. */
+export class DataChannelError extends WebRtcError {
+  constructor(message: string, options?: { cause?: unknown; reason?: string }) {
+    super('data-channel', message, options);
+  }
+}
+
+/** No media device fits the constraints, or the device could not be started. */
+export class MediaDeviceError extends WebRtcError {
+  constructor(message: string, options?: { cause?: unknown; reason?: string }) {
+    super('media-device', message, options);
+  }
+}
+
+/** The user or a permissions policy denied access to a camera, microphone or screen. */
+export class MediaPermissionError extends WebRtcError {
+  constructor(message: string, options?: { cause?: unknown; reason?: string }) {
+    super('media-permission', message, options);
+  }
+}
+
+/** The client or connection was closed: nothing more can be created with it. */
+export class ClientClosedError extends WebRtcError {
+  constructor(message = 'The WebRTC client is closed', options?: { cause?: unknown; reason?: string }) {
+    super('client-closed', message, options);
+  }
+}
+
+/** A signal message was malformed, too big, or could not be delivered. */
+export class SignalingError extends WebRtcError {
+  constructor(message: string, options?: { cause?: unknown; reason?: string }) {
+    super('signaling', message, options);
+  }
+}
+
+/** The message of anything thrown, for wrapping browser errors. */
+export function messageOf(error: unknown): string {
+  if (error instanceof Error) return error.message || error.name;
+  return String(error);
+}

@@ -1,0 +1,71 @@
+/**
+ * A multicast async iterable with replay: every iterator starts from the oldest value still kept,
+ * then follows live values until `end()`. It is how the engine exposes Ktor's flows
+ * (`iceCandidates`, `dataChannelEvents`, `trackEvents`) without losing values pushed before
+ * anyone iterated. `replayLimit` bounds the memory kept for late iterators.
+ */
+export class EventStream<T> implements AsyncIterable<T> {
+  private readonly history: T[] = [];
+  /** How many values were dropped from the front of `history` (so iterators keep absolute positions). */
+  private dropped = 0;
+  private ended = false;
+  private waiters: Array<() => void> = [];
+
+  constructor(private readonly replayLimit = Infinity) {}
+
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
+  /** The values kept for replay, oldest first. */
+  get values(): readonly T[] {
+    return this.history;
+  }
+
+  push(value: T): void {
+    if (this.ended) return;
+    this.history.push(value);
+    if (this.history.length > this.replayLimit) {
+      this.history.shift();
+      this.dropped++;
+    }
+    this.wake();
+  }
+
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.wake();
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    let position = this.dropped;
+    let returned = false;
+    return {
+      next: async (): Promise<IteratorResult<T>> => {
+        for (;;) {
+          if (returned) return { value: undefined, done: true };
+          // A slow iterator that fell behind the replay window skips to the oldest kept value.
+          if (position < this.dropped) position = this.dropped;
+          const index = position - this.dropped;
+          if (index < this.history.length) {
+            position++;
+            return { value: this.history[index] as T, done: false };
+          }
+          if (this.ended) return { value: undefined, done: true };
+          await new Promise<void>((resolve) => this.waiters.push(resolve));
+        }
+      },
+      return: async (): Promise<IteratorResult<T>> => {
+        returned = true;
+        return { value: undefined, done: true };
+      },
+    };
+  }
+}

@@ -1,0 +1,21 @@
+/** The rtc-elements engine: a thin, framework-free WebRTC client after Ktor's, plus signaling. */
+export * from './errors.js';
+export type * from './types.js';
+export { EventStream } from './event-stream.js';
+export { WebRtcClient } from './client.js';
+export type { ConnectionConfig, WebRtcClientConfig, PeerConnectionConstructor } from './client.js';
+export { WebRtcPeerConnection } from './peer-connection.js';
+export type { TrackEvent, WebRtcRtpSender, PeerConnectionOptions, PeerConnectionEventDetail } from './peer-connection.js';
+export { WebRtcDataChannel } from './data-channel.js';
+export type {
+  DataChannelEvent,
+  DataChannelEventType,
+  DataChannelMessage,
+  DataChannelOptions,
+  DataChannelSendable,
+} from './data-channel.js';
+export { WebRtcMediaTrack } from './media.js';
+export type { AudioTrackConstraints, VideoTrackConstraints, FacingMode, ResizeMode } from './media.js';
+export { normalizeStats } from './stats.js';
+export type { WebRtcStatistics, StatsEntry, StatsSummary, CandidateType } from './stats.js';
+export { toIceCandidate, toSessionDescription, MAX_SDP_BYTES, MAX_CANDIDATE_BYTES } from './validate.js';

@@ -1,0 +1,489 @@
+import { WebRtcDataChannel, type DataChannelEvent, type DataChannelOptions } from './data-channel.js';
+import { ClientClosedError, DataChannelError, IceError, SdpError, messageOf, type WebRtcError } from './errors.js';
+import { EventStream } from './event-stream.js';
+import { WebRtcMediaTrack } from './media.js';
+import { normalizeStats, type WebRtcStatistics } from './stats.js';
+import type { IceCandidate, SessionDescription } from './types.js';
+import { toIceCandidate, toSessionDescription } from './validate.js';
+
+/** One entry of `trackEvents` (Ktor's `TrackEvent.Add` / `TrackEvent.Remove`). */
+export interface TrackEvent {
+  type: 'add' | 'remove';
+  track: WebRtcMediaTrack;
+  streams: readonly MediaStream[];
+}
+
+/** What `addTrack` returns: the native sender, and the one thing most callers do with it. */
+export interface WebRtcRtpSender {
+  readonly native: RTCRtpSender;
+  readonly track: MediaStreamTrack | null;
+  replaceTrack(track: WebRtcMediaTrack | MediaStreamTrack | null): Promise<void>;
+}
+
+export interface PeerConnectionOptions {
+  /** When set, a `stats` event carries `getStatistics()` this often. */
+  statsIntervalMs?: number;
+  /** Defaults for channels this connection creates or receives. */
+  dataChannelDefaults?: Pick<DataChannelOptions, 'receiveQueueBytes' | 'highWaterMark' | 'bufferedAmountLowThreshold'>;
+  /** @internal the client's bookkeeping. */
+  onClose?: (connection: WebRtcPeerConnection) => void;
+}
+
+export interface PeerConnectionEventDetail {
+  icecandidate: { candidate: IceCandidate | null };
+  datachannel: { channel: WebRtcDataChannel };
+  track: TrackEvent;
+  negotiationneeded: Record<string, never>;
+  statechange: { state: RTCPeerConnectionState };
+  iceconnectionstatechange: { state: RTCIceConnectionState };
+  icegatheringstatechange: { state: RTCIceGatheringState };
+  signalingstatechange: { state: RTCSignalingState };
+  stats: { statistics: WebRtcStatistics };
+  error: { error: WebRtcError };
+}
+
+function toJsonCandidate(candidate: RTCIceCandidate): IceCandidate {
+  const json: IceCandidate = {
+    candidate: candidate.candidate,
+    sdpMid: candidate.sdpMid ?? null,
+    sdpMLineIndex: candidate.sdpMLineIndex ?? null,
+  };
+  if (candidate.usernameFragment) json.usernameFragment = candidate.usernameFragment;
+  return json;
+}
+
+function toJsonDescription(description: RTCSessionDescriptionInit | RTCSessionDescription | null | undefined): SessionDescription | null {
+  if (!description || !description.type) return null;
+  return { type: description.type, sdp: description.sdp ?? '' };
+}
+
+/**
+ * A peer connection with Ktor's API over a native `RTCPeerConnection`. Values in and out are
+ * plain JSON; failures are `SdpError` / `IceError`; every native event is also an async iterable
+ * (`iceCandidates`, `dataChannelEvents`, `trackEvents`) that replays what happened so far.
+ */
+export class WebRtcPeerConnection extends EventTarget {
+  readonly native: RTCPeerConnection;
+  /** Local candidates, replayed from the first; ends when the connection closes. */
+  readonly iceCandidates = new EventStream<IceCandidate>();
+  /** Open, closing, closed, bufferedamountlow and error of every channel, local or remote. */
+  readonly dataChannelEvents = new EventStream<DataChannelEvent>(1000);
+  /** Remote tracks added and removed. */
+  readonly trackEvents = new EventStream<TrackEvent>(1000);
+
+  private readonly options: PeerConnectionOptions;
+  private pendingCandidates: Array<IceCandidate | null> = [];
+  private readonly channels = new Set<WebRtcDataChannel>();
+  private readonly remoteTracks = new Map<MediaStreamTrack, WebRtcMediaTrack>();
+  private localStream: MediaStream | undefined;
+  private closed = false;
+  private negotiationNeeded = false;
+  private negotiationListeners = 0;
+  private statsTimer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(native: RTCPeerConnection, options: PeerConnectionOptions = {}) {
+    super();
+    this.native = native;
+    this.options = options;
+    native.addEventListener('icecandidate', (event) => this.onIceCandidate((event as RTCPeerConnectionIceEvent).candidate));
+    native.addEventListener('datachannel', (event) => this.adoptChannel((event as RTCDataChannelEvent).channel, {}, true));
+    native.addEventListener('track', (event) => this.onTrack(event as RTCTrackEvent));
+    native.addEventListener('negotiationneeded', () => this.onNegotiationNeeded());
+    native.addEventListener('connectionstatechange', () => {
+      if (this.closed) return;
+      this.fire('statechange', { state: this.state });
+    });
+    native.addEventListener('iceconnectionstatechange', () => {
+      if (this.closed) return;
+      const state = this.iceConnectionState;
+      this.fire('iceconnectionstatechange', { state });
+      if (state === 'failed') {
+        this.fire('error', { error: new IceError('ICE failed: no candidate pair works (a TURN server may be needed)', { reason: 'ice-failed' }) });
+      }
+    });
+    native.addEventListener('icegatheringstatechange', () => {
+      if (this.closed) return;
+      this.fire('icegatheringstatechange', { state: this.iceGatheringState });
+    });
+    native.addEventListener('signalingstatechange', () => {
+      if (this.closed) return;
+      // Someone is negotiating: a pending negotiationneeded no longer needs replaying.
+      if (this.signalingState !== 'stable') this.negotiationNeeded = false;
+      this.fire('signalingstatechange', { state: this.signalingState });
+    });
+    if (options.statsIntervalMs && options.statsIntervalMs > 0) {
+      this.statsTimer = setInterval(() => void this.emitStats(), options.statsIntervalMs);
+    }
+  }
+
+  private fire<K extends keyof PeerConnectionEventDetail>(type: K, detail: PeerConnectionEventDetail[K]): void {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+
+  // ---- state ----
+
+  get state(): RTCPeerConnectionState { return this.closed ? 'closed' : this.native.connectionState; }
+  get iceConnectionState(): RTCIceConnectionState { return this.closed ? 'closed' : this.native.iceConnectionState; }
+  get iceGatheringState(): RTCIceGatheringState { return this.native.iceGatheringState; }
+  get signalingState(): RTCSignalingState { return this.closed ? 'closed' : this.native.signalingState; }
+  get localDescription(): SessionDescription | null { return toJsonDescription(this.native.localDescription); }
+  get remoteDescription(): SessionDescription | null { return toJsonDescription(this.native.remoteDescription); }
+  get isClosed(): boolean { return this.closed; }
+
+  private assertOpen(): void {
+    if (this.closed) throw new ClientClosedError('The peer connection is closed');
+  }
+
+  // ---- session descriptions ----
+
+  async createOffer(options: { iceRestart?: boolean } = {}): Promise<SessionDescription> {
+    this.assertOpen();
+    try {
+      return toJsonDescription(await this.native.createOffer(options)) as SessionDescription;
+    } catch (error) {
+      throw new SdpError(`createOffer failed: ${messageOf(error)}`, { cause: error });
+    }
+  }
+
+  async createAnswer(): Promise<SessionDescription> {
+    this.assertOpen();
+    try {
+      return toJsonDescription(await this.native.createAnswer()) as SessionDescription;
+    } catch (error) {
+      throw new SdpError(`createAnswer failed: ${messageOf(error)}`, { cause: error });
+    }
+  }
+
+  /** Sets the local description; without an argument the browser creates the right one (offer or answer). */
+  async setLocalDescription(description?: SessionDescription): Promise<void> {
+    this.assertOpen();
+    const clean = description === undefined ? undefined : toSessionDescription(description);
+    try {
+      await this.native.setLocalDescription(clean as RTCSessionDescriptionInit);
+    } catch (error) {
+      throw new SdpError(`setLocalDescription(${clean?.type ?? 'implicit'}) failed: ${messageOf(error)}`, { cause: error });
+    }
+  }
+
+  /** Sets the remote description, then applies the candidates that arrived before it. */
+  async setRemoteDescription(description: SessionDescription): Promise<void> {
+    this.assertOpen();
+    const clean = toSessionDescription(description);
+    try {
+      await this.native.setRemoteDescription(clean as RTCSessionDescriptionInit);
+    } catch (error) {
+      throw new SdpError(`setRemoteDescription(${clean.type}) failed: ${messageOf(error)}`, { cause: error });
+    }
+    this.reportRemovedTracks();
+    await this.flushPendingCandidates();
+  }
+
+  // ---- ICE ----
+
+  private onIceCandidate(candidate: RTCIceCandidate | null | undefined): void {
+    if (this.closed) return;
+    if (!candidate || !candidate.candidate) {
+      this.fire('icecandidate', { candidate: null });
+      return;
+    }
+    const json = toJsonCandidate(candidate);
+    this.iceCandidates.push(json);
+    this.fire('icecandidate', { candidate: json });
+  }
+
+  /**
+   * Adds a remote candidate (`null` means end of candidates). Candidates that arrive before the
+   * remote description are kept and applied when it is set.
+   */
+  async addIceCandidate(candidate: IceCandidate | null): Promise<void> {
+    this.assertOpen();
+    const clean = toIceCandidate(candidate);
+    if (!this.native.remoteDescription) {
+      this.pendingCandidates.push(clean);
+      return;
+    }
+    await this.applyCandidate(clean);
+  }
+
+  private async applyCandidate(candidate: IceCandidate | null): Promise<void> {
+    try {
+      if (candidate === null || candidate.candidate === '') await this.native.addIceCandidate();
+      else await this.native.addIceCandidate(candidate as RTCIceCandidateInit);
+    } catch (error) {
+      throw new IceError(`addIceCandidate failed: ${messageOf(error)}`, { cause: error });
+    }
+  }
+
+  private async flushPendingCandidates(): Promise<void> {
+    const pending = this.pendingCandidates;
+    this.pendingCandidates = [];
+    for (const candidate of pending) {
+      try {
+        await this.applyCandidate(candidate);
+      } catch (error) {
+        // The caller of setRemoteDescription did not send these: report, do not throw at it.
+        this.fire('error', { error: error as WebRtcError });
+      }
+    }
+  }
+
+  /** Candidates received before a remote description, waiting to be applied. */
+  get pendingCandidateCount(): number {
+    return this.pendingCandidates.length;
+  }
+
+  /** Resolves when ICE gathering is complete (at once if it is). Rejects if the connection closes first. */
+  awaitIceGatheringComplete(): Promise<void> {
+    if (this.native.iceGatheringState === 'complete') return Promise.resolve();
+    if (this.closed) return Promise.reject(new ClientClosedError('The peer connection is closed'));
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (this.native.iceGatheringState === 'complete') { cleanup(); resolve(); }
+      };
+      const closed = () => {
+        if (this.state === 'closed') { cleanup(); reject(new ClientClosedError('The peer connection closed before ICE gathering completed')); }
+      };
+      const cleanup = () => {
+        this.native.removeEventListener('icegatheringstatechange', check);
+        this.native.removeEventListener('icecandidate', check);
+        this.removeEventListener('statechange', closed);
+      };
+      this.native.addEventListener('icegatheringstatechange', check);
+      // Some browsers signal the end only with a null candidate.
+      this.native.addEventListener('icecandidate', check);
+      this.addEventListener('statechange', closed);
+    });
+  }
+
+  /** Asks for an ICE restart: the next offer carries new credentials (`negotiationneeded` fires). */
+  restartIce(): void {
+    this.assertOpen();
+    try {
+      this.native.restartIce();
+    } catch (error) {
+      throw new IceError(`restartIce failed: ${messageOf(error)}`, { cause: error });
+    }
+  }
+
+  // ---- negotiationneeded, kept until someone listens ----
+
+  private onNegotiationNeeded(): void {
+    if (this.closed) return;
+    this.negotiationNeeded = true;
+    if (this.negotiationListeners > 0) this.deliverNegotiationNeeded();
+  }
+
+  private deliverNegotiationNeeded(): void {
+    if (!this.negotiationNeeded || this.closed) return;
+    this.negotiationNeeded = false;
+    this.fire('negotiationneeded', {});
+  }
+
+  /** Whether negotiation was asked for and nobody has listened or started it yet. */
+  get isNegotiationNeeded(): boolean {
+    return this.negotiationNeeded;
+  }
+
+  override addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: boolean | AddEventListenerOptions,
+  ): void {
+    super.addEventListener(type, listener, options);
+    if (type === 'negotiationneeded' && listener) {
+      this.negotiationListeners++;
+      // A negotiationneeded that fired while nobody listened is delivered to the first listener.
+      if (this.negotiationNeeded) queueMicrotask(() => this.deliverNegotiationNeeded());
+    }
+  }
+
+  override removeEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: boolean | EventListenerOptions,
+  ): void {
+    super.removeEventListener(type, listener, options);
+    if (type === 'negotiationneeded' && listener && this.negotiationListeners > 0) this.negotiationListeners--;
+  }
+
+  // ---- data channels ----
+
+  /** Creates a data channel. `send` on it waits until it opens. */
+  createDataChannel(label: string, options: DataChannelOptions = {}): WebRtcDataChannel {
+    this.assertOpen();
+    const init: RTCDataChannelInit = {};
+    if (options.ordered !== undefined) init.ordered = options.ordered;
+    if (options.maxRetransmits !== undefined) init.maxRetransmits = options.maxRetransmits;
+    if (options.maxPacketLifeTime !== undefined) init.maxPacketLifeTime = options.maxPacketLifeTime;
+    if (options.protocol !== undefined) init.protocol = options.protocol;
+    if (options.negotiated !== undefined) init.negotiated = options.negotiated;
+    if (options.id !== undefined) init.id = options.id;
+    let native: RTCDataChannel;
+    try {
+      native = this.native.createDataChannel(label, init);
+    } catch (error) {
+      throw new DataChannelError(`createDataChannel("${label}") failed: ${messageOf(error)}`, { cause: error });
+    }
+    return this.adoptChannel(native, options, false);
+  }
+
+  private adoptChannel(native: RTCDataChannel, options: DataChannelOptions, remote: boolean): WebRtcDataChannel {
+    const channel = new WebRtcDataChannel(native, {
+      ...this.options.dataChannelDefaults,
+      ...options,
+      report: (event) => {
+        this.dataChannelEvents.push(event);
+        if (event.type === 'closed') this.channels.delete(event.channel);
+      },
+      maxMessageSize: () => this.native.sctp?.maxMessageSize ?? Infinity,
+    });
+    this.channels.add(channel);
+    if (remote && !this.closed) this.fire('datachannel', { channel });
+    return channel;
+  }
+
+  /** Open channels of this connection. */
+  get dataChannels(): readonly WebRtcDataChannel[] {
+    return [...this.channels];
+  }
+
+  // ---- media ----
+
+  /**
+   * Sends a track. All tracks of one connection share one stream, so the remote side sees them
+   * together. Returns the sender (for `replaceTrack`).
+   */
+  addTrack(track: WebRtcMediaTrack | MediaStreamTrack, options: { streams?: MediaStream[] } = {}): WebRtcRtpSender {
+    this.assertOpen();
+    const native = track instanceof WebRtcMediaTrack ? track.native : track;
+    const streams = options.streams ?? [this.sharedLocalStream()].filter((s): s is MediaStream => !!s);
+    let sender: RTCRtpSender;
+    try {
+      sender = this.native.addTrack(native, ...streams);
+    } catch (error) {
+      throw new SdpError(`addTrack failed: ${messageOf(error)}`, { cause: error });
+    }
+    return this.wrapSender(sender);
+  }
+
+  private sharedLocalStream(): MediaStream | undefined {
+    if (!this.localStream && typeof MediaStream !== 'undefined') this.localStream = new MediaStream();
+    return this.localStream;
+  }
+
+  private wrapSender(sender: RTCRtpSender): WebRtcRtpSender {
+    return {
+      native: sender,
+      get track() { return sender.track; },
+      replaceTrack: async (track) => {
+        const next = track instanceof WebRtcMediaTrack ? track.native : track;
+        try {
+          await sender.replaceTrack(next);
+        } catch (error) {
+          throw new SdpError(`replaceTrack failed: ${messageOf(error)}`, { cause: error });
+        }
+      },
+    };
+  }
+
+  /** Stops sending a track (given its sender, its wrapper or the native track). */
+  removeTrack(senderOrTrack: WebRtcRtpSender | WebRtcMediaTrack | MediaStreamTrack | RTCRtpSender): void {
+    this.assertOpen();
+    let sender: RTCRtpSender | undefined;
+    if (senderOrTrack instanceof WebRtcMediaTrack || senderOrTrack instanceof MediaStreamTrack) {
+      const native = senderOrTrack instanceof WebRtcMediaTrack ? senderOrTrack.native : senderOrTrack;
+      sender = this.native.getSenders().find((s) => s.track === native);
+    } else {
+      sender = 'native' in senderOrTrack ? senderOrTrack.native : senderOrTrack;
+    }
+    if (!sender) throw new SdpError('removeTrack: that track is not being sent on this connection', { reason: 'unknown-track' });
+    try {
+      this.native.removeTrack(sender);
+    } catch (error) {
+      throw new SdpError(`removeTrack failed: ${messageOf(error)}`, { cause: error });
+    }
+  }
+
+  private onTrack(event: RTCTrackEvent): void {
+    if (this.closed || this.remoteTracks.has(event.track)) return;
+    const native = event.track;
+    const track = new WebRtcMediaTrack(native);
+    this.remoteTracks.set(native, track);
+    const streams = [...event.streams];
+    const added: TrackEvent = { type: 'add', track, streams };
+    this.trackEvents.push(added);
+    this.fire('track', added);
+    const removed = () => this.reportRemovedTrack(native);
+    for (const stream of streams) {
+      stream.addEventListener('removetrack', (e) => {
+        if ((e as MediaStreamTrackEvent).track === native) removed();
+      });
+    }
+    native.addEventListener('ended', removed);
+  }
+
+  private reportRemovedTrack(native: MediaStreamTrack): void {
+    const track = this.remoteTracks.get(native);
+    if (!track) return;
+    this.remoteTracks.delete(native);
+    const streams = [] as MediaStream[];
+    const removed: TrackEvent = { type: 'remove', track, streams };
+    this.trackEvents.push(removed);
+    if (!this.closed) this.fire('track', removed);
+  }
+
+  /** After a remote description, receivers that no longer receive have lost their track. */
+  private reportRemovedTracks(): void {
+    for (const transceiver of this.native.getTransceivers?.() ?? []) {
+      const direction = transceiver.currentDirection;
+      if (direction === 'sendonly' || direction === 'inactive' || direction === 'stopped') {
+        this.reportRemovedTrack(transceiver.receiver.track);
+      }
+    }
+  }
+
+  /** Remote tracks currently received. */
+  get remoteTrackList(): readonly WebRtcMediaTrack[] {
+    return [...this.remoteTracks.values()];
+  }
+
+  // ---- statistics ----
+
+  /** Statistics in one shape in every browser (see `stats.ts`). */
+  async getStatistics(): Promise<WebRtcStatistics> {
+    this.assertOpen();
+    return normalizeStats(await this.native.getStats());
+  }
+
+  private async emitStats(): Promise<void> {
+    try {
+      const statistics = await this.getStatistics();
+      if (!this.closed) this.fire('stats', { statistics });
+    } catch {
+      // A connection closing between two ticks has no stats: nothing to report.
+    }
+  }
+
+  // ---- lifetime ----
+
+  /** Closes every channel and the connection; pending operations reject. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    for (const channel of [...this.channels]) channel.close();
+    this.closed = true;
+    clearInterval(this.statsTimer);
+    this.native.close();
+    for (const native of [...this.remoteTracks.keys()]) this.reportRemovedTrack(native);
+    this.pendingCandidates = [];
+    this.iceCandidates.end();
+    this.dataChannelEvents.end();
+    this.trackEvents.end();
+    // The native connection fires no state change on close(): tell listeners ourselves.
+    this.dispatchEvent(new CustomEvent('statechange', { detail: { state: 'closed' } }));
+    this.options.onClose?.(this);
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}

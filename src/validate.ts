@@ -1,0 +1,68 @@
+import { IceError, SdpError } from './errors.js';
+import type { IceCandidate, SessionDescription } from './types.js';
+
+/** An SDP larger than this is refused: real ones are a few KiB, even with many tracks. */
+export const MAX_SDP_BYTES = 256 * 1024;
+/** A candidate line larger than this is refused. */
+export const MAX_CANDIDATE_BYTES = 2048;
+
+const SDP_TYPES = new Set(['offer', 'answer', 'pranswer', 'rollback']);
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Checks a description from an untrusted source and returns a clean copy, or throws `SdpError`. */
+export function toSessionDescription(value: unknown): SessionDescription {
+  if (!isObject(value)) throw new SdpError('A session description must be an object {type, sdp}', { reason: 'malformed' });
+  const { type, sdp } = value;
+  if (typeof type !== 'string' || !SDP_TYPES.has(type)) {
+    throw new SdpError(`Unknown session description type ${JSON.stringify(type)}: expected offer, answer, pranswer or rollback`, {
+      reason: 'malformed',
+    });
+  }
+  if (type === 'rollback') return { type, sdp: typeof sdp === 'string' ? sdp : '' };
+  if (typeof sdp !== 'string' || sdp.length === 0) {
+    throw new SdpError(`A session description of type ${type} needs a non-empty sdp string`, { reason: 'malformed' });
+  }
+  if (sdp.length > MAX_SDP_BYTES) {
+    throw new SdpError(`The SDP is ${sdp.length} characters; at most ${MAX_SDP_BYTES} are accepted`, { reason: 'too-big' });
+  }
+  return { type: type as SessionDescription['type'], sdp };
+}
+
+/** Checks a candidate from an untrusted source and returns a clean copy (`null` means end of candidates). */
+export function toIceCandidate(value: unknown): IceCandidate | null {
+  if (value === null || value === undefined) return null;
+  if (!isObject(value)) throw new IceError('An ICE candidate must be an object {candidate, sdpMid, sdpMLineIndex}', { reason: 'malformed' });
+  const { candidate, sdpMid, sdpMLineIndex, usernameFragment } = value;
+  if (typeof candidate !== 'string') throw new IceError('An ICE candidate needs a candidate string', { reason: 'malformed' });
+  if (candidate.length > MAX_CANDIDATE_BYTES) {
+    throw new IceError(`The ICE candidate is ${candidate.length} characters; at most ${MAX_CANDIDATE_BYTES} are accepted`, { reason: 'too-big' });
+  }
+  if (candidate !== '' && !/^(a=)?candidate:/.test(candidate)) {
+    throw new IceError(`Not an ICE candidate line: ${JSON.stringify(candidate.slice(0, 80))}`, { reason: 'malformed' });
+  }
+  if (sdpMid !== undefined && sdpMid !== null && typeof sdpMid !== 'string') {
+    throw new IceError('sdpMid must be a string or null', { reason: 'malformed' });
+  }
+  if (
+    sdpMLineIndex !== undefined && sdpMLineIndex !== null &&
+    (typeof sdpMLineIndex !== 'number' || !Number.isInteger(sdpMLineIndex) || sdpMLineIndex < 0 || sdpMLineIndex > 1024)
+  ) {
+    throw new IceError('sdpMLineIndex must be a small non-negative integer or null', { reason: 'malformed' });
+  }
+  if ((sdpMid === undefined || sdpMid === null) && (sdpMLineIndex === undefined || sdpMLineIndex === null) && candidate !== '') {
+    throw new IceError('An ICE candidate needs sdpMid or sdpMLineIndex', { reason: 'malformed' });
+  }
+  if (usernameFragment !== undefined && usernameFragment !== null && typeof usernameFragment !== 'string') {
+    throw new IceError('usernameFragment must be a string or null', { reason: 'malformed' });
+  }
+  const clean: IceCandidate = {
+    candidate,
+    sdpMid: (sdpMid as string | null | undefined) ?? null,
+    sdpMLineIndex: (sdpMLineIndex as number | null | undefined) ?? null,
+  };
+  if (typeof usernameFragment === 'string') clean.usernameFragment = usernameFragment;
+  return clean;
+}
