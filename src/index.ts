@@ -19,3 +19,12 @@ export type { AudioTrackConstraints, VideoTrackConstraints, FacingMode, ResizeMo
 export { normalizeStats } from './stats.js';
 export type { WebRtcStatistics, StatsEntry, StatsSummary, CandidateType } from './stats.js';
 export { toIceCandidate, toSessionDescription, MAX_SDP_BYTES, MAX_CANDIDATE_BYTES } from './validate.js';
+export { SignalingSession } from './signaling/session.js';
+export type { SessionOptions, SessionEventDetail } from './signaling/session.js';
+export { IceRestartPolicy } from './signaling/ice-restart.js';
+export type { IceRestartOptions } from './signaling/ice-restart.js';
+export { parseSignalMessage, MAX_SIGNAL_BYTES, MAX_PEER_ID_LENGTH } from './signaling/signal-message.js';
+export { createSignalerPair } from './signaling/pair-signaler.js';
+export { BroadcastChannelSignaler } from './signaling/broadcast-channel-signaler.js';
+export { WebSocketSignaler } from './signaling/websocket-signaler.js';
+export type { WebSocketSignalerOptions, WebSocketSignalerState, WebSocketSignalerEventDetail } from './signaling/websocket-signaler.js';

@@ -28,7 +28,15 @@ export interface IceServer {
 export type SignalMessage =
   | { type: 'description'; description: SessionDescription; from?: string; to?: string }
   | { type: 'candidate'; candidate: IceCandidate | null; from?: string; to?: string }
-  | { type: 'bye'; reason?: string; from?: string; to?: string };
+  | { type: 'bye'; reason?: string; from?: string; to?: string }
+  /**
+   * An extension of the contract: "I am here". Sessions announce themselves with it so that a
+   * peer that arrives later (a second tab, a reloaded page) can be found; a `hello` without `to`
+   * is answered with one addressed to its sender.
+   */
+  | { type: 'hello'; from?: string; to?: string };
+
+export type SignalMessageType = SignalMessage['type'];
 
 /** Anything that carries signal messages between two peers. */
 export interface Signaler {
@@ -36,4 +44,40 @@ export interface Signaler {
   /** Registers a listener and returns the function that removes it. */
   subscribe(listener: (message: SignalMessage) => void): () => void;
   close?(): void;
+  /** This end's id, when the signaler assigns ids (the WebSocket signaler does, from the server). */
+  readonly peerId?: string;
 }
+
+/** What a client sends the reference server, besides signal messages (which may carry `to`). */
+export type ClientControlMessage =
+  /** Join a room; `id` asks to resume an earlier id (after a reconnect), `token` goes to the server's `verify` hook. */
+  | { type: 'join'; room: string; id?: string; token?: string }
+  | { type: 'leave' };
+
+/** Error codes the reference server replies with (`{type: 'error', code, message}`). */
+export type ServerErrorCode =
+  | 'bad-json'
+  | 'bad-message'
+  | 'unknown-type'
+  | 'too-big'
+  | 'rate-limited'
+  | 'not-joined'
+  | 'already-joined'
+  | 'room-full'
+  | 'unknown-peer'
+  | 'unauthorized';
+
+/** What the reference server sends: control messages, and relayed signal messages with `from` set. */
+export type ServerMessage =
+  | { type: 'welcome'; id: string; room: string; peers: string[] }
+  | { type: 'peer-joined'; id: string }
+  | { type: 'peer-left'; id: string; reason: string }
+  | { type: 'error'; code: ServerErrorCode; message: string }
+  | SignalMessage;
+
+/**
+ * Close codes the reference server uses, so that clients know whether to reconnect: 1000 normal,
+ * 1001 going away, 1009 message too big, 4001 unauthorized (do not retry), 4003 room full (do not
+ * retry), 4008 rate limited, 4009 slow reader, 4010 heartbeat timeout.
+ */
+export type ServerCloseCode = 1000 | 1001 | 1009 | 4001 | 4003 | 4008 | 4009 | 4010;

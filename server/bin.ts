@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+// rtc-elements-server: the reference signaling server, optionally serving static files on the same port.
+import { parseArgs } from 'node:util';
+import { startSignalingServer } from './signaling-server.js';
+import { staticFiles } from './static-files.js';
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: process.env.PORT ?? '8787' },
+    host: { type: 'string', default: '127.0.0.1' },
+    'max-room-size': { type: 'string' },
+    'allowed-origin': { type: 'string', multiple: true },
+    static: { type: 'string', multiple: true },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+
+if (values.help) {
+  console.log(`Usage: rtc-elements-server [--port 8787] [--host 127.0.0.1] [--max-room-size 16]
+       [--allowed-origin https://example.com]... [--static [/prefix=]dir]...
+WebSocket signaling on ws://host:port/ (any path); with --static, files too (demo pages).`);
+  process.exit(0);
+}
+
+const port = Number(values.port);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`rtc-elements-server: --port must be a port number, not ${JSON.stringify(values.port)}`);
+  process.exit(2);
+}
+
+const mounts: Record<string, string> = {};
+for (const entry of values.static ?? []) {
+  const [prefix, dir] = entry.includes('=') ? entry.split('=', 2) as [string, string] : ['/', entry];
+  mounts[prefix] = dir;
+}
+const serve = Object.keys(mounts).length > 0 ? staticFiles(mounts) : undefined;
+
+const server = await startSignalingServer({
+  port,
+  host: values.host,
+  maxRoomSize: values['max-room-size'] ? Number(values['max-room-size']) : undefined,
+  allowedOrigins: values['allowed-origin'],
+  onRequest: serve ? (request, response) => void serve(request, response) : undefined,
+});
+const httpUrl = server.url.replace(/^ws/, 'http');
+console.log(`rtc-elements-server: signaling on ${server.url}${serve ? `, pages on ${httpUrl}/` : ''}`);
+
+const stop = () => void server.close().then(() => process.exit(0));
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);

@@ -1,0 +1,53 @@
+import type { ClientControlMessage, ServerErrorCode, SignalMessage } from '../src/types.js';
+
+const SIGNAL_TYPES = new Set(['description', 'candidate', 'bye', 'hello']);
+const ID_PATTERN = /^[\w.:@-]{1,128}$/;
+const ROOM_PATTERN = /^[\w.:@-]{1,128}$/;
+
+export type ClientMessage = ClientControlMessage | SignalMessage;
+
+export type Parsed = { ok: true; message: ClientMessage } | { ok: false; code: ServerErrorCode; message: string };
+
+const fail = (code: ServerErrorCode, message: string): Parsed => ({ ok: false, code, message });
+
+export function isPeerId(value: unknown): value is string {
+  return typeof value === 'string' && ID_PATTERN.test(value);
+}
+
+/**
+ * Checks what a client sent. The server only routes: it checks the envelope (type, room, to) and
+ * leaves the contents of signal messages to the receiving session, which validates them again.
+ */
+export function parseClientMessage(text: string): Parsed {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return fail('bad-json', 'The message is not JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail('bad-message', 'A message must be a JSON object with a "type"');
+  const message = value as Record<string, unknown>;
+  switch (message.type) {
+    case 'join': {
+      if (typeof message.room !== 'string' || !ROOM_PATTERN.test(message.room)) {
+        return fail('bad-message', 'join needs a "room": 1 to 128 letters, digits or . : @ _ -');
+      }
+      if (message.id !== undefined && !isPeerId(message.id)) return fail('bad-message', '"id" must be a peer id');
+      if (message.token !== undefined && (typeof message.token !== 'string' || message.token.length > 4096)) {
+        return fail('bad-message', '"token" must be a string of at most 4096 characters');
+      }
+      const join: ClientControlMessage = { type: 'join', room: message.room };
+      if (message.id !== undefined) join.id = message.id as string;
+      if (message.token !== undefined) join.token = message.token as string;
+      return { ok: true, message: join };
+    }
+    case 'leave':
+      return { ok: true, message: { type: 'leave' } };
+    default:
+      if (typeof message.type !== 'string' || !SIGNAL_TYPES.has(message.type)) {
+        return fail('unknown-type', `Unknown message type ${JSON.stringify(message.type)?.slice(0, 40)}`);
+      }
+      if (message.to !== undefined && !isPeerId(message.to)) return fail('bad-message', '"to" must be a peer id');
+      return { ok: true, message: message as unknown as SignalMessage };
+  }
+}

@@ -1,0 +1,294 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { ServerCloseCode, ServerErrorCode, ServerMessage, SignalMessage } from '../src/types.js';
+import { parseClientMessage } from './protocol.js';
+import { TokenBucket } from './rate-limiter.js';
+
+export interface VerifyRequest {
+  token: string | undefined;
+  room: string;
+  origin: string | undefined;
+  request: IncomingMessage;
+}
+
+export interface SignalingServerOptions {
+  /** Port to listen on (default 8787; 0 picks a free one). Ignored with `server`. */
+  port?: number;
+  /** Address to bind (default 127.0.0.1: only this machine). */
+  host?: string;
+  /** Attach to an existing HTTP server instead of making one. */
+  server?: Server;
+  /** Only WebSocket upgrades on this path are accepted (default: any path). */
+  path?: string;
+  /** Plain HTTP requests (static files, say) on the server this function makes. */
+  onRequest?: (request: IncomingMessage, response: ServerResponse) => void;
+  /** Peers per room (default 16). */
+  maxRoomSize?: number;
+  /** Largest message accepted, in bytes (default 256 KiB); larger ones close the socket with 1009. */
+  maxMessageBytes?: number;
+  /** Messages a connection may send: `perSecond` on average, bursts of `burst` (default 50 and 200). */
+  rateLimit?: { perSecond: number; burst: number };
+  /** Refused messages in a row before the connection is closed (default 200). */
+  floodCloseAfter?: number;
+  /** Ping interval; a socket that missed one pong is dropped (default 15,000 ms). */
+  heartbeatMs?: number;
+  /** A reader that lets this much pile up unsent is dropped (default 8 MiB). */
+  maxBufferedBytes?: number;
+  /** Browser origins allowed to connect (default: any). Other origins get 403 at the upgrade. */
+  allowedOrigins?: string[];
+  /** Checks a join's token before the peer enters a room; false (or a throw) refuses it. */
+  verify?: (request: VerifyRequest) => boolean | Promise<boolean>;
+  /** Connections at once (default 20,000). */
+  maxClients?: number;
+}
+
+export interface SignalingServerStats {
+  clients: number;
+  rooms: number;
+  relayed: number;
+  refused: number;
+}
+
+export interface SignalingServer {
+  readonly port: number;
+  /** `ws://host:port` (plus `path`). */
+  readonly url: string;
+  stats(): SignalingServerStats;
+  close(): Promise<void>;
+}
+
+interface Client {
+  socket: WebSocket;
+  request: IncomingMessage;
+  id?: string;
+  room?: string;
+  joining: boolean;
+  bucket: TokenBucket;
+  refusedInARow: number;
+  alive: boolean;
+}
+
+function newId(): string {
+  return randomBytes(9).toString('base64url');
+}
+
+/** Starts the reference signaling server. It binds to 127.0.0.1 unless told otherwise. */
+export async function startSignalingServer(options: SignalingServerOptions = {}): Promise<SignalingServer> {
+  const maxRoomSize = options.maxRoomSize ?? 16;
+  const maxMessageBytes = options.maxMessageBytes ?? 256 * 1024;
+  const rate = options.rateLimit ?? { perSecond: 50, burst: 200 };
+  const floodCloseAfter = options.floodCloseAfter ?? 200;
+  const heartbeatMs = options.heartbeatMs ?? 15000;
+  const maxBufferedBytes = options.maxBufferedBytes ?? 8 * 1024 * 1024;
+  const maxClients = options.maxClients ?? 20000;
+  const rooms = new Map<string, Map<string, Client>>();
+  const clients = new Set<Client>();
+  const counters = { relayed: 0, refused: 0 };
+
+  const http = options.server ?? createServer((request, response) => {
+    if (options.onRequest) options.onRequest(request, response);
+    else response.writeHead(426, { 'content-type': 'text/plain' }).end('This is a WebSocket signaling server');
+  });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: maxMessageBytes, perMessageDeflate: false });
+
+  const onUpgrade = (request: IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => {
+    const refuse = (status: number, text: string) => {
+      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    socket.on('error', () => socket.destroy());
+    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    if (options.path && path !== options.path) return refuse(404, 'Not Found');
+    const origin = request.headers.origin;
+    if (options.allowedOrigins && (!origin || !options.allowedOrigins.includes(origin))) return refuse(403, 'Forbidden');
+    if (clients.size >= maxClients) return refuse(503, 'Service Unavailable');
+    wss.handleUpgrade(request, socket, head, (ws) => accept(ws, request));
+  };
+  http.on('upgrade', onUpgrade);
+
+  function send(client: Client, message: ServerMessage): void {
+    const socket = client.socket;
+    if (socket.readyState !== socket.OPEN) return;
+    if (socket.bufferedAmount > maxBufferedBytes) {
+      // A reader this far behind would hold the server's memory hostage: drop it.
+      closeClient(client, 4009, 'slow reader: too much unsent data');
+      return;
+    }
+    socket.send(JSON.stringify(message));
+  }
+
+  function reply(client: Client, code: ServerErrorCode, message: string): void {
+    counters.refused++;
+    send(client, { type: 'error', code, message });
+  }
+
+  function closeClient(client: Client, code: ServerCloseCode, reason: string): void {
+    leave(client, reason);
+    try {
+      client.socket.close(code, reason.slice(0, 120));
+    } catch {
+      client.socket.terminate();
+    }
+  }
+
+  function leave(client: Client, reason: string): void {
+    const { room, id } = client;
+    if (!room || !id) return;
+    client.room = undefined;
+    const peers = rooms.get(room);
+    if (!peers || peers.get(id) !== client) return;
+    peers.delete(id);
+    if (peers.size === 0) rooms.delete(room);
+    for (const peer of peers.values()) send(peer, { type: 'peer-left', id, reason });
+  }
+
+  async function join(client: Client, room: string, requestedId: string | undefined, token: string | undefined): Promise<void> {
+    if (client.room || client.joining) return reply(client, 'already-joined', 'This connection has joined a room already');
+    client.joining = true;
+    try {
+      if (options.verify) {
+        let ok = false;
+        try {
+          ok = await options.verify({ token, room, origin: client.request.headers.origin, request: client.request });
+        } catch {
+          ok = false;
+        }
+        if (!ok) {
+          reply(client, 'unauthorized', 'The token was refused');
+          return closeClient(client, 4001, 'unauthorized');
+        }
+      }
+      if (client.socket.readyState !== client.socket.OPEN) return;
+      const peers = rooms.get(room) ?? new Map<string, Client>();
+      if (peers.size >= maxRoomSize) {
+        reply(client, 'room-full', `Room "${room}" is full (${maxRoomSize} peers)`);
+        return closeClient(client, 4003, 'room full');
+      }
+      // A reconnecting client may keep its id, so that its peers' sessions go on.
+      const id = requestedId && !peers.has(requestedId) ? requestedId : newId();
+      client.id = id;
+      client.room = room;
+      peers.set(id, client);
+      rooms.set(room, peers);
+      send(client, { type: 'welcome', id, room, peers: [...peers.keys()].filter((p) => p !== id) });
+      for (const [peerId, peer] of peers) if (peerId !== id) send(peer, { type: 'peer-joined', id });
+    } finally {
+      client.joining = false;
+    }
+  }
+
+  function relay(client: Client, message: SignalMessage): void {
+    if (!client.room || !client.id) return reply(client, 'not-joined', 'Join a room before sending signal messages');
+    const peers = rooms.get(client.room);
+    if (!peers) return;
+    const routed = { ...message, from: client.id } as SignalMessage;
+    if (message.to !== undefined) {
+      // Only peers of the sender's room can be reached.
+      const target = peers.get(message.to);
+      if (!target) return reply(client, 'unknown-peer', `No peer ${message.to} in room "${client.room}"`);
+      counters.relayed++;
+      return send(target, routed);
+    }
+    for (const [id, peer] of peers) {
+      if (id === client.id) continue;
+      counters.relayed++;
+      send(peer, routed);
+    }
+  }
+
+  function onMessage(client: Client, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
+    if (!client.bucket.take()) {
+      client.refusedInARow++;
+      if (client.refusedInARow >= floodCloseAfter) return closeClient(client, 4008, 'rate limit exceeded');
+      // One reply per ten refusals: a flood does not get a flood back.
+      if (client.refusedInARow % 10 === 1) reply(client, 'rate-limited', `More than ${rate.perSecond} messages a second: messages are being refused`);
+      else counters.refused++;
+      return;
+    }
+    client.refusedInARow = 0;
+    if (isBinary) return reply(client, 'bad-message', 'Binary frames are not accepted: send JSON text');
+    const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
+    const parsed = parseClientMessage(text);
+    if (!parsed.ok) return reply(client, parsed.code, parsed.message);
+    const message = parsed.message;
+    if (message.type === 'join') {
+      void join(client, message.room, message.id, message.token).catch(() => closeClient(client, 1001, 'server error'));
+    } else if (message.type === 'leave') {
+      leave(client, 'left');
+    } else {
+      relay(client, message);
+    }
+  }
+
+  function accept(socket: WebSocket, request: IncomingMessage): void {
+    const client: Client = {
+      socket,
+      request,
+      joining: false,
+      bucket: new TokenBucket(rate.perSecond, rate.burst),
+      refusedInARow: 0,
+      alive: true,
+    };
+    clients.add(client);
+    socket.on('message', (data, isBinary) => {
+      try {
+        onMessage(client, data, isBinary);
+      } catch {
+        closeClient(client, 1001, 'server error');
+      }
+    });
+    socket.on('pong', () => { client.alive = true; });
+    socket.on('error', () => { /* a broken socket ends in 'close' */ });
+    socket.on('close', (code) => {
+      clients.delete(client);
+      leave(client, code === 1000 || code === 1001 ? 'left' : 'closed');
+    });
+  }
+
+  const heartbeat = setInterval(() => {
+    for (const client of clients) {
+      if (!client.alive) {
+        leave(client, 'timeout');
+        clients.delete(client);
+        client.socket.terminate();
+        continue;
+      }
+      client.alive = false;
+      try { client.socket.ping(); } catch { /* closing already */ }
+    }
+  }, heartbeatMs);
+  heartbeat.unref();
+
+  if (!options.server) {
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(options.port ?? 8787, options.host ?? '127.0.0.1', () => {
+        http.off('error', reject);
+        resolve();
+      });
+    });
+  }
+  const address = http.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+
+  return {
+    port: address.port,
+    url: `ws://${host}:${address.port}${options.path ?? ''}`,
+    stats: () => ({ clients: clients.size, rooms: rooms.size, ...counters }),
+    close: async () => {
+      clearInterval(heartbeat);
+      http.off('upgrade', onUpgrade);
+      for (const client of clients) {
+        leave(client, 'server-closed');
+        client.socket.terminate();
+      }
+      clients.clear();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      if (!options.server) {
+        http.closeAllConnections?.();
+        await new Promise<void>((resolve) => http.close(() => resolve()));
+      }
+    },
+  };
+}

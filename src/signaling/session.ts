@@ -1,0 +1,262 @@
+import { SignalingError, messageOf, type WebRtcError } from '../errors.js';
+import type { WebRtcPeerConnection } from '../peer-connection.js';
+import type { SignalMessage, Signaler } from '../types.js';
+import { IceRestartPolicy, type IceRestartOptions } from './ice-restart.js';
+import { parseSignalMessage } from './signal-message.js';
+
+export interface SessionOptions {
+  /** This end's id when the signaler assigns none (default: random). */
+  id?: string;
+  /**
+   * The polite peer yields when both offer at once. By default the peer with the larger id is
+   * polite, so two sessions agree without being told.
+   */
+  polite?: boolean;
+  /** Automatic ICE restart (default on); `false` turns it off. */
+  iceRestart?: IceRestartOptions | false;
+}
+
+export interface SessionEventDetail {
+  /** The remote peer was found (its id, when the signaler gives ids). */
+  peer: { id: string | undefined };
+  reconnecting: { reason: string; attempt: number };
+  reconnected: { reason: string; attempts: number };
+  failed: { reason: string; attempts: number };
+  /** The session ended: `remote` tells whether the other side said `bye`. */
+  close: { reason: string; remote: boolean };
+  error: { error: WebRtcError };
+}
+
+function randomId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(12));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * Binds a peer connection to a signaler with the W3C "perfect negotiation" pattern: either side
+ * may offer at any time (adding a track or channel, restarting ICE), and when both offer at once
+ * the polite side rolls back and answers. Every message from the signaler is validated; a bad
+ * one becomes an `error` event with a `SignalingError` and changes nothing.
+ */
+export class SignalingSession extends EventTarget {
+  readonly connection: WebRtcPeerConnection;
+  readonly signaler: Signaler;
+  /** The id this session stamps on its messages when the signaler assigns none. */
+  readonly id: string;
+  /** The other side's id, once it is known. */
+  remoteId: string | undefined;
+
+  private readonly options: SessionOptions;
+  private unsubscribe: (() => void) | undefined;
+  private inbox: Promise<void> = Promise.resolve();
+  private makingOffer = false;
+  private ignoreOffer = false;
+  private settingRemoteAnswer = false;
+  private remoteFound = false;
+  private waitingForRemote: Array<() => void> = [];
+  private closed = false;
+  private restartPolicy: IceRestartPolicy | undefined;
+
+  constructor(connection: WebRtcPeerConnection, signaler: Signaler, options: SessionOptions = {}) {
+    super();
+    this.connection = connection;
+    this.signaler = signaler;
+    this.options = options;
+    this.id = options.id ?? randomId();
+  }
+
+  /** This end's id as the other side sees it. */
+  get localId(): string {
+    return this.signaler.peerId ?? this.id;
+  }
+
+  get polite(): boolean {
+    if (this.options.polite !== undefined) return this.options.polite;
+    return this.remoteId !== undefined && this.localId > this.remoteId;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  private fire<K extends keyof SessionEventDetail>(type: K, detail: SessionEventDetail[K]): void {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+
+  private report(error: unknown): void {
+    if (this.closed) return;
+    const wrapped = error instanceof Error && 'code' in error
+      ? (error as WebRtcError)
+      : new SignalingError(`Signaling failed: ${messageOf(error)}`, { cause: error });
+    this.fire('error', { error: wrapped });
+  }
+
+  /** Starts listening and announces this end. Idempotent. */
+  start(): void {
+    if (this.unsubscribe || this.closed) return;
+    this.unsubscribe = this.signaler.subscribe((message) => {
+      this.inbox = this.inbox.then(() => this.handle(message)).catch((error) => this.report(error));
+    });
+    this.connection.addEventListener('negotiationneeded', this.onNegotiationNeeded);
+    this.connection.addEventListener('icecandidate', this.onIceCandidate);
+    this.connection.addEventListener('statechange', this.onStateChange);
+    if (this.options.iceRestart !== false) {
+      this.restartPolicy = new IceRestartPolicy(this.connection, {
+        reconnecting: (reason, attempt) => this.fire('reconnecting', { reason, attempt }),
+        reconnected: (reason, attempts) => this.fire('reconnected', { reason, attempts }),
+        failed: (reason, attempts) => {
+          this.fire('failed', { reason, attempts });
+          // The other side is gone or unreachable: after the bounded restarts, give up.
+          this.close('timeout');
+        },
+      }, this.options.iceRestart);
+    }
+    this.send({ type: 'hello' });
+  }
+
+  /** Restarts ICE now (the same path as an automatic restart). */
+  restartIce(reason = 'manual'): void {
+    if (this.restartPolicy) this.restartPolicy.restart(reason);
+    else this.connection.restartIce();
+  }
+
+  private send(message: SignalMessage): void {
+    if (this.closed && message.type !== 'bye') return;
+    const routed: SignalMessage = { ...message, from: this.localId };
+    if (this.remoteId !== undefined) routed.to = this.remoteId;
+    try {
+      const result = this.signaler.send(routed);
+      if (result && typeof result.then === 'function') result.then(undefined, (error) => this.report(error));
+    } catch (error) {
+      this.report(error);
+    }
+  }
+
+  private whenRemoteKnown(): Promise<void> {
+    if (this.remoteFound) return Promise.resolve();
+    return new Promise((resolve) => this.waitingForRemote.push(resolve));
+  }
+
+  private found(id: string | undefined): void {
+    if (this.remoteFound) return;
+    this.remoteFound = true;
+    this.remoteId = id;
+    this.fire('peer', { id });
+    for (const resolve of this.waitingForRemote.splice(0)) resolve();
+  }
+
+  private readonly onNegotiationNeeded = async (): Promise<void> => {
+    await this.whenRemoteKnown();
+    if (this.closed || this.connection.signalingState !== 'stable') return; // the browser asks again once stable
+    try {
+      this.makingOffer = true;
+      await this.connection.setLocalDescription();
+      const description = this.connection.localDescription;
+      if (description) this.send({ type: 'description', description });
+    } catch (error) {
+      this.report(error);
+    } finally {
+      this.makingOffer = false;
+    }
+  };
+
+  private readonly onIceCandidate = (event: Event): void => {
+    this.send({ type: 'candidate', candidate: (event as CustomEvent).detail.candidate });
+  };
+
+  private readonly onStateChange = (): void => {
+    if (this.connection.state === 'closed' && !this.closed) this.close('closed');
+  };
+
+  private async handle(raw: SignalMessage): Promise<void> {
+    if (this.closed) return;
+    let message: SignalMessage;
+    try {
+      message = parseSignalMessage(raw);
+    } catch (error) {
+      this.report(error);
+      return;
+    }
+    const local = this.localId;
+    if (message.from !== undefined && message.from === local) return; // our own echo
+    if (message.to !== undefined && message.to !== local) return; // for another peer on a shared channel
+    if (this.remoteFound && message.from !== undefined && this.remoteId !== undefined && message.from !== this.remoteId) {
+      // Someone else in the room. A hello is only presence; anything else is not for this session.
+      if (message.type !== 'hello') {
+        this.report(new SignalingError(`A ${message.type} message came from ${message.from}, not from this session's peer`, { reason: 'unknown-peer' }));
+      }
+      return;
+    }
+    if (!this.remoteFound && message.type !== 'bye') this.found(message.from);
+
+    switch (message.type) {
+      case 'hello':
+        if (message.to === undefined) this.send({ type: 'hello' });
+        return;
+      case 'description':
+        return this.onDescription(message.description);
+      case 'candidate':
+        try {
+          await this.connection.addIceCandidate(message.candidate);
+        } catch (error) {
+          if (!this.ignoreOffer) this.report(error);
+        }
+        return;
+      case 'bye':
+        if (this.remoteFound || message.from === undefined) this.close(message.reason ?? 'bye', true);
+        return;
+    }
+  }
+
+  private async onDescription(description: Extract<SignalMessage, { type: 'description' }>['description']): Promise<void> {
+    const connection = this.connection;
+    const readyForOffer = !this.makingOffer && (connection.signalingState === 'stable' || this.settingRemoteAnswer);
+    const collision = description.type === 'offer' && !readyForOffer;
+    this.ignoreOffer = !this.polite && collision;
+    if (this.ignoreOffer) return;
+    this.settingRemoteAnswer = description.type === 'answer';
+    try {
+      await connection.setRemoteDescription(description);
+    } catch (error) {
+      this.report(error);
+      return;
+    } finally {
+      this.settingRemoteAnswer = false;
+    }
+    if (description.type === 'offer') {
+      try {
+        await connection.setLocalDescription();
+        const answer = connection.localDescription;
+        if (answer) this.send({ type: 'description', description: answer });
+      } catch (error) {
+        this.report(error);
+      }
+    }
+  }
+
+  /** Says `bye` to the other side, then closes. */
+  hangUp(reason = 'hangup'): void {
+    if (this.closed) return;
+    this.send({ type: 'bye', reason });
+    this.close(reason);
+  }
+
+  /** Stops listening and closes the connection. Idempotent. */
+  close(reason = 'closed', remote = false): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    this.restartPolicy?.stop();
+    this.connection.removeEventListener('negotiationneeded', this.onNegotiationNeeded);
+    this.connection.removeEventListener('icecandidate', this.onIceCandidate);
+    this.connection.removeEventListener('statechange', this.onStateChange);
+    this.connection.close();
+    for (const resolve of this.waitingForRemote.splice(0)) resolve();
+    this.fire('close', { reason, remote });
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}

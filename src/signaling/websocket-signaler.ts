@@ -1,0 +1,244 @@
+import { ClientClosedError, SignalingError } from '../errors.js';
+import type { ServerMessage, SignalMessage, Signaler } from '../types.js';
+
+export interface WebSocketSignalerOptions {
+  /** Room to join (default "default"). */
+  room?: string;
+  /** Sent with the join; the server's `verify` hook checks it. */
+  token?: string;
+  /** Reconnect with exponential backoff (default on: 250 ms doubling to 5 s, without end). */
+  reconnect?: { minDelayMs?: number; maxDelayMs?: number; maxAttempts?: number } | false;
+  /** Messages kept while disconnected (default 1,000); beyond that `send` throws. */
+  maxQueue?: number;
+  /** The WebSocket implementation (default the global one; `ws` in Node). */
+  WebSocket?: typeof WebSocket;
+}
+
+export type WebSocketSignalerState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+export interface WebSocketSignalerEventDetail {
+  open: { id: string; room: string; peers: string[] };
+  'peer-joined': { id: string };
+  'peer-left': { id: string; reason: string };
+  reconnecting: { attempt: number; delayMs: number; code: number; reason: string };
+  error: { error: SignalingError };
+  close: { code: number; reason: string };
+}
+
+/** Close codes after which reconnecting cannot help (unauthorized, room full). */
+const FINAL_CLOSE_CODES = new Set([4001, 4003]);
+
+/**
+ * Signals through the reference server (`server/`) over a WebSocket: joins a room, gets a peer
+ * id, and reconnects with backoff, keeping its id, so that sessions go on. Messages sent while
+ * (re)connecting are queued and sent once joined, in order. A peer leaving the room reaches
+ * subscribers as a `bye` from that peer with reason `peer-left`.
+ */
+export class WebSocketSignaler extends EventTarget implements Signaler {
+  readonly url: string;
+  readonly room: string;
+  /** Peers in the room besides this one. */
+  readonly peers = new Set<string>();
+  private readonly options: WebSocketSignalerOptions;
+  private readonly Socket: typeof WebSocket;
+  private socket: WebSocket | undefined;
+  private id: string | undefined;
+  private joined = false;
+  private queue: string[] = [];
+  private listeners = new Set<(message: SignalMessage) => void>();
+  private attempt = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private currentState: WebSocketSignalerState = 'connecting';
+  private openWaiters: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
+
+  constructor(url: string, options: WebSocketSignalerOptions = {}) {
+    super();
+    if (!/^wss?:\/\//.test(url)) throw new SignalingError(`A WebSocket signaling URL starts with ws:// or wss://, not ${JSON.stringify(url.slice(0, 40))}`, { reason: 'bad-url' });
+    this.url = url;
+    this.room = options.room ?? 'default';
+    this.options = options;
+    const Socket = options.WebSocket ?? globalThis.WebSocket;
+    if (!Socket) throw new SignalingError('No WebSocket in this environment: pass one in the options', { reason: 'unsupported' });
+    this.Socket = Socket;
+    this.connect();
+  }
+
+  get peerId(): string | undefined {
+    return this.id;
+  }
+
+  get state(): WebSocketSignalerState {
+    return this.currentState;
+  }
+
+  /** Messages waiting for the connection. */
+  get queuedCount(): number {
+    return this.queue.length;
+  }
+
+  /** Resolves once joined (at once if joined); rejects if the signaler closes first. */
+  whenOpen(): Promise<void> {
+    if (this.joined) return Promise.resolve();
+    if (this.currentState === 'closed') return Promise.reject(new ClientClosedError('The signaler is closed'));
+    return new Promise((resolve, reject) => this.openWaiters.push({ resolve, reject }));
+  }
+
+  private fire<K extends keyof WebSocketSignalerEventDetail>(type: K, detail: WebSocketSignalerEventDetail[K]): void {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+
+  private connect(): void {
+    let socket: WebSocket;
+    try {
+      socket = new this.Socket(this.url);
+    } catch (error) {
+      this.fire('error', { error: new SignalingError(`Cannot open ${this.url}: ${String(error)}`, { cause: error, reason: 'connect' }) });
+      this.scheduleReconnect(1006, 'connect failed');
+      return;
+    }
+    this.socket = socket;
+    socket.addEventListener('open', () => {
+      const join: Record<string, string> = { type: 'join', room: this.room };
+      if (this.id) join.id = this.id;
+      if (this.options.token !== undefined) join.token = this.options.token;
+      socket.send(JSON.stringify(join));
+    });
+    socket.addEventListener('message', (event) => this.onMessage(event.data));
+    socket.addEventListener('close', (event) => {
+      if (this.socket !== socket) return;
+      this.socket = undefined;
+      this.joined = false;
+      if (this.currentState === 'closed') return;
+      if (FINAL_CLOSE_CODES.has(event.code) || this.options.reconnect === false) {
+        this.shutdown(event.code, event.reason || 'closed by the server');
+        return;
+      }
+      this.scheduleReconnect(event.code, event.reason);
+    });
+    socket.addEventListener('error', () => { /* 'close' follows and decides */ });
+  }
+
+  private scheduleReconnect(code: number, reason: string): void {
+    const options = this.options.reconnect || {};
+    const max = options.maxAttempts ?? Infinity;
+    if (this.attempt >= max) {
+      this.shutdown(code, `gave up after ${this.attempt} reconnect attempts`);
+      return;
+    }
+    this.attempt++;
+    const min = options.minDelayMs ?? 250;
+    const delayMs = Math.min(options.maxDelayMs ?? 5000, min * 2 ** (this.attempt - 1)) * (0.75 + Math.random() * 0.5);
+    this.currentState = 'reconnecting';
+    this.fire('reconnecting', { attempt: this.attempt, delayMs, code, reason });
+    this.retryTimer = setTimeout(() => this.connect(), delayMs);
+  }
+
+  private onMessage(data: unknown): void {
+    if (typeof data !== 'string') return this.reportBad('a binary frame');
+    let message: ServerMessage;
+    try {
+      message = JSON.parse(data);
+    } catch {
+      return this.reportBad('text that is not JSON');
+    }
+    if (typeof message !== 'object' || message === null) return this.reportBad('a message that is not an object');
+    switch (message.type) {
+      case 'welcome': {
+        if (typeof message.id !== 'string' || !Array.isArray(message.peers)) return this.reportBad('a malformed welcome');
+        this.id = message.id;
+        this.joined = true;
+        this.attempt = 0;
+        this.currentState = 'open';
+        this.peers.clear();
+        for (const peer of message.peers) if (typeof peer === 'string') this.peers.add(peer);
+        const queued = this.queue.splice(0);
+        for (const text of queued) this.socket?.send(text);
+        this.fire('open', { id: message.id, room: this.room, peers: [...this.peers] });
+        for (const waiter of this.openWaiters.splice(0)) waiter.resolve();
+        return;
+      }
+      case 'peer-joined':
+        if (typeof message.id === 'string') {
+          this.peers.add(message.id);
+          this.fire('peer-joined', { id: message.id });
+        }
+        return;
+      case 'peer-left':
+        if (typeof message.id === 'string') {
+          this.peers.delete(message.id);
+          const reason = typeof message.reason === 'string' ? message.reason.slice(0, 200) : 'left';
+          this.fire('peer-left', { id: message.id, reason });
+          this.deliver({ type: 'bye', from: message.id, reason: 'peer-left' });
+        }
+        return;
+      case 'error': {
+        const code = typeof message.code === 'string' ? message.code.slice(0, 40) : 'unknown';
+        const text = typeof message.message === 'string' ? message.message.slice(0, 300) : '';
+        this.fire('error', { error: new SignalingError(`The signaling server refused a message (${code}): ${text}`, { reason: code }) });
+        return;
+      }
+      default:
+        // A relayed signal message: subscribers (sessions) validate it.
+        this.deliver(message as SignalMessage);
+    }
+  }
+
+  private reportBad(what: string): void {
+    this.fire('error', { error: new SignalingError(`The signaling server sent ${what}`, { reason: 'malformed' }) });
+  }
+
+  private deliver(message: SignalMessage): void {
+    for (const listener of [...this.listeners]) listener(message);
+  }
+
+  send(message: SignalMessage): void {
+    if (this.currentState === 'closed') throw new ClientClosedError('The signaler is closed');
+    const text = JSON.stringify(message);
+    if (this.joined && this.socket && this.socket.readyState === this.Socket.OPEN) {
+      this.socket.send(text);
+      return;
+    }
+    if (this.queue.length >= (this.options.maxQueue ?? 1000)) {
+      throw new SignalingError(`${this.queue.length} signal messages are waiting for the server already; this one was not queued`, { reason: 'queue-full' });
+    }
+    this.queue.push(text);
+  }
+
+  subscribe(listener: (message: SignalMessage) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private shutdown(code: number, reason: string): void {
+    if (this.currentState === 'closed') return;
+    this.currentState = 'closed';
+    clearTimeout(this.retryTimer);
+    this.joined = false;
+    const queued = this.queue.length;
+    this.queue = [];
+    for (const waiter of this.openWaiters.splice(0)) waiter.reject(new SignalingError(`The signaler closed: ${reason}`, { reason: 'closed' }));
+    if (queued > 0) {
+      this.fire('error', { error: new SignalingError(`${queued} queued signal messages were not sent: the signaler closed (${reason})`, { reason: 'unsent' }) });
+    }
+    this.fire('close', { code, reason });
+  }
+
+  /** Leaves the room and closes the socket; no reconnect. Idempotent. */
+  close(): void {
+    if (this.currentState === 'closed') return;
+    const socket = this.socket;
+    this.socket = undefined;
+    if (socket) {
+      try {
+        if (socket.readyState === this.Socket.OPEN) socket.send(JSON.stringify({ type: 'leave' }));
+        socket.close(1000, 'closed');
+      } catch { /* closing anyway */ }
+    }
+    this.shutdown(1000, 'closed by this side');
+    this.listeners.clear();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}

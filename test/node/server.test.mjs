@@ -1,0 +1,224 @@
+// The reference signaling server, over real sockets on 127.0.0.1.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { startSignalingServer } from '../../dist/server/index.js';
+import { connect, sleep } from './server-helpers.mjs';
+
+const offer = { type: 'description', description: { type: 'offer', sdp: 'v=0\r\n' } };
+
+describe('signaling server', () => {
+  let server;
+  before(async () => { server = await startSignalingServer({ port: 0 }); });
+  after(() => server.close());
+
+  test('binds to 127.0.0.1 by default', () => {
+    assert.match(server.url, /^ws:\/\/127\.0\.0\.1:\d+$/);
+  });
+
+  test('join gives an id and the peers; others hear of joins and leaves', async () => {
+    const a = await connect(server.url, { room: 'r1' });
+    assert.deepEqual(a.welcome.peers, []);
+    const b = await connect(server.url, { room: 'r1' });
+    assert.deepEqual(b.welcome.peers, [a.id]);
+    assert.equal((await a.next('peer-joined')).id, b.id);
+    b.send({ type: 'leave' });
+    assert.deepEqual(await a.next('peer-left'), { type: 'peer-left', id: b.id, reason: 'left' });
+    a.close(); b.close();
+  });
+
+  test('relays to one peer (with from set) or to the whole room, never to another room', async () => {
+    const a = await connect(server.url, { room: 'r2' });
+    const b = await connect(server.url, { room: 'r2' });
+    const c = await connect(server.url, { room: 'r2' });
+    const outsider = await connect(server.url, { room: 'other' });
+    a.send({ ...offer, to: b.id, from: 'spoofed' });
+    const got = await b.next('description');
+    assert.equal(got.from, a.id, 'the server sets from; a client cannot spoof it');
+    assert.equal(got.to, b.id);
+    a.send({ type: 'hello' });
+    assert.equal((await b.next('hello')).from, a.id);
+    assert.equal((await c.next('hello')).from, a.id);
+    a.send({ ...offer, to: outsider.id });
+    assert.equal((await a.next('error')).code, 'unknown-peer');
+    await sleep(100);
+    assert.equal(outsider.inbox.filter((m) => m.type !== 'error').length, 0);
+    assert.equal(c.inbox.filter((m) => m.type === 'description').length, 0);
+    for (const x of [a, b, c, outsider]) x.close();
+  });
+
+  test('bad input gets an error reply and the connection stays usable', async () => {
+    const a = await connect(server.url, { room: 'r3' });
+    const b = await connect(server.url, { room: 'r3' });
+    const cases = [
+      ['{not json', 'bad-json'],
+      ['[1,2]', 'bad-message'],
+      ['42', 'bad-message'],
+      [JSON.stringify({ type: 'launch-missiles' }), 'unknown-type'],
+      [JSON.stringify({ type: 'hello', to: '<script>' }), 'bad-message'],
+      [JSON.stringify({ type: 'join', room: 'r3' }), 'already-joined'],
+    ];
+    for (const [text, code] of cases) {
+      a.send(text);
+      const error = await a.next('error');
+      assert.equal(error.code, code, text);
+      assert.equal(typeof error.message, 'string');
+    }
+    a.ws.send(Buffer.from([1, 2, 3]), { binary: true });
+    assert.equal((await a.next('error')).code, 'bad-message');
+    a.send({ type: 'hello' });
+    assert.equal((await b.next('hello')).from, a.id);
+    a.close(); b.close();
+  });
+
+  test('signal messages before join are refused', async () => {
+    const a = await connect(server.url);
+    a.send(offer);
+    assert.equal((await a.next('error')).code, 'not-joined');
+    a.send({ type: 'join', room: '../etc' });
+    assert.equal((await a.next('error')).code, 'bad-message');
+    a.close();
+  });
+
+  test('a client that vanishes is announced to its room', async () => {
+    const a = await connect(server.url, { room: 'r4' });
+    const b = await connect(server.url, { room: 'r4' });
+    b.ws.terminate();
+    const left = await a.next('peer-left');
+    assert.equal(left.id, b.id);
+    assert.equal(left.reason, 'closed');
+    a.close();
+  });
+
+  test('a reconnecting client keeps its id when it is free', async () => {
+    const a = await connect(server.url, { room: 'r5' });
+    const id = a.id;
+    a.ws.terminate();
+    await sleep(50);
+    const again = await connect(server.url, { room: 'r5', id });
+    assert.equal(again.id, id);
+    const other = await connect(server.url, { room: 'r5', id });
+    assert.notEqual(other.id, id, 'a taken id is not handed out twice');
+    again.close(); other.close();
+  });
+});
+
+describe('signaling server limits', () => {
+  test('room size limit', async () => {
+    const server = await startSignalingServer({ port: 0, maxRoomSize: 2 });
+    try {
+      const a = await connect(server.url, { room: 'x' });
+      const b = await connect(server.url, { room: 'x' });
+      const c = await connect(server.url);
+      c.send({ type: 'join', room: 'x' });
+      assert.equal((await c.next('error')).code, 'room-full');
+      assert.equal((await c.closed).code, 4003);
+      a.close(); b.close();
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('message size limit closes with 1009', async () => {
+    const server = await startSignalingServer({ port: 0, maxMessageBytes: 1024 });
+    try {
+      const a = await connect(server.url, { room: 'x' });
+      a.send({ type: 'hello', padding: 'x'.repeat(2000) });
+      assert.equal((await a.closed).code, 1009);
+      const b = await connect(server.url, { room: 'x' });
+      assert.ok(b.id, 'the server still serves');
+      b.close();
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('a flood is refused with an error, then closed with 4008; other clients go on', async () => {
+    const server = await startSignalingServer({ port: 0, rateLimit: { perSecond: 10, burst: 20 }, floodCloseAfter: 100 });
+    try {
+      const flooder = await connect(server.url, { room: 'x' });
+      const victim = await connect(server.url, { room: 'x' });
+      const calm = await connect(server.url, { room: 'y' });
+      for (let i = 0; i < 500; i++) flooder.send({ type: 'hello' });
+      assert.equal((await flooder.next('error')).code, 'rate-limited');
+      assert.equal((await flooder.closed).code, 4008);
+      await sleep(50);
+      const relayed = victim.inbox.filter((m) => m.type === 'hello').length;
+      assert.ok(relayed <= 21, `at most the burst was relayed (${relayed})`);
+      const other = await connect(server.url, { room: 'y' });
+      other.send({ type: 'hello' });
+      assert.equal((await calm.next('hello')).from, other.id);
+      victim.close(); calm.close(); other.close();
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('heartbeat drops a socket that stops answering pings', async () => {
+    const server = await startSignalingServer({ port: 0, heartbeatMs: 100 });
+    try {
+      const a = await connect(server.url, { room: 'x' });
+      const dead = await connect(server.url, { room: 'x' });
+      dead.ws._socket.pause(); // reads nothing: no pong goes back
+      const left = await a.next('peer-left', 3000);
+      assert.equal(left.id, dead.id);
+      assert.equal(left.reason, 'timeout');
+      assert.equal(server.stats().clients, 1);
+      a.close();
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('verify hook refuses a bad token before any relay', async () => {
+    const seen = [];
+    const server = await startSignalingServer({ port: 0, verify: ({ token, room }) => { seen.push(room); return token === 'good'; } });
+    try {
+      const a = await connect(server.url, { room: 'x', token: 'good' });
+      const bad = await connect(server.url);
+      bad.send({ type: 'join', room: 'x', token: 'bad' });
+      bad.send({ type: 'hello' });
+      assert.ok(await bad.next((m) => m.type === 'error' && m.code === 'unauthorized'));
+      assert.ok(await bad.next((m) => m.type === 'error' && m.code === 'not-joined'), 'the hello sent while joining was refused, not relayed');
+      assert.equal((await bad.closed).code, 4001);
+      await sleep(50);
+      assert.equal(a.inbox.length, 0, 'nothing from the refused client reached the room');
+      assert.deepEqual(seen, ['x', 'x']);
+      a.close();
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('origin allowlist refuses other origins at the upgrade', async () => {
+    const server = await startSignalingServer({ port: 0, allowedOrigins: ['http://good.example'] });
+    try {
+      const ok = await connect(server.url, { room: 'x', headers: { origin: 'http://good.example' } });
+      ok.close();
+      await assert.rejects(connect(server.url, { headers: { origin: 'http://evil.example' } }), /403/);
+      await assert.rejects(connect(server.url), /403/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('the bin starts a server with --port and serves static files', async () => {
+    const child = spawn(process.execPath, ['dist/server/bin.js', '--port', '0', '--static', 'docs'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const line = await new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('the bin printed nothing')), 5000);
+        child.stdout.on('data', (d) => { clearTimeout(timer); resolve(String(d)); });
+      });
+      const url = /signaling on (ws:\/\/\S+?),/.exec(line)[1];
+      const a = await connect(url, { room: 'bin' });
+      assert.ok(a.id);
+      a.close();
+      const page = await fetch(`${url.replace('ws', 'http')}/API.md`);
+      assert.equal(page.status, 200);
+      assert.match(await page.text(), /rtc-elements API/);
+      assert.equal((await fetch(`${url.replace('ws', 'http')}/..%2Fpackage.json`)).status, 404);
+    } finally {
+      child.kill();
+    }
+  });
+});
