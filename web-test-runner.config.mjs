@@ -2,6 +2,38 @@
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { puppeteerLauncher } from '@web/test-runner-puppeteer';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
+import { startSignalingServer } from './dist/server/index.js';
+
+/**
+ * The reference signaling server for browser tests, on 127.0.0.1. Tests fetch
+ * `/__signaling.json` for its URL; `/__signaling/restart` stops it and starts it again on the same
+ * port after `?downMs=` (the signaling-outage test).
+ */
+function signalingServer() {
+  let server;
+  let port = 0;
+  return {
+    name: 'signaling-server',
+    async serverStart() {
+      server = await startSignalingServer({ port: 0, maxRoomSize: 8 });
+      port = server.port;
+    },
+    async serverStop() {
+      await server?.close();
+    },
+    async serve(context) {
+      if (context.path === '/__signaling.json') {
+        return { body: JSON.stringify({ url: `ws://127.0.0.1:${port}` }), type: 'json' };
+      }
+      if (context.path === '/__signaling/restart') {
+        const downMs = Math.min(10000, Number(context.URL.searchParams.get('downMs') ?? 500));
+        await server.close();
+        setTimeout(async () => { server = await startSignalingServer({ port, maxRoomSize: 8 }); }, downMs);
+        return { body: '{"ok":true}', type: 'json' };
+      }
+    },
+  };
+}
 
 const chromium = chromeLauncher({
   launchOptions: {
@@ -50,7 +82,7 @@ export default {
     ...(!only || only.includes('chromium') ? [chromium] : []),
     ...(!only || only.includes('firefox') ? [firefox] : []),
   ],
-  plugins: [esbuildPlugin({ ts: true, target: 'es2022', tsconfig: './tsconfig.json' })],
+  plugins: [signalingServer(), esbuildPlugin({ ts: true, target: 'es2022', tsconfig: './tsconfig.json' })],
   testFramework: { config: { timeout: 20000 } },
   testsFinishTimeout: 300000,
   browserStartTimeout: 60000,

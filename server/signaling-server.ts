@@ -42,6 +42,11 @@ export interface SignalingServerOptions {
   verify?: (request: VerifyRequest) => boolean | Promise<boolean>;
   /** Connections at once (default 20,000). */
   maxClients?: number;
+  /**
+   * How long a peer whose socket dropped (not a clean close) keeps its place, so that it can
+   * reconnect with its id before its room hears it left (default 5,000 ms).
+   */
+  leaveGraceMs?: number;
 }
 
 export interface SignalingServerStats {
@@ -68,6 +73,8 @@ interface Client {
   bucket: TokenBucket;
   refusedInARow: number;
   alive: boolean;
+  /** Set when the socket dropped and the peer is kept for `leaveGraceMs`. */
+  graceTimer?: ReturnType<typeof setTimeout>;
 }
 
 function newId(): string {
@@ -83,6 +90,7 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
   const heartbeatMs = options.heartbeatMs ?? 15000;
   const maxBufferedBytes = options.maxBufferedBytes ?? 8 * 1024 * 1024;
   const maxClients = options.maxClients ?? 20000;
+  const leaveGraceMs = options.leaveGraceMs ?? 5000;
   const rooms = new Map<string, Map<string, Client>>();
   const clients = new Set<Client>();
   const counters = { relayed: 0, refused: 0 };
@@ -165,7 +173,15 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
         reply(client, 'room-full', `Room "${room}" is full (${maxRoomSize} peers)`);
         return closeClient(client, 4003, 'room full');
       }
-      // A reconnecting client may keep its id, so that its peers' sessions go on.
+      // A reconnecting client may keep its id (also the one it held a moment ago, still in its
+      // grace period), so that its peers' sessions go on.
+      const previous = requestedId ? peers.get(requestedId) : undefined;
+      if (previous?.graceTimer) {
+        clearTimeout(previous.graceTimer);
+        previous.graceTimer = undefined;
+        previous.room = undefined;
+        peers.delete(requestedId as string);
+      }
       const id = requestedId && !peers.has(requestedId) ? requestedId : newId();
       client.id = id;
       client.room = room;
@@ -242,7 +258,15 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
     socket.on('error', () => { /* a broken socket ends in 'close' */ });
     socket.on('close', (code) => {
       clients.delete(client);
-      leave(client, code === 1000 || code === 1001 ? 'left' : 'closed');
+      if (code === 1000 || code === 1001 || !client.room || leaveGraceMs <= 0) {
+        leave(client, code === 1000 || code === 1001 ? 'left' : 'closed');
+        return;
+      }
+      client.graceTimer = setTimeout(() => {
+        client.graceTimer = undefined;
+        leave(client, 'closed');
+      }, leaveGraceMs);
+      client.graceTimer.unref?.();
     });
   }
 
@@ -279,11 +303,14 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
     close: async () => {
       clearInterval(heartbeat);
       http.off('upgrade', onUpgrade);
+      // No peer-left notices: the peers' calls go on, and their signalers reconnect.
       for (const client of clients) {
-        leave(client, 'server-closed');
+        client.room = undefined;
         client.socket.terminate();
       }
       clients.clear();
+      for (const peers of rooms.values()) for (const client of peers.values()) clearTimeout(client.graceTimer);
+      rooms.clear();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       if (!options.server) {
         http.closeAllConnections?.();

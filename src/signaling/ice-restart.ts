@@ -9,6 +9,14 @@ export interface IceRestartOptions {
   attemptTimeoutMs?: number;
 }
 
+/** The policy's view of its session: the polite side lets the other restart first. */
+export interface IceRestartHost {
+  readonly polite: boolean;
+}
+
+/** How long the polite side waits for the other side's restart before starting its own. */
+const POLITE_RESTART_DELAY_MS = 1000;
+
 export interface IceRestartListener {
   reconnecting(reason: string, attempt: number): void;
   reconnected(reason: string, attempts: number): void;
@@ -25,6 +33,8 @@ export class IceRestartPolicy {
   private readonly disconnectedTimeoutMs: number;
   private readonly attemptTimeoutMs: number;
   private attempts = 0;
+  /** A restart is over only after a negotiation carried the new credentials. */
+  private negotiatedSinceRestart = false;
   private reason = '';
   private disconnectedTimer: ReturnType<typeof setTimeout> | undefined;
   private attemptTimer: ReturnType<typeof setTimeout> | undefined;
@@ -35,6 +45,7 @@ export class IceRestartPolicy {
     private readonly connection: WebRtcPeerConnection,
     private readonly listener: IceRestartListener,
     options: IceRestartOptions = {},
+    private readonly host: IceRestartHost = { polite: false },
   ) {
     this.maxAttempts = options.maxAttempts ?? 3;
     this.disconnectedTimeoutMs = options.disconnectedTimeoutMs ?? 2000;
@@ -55,7 +66,9 @@ export class IceRestartPolicy {
     const state = this.connection.state;
     if (state === 'closed') return this.stop();
     const stable = this.connection.signalingState === 'stable';
-    if (state === 'connected' && (ice === 'connected' || ice === 'completed') && stable) {
+    if (!stable) this.negotiatedSinceRestart = true;
+    const settled = this.attempts === 0 || (stable && this.negotiatedSinceRestart);
+    if (state === 'connected' && (ice === 'connected' || ice === 'completed') && settled) {
       clearTimeout(this.disconnectedTimer);
       this.disconnectedTimer = undefined;
       if (this.attempts > 0) {
@@ -67,17 +80,35 @@ export class IceRestartPolicy {
       return;
     }
     if (ice === 'failed' || state === 'failed') {
-      if (this.attempts === 0) this.restart('ice-failed');
+      if (this.attempts === 0) this.restartSoon('ice-failed');
       return;
     }
     if (ice === 'disconnected' && this.attempts === 0 && !this.disconnectedTimer) {
       this.disconnectedTimer = setTimeout(() => {
         this.disconnectedTimer = undefined;
         if (this.connection.iceConnectionState === 'disconnected' || this.connection.iceConnectionState === 'failed') {
-          this.restart('ice-disconnected');
+          this.restartSoon('ice-disconnected');
         }
       }, this.disconnectedTimeoutMs);
     }
+  }
+
+  private politeTimer: ReturnType<typeof setTimeout> | undefined;
+
+  /**
+   * An automatic restart. Both sides see the failure; if both restarted at once, the polite one
+   * would roll its offer back (and Chromium may stall gathering), so the polite side waits a
+   * moment and restarts only if the other side has not.
+   */
+  private restartSoon(reason: string): void {
+    if (!this.host.polite) return this.restart(reason);
+    if (this.politeTimer) return;
+    this.politeTimer = setTimeout(() => {
+      this.politeTimer = undefined;
+      const ice = this.connection.iceConnectionState;
+      const otherRestarted = this.connection.signalingState !== 'stable' || ice === 'checking' || ice === 'connected' || ice === 'completed';
+      if (this.attempts === 0 && !otherRestarted) this.restart(reason);
+    }, POLITE_RESTART_DELAY_MS);
   }
 
   /** Starts (or continues) restarting; also the manual path (`session.restartIce()`). */
@@ -92,6 +123,7 @@ export class IceRestartPolicy {
     }
     this.attempts++;
     this.reason = reason;
+    this.negotiatedSinceRestart = false;
     this.listener.reconnecting(reason, this.attempts);
     try {
       this.connection.restartIce();
@@ -105,6 +137,7 @@ export class IceRestartPolicy {
     this.stopped = true;
     clearTimeout(this.disconnectedTimer);
     clearTimeout(this.attemptTimer);
+    clearTimeout(this.politeTimer);
     this.connection.removeEventListener('iceconnectionstatechange', this.onChange);
     this.connection.removeEventListener('statechange', this.onChange);
     this.connection.removeEventListener('signalingstatechange', this.onChange);

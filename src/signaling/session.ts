@@ -27,6 +27,9 @@ export interface SessionEventDetail {
   error: { error: WebRtcError };
 }
 
+/** How long the polite side waits for the other's first offer before making its own. */
+const INITIAL_POLITE_YIELD_MS = 400;
+
 function randomId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(12));
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
@@ -109,7 +112,7 @@ export class SignalingSession extends EventTarget {
           // The other side is gone or unreachable: after the bounded restarts, give up.
           this.close('timeout');
         },
-      }, this.options.iceRestart);
+      }, this.options.iceRestart, this);
     }
     this.send({ type: 'hello' });
   }
@@ -145,8 +148,28 @@ export class SignalingSession extends EventTarget {
     for (const resolve of this.waitingForRemote.splice(0)) resolve();
   }
 
+  /** Resolves when a remote offer arrives, or after `timeoutMs`. */
+  private remoteOfferOrTimeout(timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.connection.removeEventListener('signalingstatechange', check);
+        resolve();
+      };
+      const check = () => { if (this.connection.signalingState === 'have-remote-offer' || this.closed) done(); };
+      const timer = setTimeout(done, timeoutMs);
+      this.connection.addEventListener('signalingstatechange', check);
+    });
+  }
+
   private readonly onNegotiationNeeded = async (): Promise<void> => {
     await this.whenRemoteKnown();
+    if (this.polite && !this.connection.remoteDescription && !this.connection.localDescription) {
+      // The first negotiation: let the impolite side offer first. Chromium stops gathering ICE
+      // candidates when a first offer is rolled back in glare, so we avoid that glare.
+      await this.remoteOfferOrTimeout(INITIAL_POLITE_YIELD_MS);
+      if (this.connection.remoteDescription) return; // answered instead; the browser asks again if still needed
+    }
     if (this.closed || this.connection.signalingState !== 'stable') return; // the browser asks again once stable
     try {
       this.makingOffer = true;

@@ -10,6 +10,11 @@ export interface WebSocketSignalerOptions {
   reconnect?: { minDelayMs?: number; maxDelayMs?: number; maxAttempts?: number } | false;
   /** Messages kept while disconnected (default 1,000); beyond that `send` throws. */
   maxQueue?: number;
+  /**
+   * How long a message for a peer that is not (yet, or for now) in the room waits for it
+   * (default 30,000 ms); then it is dropped with an `error` event, never silently.
+   */
+  queueTimeoutMs?: number;
   /** The WebSocket implementation (default the global one; `ws` in Node). */
   WebSocket?: typeof WebSocket;
 }
@@ -44,7 +49,7 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
   private socket: WebSocket | undefined;
   private id: string | undefined;
   private joined = false;
-  private queue: string[] = [];
+  private queue: Array<{ text: string; to: string | undefined; at: number }> = [];
   private listeners = new Set<(message: SignalMessage) => void>();
   private attempt = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -151,8 +156,7 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
         this.currentState = 'open';
         this.peers.clear();
         for (const peer of message.peers) if (typeof peer === 'string') this.peers.add(peer);
-        const queued = this.queue.splice(0);
-        for (const text of queued) this.socket?.send(text);
+        this.flush();
         this.fire('open', { id: message.id, room: this.room, peers: [...this.peers] });
         for (const waiter of this.openWaiters.splice(0)) waiter.resolve();
         return;
@@ -160,6 +164,7 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
       case 'peer-joined':
         if (typeof message.id === 'string') {
           this.peers.add(message.id);
+          this.flush();
           this.fire('peer-joined', { id: message.id });
         }
         return;
@@ -191,17 +196,45 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
     for (const listener of [...this.listeners]) listener(message);
   }
 
+  private canSend(to: string | undefined): boolean {
+    return this.joined && !!this.socket && this.socket.readyState === this.Socket.OPEN && (to === undefined || this.peers.has(to));
+  }
+
+  /** Sends what waited, in order, for peers now present; drops (and reports) what waited too long. */
+  private flush(): void {
+    const timeout = this.options.queueTimeoutMs ?? 30000;
+    const now = Date.now();
+    const waiting = this.queue;
+    this.queue = [];
+    let expired = 0;
+    for (const entry of waiting) {
+      if (this.canSend(entry.to)) this.socket?.send(entry.text);
+      else if (now - entry.at > timeout) expired++;
+      else this.queue.push(entry);
+    }
+    if (expired > 0) {
+      this.fire('error', { error: new SignalingError(`${expired} signal messages were dropped: their peer did not come back within ${timeout} ms`, { reason: 'unsent' }) });
+    }
+  }
+
   send(message: SignalMessage): void {
     if (this.currentState === 'closed') throw new ClientClosedError('The signaler is closed');
     const text = JSON.stringify(message);
-    if (this.joined && this.socket && this.socket.readyState === this.Socket.OPEN) {
-      this.socket.send(text);
+    const to = typeof message.to === 'string' ? message.to : undefined;
+    // Keep the order: nothing overtakes what is already waiting.
+    if (this.queue.length === 0 && this.canSend(to)) {
+      this.socket?.send(text);
       return;
     }
     if (this.queue.length >= (this.options.maxQueue ?? 1000)) {
-      throw new SignalingError(`${this.queue.length} signal messages are waiting for the server already; this one was not queued`, { reason: 'queue-full' });
+      this.flush();
+      if (this.queue.length >= (this.options.maxQueue ?? 1000)) {
+        throw new SignalingError(`${this.queue.length} signal messages are waiting already; this one was not queued`, { reason: 'queue-full' });
+      }
     }
-    this.queue.push(text);
+    this.queue.push({ text, to, at: Date.now() });
+    // Messages for peers that are here go out now, after what waited for them.
+    if (this.joined) this.flush();
   }
 
   subscribe(listener: (message: SignalMessage) => void): () => void {

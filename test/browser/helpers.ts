@@ -72,3 +72,8 @@ export function randomBytes(length: number): Uint8Array {
 }
 
 export const isFirefox = navigator.userAgent.includes('Firefox');
+
+/** The URL of the reference signaling server that web-test-runner started for these tests. */
+export async function signalingServerUrl(): Promise<string> {
+  return (await (await fetch('/__signaling.json')).json()).url;
+}

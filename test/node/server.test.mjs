@@ -9,7 +9,7 @@ const offer = { type: 'description', description: { type: 'offer', sdp: 'v=0\r\n
 
 describe('signaling server', () => {
   let server;
-  before(async () => { server = await startSignalingServer({ port: 0 }); });
+  before(async () => { server = await startSignalingServer({ port: 0, leaveGraceMs: 300 }); });
   after(() => server.close());
 
   test('binds to 127.0.0.1 by default', () => {
@@ -88,6 +88,21 @@ describe('signaling server', () => {
     assert.equal(left.id, b.id);
     assert.equal(left.reason, 'closed');
     a.close();
+  });
+
+  test('a peer that drops and comes back within the grace period is never announced as gone', async () => {
+    const a = await connect(server.url, { room: 'r6' });
+    const b = await connect(server.url, { room: 'r6' });
+    b.ws.terminate();
+    await sleep(50);
+    const again = await connect(server.url, { room: 'r6', id: b.id });
+    assert.equal(again.id, b.id);
+    assert.deepEqual(again.welcome.peers, [a.id]);
+    await sleep(400);
+    assert.equal(a.inbox.filter((m) => m.type === 'peer-left').length, 0);
+    a.send({ type: 'hello', to: b.id });
+    assert.equal((await again.next('hello')).from, a.id);
+    a.close(); again.close();
   });
 
   test('a reconnecting client keeps its id when it is free', async () => {

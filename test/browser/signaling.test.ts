@@ -1,0 +1,283 @@
+import { expect } from '@open-wc/testing';
+import {
+  BroadcastChannelSignaler,
+  SignalingError,
+  SignalingSession,
+  WebRtcClient,
+  WebSocketSignaler,
+  createSignalerPair,
+  type SessionOptions,
+  type Signaler,
+  type TrackEvent,
+  type WebRtcDataChannel,
+} from '../../src/index.js';
+import { nextEvent, signalingServerUrl, waitFor } from './helpers.js';
+
+let signalingUrl = '';
+before(async () => { signalingUrl = await signalingServerUrl(); });
+
+const ufragOf = (sdp: string) => /a=ice-ufrag:(\S+)/.exec(sdp)?.[1];
+const room = () => `room-${crypto.randomUUID()}`;
+
+function sessions(client: WebRtcClient, [sa, sb]: [Signaler, Signaler], options: SessionOptions = {}) {
+  const a = new SignalingSession(client.createPeerConnection(), sa, options);
+  const b = new SignalingSession(client.createPeerConnection(), sb, options);
+  const errors: unknown[] = [];
+  for (const s of [a, b]) s.addEventListener('error', (e) => errors.push((e as CustomEvent).detail.error));
+  return { a, b, errors };
+}
+
+async function channelAcross(a: SignalingSession, b: SignalingSession, label = 'chat'): Promise<[WebRtcDataChannel, WebRtcDataChannel]> {
+  const local = a.connection.createDataChannel(label);
+  const remote = await new Promise<WebRtcDataChannel>((resolve) => {
+    const existing = b.connection.dataChannels.find((c) => c.label === label);
+    if (existing) resolve(existing);
+    b.connection.addEventListener('datachannel', (e) => {
+      const { channel } = (e as CustomEvent).detail;
+      if (channel.label === label) resolve(channel);
+    });
+  });
+  await Promise.all([local.whenOpen(), remote.whenOpen()]);
+  return [local, remote];
+}
+
+async function framesArrive(track: MediaStreamTrack): Promise<void> {
+  const video = document.createElement('video');
+  video.muted = true;
+  video.srcObject = new MediaStream([track]);
+  document.body.append(video);
+  try {
+    await video.play().catch(() => {});
+    await waitFor(() => video.videoWidth > 0 && video.currentTime > 0, 15000, 'decoded video frames');
+  } finally {
+    video.remove();
+  }
+}
+
+describe('signaling session (perfect negotiation)', () => {
+  let client: WebRtcClient;
+  beforeEach(() => { client = new WebRtcClient(); });
+  afterEach(() => client.close());
+
+  it('connects whichever side starts first, and moves a message', async () => {
+    const { a, b, errors } = sessions(client, createSignalerPair());
+    const [local, remoteP] = [a.connection.createDataChannel('chat'), nextEvent<{ channel: WebRtcDataChannel }>(b.connection, 'datachannel')];
+    a.start();
+    await new Promise((r) => setTimeout(r, 200)); // b starts late: a's hello waited in the pair
+    b.start();
+    const { channel: remote } = await remoteP;
+    await local.send('hi');
+    expect(await remote.receive()).to.equal('hi');
+    expect(a.remoteId).to.equal(b.id);
+    expect(b.remoteId).to.equal(a.id);
+    expect(a.polite).to.not.equal(b.polite);
+    expect(errors).to.deep.equal([]);
+  });
+
+  it('resolves glare: both sides offer at once and both channels open', async () => {
+    for (let round = 0; round < 3; round++) {
+      const { a, b, errors } = sessions(client, createSignalerPair());
+      const fromA = a.connection.createDataChannel('from-a');
+      const fromB = b.connection.createDataChannel('from-b');
+      a.start();
+      b.start();
+      await Promise.all([fromA.whenOpen(), fromB.whenOpen()]);
+      await waitFor(() => a.connection.dataChannels.length === 2 && b.connection.dataChannels.length === 2, 10000, 'both channels on both sides');
+      expect(a.connection.signalingState).to.equal('stable');
+      expect(errors.filter((e) => !(e as { code?: string }).code?.startsWith('ice'))).to.deep.equal([]);
+      a.close();
+      b.close();
+    }
+  });
+
+  it('renegotiates from either side: a track from b, then a channel from a', async () => {
+    const { a, b, errors } = sessions(client, createSignalerPair());
+    a.start();
+    b.start();
+    await channelAcross(a, b, 'first');
+    const camera = await client.createVideoTrack({ width: 320, height: 240 });
+    const arrived = nextEvent<TrackEvent>(a.connection, 'track');
+    b.connection.addTrack(camera);
+    const { track } = await arrived;
+    await framesArrive(track.native);
+    const [x, y] = await channelAcross(a, b, 'second');
+    await x.send(new Uint8Array([7, 8]));
+    expect([...(await y.receiveBinary())]).to.deep.equal([7, 8]);
+    expect(errors).to.deep.equal([]);
+  });
+
+  it('bye ends the session on both sides with the reason', async () => {
+    const { a, b } = sessions(client, createSignalerPair());
+    a.start();
+    b.start();
+    await channelAcross(a, b);
+    const closed = nextEvent<{ reason: string; remote: boolean }>(b, 'close');
+    a.hangUp('done for today');
+    expect(await closed).to.deep.equal({ reason: 'done for today', remote: true });
+    expect(a.connection.isClosed && b.connection.isClosed).to.be.true;
+  });
+
+  it('reports malformed messages as SignalingError and changes nothing', async () => {
+    const [sa, sb] = createSignalerPair();
+    const { a, b, errors } = sessions(client, [sa, sb]);
+    a.start();
+    b.start();
+    const [local, remote] = await channelAcross(a, b);
+    const bad: unknown[] = [
+      null, 42, 'text', [], {}, { type: 'nope' },
+      { type: 'description' }, { type: 'description', description: { type: 'offer', sdp: 7 } },
+      { type: 'description', description: { type: 'offer', sdp: 'x'.repeat(400_000) } },
+      { type: 'candidate' }, { type: 'candidate', candidate: { candidate: 'candidate:1 1 udp', sdpMid: 5 } },
+      { type: 'bye', reason: 12 }, { type: 'hello', from: '<img src=x onerror=alert(1)>' },
+    ];
+    const before = errors.length;
+    for (const message of bad) sa.send(message as never);
+    await waitFor(() => errors.length - before === bad.length, 5000, 'one error per bad message');
+    for (const error of errors.slice(before)) {
+      expect(error).to.be.instanceOf(SignalingError);
+      expect((error as SignalingError).code).to.equal('signaling');
+    }
+    expect(b.connection.state).to.equal('connected');
+    await local.send('still here');
+    expect(await remote.receive()).to.equal('still here');
+  });
+
+  it('restarts ICE on request: reconnecting, new credentials, reconnected', async () => {
+    const { a, b } = sessions(client, createSignalerPair());
+    a.start();
+    b.start();
+    const [local, remote] = await channelAcross(a, b);
+    const before = ufragOf(a.connection.localDescription!.sdp);
+    const reconnecting = nextEvent<{ reason: string; attempt: number }>(a, 'reconnecting');
+    const reconnected = nextEvent<{ reason: string }>(a, 'reconnected');
+    a.restartIce('test');
+    expect(await reconnecting).to.deep.equal({ reason: 'test', attempt: 1 });
+    expect((await reconnected).reason).to.equal('test');
+    expect(ufragOf(a.connection.localDescription!.sdp)).to.not.equal(before);
+    await local.send('after restart');
+    expect(await remote.receive()).to.equal('after restart');
+  });
+
+  it('gives up with "timeout" when the remote vanishes without bye, after bounded restarts', async () => {
+    const options: SessionOptions = { iceRestart: { disconnectedTimeoutMs: 300, attemptTimeoutMs: 1000, maxAttempts: 2 } };
+    const { a, b } = sessions(client, createSignalerPair(), options);
+    a.start();
+    b.start();
+    await channelAcross(a, b);
+    const events: string[] = [];
+    for (const type of ['reconnecting', 'failed']) a.addEventListener(type, () => events.push(type));
+    const closed = nextEvent<{ reason: string }>(a, 'close', 45000);
+    const started = performance.now();
+    b.close(); // no bye: the page died
+    expect((await closed).reason).to.equal('timeout');
+    expect(events).to.deep.equal(['reconnecting', 'reconnecting', 'failed']);
+    expect(performance.now() - started).to.be.lessThan(40000);
+  });
+});
+
+describe('signalers', () => {
+  let client: WebRtcClient;
+  beforeEach(() => { client = new WebRtcClient(); });
+  afterEach(() => client.close());
+
+  it('BroadcastChannel: two sessions meet and negotiate, glare included', async () => {
+    const name = room();
+    const sa = new BroadcastChannelSignaler(name);
+    const sb = new BroadcastChannelSignaler(name);
+    try {
+      const { a, b, errors } = sessions(client, [sa, sb]);
+      const fromA = a.connection.createDataChannel('a');
+      const fromB = b.connection.createDataChannel('b');
+      a.start();
+      b.start();
+      await Promise.all([fromA.whenOpen(), fromB.whenOpen()]);
+      const remote = await waitFor(() => !!b.connection.dataChannels.find((c) => c.label === 'a'), 10000, 'a on b')
+        .then(() => b.connection.dataChannels.find((c) => c.label === 'a')!);
+      await fromA.send('over broadcast');
+      expect(await remote.receive()).to.equal('over broadcast');
+      expect(errors).to.deep.equal([]);
+    } finally {
+      sa.close();
+      sb.close();
+    }
+  });
+
+  it('WebSocket through the real server: a message and fake video arrive', async () => {
+    const name = room();
+    const sa = new WebSocketSignaler(signalingUrl, { room: name });
+    const sb = new WebSocketSignaler(signalingUrl, { room: name });
+    try {
+      const { a, b, errors } = sessions(client, [sa, sb]);
+      const camera = await client.createVideoTrack({ width: 320, height: 240 });
+      a.connection.addTrack(camera);
+      const trackP = nextEvent<TrackEvent>(b.connection, 'track');
+      a.start();
+      b.start();
+      const [local, remote] = await channelAcross(a, b);
+      await local.send('through the server');
+      expect(await remote.receive()).to.equal('through the server');
+      await framesArrive((await trackP).track.native);
+      expect(a.remoteId).to.equal(sb.peerId);
+      expect(errors).to.deep.equal([]);
+    } finally {
+      sa.close();
+      sb.close();
+    }
+  });
+
+  it('WebSocket: the call goes on while the server is down; queued signals arrive after reconnect', async () => {
+    const name = room();
+    const sa = new WebSocketSignaler(signalingUrl, { room: name, reconnect: { minDelayMs: 100, maxDelayMs: 400 } });
+    const sb = new WebSocketSignaler(signalingUrl, { room: name, reconnect: { minDelayMs: 100, maxDelayMs: 400 } });
+    try {
+      const { a, b } = sessions(client, [sa, sb]);
+      a.start();
+      b.start();
+      const [local, remote] = await channelAcross(a, b);
+      const idA = sa.peerId;
+      const reconnecting = nextEvent(sa, 'reconnecting');
+      await fetch('/__signaling/restart?downMs=1500');
+      await reconnecting;
+      // The peer connection does not need the server: data still flows.
+      await local.send('server is down');
+      expect(await remote.receive()).to.equal('server is down');
+      // A renegotiation while the server is down: its offer waits in the queue.
+      const camera = await client.createVideoTrack({ width: 320, height: 240 });
+      const trackP = nextEvent<TrackEvent>(b.connection, 'track', 20000);
+      a.connection.addTrack(camera);
+      await waitFor(() => sa.queuedCount > 0, 5000, 'a queued offer');
+      await framesArrive((await trackP).track.native);
+      expect(sa.peerId).to.equal(idA, 'the id survives the reconnect');
+      expect(sa.state).to.equal('open');
+    } finally {
+      sa.close();
+      sb.close();
+    }
+  });
+
+  it('WebSocket: a peer that leaves reaches the session as bye "peer-left"', async () => {
+    const name = room();
+    const sa = new WebSocketSignaler(signalingUrl, { room: name });
+    const sb = new WebSocketSignaler(signalingUrl, { room: name });
+    try {
+      const { a, b } = sessions(client, [sa, sb]);
+      a.start();
+      b.start();
+      await channelAcross(a, b);
+      const closed = nextEvent<{ reason: string; remote: boolean }>(a, 'close');
+      sb.close();
+      expect(await closed).to.deep.equal({ reason: 'peer-left', remote: true });
+    } finally {
+      sa.close();
+    }
+  });
+
+  it('WebSocket: a bad URL is a SignalingError; a closed signaler refuses to send', async () => {
+    expect(() => new WebSocketSignaler('http://example.com')).to.throw(SignalingError);
+    const s = new WebSocketSignaler(signalingUrl, { room: room() });
+    await s.whenOpen();
+    s.close();
+    s.close();
+    expect(() => s.send({ type: 'hello' })).to.throw(/closed/);
+  });
+});
