@@ -76,7 +76,8 @@ const only = process.env.BROWSERS?.split(',');
 export default {
   files: ['test/browser/**/*.test.ts', 'components/**/*.test.ts'],
   nodeResolve: true,
-  concurrency: 2,
+  // One test file per browser at a time: two cores, and each file runs real connections and fake video.
+  concurrency: 1,
   concurrentBrowsers: 2,
   browsers: [
     ...(!only || only.includes('chromium') ? [chromium] : []),

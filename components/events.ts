@@ -1,0 +1,63 @@
+import type {
+  DataChannelMessage,
+  IceCandidate,
+  TrackEvent,
+  WebRtcDataChannel,
+  WebRtcError,
+  WebRtcMediaTrack,
+} from '../src/index.js';
+
+/** The `detail` of every `rtc-*` event the elements fire. */
+export interface RtcEventDetailMap {
+  'rtc-icecandidate': { candidate: IceCandidate | null };
+  'rtc-statechange': { state: RTCPeerConnectionState };
+  'rtc-negotiationneeded': Record<string, never>;
+  'rtc-track': { type: TrackEvent['type']; track: WebRtcMediaTrack; streams: readonly MediaStream[] };
+  'rtc-datachannel': { channel: WebRtcDataChannel };
+  'rtc-reconnecting': { reason: string };
+  'rtc-reconnected': { reason: string };
+  /** The call's local or remote streams changed (what `<rtc-video>` follows). */
+  'rtc-streams': { localStream: MediaStream | null; remoteStreams: readonly MediaStream[] };
+  /** A remote peer is connected to the call (its id, when the signaler gives ids). */
+  'rtc-peer': { id: string | undefined };
+  'rtc-open': { channel: WebRtcDataChannel };
+  'rtc-message': { data: DataChannelMessage };
+  'rtc-bufferedamountlow': { bufferedAmount: number };
+  'rtc-close': { reason: string };
+  'rtc-error': { error: WebRtcError; code: string };
+}
+
+export type RtcEventName = keyof RtcEventDetailMap;
+export type RtcEvent<K extends RtcEventName> = CustomEvent<RtcEventDetailMap[K]>;
+
+declare global {
+  interface HTMLElementEventMap {
+    'rtc-icecandidate': RtcEvent<'rtc-icecandidate'>;
+    'rtc-statechange': RtcEvent<'rtc-statechange'>;
+    'rtc-negotiationneeded': RtcEvent<'rtc-negotiationneeded'>;
+    'rtc-track': RtcEvent<'rtc-track'>;
+    'rtc-datachannel': RtcEvent<'rtc-datachannel'>;
+    'rtc-reconnecting': RtcEvent<'rtc-reconnecting'>;
+    'rtc-reconnected': RtcEvent<'rtc-reconnected'>;
+    'rtc-streams': RtcEvent<'rtc-streams'>;
+    'rtc-peer': RtcEvent<'rtc-peer'>;
+    'rtc-open': RtcEvent<'rtc-open'>;
+    'rtc-message': RtcEvent<'rtc-message'>;
+    'rtc-bufferedamountlow': RtcEvent<'rtc-bufferedamountlow'>;
+    'rtc-close': RtcEvent<'rtc-close'>;
+    'rtc-error': RtcEvent<'rtc-error'>;
+  }
+}
+
+/** Fires an `rtc-*` event: bubbling and composed, so it crosses shadow roots like a native one. */
+export function fire<K extends RtcEventName>(target: EventTarget, type: K, detail: RtcEventDetailMap[K]): boolean {
+  return target.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
+}
+
+/** Fires `rtc-error` for anything thrown, as a `WebRtcError` with its code. */
+export function fireError(target: EventTarget, error: unknown, wrap: (message: string, cause: unknown) => WebRtcError): void {
+  const typed = error instanceof Error && typeof (error as WebRtcError).code === 'string'
+    ? (error as WebRtcError)
+    : wrap(error instanceof Error ? error.message : String(error), error);
+  fire(target, 'rtc-error', { error: typed, code: typed.code });
+}

@@ -1,0 +1,115 @@
+import { expect, fixture, html, oneEvent } from '@open-wc/testing';
+import { signalingServerUrl } from '../../test/browser/helpers.js';
+import { callPair, until } from '../test-helpers.js';
+import type { RtcCall } from './rtc-call.js';
+import type { RtcDataChannel } from '../rtc-data-channel/rtc-data-channel.js';
+import { parseIceServers } from './rtc-call.js';
+
+describe('<rtc-call>', () => {
+  it('connects two calls over a signaler property and fires typed, bubbling, composed events', async () => {
+    const seen: Event[] = [];
+    const listener = (e: Event) => seen.push(e);
+    document.addEventListener('rtc-statechange', listener);
+    try {
+      const [a, b] = await callPair(html`<rtc-data-channel label="x"></rtc-data-channel>`);
+      await until(() => a.state === 'connected' && b.state === 'connected', 15000, 'connected');
+      const connected = seen.find((e) => (e as CustomEvent).detail.state === 'connected') as CustomEvent;
+      expect(connected).to.be.ok;
+      expect(connected.bubbles).to.be.true;
+      expect(connected.composed).to.be.true;
+      expect(a.connection).to.be.ok;
+      expect(a.signalingSession?.remoteId).to.equal(b.signalingSession?.localId);
+    } finally {
+      document.removeEventListener('rtc-statechange', listener);
+    }
+  });
+
+  it('sends camera and microphone and fires rtc-track on the other side', async () => {
+    const [a, b] = await callPair(html``, { video: true, audio: true });
+    await until(() => b.remoteStreams.length > 0 && b.remoteStreams[0].getTracks().length === 2, 15000, 'remote tracks');
+    expect(a.localStream?.getVideoTracks().length).to.equal(1);
+    expect(a.localStream?.getAudioTracks().length).to.equal(1);
+    expect(b.remoteStreams[0].getVideoTracks().length).to.equal(1);
+  });
+
+  it('works from the signaling attribute alone, through the real server', async () => {
+    const url = await signalingServerUrl();
+    const room = `call-${crypto.randomUUID()}`;
+    const root = await fixture<HTMLElement>(html`
+      <div>
+        <rtc-call signaling=${url} room=${room}><rtc-data-channel label="chat"></rtc-data-channel></rtc-call>
+        <rtc-call signaling=${url} room=${room}><rtc-data-channel label="chat"></rtc-data-channel></rtc-call>
+      </div>`);
+    const [x, y] = [...root.querySelectorAll('rtc-data-channel')] as RtcDataChannel[];
+    const arrived = oneEvent(y, 'rtc-message');
+    await x.send('via ws');
+    expect((await arrived).detail.data).to.equal('via ws');
+  });
+
+  it('hang-up says bye: the other side gets rtc-close with the reason, then waits for the next peer', async () => {
+    const [a, b] = await callPair(html`<rtc-data-channel label="x"></rtc-data-channel>`);
+    await until(() => a.state === 'connected' && b.state === 'connected', 15000, 'connected');
+    const closed = oneEvent(b, 'rtc-close');
+    a.hangUp('see you');
+    expect((await closed).detail.reason).to.equal('see you');
+    expect(a.state).to.equal('closed');
+    expect(b.connection?.state).to.equal('new'); // a fresh connection, waiting in the room
+  });
+
+  it('removing the element closes its connection and stops its camera', async () => {
+    const [a, b, root] = await callPair(html``, { video: true });
+    await until(() => a.state === 'connected', 15000, 'connected');
+    const connection = a.connection!;
+    const track = a.localStream!.getVideoTracks()[0];
+    const closed = oneEvent(b, 'rtc-close');
+    root.removeChild(a);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(connection.state).to.equal('closed');
+    expect(track.readyState).to.equal('ended');
+    expect((await closed).detail.reason).to.equal('disconnected');
+  });
+
+  it('moving the element inside the page keeps the call', async () => {
+    const [a, , root] = await callPair(html`<rtc-data-channel label="x"></rtc-data-channel>`);
+    await until(() => a.state === 'connected', 15000, 'connected');
+    const connection = a.connection;
+    root.append(a);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(a.connection).to.equal(connection);
+    expect(a.state).to.equal('connected');
+  });
+
+  it('without a signaler, start() fires rtc-error with code "signaling"', async () => {
+    const call = await fixture<RtcCall>(html`<rtc-call manual></rtc-call>`);
+    const error = oneEvent(call, 'rtc-error');
+    await call.start();
+    const { detail } = await error;
+    expect(detail.code).to.equal('signaling');
+    expect(detail.error.message).to.contain('signaling');
+  });
+
+  it('a missing camera is an rtc-error, and the call goes on without it', async () => {
+    const call = await fixture<RtcCall>(html`<rtc-call manual video></rtc-call>`);
+    call.client = new (await import('../../src/index.js')).WebRtcClient({
+      mediaDevices: { getUserMedia: () => Promise.reject(new DOMException('Requested device not found', 'NotFoundError')) },
+    });
+    call.signaler = (await import('../../src/index.js')).createSignalerPair()[0];
+    const error = oneEvent(call, 'rtc-error');
+    void call.start();
+    const { detail } = await error;
+    expect(detail.code).to.equal('media-device');
+    await until(() => !!call.connection, 5000, 'a connection without media');
+    call.client.close();
+  });
+
+  it('parses ice-servers as JSON or as URLs', () => {
+    expect(parseIceServers('stun:a.example stun:b.example')).to.deep.equal([{ urls: ['stun:a.example', 'stun:b.example'] }]);
+    expect(parseIceServers('[{"urls":"turn:t.example","username":"u","credential":"c"}]')).to.deep.equal([{ urls: 'turn:t.example', username: 'u', credential: 'c' }]);
+    expect(parseIceServers('')).to.equal(undefined);
+  });
+
+  it('is accessible', async () => {
+    const call = await fixture<RtcCall>(html`<rtc-call manual><button>Hang up</button></rtc-call>`);
+    await expect(call).to.be.accessible();
+  });
+});

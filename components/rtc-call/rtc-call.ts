@@ -1,0 +1,246 @@
+import { LitElement, html, css, type PropertyValues } from 'lit';
+import { property } from 'lit/decorators.js';
+import {
+  SignalingError,
+  SignalingSession,
+  WebRtcClient,
+  WebSocketSignaler,
+  type IceServer,
+  type Signaler,
+  type TrackEvent,
+  type WebRtcMediaTrack,
+  type WebRtcPeerConnection,
+} from '../../src/index.js';
+import { fire, fireError } from '../events.js';
+
+/** What `<rtc-data-channel>` gives its call so that the call can open it on every connection. */
+export interface ChannelHost {
+  /** Called with each new connection (the first, and again after the peer comes back). */
+  attach(connection: WebRtcPeerConnection): void;
+  /** Called when that connection's session ends. */
+  detach(reason: string): void;
+}
+
+/** `ice-servers`: a JSON array of `{urls, username?, credential?}`, or URLs separated by spaces or commas. */
+export function parseIceServers(value: string | null | undefined): IceServer[] | undefined {
+  if (!value || !value.trim()) return undefined;
+  const text = value.trim();
+  if (text.startsWith('[')) {
+    const parsed: unknown = JSON.parse(text);
+    if (!Array.isArray(parsed)) throw new SignalingError('ice-servers must be a JSON array');
+    return parsed as IceServer[];
+  }
+  return [{ urls: text.split(/[\s,]+/).filter(Boolean) }];
+}
+
+/**
+ * A call: one peer connection negotiated over a signaler, with optional camera and microphone.
+ * When the remote peer leaves (or reloads), the call waits in its room for the next one.
+ *
+ * @tag rtc-call
+ * @summary A WebRTC call: signaling, negotiation, ICE restart, local media.
+ * @attr signaling - A `ws://` or `wss://` URL of the signaling server (makes a WebSocket signaler).
+ * @attr room - The room to join on the signaling server (default "default").
+ * @attr ice-servers - STUN/TURN servers: a JSON array of RTCIceServer, or URLs separated by spaces.
+ * @attr audio - Send the microphone.
+ * @attr video - Send the camera.
+ * @attr manual - Do not start by itself; call `start()`.
+ * @prop {Signaler} signaler - Any object with `send`, `subscribe` (and optionally `close`).
+ * @prop {WebRtcClient} client - The engine client to use (default: one the call makes and closes).
+ * @fires rtc-icecandidate - A local ICE candidate: `{candidate}`.
+ * @fires rtc-statechange - The connection state changed: `{state}`.
+ * @fires rtc-negotiationneeded - The connection needs negotiating: `{}`.
+ * @fires rtc-track - A remote track was added or removed: `{type, track, streams}`.
+ * @fires rtc-datachannel - The remote side opened a channel: `{channel}`.
+ * @fires rtc-reconnecting - ICE is restarting: `{reason}`.
+ * @fires rtc-reconnected - ICE restart worked: `{reason}`.
+ * @fires rtc-streams - Local or remote streams changed: `{localStream, remoteStreams}`.
+ * @fires rtc-peer - A remote peer was found: `{id}`.
+ * @fires rtc-close - The session ended: `{reason}`.
+ * @fires rtc-error - Something failed: `{error, code}`.
+ * @slot - Content: `<rtc-video>`, `<rtc-data-channel>`, controls.
+ */
+export class RtcCall extends LitElement {
+  static override styles = css`:host { display: block; }`;
+
+  @property() signaling: string | null = null;
+  @property() room = 'default';
+  @property({ attribute: 'ice-servers' }) iceServers: string | null = null;
+  @property({ type: Boolean }) audio = false;
+  @property({ type: Boolean }) video = false;
+  @property({ type: Boolean }) manual = false;
+  @property({ attribute: false }) signaler: Signaler | null = null;
+  @property({ attribute: false }) client: WebRtcClient | null = null;
+
+  /** The current peer connection (a new one after the peer comes back). */
+  get connection(): WebRtcPeerConnection | null { return this.session?.connection ?? null; }
+  /** Camera and microphone being sent, or null. */
+  get localStream(): MediaStream | null { return this._localStream; }
+  /** Streams received from the peer. */
+  get remoteStreams(): readonly MediaStream[] { return this._remoteStreams; }
+  /** The connection state, `new` before start and `closed` after hang-up. */
+  get state(): RTCPeerConnectionState { return this.connection?.state ?? (this.ended ? 'closed' : 'new'); }
+  /** The signaling session (its `remoteId`, `polite`, `restartIce()`). */
+  get signalingSession(): SignalingSession | null { return this.session; }
+
+  private session: SignalingSession | null = null;
+  private ownedClient: WebRtcClient | null = null;
+  private ownedSignaler: Signaler | null = null;
+  private _localStream: MediaStream | null = null;
+  private localTracks: WebRtcMediaTrack[] = [];
+  private _remoteStreams: MediaStream[] = [];
+  private readonly channels = new Set<ChannelHost>();
+  private starting: Promise<void> | null = null;
+  private ended = false;
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.ended = false;
+  }
+
+  protected override updated(changed: PropertyValues): void {
+    if (!this.manual && !this.starting && !this.ended && (this.signaler || this.signaling) && this.isConnected) {
+      void this.start();
+    }
+    if (changed.has('room') && changed.get('room') !== undefined && this.starting) {
+      fireError(this, new SignalingError('Changing "room" after start has no effect: hang up and start again'), (m) => new SignalingError(m));
+    }
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    // Moving the element within the page is not leaving it: close only if it stays out.
+    queueMicrotask(() => { if (!this.isConnected) this.hangUp('disconnected'); });
+  }
+
+  /** Registers a channel element: it is opened on this and every later connection. */
+  addChannel(host: ChannelHost): void {
+    this.channels.add(host);
+    if (this.session && !this.session.isClosed) host.attach(this.session.connection);
+  }
+
+  removeChannel(host: ChannelHost): void {
+    this.channels.delete(host);
+  }
+
+  /** Starts the call: gets local media, connects to the signaler and waits for a peer. Idempotent. */
+  start(): Promise<void> {
+    this.starting ??= this.run();
+    return this.starting;
+  }
+
+  private async run(): Promise<void> {
+    this.ended = false;
+    try {
+      const signaler = this.signaler ?? this.makeSignaler();
+      const client = this.client ?? (this.ownedClient = new WebRtcClient({ iceServers: parseIceServers(this.iceServers) }));
+      await this.openLocalMedia(client);
+      if (this.ended) return;
+      this.newSession(client, signaler);
+    } catch (error) {
+      fireError(this, error, (m, cause) => new SignalingError(m, { cause }));
+    }
+  }
+
+  private makeSignaler(): Signaler {
+    if (!this.signaling) throw new SignalingError('<rtc-call> needs a "signaling" URL or a "signaler" property');
+    const signaler = new WebSocketSignaler(this.signaling, { room: this.room || 'default' });
+    signaler.addEventListener('error', (e) => fireError(this, (e as CustomEvent).detail.error, (m) => new SignalingError(m)));
+    this.ownedSignaler = signaler;
+    return signaler;
+  }
+
+  private async openLocalMedia(client: WebRtcClient): Promise<void> {
+    const tracks: WebRtcMediaTrack[] = [];
+    const wants: Array<() => Promise<WebRtcMediaTrack>> = [];
+    if (this.audio) wants.push(() => client.createAudioTrack());
+    if (this.video) wants.push(() => client.createVideoTrack({ width: 640, height: 480 }));
+    for (const want of wants) {
+      try {
+        tracks.push(await want());
+      } catch (error) {
+        // No camera or no permission: the call goes on without it, and says why.
+        fireError(this, error, (m, cause) => new SignalingError(m, { cause }));
+      }
+    }
+    if (tracks.length === 0) return;
+    this.localTracks = tracks;
+    this._localStream = new MediaStream(tracks.map((t) => t.native));
+    this.fireStreams();
+  }
+
+  private newSession(client: WebRtcClient, signaler: Signaler): void {
+    const connection = client.createPeerConnection();
+    for (const track of this.localTracks) connection.addTrack(track, { streams: [this._localStream as MediaStream] });
+    const session = new SignalingSession(connection, signaler);
+    this.session = session;
+    connection.addEventListener('icecandidate', (e) => fire(this, 'rtc-icecandidate', (e as CustomEvent).detail));
+    connection.addEventListener('statechange', (e) => fire(this, 'rtc-statechange', (e as CustomEvent).detail));
+    connection.addEventListener('negotiationneeded', () => fire(this, 'rtc-negotiationneeded', {}));
+    connection.addEventListener('datachannel', (e) => fire(this, 'rtc-datachannel', (e as CustomEvent).detail));
+    connection.addEventListener('track', (e) => this.onTrack((e as CustomEvent<TrackEvent>).detail));
+    connection.addEventListener('error', (e) => fireError(this, (e as CustomEvent).detail.error, (m) => new SignalingError(m)));
+    session.addEventListener('peer', (e) => fire(this, 'rtc-peer', (e as CustomEvent).detail));
+    session.addEventListener('reconnecting', (e) => fire(this, 'rtc-reconnecting', { reason: (e as CustomEvent).detail.reason }));
+    session.addEventListener('reconnected', (e) => fire(this, 'rtc-reconnected', { reason: (e as CustomEvent).detail.reason }));
+    session.addEventListener('error', (e) => fireError(this, (e as CustomEvent).detail.error, (m) => new SignalingError(m)));
+    session.addEventListener('close', (e) => this.onSessionClose(session, (e as CustomEvent).detail.reason));
+    for (const channel of this.channels) channel.attach(connection);
+    session.start();
+  }
+
+  private onTrack(event: TrackEvent): void {
+    for (const stream of event.streams) if (!this._remoteStreams.includes(stream)) this._remoteStreams = [...this._remoteStreams, stream];
+    if (event.type === 'remove') {
+      this._remoteStreams = this._remoteStreams.filter((s) => s.getTracks().some((t) => t.readyState === 'live' && t !== event.track.native));
+    }
+    fire(this, 'rtc-track', { type: event.type, track: event.track, streams: event.streams });
+    this.fireStreams();
+  }
+
+  private fireStreams(): void {
+    fire(this, 'rtc-streams', { localStream: this._localStream, remoteStreams: this._remoteStreams });
+  }
+
+  private onSessionClose(session: SignalingSession, reason: string): void {
+    if (session !== this.session) return;
+    for (const channel of this.channels) channel.detach(reason);
+    if (this._remoteStreams.length > 0) {
+      this._remoteStreams = [];
+      this.fireStreams();
+    }
+    fire(this, 'rtc-close', { reason });
+    // The peer left or vanished, not us: wait in the room for the next one.
+    const client = this.client ?? this.ownedClient;
+    const signaler = this.signaler ?? this.ownedSignaler;
+    if (!this.ended && this.isConnected && client && !client.isClosed && signaler) {
+      try {
+        this.newSession(client, signaler);
+      } catch (error) {
+        fireError(this, error, (m, cause) => new SignalingError(m, { cause }));
+      }
+    }
+  }
+
+  /** Ends the call: says bye, closes the connection, stops local media. Idempotent. */
+  hangUp(reason = 'hangup'): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.session?.hangUp(reason);
+    this.session = null;
+    for (const track of this.localTracks) track.close();
+    this.localTracks = [];
+    this._localStream = null;
+    this._remoteStreams = [];
+    this.ownedClient?.close();
+    this.ownedClient = null;
+    this.ownedSignaler?.close?.();
+    this.ownedSignaler = null;
+    this.starting = null;
+    this.fireStreams();
+  }
+
+  protected override render() {
+    return html`<slot></slot>`;
+  }
+}

@@ -1,0 +1,175 @@
+import { LitElement, type PropertyValues } from 'lit';
+import { property } from 'lit/decorators.js';
+import {
+  DataChannelClosedError,
+  DataChannelError,
+  type DataChannelMessage,
+  type DataChannelSendable,
+  type WebRtcDataChannel,
+  type WebRtcPeerConnection,
+} from '../../src/index.js';
+import { fire, fireError } from '../events.js';
+import type { ChannelHost, RtcCall } from '../rtc-call/rtc-call.js';
+import { channelIdFor } from './channel-id.js';
+
+/** `ordered="false"` turns ordering off; the attribute alone, or any other value, keeps it on. */
+const orderedConverter = { fromAttribute: (value: string | null) => value !== 'false', toAttribute: (value: boolean) => String(value) };
+
+/**
+ * One data channel of a call. Declared with the same label on both sides it is one channel (a
+ * negotiated channel whose id both sides derive from the label). `send` before the channel is
+ * open waits; received messages come out as `rtc-message` events.
+ *
+ * @tag rtc-data-channel
+ * @summary A data channel of the enclosing (or referenced) `<rtc-call>`.
+ * @attr label - The channel's label; the same on both sides (default "data").
+ * @attr ordered - `ordered="false"` allows out-of-order delivery (default ordered).
+ * @attr max-retransmits - Partial reliability: retransmissions before giving up.
+ * @attr max-packet-life-time - Partial reliability: milliseconds before giving up.
+ * @attr protocol - Subprotocol name.
+ * @attr channel-id - An explicit SCTP stream id (default: derived from the label).
+ * @attr call - The id of the `<rtc-call>` to use, when this element is not inside it.
+ * @fires rtc-open - The channel opened: `{channel}`.
+ * @fires rtc-message - A message arrived: `{data}`, a string or a Uint8Array.
+ * @fires rtc-bufferedamountlow - The send buffer drained: `{bufferedAmount}`.
+ * @fires rtc-close - The channel closed: `{reason}`.
+ * @fires rtc-error - Something failed: `{error, code}`.
+ */
+export class RtcDataChannel extends LitElement implements ChannelHost {
+  @property() label = 'data';
+  @property({ converter: orderedConverter }) ordered = true;
+  @property({ attribute: 'max-retransmits', type: Number }) maxRetransmits: number | null = null;
+  @property({ attribute: 'max-packet-life-time', type: Number }) maxPacketLifeTime: number | null = null;
+  @property() protocol = '';
+  @property({ attribute: 'channel-id', type: Number }) channelId: number | null = null;
+  @property() call: string | null = null;
+
+  /** The engine channel, once attached to a connection. */
+  get channel(): WebRtcDataChannel | null { return this._channel; }
+  /** `connecting`, `open`, `closing` or `closed`; `closed` before a call attaches it. */
+  get state(): RTCDataChannelState { return this._channel?.state ?? 'closed'; }
+
+  private _channel: WebRtcDataChannel | null = null;
+  /** Channels whose end was reported, so that `rtc-close` fires once per channel. */
+  private readonly reported = new WeakSet<WebRtcDataChannel>();
+  private readonly closeReasons = new WeakMap<WebRtcDataChannel, string>();
+  private host: RtcCall | null = null;
+  private waiters: Array<{ resolve: (channel: WebRtcDataChannel) => void; reject: (error: Error) => void }> = [];
+  private receivers: Array<{ resolve: (data: DataChannelMessage) => void; reject: (error: Error) => void }> = [];
+
+  // No shadow DOM and nothing to render: the element is only an anchor in the page.
+  protected override createRenderRoot(): HTMLElement { return this; }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.findCall();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    queueMicrotask(() => {
+      if (this.isConnected) return;
+      this.host?.removeChannel(this);
+      this.host = null;
+      this._channel?.close();
+    });
+  }
+
+  protected override updated(changed: PropertyValues): void {
+    if (changed.has('call') && changed.get('call') !== undefined) this.findCall();
+  }
+
+  private findCall(): void {
+    const call = (this.call ? document.getElementById(this.call) : this.closest('rtc-call')) as RtcCall | null;
+    if (call === this.host) return;
+    this.host?.removeChannel(this);
+    this.host = call;
+    if (!call) return;
+    // The call element may not be upgraded yet (define order): wait for its class.
+    if (typeof call.addChannel === 'function') call.addChannel(this);
+    else void customElements.whenDefined('rtc-call').then(() => { if (this.host === call) call.addChannel(this); });
+  }
+
+  /** @internal Opens this channel on a new connection of the call. */
+  attach(connection: WebRtcPeerConnection): void {
+    let channel: WebRtcDataChannel;
+    try {
+      channel = connection.createDataChannel(this.label, {
+        negotiated: true,
+        id: this.channelId ?? channelIdFor(this.label),
+        ordered: this.ordered,
+        ...(this.maxRetransmits !== null ? { maxRetransmits: this.maxRetransmits } : {}),
+        ...(this.maxPacketLifeTime !== null ? { maxPacketLifeTime: this.maxPacketLifeTime } : {}),
+        ...(this.protocol ? { protocol: this.protocol } : {}),
+      });
+    } catch (error) {
+      fireError(this, error, (m, cause) => new DataChannelError(m, { cause }));
+      return;
+    }
+    this._channel = channel;
+    channel.addEventListener('open', () => {
+      if (this._channel !== channel) return;
+      fire(this, 'rtc-open', { channel });
+      for (const waiter of this.waiters.splice(0)) waiter.resolve(channel);
+    });
+    channel.addEventListener('bufferedamountlow', () => fire(this, 'rtc-bufferedamountlow', { bufferedAmount: channel.bufferedAmount }));
+    channel.addEventListener('error', (e) => fireError(this, (e as CustomEvent).detail.error, (m) => new DataChannelError(m)));
+    void this.pump(channel);
+  }
+
+  /** Delivers every message as `rtc-message` (and to pending `receive()` calls), in order. */
+  private async pump(channel: WebRtcDataChannel): Promise<void> {
+    try {
+      for await (const data of channel) {
+        for (const receiver of this.receivers.splice(0)) receiver.resolve(data);
+        fire(this, 'rtc-message', { data });
+      }
+    } catch (error) {
+      if (!(error instanceof DataChannelClosedError)) fireError(this, error, (m, cause) => new DataChannelError(m, { cause }));
+    }
+    // After the last message: native order is open, messages, close.
+    this.reportClose(channel, this.closeReasons.get(channel) ?? 'closed');
+  }
+
+  private reportClose(channel: WebRtcDataChannel, reason: string): void {
+    if (this.reported.has(channel)) return;
+    this.reported.add(channel);
+    const error = new DataChannelClosedError(`Data channel "${this.label}" closed: ${reason}`, { reason });
+    for (const receiver of this.receivers.splice(0)) receiver.reject(error);
+    fire(this, 'rtc-close', { reason });
+  }
+
+  /** @internal The call's session ended. */
+  detach(reason: string): void {
+    const channel = this._channel;
+    if (!channel || this.closeReasons.has(channel)) return;
+    this.closeReasons.set(channel, reason);
+    channel.close();
+  }
+
+  /** Resolves with the channel once it is open (waits for the call and the peer). */
+  whenOpen(): Promise<WebRtcDataChannel> {
+    const channel = this._channel;
+    if (channel && channel.state === 'open') return Promise.resolve(channel);
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  /**
+   * Sends text or bytes. Before the channel is open (no peer yet, or the peer is coming back) it
+   * waits; under backpressure it waits; it never drops.
+   */
+  async send(data: DataChannelSendable): Promise<void> {
+    const channel = await this.whenOpen();
+    await channel.send(data);
+  }
+
+  /** Resolves with the next message that arrives (it is also fired as `rtc-message`). */
+  receive(): Promise<DataChannelMessage> {
+    return new Promise((resolve, reject) => this.receivers.push({ resolve, reject }));
+  }
+
+  /** Closes this channel (the call goes on). */
+  close(): void {
+    this._channel?.close();
+  }
+}

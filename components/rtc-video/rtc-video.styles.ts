@@ -1,0 +1,30 @@
+import { css } from 'lit';
+
+export const styles = css`
+  :host {
+    display: inline-block;
+    position: relative;
+    width: var(--rtc-video-width, 320px);
+    aspect-ratio: var(--rtc-video-aspect-ratio, 4 / 3);
+    background: var(--rtc-video-background, #111);
+    color: var(--rtc-video-color, #ddd);
+    overflow: hidden;
+  }
+  :host([hidden]) { display: none; }
+  video {
+    display: block;
+    width: 100%;
+    height: 100%;
+    object-fit: var(--rtc-video-fit, contain);
+  }
+  :host([mirror]) video { transform: scaleX(-1); }
+  [part='placeholder'] {
+    position: absolute;
+    inset: 0;
+    display: flex;
+    align-items: center;
+    justify-content: center;
+    font: var(--rtc-video-font, 14px system-ui, sans-serif);
+  }
+  .hidden { visibility: hidden; }
+`;

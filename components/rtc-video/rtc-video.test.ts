@@ -1,0 +1,44 @@
+import { expect, fixture, html } from '@open-wc/testing';
+import { callPair, framesShown, until } from '../test-helpers.js';
+import type { RtcVideo } from './rtc-video.js';
+
+describe('<rtc-video>', () => {
+  it('shows the local camera and the remote video without any script', async () => {
+    const [a, b] = await callPair(html`<rtc-video local mirror></rtc-video><rtc-video remote></rtc-video>`, { video: true });
+    const localA = a.querySelector('rtc-video[local]') as RtcVideo;
+    const remoteB = b.querySelector('rtc-video[remote]') as RtcVideo;
+    await until(() => framesShown(localA.videoElement), 15000, 'local frames');
+    await until(() => framesShown(remoteB.videoElement), 15000, 'remote frames');
+    expect(localA.videoElement!.muted).to.be.true;
+    expect(remoteB.shadowRoot!.querySelector('[part="placeholder"]')).to.equal(null);
+    expect(getComputedStyle(localA.videoElement!).transform).to.not.equal('none');
+  });
+
+  it('shows a placeholder while there is no video', async () => {
+    const el = await fixture<RtcVideo>(html`<rtc-video remote></rtc-video>`);
+    const placeholder = el.shadowRoot!.querySelector('[part="placeholder"]');
+    expect(placeholder).to.be.ok;
+    expect(placeholder!.getAttribute('aria-label')).to.equal('Remote video: no video');
+  });
+
+  it('shows a given stream, with muted and fit', async () => {
+    const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 320, height: 240 } });
+    try {
+      const el = await fixture<RtcVideo>(html`<rtc-video muted fit="cover" .stream=${stream}></rtc-video>`);
+      await until(() => framesShown(el.videoElement), 15000, 'frames');
+      expect(el.videoElement!.muted).to.be.true;
+      expect(el.videoElement!.style.objectFit).to.equal('cover');
+      expect(el.videoElement!.getAttribute('part')).to.equal('video');
+      el.stream = null;
+      await until(() => !!el.shadowRoot!.querySelector('[part="placeholder"]'), 5000, 'placeholder once the stream is gone');
+    } finally {
+      for (const track of stream.getTracks()) track.stop();
+    }
+  });
+
+  it('is accessible: the video has a label', async () => {
+    const el = await fixture<RtcVideo>(html`<rtc-video local label="My camera"></rtc-video>`);
+    expect(el.videoElement!.getAttribute('aria-label')).to.equal('My camera');
+    await expect(el).to.be.accessible();
+  });
+});

@@ -1,0 +1,150 @@
+import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import { property, state } from 'lit/decorators.js';
+import { styleMap } from 'lit/directives/style-map.js';
+import type { RtcCall } from '../rtc-call/rtc-call.js';
+import { styles } from './rtc-video.styles.js';
+
+const FITS = new Set(['contain', 'cover', 'fill', 'none', 'scale-down']);
+
+/**
+ * Shows a stream: the call's camera (`local`), the remote peer's video (`remote`), or a `stream` or
+ * `track` you give it. Shows a placeholder while there is no live video.
+ *
+ * @tag rtc-video
+ * @summary A video view of a local or remote stream.
+ * @attr local - Show the enclosing call's local stream (always muted).
+ * @attr remote - Show the enclosing call's first remote stream.
+ * @attr muted - Mute the audio.
+ * @attr mirror - Flip horizontally (a selfie view).
+ * @attr fit - How the video fills the box: contain (default), cover, fill, none, scale-down.
+ * @attr label - The accessible name of the video (default "Local video" or "Remote video").
+ * @attr call - The id of the `<rtc-call>` to follow, when this element is not inside it.
+ * @prop {MediaStream | null} stream - A stream to show instead of the call's.
+ * @prop {MediaStreamTrack | null} track - A track to show instead of the call's.
+ * @csspart video - The `<video>` element.
+ * @csspart placeholder - What shows while there is no video.
+ * @cssprop --rtc-video-width - Width (default 320px).
+ * @cssprop --rtc-video-aspect-ratio - Aspect ratio (default 4 / 3).
+ * @cssprop --rtc-video-background - Background (default #111).
+ * @slot placeholder - Replaces the default placeholder text.
+ */
+export class RtcVideo extends LitElement {
+  static override styles = styles;
+
+  @property({ type: Boolean }) local = false;
+  @property({ type: Boolean }) remote = false;
+  @property({ type: Boolean }) muted = false;
+  @property({ type: Boolean, reflect: true }) mirror = false;
+  @property() fit = 'contain';
+  @property() label: string | null = null;
+  @property() call: string | null = null;
+  @property({ attribute: false }) stream: MediaStream | null = null;
+  @property({ attribute: false }) track: MediaStreamTrack | null = null;
+
+  @state() private shown: MediaStream | null = null;
+  @state() private hasVideo = false;
+
+  private host: RtcCall | null = null;
+  private watched: MediaStream | null = null;
+  private readonly onStreams = () => this.refresh();
+  private readonly onTrackChange = () => this.checkVideo();
+
+  /** The `<video>` element (for `requestPictureInPicture`, say). */
+  get videoElement(): HTMLVideoElement | null {
+    return this.renderRoot?.querySelector('video') ?? null;
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.follow();
+    this.refresh();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.host?.removeEventListener('rtc-streams', this.onStreams);
+    this.host = null;
+    this.watch(null);
+    const video = this.videoElement;
+    if (video) video.srcObject = null;
+  }
+
+  private follow(): void {
+    const call = (this.call ? document.getElementById(this.call) : this.closest('rtc-call')) as RtcCall | null;
+    if (call === this.host) return;
+    this.host?.removeEventListener('rtc-streams', this.onStreams);
+    this.host = call;
+    call?.addEventListener('rtc-streams', this.onStreams);
+  }
+
+  protected override willUpdate(changed: PropertyValues): void {
+    if (changed.has('call')) this.follow();
+    if (changed.has('stream') || changed.has('track') || changed.has('local') || changed.has('remote') || changed.has('call')) this.refresh();
+  }
+
+  private refresh(): void {
+    let next: MediaStream | null = null;
+    if (this.track) next = this.shown?.getTracks()[0] === this.track ? this.shown : new MediaStream([this.track]);
+    else if (this.stream) next = this.stream;
+    else if (this.host && this.local) next = this.host.localStream ?? null;
+    else if (this.host && this.remote) next = this.host.remoteStreams[0] ?? null;
+    if (next !== this.shown) this.shown = next;
+    this.watch(next);
+    this.checkVideo();
+  }
+
+  /** Follows tracks coming, going, muting and ending, to switch between video and placeholder. */
+  private watch(stream: MediaStream | null): void {
+    if (stream === this.watched) return;
+    if (this.watched) {
+      this.watched.removeEventListener('addtrack', this.onTrackChange);
+      this.watched.removeEventListener('removetrack', this.onTrackChange);
+      for (const track of this.watched.getTracks()) this.unwatchTrack(track);
+    }
+    this.watched = stream;
+    if (stream) {
+      stream.addEventListener('addtrack', this.onTrackChange);
+      stream.addEventListener('removetrack', this.onTrackChange);
+      for (const track of stream.getTracks()) this.watchTrack(track);
+    }
+  }
+
+  private watchTrack(track: MediaStreamTrack): void {
+    for (const type of ['mute', 'unmute', 'ended']) track.addEventListener(type, this.onTrackChange);
+  }
+
+  private unwatchTrack(track: MediaStreamTrack): void {
+    for (const type of ['mute', 'unmute', 'ended']) track.removeEventListener(type, this.onTrackChange);
+  }
+
+  private checkVideo(): void {
+    if (this.watched) for (const track of this.watched.getTracks()) this.watchTrack(track); // listeners are idempotent
+    this.hasVideo = !!this.shown?.getVideoTracks().some((t) => t.readyState === 'live' && !t.muted);
+  }
+
+  protected override updated(): void {
+    const video = this.videoElement;
+    if (!video) return;
+    if (video.srcObject !== this.shown) {
+      video.srcObject = this.shown;
+      if (this.shown) video.play().catch(() => { /* autoplay refused: the controls of the page start it */ });
+    }
+  }
+
+  protected override render() {
+    const label = this.label ?? (this.local ? 'Local video' : this.remote ? 'Remote video' : 'Video');
+    const fit = FITS.has(this.fit) ? this.fit : 'contain';
+    return html`
+      <video
+        part="video"
+        class=${this.hasVideo ? '' : 'hidden'}
+        style=${styleMap({ objectFit: fit })}
+        aria-label=${label}
+        autoplay
+        playsinline
+        .muted=${this.muted || this.local}
+      ></video>
+      ${this.hasVideo ? nothing : html`<div part="placeholder" role="img" aria-label="${label}: no video"><slot name="placeholder">No video</slot></div>`}
+    `;
+  }
+}

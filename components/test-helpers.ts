@@ -1,0 +1,30 @@
+import { fixture, html } from '@open-wc/testing';
+import { createSignalerPair } from '../src/index.js';
+import './define.js';
+import type { RtcCall } from './rtc-call/rtc-call.js';
+
+/** Waits for a condition, polling. */
+export async function until(predicate: () => boolean, timeoutMs = 15000, what = 'condition'): Promise<void> {
+  const start = performance.now();
+  while (!predicate()) {
+    if (performance.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Two calls in one page joined by an in-page signaler pair; `inner` goes inside each call. */
+export async function callPair(inner = html``, attrs: { video?: boolean; audio?: boolean } = {}): Promise<[RtcCall, RtcCall, HTMLElement]> {
+  const [sa, sb] = createSignalerPair();
+  const root = await fixture<HTMLElement>(html`
+    <div>
+      <rtc-call id="a" ?video=${attrs.video} ?audio=${attrs.audio} .signaler=${sa}>${inner}</rtc-call>
+      <rtc-call id="b" ?video=${attrs.video} ?audio=${attrs.audio} .signaler=${sb}>${inner}</rtc-call>
+    </div>
+  `);
+  const [a, b] = [root.querySelector('#a') as RtcCall, root.querySelector('#b') as RtcCall];
+  return [a, b, root];
+}
+
+export function framesShown(video: HTMLVideoElement | null | undefined): boolean {
+  return !!video && video.videoWidth > 0 && video.currentTime > 0;
+}
