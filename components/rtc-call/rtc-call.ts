@@ -33,13 +33,22 @@ export function parseIceServers(value: string | null | undefined): IceServer[] |
   return [{ urls: text.split(/[\s,]+/).filter(Boolean) }];
 }
 
+/** `signaling` may be a path ("/" is the page's own server): it becomes a ws:// or wss:// URL. */
+export function toWebSocketUrl(value: string): string {
+  if (/^wss?:\/\//.test(value)) return value;
+  const url = new URL(value, globalThis.location?.href);
+  if (url.protocol === 'http:') url.protocol = 'ws:';
+  else if (url.protocol === 'https:') url.protocol = 'wss:';
+  return url.href;
+}
+
 /**
  * A call: one peer connection negotiated over a signaler, with optional camera and microphone.
  * When the remote peer leaves (or reloads), the call waits in its room for the next one.
  *
  * @tag rtc-call
  * @summary A WebRTC call: signaling, negotiation, ICE restart, local media.
- * @attr signaling - A `ws://` or `wss://` URL of the signaling server (makes a WebSocket signaler).
+ * @attr signaling - The signaling server: a `ws://` or `wss://` URL, or a path on the page's server ("/").
  * @attr room - The room to join on the signaling server (default "default").
  * @attr ice-servers - STUN/TURN servers: a JSON array of RTCIceServer, or URLs separated by spaces.
  * @attr audio - Send the microphone.
@@ -92,6 +101,8 @@ export class RtcCall extends LitElement {
   private readonly channels = new Set<ChannelHost>();
   private starting: Promise<void> | null = null;
   private ended = false;
+  /** The room the current WebSocket signaler joined. */
+  private activeRoom: string | null = null;
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -102,7 +113,7 @@ export class RtcCall extends LitElement {
     if (!this.manual && !this.starting && !this.ended && (this.signaler || this.signaling) && this.isConnected) {
       void this.start();
     }
-    if (changed.has('room') && changed.get('room') !== undefined && this.starting) {
+    if (changed.has('room') && this.activeRoom !== null && this.room !== this.activeRoom) {
       fireError(this, new SignalingError('Changing "room" after start has no effect: hang up and start again'), (m) => new SignalingError(m));
     }
   }
@@ -144,7 +155,8 @@ export class RtcCall extends LitElement {
 
   private makeSignaler(): Signaler {
     if (!this.signaling) throw new SignalingError('<rtc-call> needs a "signaling" URL or a "signaler" property');
-    const signaler = new WebSocketSignaler(this.signaling, { room: this.room || 'default' });
+    this.activeRoom = this.room || 'default';
+    const signaler = new WebSocketSignaler(toWebSocketUrl(this.signaling), { room: this.activeRoom });
     signaler.addEventListener('error', (e) => fireError(this, (e as CustomEvent).detail.error, (m) => new SignalingError(m)));
     this.ownedSignaler = signaler;
     return signaler;
@@ -236,6 +248,7 @@ export class RtcCall extends LitElement {
     this.ownedClient = null;
     this.ownedSignaler?.close?.();
     this.ownedSignaler = null;
+    this.activeRoom = null;
     this.starting = null;
     this.fireStreams();
   }

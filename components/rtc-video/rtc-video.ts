@@ -31,8 +31,8 @@ const FITS = new Set(['contain', 'cover', 'fill', 'none', 'scale-down']);
 export class RtcVideo extends LitElement {
   static override styles = styles;
 
-  @property({ type: Boolean }) local = false;
-  @property({ type: Boolean }) remote = false;
+  @property({ type: Boolean, reflect: true }) local = false;
+  @property({ type: Boolean, reflect: true }) remote = false;
   @property({ type: Boolean }) muted = false;
   @property({ type: Boolean, reflect: true }) mirror = false;
   @property() fit = 'contain';

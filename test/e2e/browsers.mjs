@@ -1,0 +1,67 @@
+// Real Chromium and Firefox for end-to-end tests (puppeteer-core and the system browsers), and
+// the demo server (signaling + static files) on 127.0.0.1.
+import { mkdirSync } from 'node:fs';
+import puppeteer from 'puppeteer-core';
+import { startSignalingServer, staticFiles } from '../../dist/server/index.js';
+
+export const ARTIFACTS = 'test-artifacts';
+mkdirSync(ARTIFACTS, { recursive: true });
+
+export async function startDemoServer() {
+  const serve = staticFiles({ '/': 'demo', '/dist/': 'dist' });
+  const server = await startSignalingServer({ port: 0, onRequest: (req, res) => void serve(req, res) });
+  return { server, http: server.url.replace(/^ws/, 'http') };
+}
+
+const CHROMIUM_ARGS = [
+  '--no-sandbox', '--headless=new', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
+  '--disable-background-timer-throttling', '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows',
+  '--autoplay-policy=no-user-gesture-required',
+];
+
+export function launch(name) {
+  if (name === 'chromium') {
+    return puppeteer.launch({ browser: 'chrome', executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  }
+  return puppeteer.launch({
+    browser: 'firefox',
+    executablePath: process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr',
+    headless: true,
+    extraPrefsFirefox: {
+      'media.navigator.streams.fake': true,
+      'media.navigator.permission.disabled': true,
+      'media.peerconnection.ice.loopback': true,
+      'media.autoplay.default': 0,
+      'media.autoplay.blocking_policy': 0,
+    },
+  });
+}
+
+/** Opens a page and collects its console errors and uncaught exceptions. */
+export async function open(browser, url) {
+  const page = await browser.newPage();
+  const problems = [];
+  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+  page.on('console', (message) => { if (message.type() === 'error') problems.push(`console: ${message.text()}`); });
+  await page.setViewport({ width: 900, height: 700 });
+  await page.goto(url);
+  page.problems = problems;
+  return page;
+}
+
+/** True once the page's remote <rtc-video> shows decoded frames. */
+export function remoteFramesShown(page) {
+  return page.evaluate(() => {
+    const video = document.querySelector('rtc-video[remote]')?.shadowRoot?.querySelector('video');
+    return !!video && video.videoWidth > 0 && video.currentTime > 0;
+  });
+}
+
+export async function until(check, timeoutMs = 20000, what = 'condition') {
+  const start = Date.now();
+  while (!(await check())) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

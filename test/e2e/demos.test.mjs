@@ -1,0 +1,106 @@
+// The demos, opened by real browsers through the real server: two pages call, chat, and a
+// Chromium page calls a Firefox page. Screenshots go to test-artifacts/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { ARTIFACTS, launch, open, remoteFramesShown, startDemoServer, until } from './browsers.mjs';
+
+let demo;
+const browsers = {};
+before(async () => {
+  demo = await startDemoServer();
+  [browsers.chromium, browsers.firefox] = await Promise.all([launch('chromium'), launch('firefox')]);
+});
+after(async () => {
+  await Promise.all(Object.values(browsers).map((b) => b?.close()));
+  await demo?.server.close();
+});
+
+const room = (name) => `${name}-${Math.random().toString(36).slice(2)}`;
+
+for (const [first, second] of [['chromium', 'chromium'], ['firefox', 'firefox'], ['chromium', 'firefox']]) {
+  test(`call.html: ${first} and ${second} see each other's video`, { timeout: 60000 }, async () => {
+    const url = `${demo.http}/call.html?room=${room('call')}`;
+    const a = await open(browsers[first], url);
+    const b = await open(browsers[second], url);
+    try {
+      await until(() => remoteFramesShown(a), 30000, `frames on the ${first} page`);
+      await until(() => remoteFramesShown(b), 30000, `frames on the ${second} page`);
+      assert.equal(await a.$eval('#state', (el) => el.textContent), 'connected');
+      await a.bringToFront(); // a background tab cannot be captured
+      await a.screenshot({ path: `${ARTIFACTS}/call-${first}-${second}.png` });
+      // Hang up: the other side shows the close.
+      await a.click('#hangup');
+      await until(async () => (await b.$eval('#state', (el) => el.textContent)).startsWith('closed'), 10000, 'closed state');
+      assert.deepEqual([...a.problems, ...b.problems], []);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+}
+
+test('chat.html: two pages chat, and remote text is not rendered as HTML', { timeout: 60000 }, async () => {
+  const url = `${demo.http}/chat.html?room=${room('chat')}`;
+  const a = await open(browsers.chromium, url);
+  const b = await open(browsers.firefox, url);
+  try {
+    await until(async () => (await a.$eval('#status', (el) => el.textContent)) === 'connected', 30000, 'chat connected');
+    const evil = '<img src=x onerror="window.pwned=1">hello';
+    await a.type('#text', evil);
+    await a.click('button[type=submit]');
+    await until(async () => (await b.$$eval('#log li', (items) => items.length)) > 0, 10000, 'message shown');
+    const shown = await b.$eval('#log li', (li) => ({ text: li.textContent, images: li.querySelectorAll('img').length }));
+    assert.equal(shown.text, `them: ${evil}`);
+    assert.equal(shown.images, 0);
+    assert.equal(await b.evaluate(() => window.pwned), undefined);
+    await b.type('#text', 'and back');
+    await b.click('button[type=submit]');
+    await until(async () => (await a.$$eval('#log li', (items) => items.length)) === 2, 10000, 'reply shown');
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
+
+test('script-tag.html: the plain HTML page calls with nothing but the script tag', { timeout: 60000 }, async () => {
+  const a = await open(browsers.chromium, `${demo.http}/script-tag.html`);
+  const b = await open(browsers.chromium, `${demo.http}/script-tag.html`);
+  try {
+    await until(() => remoteFramesShown(a), 30000, 'frames');
+    await until(() => remoteFramesShown(b), 30000, 'frames');
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
+
+test('framework.html: the React app listens to rtc-* events and chats', { timeout: 60000 }, async () => {
+  const url = `${demo.http}/framework.html?room=${room('react')}`;
+  const a = await open(browsers.chromium, url);
+  const b = await open(browsers.chromium, url);
+  try {
+    await until(async () => (await a.$eval('output', (el) => el.textContent)) === 'connected', 30000, 'React shows connected');
+    await until(() => remoteFramesShown(b), 30000, 'frames in the React app');
+    await a.bringToFront(); // input goes to the front tab
+    await a.type('#text', 'from react');
+    await a.click('button[type=submit]');
+    await until(async () => (await b.$$eval('#log li', (items) => items.map((li) => li.textContent))).includes('them: from react'), 10000, 'message');
+    assert.deepEqual([...a.problems, ...b.problems], []);
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
+
+test('wasm/: frames made in WebAssembly cross <rtc-data-channel> intact', { timeout: 60000 }, async () => {
+  const a = await open(browsers.chromium, `${demo.http}/wasm/`);
+  const b = await open(browsers.firefox, `${demo.http}/wasm/`);
+  try {
+    for (const page of [a, b]) {
+      await until(async () => (await page.$eval('#stats', (el) => el.textContent)) === 'sent 100, received 100, corrupt 0', 30000, 'all frames');
+    }
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
