@@ -166,7 +166,10 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
 
   private sizeToSend(data: DataChannelSendable): number | Error {
     let size: number;
-    if (typeof data === 'string') size = new TextEncoder().encode(data).byteLength;
+    if (typeof data === 'string') {
+      // UTF-8 takes at most 3 bytes per UTF-16 unit: encode only when that bound is over the limit.
+      size = data.length * 3 <= this.maxMessageSize() ? data.length : new TextEncoder().encode(data).byteLength;
+    }
     else if (data instanceof Blob) size = data.size;
     else if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) size = data.byteLength;
     else return new DataChannelError(`send() takes a string, ArrayBuffer, ArrayBufferView or Blob, not ${typeof data}`, { reason: 'unsupported-type' });

@@ -20,9 +20,9 @@ const CHROMIUM_ARGS = [
   '--autoplay-policy=no-user-gesture-required',
 ];
 
-export function launch(name) {
+export function launch(name, extraArgs = []) {
   if (name === 'chromium') {
-    return puppeteer.launch({ browser: 'chrome', executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+    return puppeteer.launch({ browser: 'chrome', executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: [...CHROMIUM_ARGS, ...extraArgs] });
   }
   return puppeteer.launch({
     browser: 'firefox',

@@ -1,0 +1,188 @@
+// npm run bench: every benchmark in real Chromium and Firefox in one run, side by side, then
+// bench/RESULTS.md and bench/results.svg. Figures are medians of several rounds, reported as
+// ratios against a baseline measured in the same run (timings on this machine are noisy).
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+import { PeerServer } from 'peer';
+import { launch } from '../test/e2e/browsers.mjs';
+import { startSignalingServer, staticFiles } from '../dist/server/index.js';
+import { serverLoad } from './server-load.mjs';
+
+const MiB = 1024 * 1024;
+const TOTAL = Number(process.env.BENCH_MIB ?? 64) * MiB;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+const fmt = (x, digits = 2) => (x === null || x === undefined || Number.isNaN(x) ? 'n/a' : x.toFixed(digits));
+
+await build({ entryPoints: ['bench/page.ts'], bundle: true, format: 'esm', target: 'es2022', outfile: 'bench/.build/page.js', minify: true });
+
+const serve = staticFiles({ '/bench/': 'bench', '/node_modules/': 'node_modules' });
+const web = await startSignalingServer({ port: 0, onRequest: (q, r) => void serve(q, r) });
+const peerPort = 9000 + Math.floor(Math.random() * 500);
+const peerServer = await new Promise((resolve) => { const s = PeerServer({ port: peerPort, host: '127.0.0.1', path: '/peerjs' }, () => resolve(s)); });
+
+async function openBench(name) {
+  const browser = name === 'chromium'
+    ? await launch('chromium', ['--js-flags=--expose-gc', '--enable-precise-memory-info'])
+    : await launch('firefox');
+  const page = await browser.newPage();
+  page.on('pageerror', (e) => console.error(`[${name}] ${e.message}`));
+  await page.goto(`${web.url.replace('ws', 'http')}/bench/page.html`);
+  await page.waitForFunction(() => globalThis.benchReady === true);
+  await page.evaluate((s) => globalThis.bench.setPeerServer(s), { host: '127.0.0.1', port: peerPort, path: '/peerjs' });
+  const version = await browser.version();
+  return { name, browser, page, version };
+}
+
+const call = (b, fn, ...args) => b.page.evaluate((f, a) => globalThis.bench[f](...a), fn, args);
+async function rounds(b, fn, args, n = ROUNDS) {
+  const xs = [];
+  for (let i = 0; i < n; i++) xs.push(await call(b, fn, ...args));
+  return median(xs);
+}
+
+async function benchBrowser(b) {
+  const log = (s) => console.log(`[${b.name}] ${s}`);
+  const r = { version: b.version };
+  // 1. Throughput. First find raw's best chunk size and thresholds (16 MiB each), then race.
+  const grid = [];
+  for (const chunk of [16 * 1024, 64 * 1024, 256 * 1024]) for (const high of [1 * MiB, 4 * MiB]) grid.push({ chunk, high, low: high / 4 });
+  let best;
+  for (const g of grid) {
+    const ms = await call(b, 'rawThroughput', 16 * MiB, g.chunk, g.high, g.low);
+    if (!best || ms < best.ms) best = { ...g, ms };
+  }
+  r.rawBest = best;
+  log(`raw best: chunk ${best.chunk / 1024} KiB, high ${best.high / MiB} MiB`);
+  r.raw = await rounds(b, 'rawThroughput', [TOTAL, best.chunk, best.high, best.low]);
+  r.engine = await rounds(b, 'engineThroughput', [TOTAL, best.chunk]);
+  r.element = await rounds(b, 'elementThroughput', [TOTAL, best.chunk]);
+  r.simplePeer = await rounds(b, 'simplePeerThroughput', [TOTAL, 16 * 1024]);
+  r.peerJs = await rounds(b, 'peerJsThroughput', [TOTAL, 16 * 1024]).catch((e) => { log(`PeerJS throughput: ${e.message}`); return null; });
+  log(`throughput ms: raw ${fmt(r.raw, 0)} engine ${fmt(r.engine, 0)} element ${fmt(r.element, 0)} simple-peer ${fmt(r.simplePeer, 0)} PeerJS ${fmt(r.peerJs, 0)}`);
+  // 2. Time to an open channel.
+  const openRounds = ROUNDS * 3;
+  r.openRaw = await rounds(b, 'rawOpen', [], openRounds);
+  r.openEngine = await rounds(b, 'engineOpen', [], openRounds);
+  r.openSimplePeer = await rounds(b, 'simplePeerOpen', [], openRounds);
+  r.openPeerJs = await rounds(b, 'peerJsOpen', [], openRounds).catch(() => null);
+  log(`open ms: raw ${fmt(r.openRaw, 1)} engine ${fmt(r.openEngine, 1)} simple-peer ${fmt(r.openSimplePeer, 1)} PeerJS ${fmt(r.openPeerJs, 1)}`);
+  // 3. 1,000 small round trips.
+  r.rttRaw = await rounds(b, 'rawRoundTrips', [1000]);
+  r.rttEngine = await rounds(b, 'engineRoundTrips', [1000]);
+  r.rttSimplePeer = await rounds(b, 'simplePeerRoundTrips', [1000]);
+  log(`1000 round trips ms: raw ${fmt(r.rttRaw, 0)} engine ${fmt(r.rttEngine, 0)} simple-peer ${fmt(r.rttSimplePeer, 0)}`);
+  // 4. 20 connections set up and torn down.
+  r.loop = await call(b, 'setupTeardownLoop', 20);
+  log(`loop: ${JSON.stringify(r.loop)}`);
+  return r;
+}
+
+const browsers = await Promise.all([openBench('chromium'), openBench('firefox')]);
+const results = {};
+try {
+  // One browser at a time: two cores, and each benchmark wants one of them.
+  for (const b of browsers) results[b.name] = await benchBrowser(b);
+} finally {
+  await Promise.all(browsers.map((b) => b.browser.close()));
+  await web.close();
+  peerServer.close?.();
+  peerServer._server?.close?.();
+}
+
+// 5. Bundle sizes (min + gzip).
+execFileSync('node', ['scripts/build.mjs'], { stdio: 'ignore' });
+const gz = (file) => gzipSync(readFileSync(file), { level: 9 }).length;
+const sizes = {
+  ours: gz('dist/rtc-elements.js'),
+  simplePeer: gz('node_modules/simple-peer/simplepeer.min.js'),
+  peerJs: gz('node_modules/peerjs/dist/peerjs.min.js'),
+};
+
+// 6. The signaling server under 1,000 clients.
+const load = await serverLoad({ clients: 1000, rooms: 100 });
+
+// ---- report ----
+const ratio = (x, base) => (x && base ? x / base : null);
+const rows = [];
+for (const [name, r] of Object.entries(results)) {
+  // Throughput ratios are speed ratios: baseline time / time (≥ 1 means as fast or faster).
+  rows.push({
+    browser: `${name} ${r.version}`,
+    engineVsRaw: ratio(r.raw, r.engine),
+    simplePeerVsRaw: ratio(r.raw, r.simplePeer),
+    peerJsVsRaw: ratio(r.raw, r.peerJs),
+    elementVsEngine: ratio(r.engine, r.element),
+    openEngine: ratio(r.openEngine, r.openRaw),
+    openSimplePeer: ratio(r.openSimplePeer, r.openRaw),
+    openPeerJs: ratio(r.openPeerJs, r.openRaw),
+    rttEngine: ratio(r.rttEngine, r.rttRaw),
+    rttSimplePeer: ratio(r.rttSimplePeer, r.rttRaw),
+    r,
+  });
+}
+const check = (ok) => (ok ? '✅' : '❌');
+const kb = (n) => `${(n / 1000).toFixed(1)} KB`;
+let md = `# Benchmark results
+
+Run on ${new Date().toISOString().slice(0, 10)} by \`npm run bench\` (${ROUNDS} rounds per figure, medians; 2 cores, loopback).
+Ratios are against a baseline measured in the same run, never bare times.
+
+| figure | ${rows.map((r) => r.browser).join(' | ')} | target |
+|---|${rows.map(() => '---|').join('')}---|
+| throughput, ${TOTAL / MiB} MiB binary: engine speed ÷ best raw \`RTCDataChannel\` | ${rows.map((r) => `${fmt(r.engineVsRaw)} ${check(r.engineVsRaw >= 0.97)}`).join(' | ')} | ≥ 0.97 |
+| … simple-peer speed ÷ raw | ${rows.map((r) => fmt(r.simplePeerVsRaw)).join(' | ')} | engine ahead |
+| … PeerJS speed ÷ raw | ${rows.map((r) => fmt(r.peerJsVsRaw)).join(' | ')} | engine ahead |
+| … best raw settings (chunk, high-water mark) | ${rows.map((r) => `${r.r.rawBest.chunk / 1024} KiB, ${r.r.rawBest.high / MiB} MiB`).join(' | ')} | |
+| \`<rtc-data-channel>\` speed ÷ engine, ${TOTAL / MiB} MiB | ${rows.map((r) => `${fmt(r.elementVsEngine)} ${check(r.elementVsEngine >= 0.95)}`).join(' | ')} | ≥ 0.95 |
+| time to open channel: engine (in-page signaler) ÷ raw | ${rows.map((r) => `${fmt(r.openEngine)} ${check(r.openEngine <= 1.1)}`).join(' | ')} | ≤ 1.10 |
+| … simple-peer ÷ raw | ${rows.map((r) => fmt(r.openSimplePeer)).join(' | ')} | |
+| … PeerJS (local PeerServer, from \`connect()\`) ÷ raw | ${rows.map((r) => fmt(r.openPeerJs)).join(' | ')} | |
+| 1,000 small round trips: engine ÷ raw | ${rows.map((r) => `${fmt(r.rttEngine)} ${check(r.rttEngine <= 1.05)}`).join(' | ')} | ≤ 1.05 |
+| … simple-peer ÷ raw | ${rows.map((r) => fmt(r.rttSimplePeer)).join(' | ')} | |
+| 20 connections set up and torn down: open connections before → after | ${rows.map((r) => `${r.r.loop.openBefore} → ${r.r.loop.openAfter}; native not closed: ${r.r.loop.nativesOpen} of ${r.r.loop.natives}`).join(' | ')} | no growth |
+| … JS heap after ÷ before (after GC) | ${rows.map((r) => (r.r.loop.heapBefore ? fmt(r.r.loop.heapAfter / r.r.loop.heapBefore) : 'n/a (no heap API in this browser)')).join(' | ')} | no growth |
+
+| script-tag bundle, min+gzip | size | ÷ ours |
+|---|---|---|
+| rtc-elements (\`dist/rtc-elements.js\`: three elements, Lit, engine, all signalers) | ${kb(sizes.ours)} | 1.00 |
+| simple-peer 9.11.1 (\`simplepeer.min.js\`) | ${kb(sizes.simplePeer)} | ${fmt(sizes.simplePeer / sizes.ours)} |
+| PeerJS 1.5.5 (\`peerjs.min.js\`) | ${kb(sizes.peerJs)} | ${fmt(sizes.peerJs / sizes.ours)} |
+
+Target ≤ 12 KB: ${check(sizes.ours <= 12000)} (see the issue note for what limits it).
+
+| signaling server, ${load.clients} WebSocket clients in ${load.rooms} rooms on 127.0.0.1 | value |
+|---|---|
+| connected | ${load.connected} of ${load.clients} |
+| relays measured | ${load.samples} |
+| relay latency p50 / p99 ÷ one-client baseline p50 | ${fmt(load.p50 / load.baselineP50)} / ${fmt(load.p99 / load.baselineP50)} (baseline p50 ${fmt(load.baselineP50, 3)} ms) |
+| relay latency p50 / p99 | ${fmt(load.p50, 2)} ms / ${fmt(load.p99, 2)} ms |
+| server heap per client | ${fmt(load.heapPerClient / 1024, 1)} KiB |
+| server RSS per client | ${fmt(load.rssPerClient / 1024, 1)} KiB |
+
+Raw data: \`bench/results.json\`. Chart: ![ratios](results.svg)
+`;
+writeFileSync('bench/RESULTS.md', md);
+writeFileSync('bench/results.json', JSON.stringify({ date: new Date().toISOString(), results, sizes, load }, null, 2));
+
+// A small SVG bar chart of the speed ratios (1.0 = raw WebRTC).
+const bars = [];
+for (const row of rows) {
+  bars.push([`${row.browser.split(' ')[0]}: engine`, row.engineVsRaw], [`${row.browser.split(' ')[0]}: simple-peer`, row.simplePeerVsRaw], [`${row.browser.split(' ')[0]}: PeerJS`, row.peerJsVsRaw]);
+}
+const W = 640, barH = 22, left = 190, scale = 300;
+const svg = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${bars.length * (barH + 6) + 50}" font-family="sans-serif" font-size="13">`,
+  `<text x="10" y="20" font-weight="bold">Data-channel throughput, speed ÷ raw RTCDataChannel (higher is better)</text>`];
+bars.forEach(([label, value], i) => {
+  const y = 35 + i * (barH + 6);
+  const w = Math.max(0, (value ?? 0) * scale);
+  svg.push(`<text x="10" y="${y + 15}">${label}</text>`,
+    `<rect x="${left}" y="${y}" width="${w.toFixed(1)}" height="${barH}" fill="${label.includes('engine') ? '#2a7' : '#999'}"/>`,
+    `<text x="${left + w + 5}" y="${y + 15}">${fmt(value)}</text>`);
+});
+svg.push(`<line x1="${left + scale}" y1="30" x2="${left + scale}" y2="${35 + bars.length * (barH + 6)}" stroke="#c00" stroke-dasharray="4"/>`, '</svg>');
+writeFileSync('bench/results.svg', svg.join('\n'));
+console.log(md);
+process.exit(0);
