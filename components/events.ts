@@ -1,6 +1,8 @@
 import type {
   DataChannelMessage,
   IceCandidate,
+  Quality,
+  WebRtcStatistics,
   TrackEvent,
   WebRtcDataChannel,
   WebRtcError,
@@ -20,6 +22,11 @@ export interface RtcEventDetailMap {
   'rtc-streams': { localStream: MediaStream | null; remoteStreams: readonly MediaStream[] };
   /** A remote peer is connected to the call (its id, when the signaler gives ids). */
   'rtc-peer': { id: string | undefined };
+  /** The remote side muted or unmuted a track (disabled, stopped, or restarted it). */
+  'rtc-mute': { track: WebRtcMediaTrack; kind: 'audio' | 'video' };
+  'rtc-unmute': { track: WebRtcMediaTrack; kind: 'audio' | 'video' };
+  /** With `stats-interval`: the statistics, the candidate pair in use and a coarse quality. */
+  'rtc-stats': { statistics: WebRtcStatistics; quality: Quality; rttMs: number | null; lossPercent: number; localCandidateType: string | null; remoteCandidateType: string | null; relayed: boolean };
   'rtc-open': { channel: WebRtcDataChannel };
   'rtc-message': { data: DataChannelMessage };
   'rtc-bufferedamountlow': { bufferedAmount: number };
@@ -41,6 +48,9 @@ declare global {
     'rtc-reconnected': RtcEvent<'rtc-reconnected'>;
     'rtc-streams': RtcEvent<'rtc-streams'>;
     'rtc-peer': RtcEvent<'rtc-peer'>;
+    'rtc-mute': RtcEvent<'rtc-mute'>;
+    'rtc-unmute': RtcEvent<'rtc-unmute'>;
+    'rtc-stats': RtcEvent<'rtc-stats'>;
     'rtc-open': RtcEvent<'rtc-open'>;
     'rtc-message': RtcEvent<'rtc-message'>;
     'rtc-bufferedamountlow': RtcEvent<'rtc-bufferedamountlow'>;

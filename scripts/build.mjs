@@ -2,7 +2,27 @@
 // demo module (AssemblyScript) and custom-elements.json (the CEM analyzer).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
+import { minify } from 'terser';
+
+/**
+ * Private members renamed in the script-tag bundle (terser property mangling). Only names that
+ * are private in our classes and are no public, native or `detail` property anywhere: the list is
+ * explicit so that nothing public can be renamed by accident.
+ */
+const PRIVATE_NAMES = `_channel _localStream _remoteStreams activeRoom adoptChannel applyCandidate assertOpen
+  attemptTimeoutMs attemptTimer bufferDrained canSend closeReason closeReasons closeWith closedError createTrack
+  currentState deliverNegotiationNeeded disconnectedTimeoutMs disconnectedTimer emitStats findCall fireStreams
+  flushPendingCandidates fragmentBytes hasRelayCandidate ignoreOffer lastStats localTracks makeSignaler makingOffer
+  maxAttempts negotiatedSinceRestart negotiationListeners negotiationNeeded newSession onDescription onDeviceChange
+  onNativeClose onNativeMessage onNegotiationNeeded onRemoteMute onSessionClose onStateChange onStats onStreams
+  onTrackChange openLocalMedia openWaiters ownedClient ownedSignaler pendingCandidates pendingSends politeTimer
+  queuedBytes reassembler remoteFound remoteMuted remoteOfferOrTimeout remoteTracks replaceLocal replayLimit
+  reportBad reportClose reportRemovedTrack reportRemovedTracks restartPolicy restartSoon retryTimer
+  scheduleReconnect screenTrack sendChain sendFailed sendInPieces sendWhenReady settingRemoteAnswer
+  sharedLocalStream sizeToSend statsTimer swapVideo unwatchTrack waitingForRemote watchTrack whenRemoteKnown
+  wrapSender receivers mismatch`.split(/\s+/);
 
 const run = (command, args) => execFileSync(command, args, { stdio: 'inherit' });
 const bin = (name) => `node_modules/.bin/${name}`;
@@ -10,7 +30,16 @@ const bin = (name) => `node_modules/.bin/${name}`;
 run(bin('tsc'), ['-p', 'tsconfig.json']);
 
 const common = { bundle: true, format: 'esm', target: 'es2022', minify: true, sourcemap: true, legalComments: 'none' };
-await build({ ...common, entryPoints: ['components/bundle.ts'], outfile: 'dist/rtc-elements.js', metafile: false });
+// The script-tag bundle: esbuild bundles, terser minifies (a little smaller than esbuild alone).
+await build({ ...common, minify: false, sourcemap: false, entryPoints: ['components/bundle.ts'], outfile: 'dist/rtc-elements.unminified.js' });
+const minified = await minify(readFileSync('dist/rtc-elements.unminified.js', 'utf8'), {
+  module: true,
+  ecma: 2022,
+  compress: { passes: 3, pure_getters: true },
+  mangle: { properties: { regex: new RegExp(`^(${PRIVATE_NAMES.join('|')})$`) } },
+  format: { comments: false },
+});
+writeFileSync('dist/rtc-elements.js', minified.code);
 await build({
   ...common,
   entryPoints: ['demo/framework/app.jsx'],

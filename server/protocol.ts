@@ -1,6 +1,6 @@
 import type { ClientControlMessage, ServerErrorCode, SignalMessage } from '../src/types.js';
 
-const SIGNAL_TYPES = new Set(['description', 'candidate', 'bye', 'hello']);
+const SIGNAL_TYPES = new Set(['description', 'candidate', 'bye', 'hello', 'track-state']);
 const ID_PATTERN = /^[\w.:@-]{1,128}$/;
 const ROOM_PATTERN = /^[\w.:@-]{1,128}$/;
 

@@ -22,6 +22,26 @@ export interface ConnectionConfig {
   dataChannelDefaults?: PeerConnectionOptions['dataChannelDefaults'];
 }
 
+/** What the client needs of `navigator.mediaDevices` (only `getUserMedia` is required). */
+export type MediaSource = Pick<MediaDevices, 'getUserMedia'> &
+  Partial<Pick<MediaDevices, 'getDisplayMedia' | 'enumerateDevices' | 'addEventListener' | 'removeEventListener'>>;
+
+/** A camera, microphone or speaker (`listDevices()`). Labels are empty until the page has permission. */
+export interface MediaDeviceDescription {
+  deviceId: string;
+  kind: MediaDeviceKind;
+  label: string;
+  groupId: string;
+}
+
+/** `createScreenTrack` options: ideals for the captured video, and whether to offer the current tab first. */
+export interface ScreenTrackConstraints {
+  width?: number;
+  height?: number;
+  frameRate?: number;
+  preferCurrentTab?: boolean;
+}
+
 export type PeerConnectionConstructor = new (configuration?: RTCConfiguration) => RTCPeerConnection;
 
 export interface WebRtcClientConfig {
@@ -30,7 +50,7 @@ export interface WebRtcClientConfig {
   /** Defaults for every connection; `createPeerConnection(config)` overrides them. */
   defaultConnectionConfig?: ConnectionConfig;
   /** Where tracks come from. Defaults to `navigator.mediaDevices`. */
-  mediaDevices?: Pick<MediaDevices, 'getUserMedia'>;
+  mediaDevices?: MediaSource;
   /** The peer connection implementation. Defaults to the browser's; lets the engine run on Node stacks such as werift. */
   RTCPeerConnection?: PeerConnectionConstructor;
 }
@@ -39,14 +59,61 @@ export interface WebRtcClientConfig {
  * The entry point (Ktor's `WebRtcClient`): makes peer connections and local tracks and owns them,
  * so that `close()` releases everything it made.
  */
-export class WebRtcClient {
+export class WebRtcClient extends EventTarget {
   readonly config: WebRtcClientConfig;
   private readonly connections = new Set<WebRtcPeerConnection>();
   private readonly tracks = new Set<WebRtcMediaTrack>();
   private closed = false;
 
+  private readonly onDeviceChange = () => {
+    void this.listDevices().then(
+      (devices) => this.dispatchEvent(new CustomEvent('devicechange', { detail: { devices } })),
+      () => {},
+    );
+  };
+
   constructor(config: WebRtcClientConfig = {}) {
+    super();
     this.config = config;
+    // `devicechange` (detail `{devices}`) when a camera or microphone comes or goes.
+    (config.mediaDevices ?? globalThis.navigator?.mediaDevices)?.addEventListener?.('devicechange', this.onDeviceChange);
+  }
+
+  /** Cameras, microphones and speakers (Ktor has none of this). */
+  async listDevices(kind?: MediaDeviceKind): Promise<MediaDeviceDescription[]> {
+    const source = this.mediaDevices;
+    if (!source.enumerateDevices) return [];
+    const all = await source.enumerateDevices();
+    return all
+      .filter((d) => !kind || d.kind === kind)
+      .map((d) => ({ deviceId: d.deviceId, kind: d.kind, label: d.label, groupId: d.groupId }));
+  }
+
+  /** A screen, window or tab (`getDisplayMedia`): the user picks. Ends when the user stops sharing. */
+  async createScreenTrack(constraints: ScreenTrackConstraints = {}): Promise<WebRtcMediaTrack> {
+    this.assertOpen();
+    const source = this.mediaDevices;
+    if (!source.getDisplayMedia) throw toMediaError(new DOMException('Screen capture is not available here', 'NotFoundError'), 'screen');
+    const { preferCurrentTab, ...video } = constraints;
+    let stream: MediaStream;
+    try {
+      stream = await source.getDisplayMedia({ video: Object.keys(video).length ? toMediaTrackConstraints(video) : true, audio: false, ...(preferCurrentTab ? { preferCurrentTab } : {}) } as DisplayMediaStreamOptions);
+    } catch (error) {
+      throw toMediaError(error, 'screen');
+    }
+    return this.adopt(stream.getVideoTracks()[0], 'video', 'screen');
+  }
+
+  private adopt(native: MediaStreamTrack | undefined, kind: 'audio' | 'video', label: string): WebRtcMediaTrack {
+    if (!native) throw toMediaError(new DOMException(`The ${label} gave no ${kind} track`, 'NotFoundError'), label);
+    if (this.closed) {
+      // The client closed while the user was asked: release the device at once.
+      native.stop();
+      throw new ClientClosedError();
+    }
+    const track = new WebRtcMediaTrack(native, (closed) => this.tracks.delete(closed));
+    this.tracks.add(track);
+    return track;
   }
 
   get isClosed(): boolean {
@@ -87,7 +154,7 @@ export class WebRtcClient {
     return connection;
   }
 
-  private get mediaDevices(): Pick<MediaDevices, 'getUserMedia'> {
+  private get mediaDevices(): MediaSource {
     const devices = this.config.mediaDevices ?? globalThis.navigator?.mediaDevices;
     if (!devices) throw toMediaError(new DOMException('navigator.mediaDevices is not available (an insecure page?)', 'NotFoundError'), 'media device');
     return devices;
@@ -103,15 +170,7 @@ export class WebRtcClient {
       throw toMediaError(error, label);
     }
     const native = kind === 'audio' ? stream.getAudioTracks()[0] : stream.getVideoTracks()[0];
-    if (!native) throw toMediaError(new DOMException(`getUserMedia gave no ${kind} track`, 'NotFoundError'), label);
-    if (this.closed) {
-      // The client closed while the user was asked: release the device at once.
-      native.stop();
-      throw new ClientClosedError();
-    }
-    const track = new WebRtcMediaTrack(native, (closed) => this.tracks.delete(closed));
-    this.tracks.add(track);
-    return track;
+    return this.adopt(native, kind, label);
   }
 
   /** A microphone track (Ktor's `createAudioTrack`). */
@@ -120,14 +179,17 @@ export class WebRtcClient {
   }
 
   /** A camera track (Ktor's `createVideoTrack`). */
-  createVideoTrack(constraints: VideoTrackConstraints = {}): Promise<WebRtcMediaTrack> {
-    return this.createTrack('video', toMediaTrackConstraints(constraints));
+  async createVideoTrack(constraints: VideoTrackConstraints = {}): Promise<WebRtcMediaTrack> {
+    const track = await this.createTrack('video', toMediaTrackConstraints(constraints));
+    if (constraints.simulcast?.length) track.sendEncodings = constraints.simulcast.map((layer) => ({ ...layer }));
+    return track;
   }
 
   /** Closes every connection and stops every track this client made. Idempotent. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    (this.config.mediaDevices ?? globalThis.navigator?.mediaDevices)?.removeEventListener?.('devicechange', this.onDeviceChange);
     for (const connection of [...this.connections]) connection.close();
     for (const track of [...this.tracks]) track.close();
   }

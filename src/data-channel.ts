@@ -1,4 +1,5 @@
 import { DataChannelClosedError, DataChannelError, messageOf, type WebRtcError } from './errors.js';
+import { DEFAULT_FRAGMENT_BYTES, Reassembler, splitMessage } from './fragments.js';
 
 /** What `receive()` gives: text as a `string`, binary as a `Uint8Array`. */
 export type DataChannelMessage = string | Uint8Array;
@@ -19,6 +20,15 @@ export interface DataChannelOptions {
   highWaterMark?: number;
   /** The native `bufferedAmountLowThreshold`. Default a quarter of `highWaterMark`. */
   bufferedAmountLowThreshold?: number;
+  /**
+   * Split messages into pieces and join them on receipt, so that a message larger than the
+   * connection's `maxMessageSize` arrives whole instead of being refused. Both ends must set it
+   * (each message then carries a one-unit header). Default false: such a message is refused
+   * with a `DataChannelError` whose reason is `message-too-big`.
+   */
+  fragment?: boolean;
+  /** Largest piece in fragment mode, in bytes (default 64 KiB, and never above `maxMessageSize`). */
+  fragmentBytes?: number;
 }
 
 export type DataChannelEventType = 'open' | 'closing' | 'closed' | 'bufferedamountlow' | 'error';
@@ -85,6 +95,8 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
   private ended = false;
   private readonly report: (event: DataChannelEvent) => void;
   private readonly maxMessageSize: () => number;
+  private readonly reassembler: Reassembler | undefined;
+  private readonly fragmentBytes: number;
 
   /** @internal Channels are made by `WebRtcPeerConnection.createDataChannel` or arrive from the remote side. */
   constructor(
@@ -97,6 +109,8 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
     this.maxMessageSize = options.maxMessageSize ?? (() => Infinity);
     this.receiveQueueBytes = options.receiveQueueBytes ?? DEFAULT_RECEIVE_QUEUE_BYTES;
     this.highWaterMark = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
+    this.reassembler = options.fragment ? new Reassembler() : undefined;
+    this.fragmentBytes = options.fragmentBytes ?? DEFAULT_FRAGMENT_BYTES;
     native.binaryType = 'arraybuffer';
     native.bufferedAmountLowThreshold = options.bufferedAmountLowThreshold ?? this.highWaterMark / 4;
     native.addEventListener('open', () => this.emit('open'));
@@ -142,6 +156,7 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
     if (this.closeReason || this.state === 'closing' || this.state === 'closed') {
       return Promise.reject(this.closedError('send'));
     }
+    if (this.reassembler) return this.sendInPieces(data);
     const size = this.sizeToSend(data);
     if (size instanceof Error) return Promise.reject(size);
     const fast = this.pendingSends === 0 && this.state === 'open' && !(data instanceof Blob) &&
@@ -157,6 +172,25 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
     const payload = typeof data === 'string' || data instanceof Blob ? data : snapshot(data);
     this.pendingSends++;
     const sent = this.sendChain.then(() => this.sendWhenReady(payload));
+    this.sendChain = sent.then(
+      () => { this.pendingSends--; },
+      () => { this.pendingSends--; },
+    );
+    return sent;
+  }
+
+  /** Fragment mode: the pieces of one message go out back to back, in one slot of the send order. */
+  private sendInPieces(data: DataChannelSendable): Promise<void> {
+    if (!(typeof data === 'string' || data instanceof Blob || data instanceof ArrayBuffer || ArrayBuffer.isView(data))) {
+      return Promise.reject(new DataChannelError(`send() takes a string, ArrayBuffer, ArrayBufferView or Blob, not ${typeof data}`, { reason: 'unsupported-type' }));
+    }
+    const copy = typeof data === 'string' || data instanceof Blob ? data : snapshot(data);
+    this.pendingSends++;
+    const sent = this.sendChain.then(async () => {
+      const message = copy instanceof Blob ? new Uint8Array(await copy.arrayBuffer()) : copy;
+      const pieceBytes = Math.max(16, Math.min(this.fragmentBytes, this.maxMessageSize()));
+      for (const piece of splitMessage(message, pieceBytes)) await this.sendWhenReady(piece);
+    });
     this.sendChain = sent.then(
       () => { this.pendingSends--; },
       () => { this.pendingSends--; },
@@ -247,6 +281,12 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
     let message: DataChannelMessage;
     try {
       message = toMessage(data);
+      if (this.reassembler) {
+        const whole = this.reassembler.push(message);
+        if (this.reassembler.pendingBytes > this.receiveQueueBytes) this.overflow();
+        if (whole === undefined) return;
+        message = whole;
+      }
     } catch (error) {
       this.emit('error', error as WebRtcError);
       return;
@@ -258,7 +298,11 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
     this.queue.push(message);
     this.queuedBytes += size;
     this.deliver();
-    if (overflow && !this.closeReason) {
+    if (overflow) this.overflow();
+  }
+
+  private overflow(): void {
+    if (!this.closeReason) {
       const error = new DataChannelError(
         `Data channel "${this.label}": the receive queue holds more than ${this.receiveQueueBytes} bytes; ` +
           'pull messages faster or raise receiveQueueBytes. The channel was closed so that no later message is lost.',

@@ -3,7 +3,7 @@ export * from './errors.js';
 export type * from './types.js';
 export { EventStream } from './event-stream.js';
 export { WebRtcClient } from './client.js';
-export type { ConnectionConfig, WebRtcClientConfig, PeerConnectionConstructor } from './client.js';
+export type { ConnectionConfig, WebRtcClientConfig, PeerConnectionConstructor, MediaSource, MediaDeviceDescription, ScreenTrackConstraints } from './client.js';
 export { WebRtcPeerConnection } from './peer-connection.js';
 export type { TrackEvent, WebRtcRtpSender, PeerConnectionOptions, PeerConnectionEventDetail } from './peer-connection.js';
 export { WebRtcDataChannel } from './data-channel.js';
@@ -15,9 +15,9 @@ export type {
   DataChannelSendable,
 } from './data-channel.js';
 export { WebRtcMediaTrack } from './media.js';
-export type { AudioTrackConstraints, VideoTrackConstraints, FacingMode, ResizeMode } from './media.js';
-export { normalizeStats } from './stats.js';
-export type { WebRtcStatistics, StatsEntry, StatsSummary, CandidateType } from './stats.js';
+export type { AudioTrackConstraints, VideoTrackConstraints, FacingMode, ResizeMode, SimulcastLayer } from './media.js';
+export { normalizeStats, qualityOf } from './stats.js';
+export type { WebRtcStatistics, StatsEntry, StatsSummary, CandidateType, Quality } from './stats.js';
 export { toIceCandidate, toSessionDescription, MAX_SDP_BYTES, MAX_CANDIDATE_BYTES } from './validate.js';
 export { SignalingSession } from './signaling/session.js';
 export type { SessionOptions, SessionEventDetail } from './signaling/session.js';

@@ -25,13 +25,25 @@ export interface VideoTrackConstraints {
   facingMode?: FacingMode;
   resizeMode?: ResizeMode;
   deviceId?: string;
+  /**
+   * Simulcast: one encoding per entry, each with a `rid` and a `scaleResolutionDownBy` (and
+   * optionally `maxBitrate`). `addTrack` sends the track with these encodings.
+   */
+  simulcast?: SimulcastLayer[];
+}
+
+export interface SimulcastLayer {
+  rid: string;
+  scaleResolutionDownBy?: number;
+  maxBitrate?: number;
+  active?: boolean;
 }
 
 /** Turns our flat constraints into `MediaTrackConstraints`: plain values are ideals; `deviceId` must match. */
 export function toMediaTrackConstraints(constraints: AudioTrackConstraints | VideoTrackConstraints = {}): MediaTrackConstraints {
   const result: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(constraints)) {
-    if (value === undefined) continue;
+    if (value === undefined || key === 'simulcast') continue;
     result[key] = key === 'deviceId' ? { exact: value } : value;
   }
   return result as MediaTrackConstraints;
@@ -63,6 +75,8 @@ export function toMediaError(error: unknown, kind: string): WebRtcError {
  */
 export class WebRtcMediaTrack {
   readonly native: MediaStreamTrack;
+  /** Encodings `addTrack` sends this track with (simulcast), when set. */
+  sendEncodings: RTCRtpEncodingParameters[] | undefined;
   private closed = false;
   private readonly onClose: ((track: WebRtcMediaTrack) => void) | undefined;
 

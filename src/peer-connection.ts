@@ -98,7 +98,9 @@ export class WebRtcPeerConnection extends EventTarget {
       const state = this.iceConnectionState;
       this.fire('iceconnectionstatechange', { state });
       if (state === 'failed') {
-        this.fire('error', { error: new IceError('ICE failed: no candidate pair works (a TURN server may be needed)', { reason: 'ice-failed' }) });
+        // No pair works. Without a relay candidate on either side, a TURN server is the usual cure.
+        const hint = this.hasRelayCandidate() ? 'check the TURN server' : 'needs-turn';
+        this.fire('error', { error: new IceError(`ICE failed: no candidate pair works (${hint === 'needs-turn' ? 'a TURN server is probably needed' : 'the TURN relay did not work either'})`, { reason: hint === 'needs-turn' ? 'needs-turn' : 'ice-failed' }) });
       }
     });
     native.addEventListener('icegatheringstatechange', () => {
@@ -265,6 +267,10 @@ export class WebRtcPeerConnection extends EventTarget {
     }
   }
 
+  private hasRelayCandidate(): boolean {
+    return this.iceCandidates.values.some((c) => / typ relay/.test(c.candidate));
+  }
+
   // ---- negotiationneeded, kept until someone listens ----
 
   private onNegotiationNeeded(): void {
@@ -353,13 +359,19 @@ export class WebRtcPeerConnection extends EventTarget {
    * Sends a track. All tracks of one connection share one stream, so the remote side sees them
    * together. Returns the sender (for `replaceTrack`).
    */
-  addTrack(track: WebRtcMediaTrack | MediaStreamTrack, options: { streams?: MediaStream[] } = {}): WebRtcRtpSender {
+  addTrack(
+    track: WebRtcMediaTrack | MediaStreamTrack,
+    options: { streams?: MediaStream[]; sendEncodings?: RTCRtpEncodingParameters[] } = {},
+  ): WebRtcRtpSender {
     this.assertOpen();
     const native = track instanceof WebRtcMediaTrack ? track.native : track;
     const streams = options.streams ?? [this.sharedLocalStream()].filter((s): s is MediaStream => !!s);
+    const sendEncodings = options.sendEncodings ?? (track instanceof WebRtcMediaTrack ? track.sendEncodings : undefined);
     let sender: RTCRtpSender;
     try {
-      sender = this.native.addTrack(native, ...streams);
+      // Simulcast needs the encodings at creation: a transceiver, not addTrack.
+      if (sendEncodings?.length) sender = this.native.addTransceiver(native, { direction: 'sendrecv', streams, sendEncodings }).sender;
+      else sender = this.native.addTrack(native, ...streams);
     } catch (error) {
       throw new SdpError(`addTrack failed: ${messageOf(error)}`, { cause: error });
     }

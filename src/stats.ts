@@ -116,3 +116,23 @@ export function normalizeStats(report: { forEach(callback: (value: unknown) => v
   report.forEach((value) => entries.push(normalizeEntry(value as Record<string, unknown>)));
   return { timestampMs: Date.now(), entries, summary: summarize(entries) };
 }
+
+export type Quality = 'good' | 'fair' | 'poor';
+
+/** Packets received on every inbound RTP stream (for loss ratios). */
+function packetsReceived(statistics: WebRtcStatistics): number {
+  return statistics.entries.filter((e) => e.type === 'inbound-rtp').reduce((total, e) => total + num(e.packetsReceived), 0);
+}
+
+/**
+ * A coarse connection quality from round-trip time and packet loss (between two samples when
+ * `previous` is given): good below 150 ms and 2 % loss, poor above 400 ms or 8 % loss.
+ */
+export function qualityOf(statistics: WebRtcStatistics, previous?: WebRtcStatistics): { quality: Quality; rttMs: number | null; lossPercent: number } {
+  const lost = statistics.summary.packetsLost - (previous?.summary.packetsLost ?? 0);
+  const received = packetsReceived(statistics) - (previous ? packetsReceived(previous) : 0);
+  const lossPercent = lost > 0 && lost + received > 0 ? (100 * lost) / (lost + received) : 0;
+  const rtt = statistics.summary.rttMs;
+  const quality: Quality = (rtt !== null && rtt > 400) || lossPercent > 8 ? 'poor' : (rtt !== null && rtt > 150) || lossPercent > 2 ? 'fair' : 'good';
+  return { quality, rttMs: rtt, lossPercent };
+}

@@ -34,7 +34,9 @@ export type SignalMessage =
    * peer that arrives later (a second tab, a reloaded page) can be found; a `hello` without `to`
    * is answered with one addressed to its sender.
    */
-  | { type: 'hello'; from?: string; to?: string };
+  | { type: 'hello'; from?: string; to?: string }
+  /** An extension: a sent track was muted (disabled or stopped) or unmuted; `mid` names its transceiver. */
+  | { type: 'track-state'; mid: string; kind: 'audio' | 'video'; muted: boolean; from?: string; to?: string };
 
 export type SignalMessageType = SignalMessage['type'];
 

@@ -8,8 +8,11 @@ import {
   type IceServer,
   type Signaler,
   type TrackEvent,
+  qualityOf,
   type WebRtcMediaTrack,
   type WebRtcPeerConnection,
+  type WebRtcRtpSender,
+  type WebRtcStatistics,
 } from '../../src/index.js';
 import { fire, fireError } from '../events.js';
 
@@ -54,6 +57,8 @@ export function toWebSocketUrl(value: string): string {
  * @attr audio - Send the microphone.
  * @attr video - Send the camera.
  * @attr manual - Do not start by itself; call `start()`.
+ * @attr stats-interval - Fire `rtc-stats` this often (milliseconds).
+ * @attr screen - Send the screen instead of the camera (switches without renegotiation).
  * @prop {Signaler} signaler - Any object with `send`, `subscribe` (and optionally `close`).
  * @prop {WebRtcClient} client - The engine client to use (default: one the call makes and closes).
  * @fires rtc-icecandidate - A local ICE candidate: `{candidate}`.
@@ -65,6 +70,9 @@ export function toWebSocketUrl(value: string): string {
  * @fires rtc-reconnected - ICE restart worked: `{reason}`.
  * @fires rtc-streams - Local or remote streams changed: `{localStream, remoteStreams}`.
  * @fires rtc-peer - A remote peer was found: `{id}`.
+ * @fires rtc-mute - The remote side muted a track: `{track, kind}`.
+ * @fires rtc-unmute - The remote side unmuted a track: `{track, kind}`.
+ * @fires rtc-stats - With `stats-interval`: `{statistics, quality, rttMs, lossPercent, localCandidateType, remoteCandidateType, relayed}`.
  * @fires rtc-close - The session ended: `{reason}`.
  * @fires rtc-error - Something failed: `{error, code}`.
  * @slot - Content: `<rtc-video>`, `<rtc-data-channel>`, controls.
@@ -78,6 +86,8 @@ export class RtcCall extends LitElement {
   @property({ type: Boolean }) audio = false;
   @property({ type: Boolean }) video = false;
   @property({ type: Boolean }) manual = false;
+  @property({ attribute: 'stats-interval', type: Number }) statsInterval = 0;
+  @property({ type: Boolean, reflect: true }) screen = false;
   @property({ attribute: false }) signaler: Signaler | null = null;
   @property({ attribute: false }) client: WebRtcClient | null = null;
 
@@ -101,6 +111,10 @@ export class RtcCall extends LitElement {
   private readonly channels = new Set<ChannelHost>();
   private starting: Promise<void> | null = null;
   private ended = false;
+  private senders: WebRtcRtpSender[] = [];
+  private screenTrack: WebRtcMediaTrack | null = null;
+  private lastStats: WebRtcStatistics | undefined;
+  private readonly remoteMuted = new WeakMap<MediaStreamTrack, boolean>();
   /** The room the current WebSocket signaler joined. */
   private activeRoom: string | null = null;
 
@@ -110,6 +124,10 @@ export class RtcCall extends LitElement {
   }
 
   protected override updated(changed: PropertyValues): void {
+    if (changed.has('screen') && (changed.get('screen') !== undefined || this.screen)) {
+      const work = this.screen ? this.shareScreen() : this.stopScreenShare();
+      work.catch((error) => fireError(this, error, (m, cause) => new SignalingError(m, { cause })));
+    }
     if (!this.manual && !this.starting && !this.ended && (this.signaler || this.signaling) && this.isConnected) {
       void this.start();
     }
@@ -182,8 +200,10 @@ export class RtcCall extends LitElement {
   }
 
   private newSession(client: WebRtcClient, signaler: Signaler): void {
-    const connection = client.createPeerConnection();
-    for (const track of this.localTracks) connection.addTrack(track, { streams: [this._localStream as MediaStream] });
+    const connection = client.createPeerConnection(this.statsInterval > 0 ? { statsIntervalMs: this.statsInterval } : {});
+    this.senders = this.localTracks.map((track) => connection.addTrack(track, { streams: [this._localStream as MediaStream] }));
+    this.lastStats = undefined;
+    connection.addEventListener('stats', (e) => this.onStats((e as CustomEvent).detail.statistics));
     const session = new SignalingSession(connection, signaler);
     this.session = session;
     connection.addEventListener('icecandidate', (e) => fire(this, 'rtc-icecandidate', (e as CustomEvent).detail));
@@ -195,13 +215,100 @@ export class RtcCall extends LitElement {
     session.addEventListener('peer', (e) => fire(this, 'rtc-peer', (e as CustomEvent).detail));
     session.addEventListener('reconnecting', (e) => fire(this, 'rtc-reconnecting', { reason: (e as CustomEvent).detail.reason }));
     session.addEventListener('reconnected', (e) => fire(this, 'rtc-reconnected', { reason: (e as CustomEvent).detail.reason }));
+    session.addEventListener('mute', (e) => this.onRemoteMute((e as CustomEvent).detail.track, true));
+    session.addEventListener('unmute', (e) => this.onRemoteMute((e as CustomEvent).detail.track, false));
     session.addEventListener('error', (e) => fireError(this, (e as CustomEvent).detail.error, (m) => new SignalingError(m)));
     session.addEventListener('close', (e) => this.onSessionClose(session, (e as CustomEvent).detail.reason));
     for (const channel of this.channels) channel.attach(connection);
     session.start();
   }
 
+  private onStats(statistics: WebRtcStatistics): void {
+    const { quality, rttMs, lossPercent } = qualityOf(statistics, this.lastStats);
+    this.lastStats = statistics;
+    const { localCandidateType, remoteCandidateType, relayed } = statistics.summary;
+    fire(this, 'rtc-stats', { statistics, quality, rttMs, lossPercent, localCandidateType, remoteCandidateType, relayed });
+  }
+
+  /** Fires rtc-mute / rtc-unmute once per change, whether the peer said so or the media stopped. */
+  private onRemoteMute(track: WebRtcMediaTrack, muted: boolean): void {
+    if ((this.remoteMuted.get(track.native) ?? false) === muted) return;
+    this.remoteMuted.set(track.native, muted);
+    fire(this, muted ? 'rtc-mute' : 'rtc-unmute', { track, kind: track.kind });
+  }
+
+  /** Mutes or unmutes what this side sends (`audio` or `video`); the other side gets rtc-mute / rtc-unmute. */
+  setMuted(kind: 'audio' | 'video', muted: boolean): void {
+    for (const track of this.localTracks.filter((t) => t.kind === kind)) {
+      if (this.session && !this.session.isClosed) this.session.setTrackMuted(track, muted);
+      else track.enabled = !muted;
+    }
+  }
+
+  /** Cameras and microphones (labels once permission is granted). */
+  listDevices(kind?: MediaDeviceKind) {
+    const client = this.client ?? this.ownedClient ?? new WebRtcClient();
+    return client.listDevices(kind);
+  }
+
+  /** Switches the camera or microphone during the call, without renegotiation. */
+  async switchDevice(kind: 'audio' | 'video', deviceId: string): Promise<void> {
+    const client = this.client ?? this.ownedClient;
+    if (!client) throw new SignalingError('Start the call before switching devices');
+    const next = kind === 'audio' ? await client.createAudioTrack({ deviceId }) : await client.createVideoTrack({ deviceId, width: 640, height: 480 });
+    this.replaceLocal(kind, next, true);
+  }
+
+  /** Sends the screen instead of the camera; the camera comes back with `stopScreenShare()` or when sharing ends. */
+  async shareScreen(): Promise<void> {
+    const client = this.client ?? this.ownedClient;
+    if (!client || this.screenTrack) return;
+    const track = await client.createScreenTrack();
+    this.screenTrack = track;
+    track.native.addEventListener('ended', () => { void this.stopScreenShare(); });
+    await this.swapVideo(track.native);
+    if (!this.screen) this.screen = true;
+  }
+
+  async stopScreenShare(): Promise<void> {
+    const track = this.screenTrack;
+    if (!track) return;
+    this.screenTrack = null;
+    const camera = this.localTracks.find((t) => t.kind === 'video');
+    await this.swapVideo(camera?.native ?? null);
+    track.close();
+    if (this.screen) this.screen = false;
+  }
+
+  /** The video sender now sends `native` (replaceTrack: no renegotiation), or a new one is added. */
+  private async swapVideo(native: MediaStreamTrack | null): Promise<void> {
+    const sender = this.senders.find((s) => s.native.track?.kind === 'video' || (s.native.track === null && s.track === null));
+    if (sender) await sender.replaceTrack(native);
+    else if (native && this.session && !this.session.isClosed) this.senders.push(this.session.connection.addTrack(native, { streams: this._localStream ? [this._localStream] : undefined }));
+  }
+
+  private replaceLocal(kind: 'audio' | 'video', next: WebRtcMediaTrack, stopOld: boolean): void {
+    const old = this.localTracks.find((t) => t.kind === kind);
+    this.localTracks = [...this.localTracks.filter((t) => t !== old), next];
+    const stream = this._localStream ?? new MediaStream();
+    if (old) stream.removeTrack(old.native);
+    stream.addTrack(next.native);
+    this._localStream = stream;
+    const sender = this.senders.find((s) => s.native.track === old?.native);
+    if (!(kind === 'video' && this.screenTrack)) {
+      if (sender) void sender.replaceTrack(next).catch((error) => fireError(this, error, (m) => new SignalingError(m)));
+      else if (this.session && !this.session.isClosed) this.senders.push(this.session.connection.addTrack(next, { streams: [stream] }));
+    }
+    if (old && stopOld) old.close();
+    this.fireStreams();
+  }
+
   private onTrack(event: TrackEvent): void {
+    if (event.type === 'add') {
+      // The media stopping (a stopped track, replaceTrack(null)) mutes the remote track natively.
+      event.track.native.addEventListener('mute', () => this.onRemoteMute(event.track, true));
+      event.track.native.addEventListener('unmute', () => this.onRemoteMute(event.track, false));
+    }
     for (const stream of event.streams) if (!this._remoteStreams.includes(stream)) this._remoteStreams = [...this._remoteStreams, stream];
     if (event.type === 'remove') {
       this._remoteStreams = this._remoteStreams.filter((s) => s.getTracks().some((t) => t.readyState === 'live' && t !== event.track.native));
@@ -242,6 +349,9 @@ export class RtcCall extends LitElement {
     this.session = null;
     for (const track of this.localTracks) track.close();
     this.localTracks = [];
+    this.screenTrack?.close();
+    this.screenTrack = null;
+    this.senders = [];
     this._localStream = null;
     this._remoteStreams = [];
     this.ownedClient?.close();

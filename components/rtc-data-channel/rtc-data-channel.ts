@@ -29,6 +29,7 @@ const orderedConverter = { fromAttribute: (value: string | null) => value !== 'f
  * @attr protocol - Subprotocol name.
  * @attr channel-id - An explicit SCTP stream id (default: derived from the label).
  * @attr call - The id of the `<rtc-call>` to use, when this element is not inside it.
+ * @attr fragment - Split messages larger than the connection allows and join them again (both sides).
  * @fires rtc-open - The channel opened: `{channel}`.
  * @fires rtc-message - A message arrived: `{data}`, a string or a Uint8Array.
  * @fires rtc-bufferedamountlow - The send buffer drained: `{bufferedAmount}`.
@@ -43,6 +44,8 @@ export class RtcDataChannel extends LitElement implements ChannelHost {
   @property() protocol = '';
   @property({ attribute: 'channel-id', type: Number }) channelId: number | null = null;
   @property() call: string | null = null;
+  /** Split large messages and join them on the other side (set it on both sides). */
+  @property({ type: Boolean }) fragment = false;
 
   /** The engine channel, once attached to a connection. */
   get channel(): WebRtcDataChannel | null { return this._channel; }
@@ -98,6 +101,7 @@ export class RtcDataChannel extends LitElement implements ChannelHost {
         negotiated: true,
         id: this.channelId ?? channelIdFor(this.label),
         ordered: this.ordered,
+        fragment: this.fragment,
         ...(this.maxRetransmits !== null ? { maxRetransmits: this.maxRetransmits } : {}),
         ...(this.maxPacketLifeTime !== null ? { maxPacketLifeTime: this.maxPacketLifeTime } : {}),
         ...(this.protocol ? { protocol: this.protocol } : {}),
@@ -120,9 +124,14 @@ export class RtcDataChannel extends LitElement implements ChannelHost {
   /** Delivers every message as `rtc-message` (and to pending `receive()` calls), in order. */
   private async pump(channel: WebRtcDataChannel): Promise<void> {
     try {
-      for await (const data of channel) {
-        for (const receiver of this.receivers.splice(0)) receiver.resolve(data);
-        fire(this, 'rtc-message', { data });
+      for (;;) {
+        let data: DataChannelMessage | null = await channel.receive();
+        // Then whatever else is already queued, without a promise per message.
+        while (data !== null) {
+          for (const receiver of this.receivers.splice(0)) receiver.resolve(data);
+          fire(this, 'rtc-message', { data });
+          data = channel.tryReceive();
+        }
       }
     } catch (error) {
       if (!(error instanceof DataChannelClosedError)) fireError(this, error, (m, cause) => new DataChannelError(m, { cause }));
@@ -158,9 +167,10 @@ export class RtcDataChannel extends LitElement implements ChannelHost {
    * Sends text or bytes. Before the channel is open (no peer yet, or the peer is coming back) it
    * waits; under backpressure it waits; it never drops.
    */
-  async send(data: DataChannelSendable): Promise<void> {
-    const channel = await this.whenOpen();
-    await channel.send(data);
+  send(data: DataChannelSendable): Promise<void> {
+    const channel = this._channel;
+    if (channel && channel.state === 'open') return channel.send(data);
+    return this.whenOpen().then((open) => open.send(data));
   }
 
   /** Resolves with the next message that arrives (it is also fired as `rtc-message`). */

@@ -15,7 +15,6 @@ export const styles = css`
     display: block;
     width: 100%;
     height: 100%;
-    object-fit: var(--rtc-video-fit, contain);
   }
   :host([mirror]) video { transform: scaleX(-1); }
   [part='placeholder'] {
@@ -27,4 +26,10 @@ export const styles = css`
     font: var(--rtc-video-font, 14px system-ui, sans-serif);
   }
   .hidden { visibility: hidden; }
+  /* fit="…": classes, not a style attribute, so that a strict CSP (no inline styles) holds. */
+  .fit-contain { object-fit: contain; }
+  .fit-cover { object-fit: cover; }
+  .fit-fill { object-fit: fill; }
+  .fit-none { object-fit: none; }
+  .fit-scale-down { object-fit: scale-down; }
 `;

@@ -27,7 +27,7 @@ describe('<rtc-video>', () => {
       const el = await fixture<RtcVideo>(html`<rtc-video muted fit="cover" .stream=${stream}></rtc-video>`);
       await until(() => framesShown(el.videoElement), 15000, 'frames');
       expect(el.videoElement!.muted).to.be.true;
-      expect(el.videoElement!.style.objectFit).to.equal('cover');
+      expect(getComputedStyle(el.videoElement!).objectFit).to.equal('cover');
       expect(el.videoElement!.getAttribute('part')).to.equal('video');
       el.stream = null;
       await until(() => !!el.shadowRoot!.querySelector('[part="placeholder"]'), 5000, 'placeholder once the stream is gone');

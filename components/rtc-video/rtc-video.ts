@@ -1,6 +1,5 @@
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { property, state } from 'lit/decorators.js';
-import { styleMap } from 'lit/directives/style-map.js';
 import type { RtcCall } from '../rtc-call/rtc-call.js';
 import { styles } from './rtc-video.styles.js';
 
@@ -137,8 +136,7 @@ export class RtcVideo extends LitElement {
     return html`
       <video
         part="video"
-        class=${this.hasVideo ? '' : 'hidden'}
-        style=${styleMap({ objectFit: fit })}
+        class="fit-${fit} ${this.hasVideo ? '' : 'hidden'}"
         aria-label=${label}
         autoplay
         playsinline

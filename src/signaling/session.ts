@@ -1,4 +1,5 @@
 import { SignalingError, messageOf, type WebRtcError } from '../errors.js';
+import type { WebRtcMediaTrack } from '../media.js';
 import type { WebRtcPeerConnection } from '../peer-connection.js';
 import type { SignalMessage, Signaler } from '../types.js';
 import { IceRestartPolicy, type IceRestartOptions } from './ice-restart.js';
@@ -22,6 +23,9 @@ export interface SessionEventDetail {
   reconnecting: { reason: string; attempt: number };
   reconnected: { reason: string; attempts: number };
   failed: { reason: string; attempts: number };
+  /** The remote side muted (disabled or stopped) or unmuted a track it sends. */
+  mute: { track: WebRtcMediaTrack; kind: 'audio' | 'video' };
+  unmute: { track: WebRtcMediaTrack; kind: 'audio' | 'video' };
   /** The session ended: `remote` tells whether the other side said `bye`. */
   close: { reason: string; remote: boolean };
   error: { error: WebRtcError };
@@ -228,6 +232,16 @@ export class SignalingSession extends EventTarget {
       case 'bye':
         if (this.remoteFound || message.from === undefined) this.close(message.reason ?? 'bye', true);
         return;
+      case 'track-state': {
+        const transceiver = this.connection.native.getTransceivers().find((t) => t.mid === message.mid);
+        const track = this.connection.remoteTrackList.find((t) => t.native === transceiver?.receiver.track);
+        if (!track) {
+          this.report(new SignalingError(`track-state for an unknown transceiver (mid ${message.mid})`, { reason: 'unknown-track' }));
+          return;
+        }
+        this.fire(message.muted ? 'mute' : 'unmute', { track, kind: message.kind });
+        return;
+      }
     }
   }
 
@@ -255,6 +269,18 @@ export class SignalingSession extends EventTarget {
         this.report(error);
       }
     }
+  }
+
+  /**
+   * Mutes or unmutes a track this side sends (disables it: black video, silent audio) and tells
+   * the other side, which gets `mute` / `unmute`. Browsers do not say it themselves.
+   */
+  setTrackMuted(track: WebRtcMediaTrack | MediaStreamTrack, muted: boolean): void {
+    const native = 'native' in track ? track.native : track;
+    native.enabled = !muted;
+    const transceiver = this.connection.native.getTransceivers().find((t) => t.sender.track === native);
+    if (!transceiver?.mid) return; // not negotiated yet: the state goes with the track
+    this.send({ type: 'track-state', mid: transceiver.mid, kind: native.kind as 'audio' | 'video', muted });
   }
 
   /** Says `bye` to the other side, then closes. */

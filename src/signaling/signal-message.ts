@@ -57,8 +57,15 @@ export function parseSignalMessage(raw: unknown): SignalMessage {
       }
       case 'hello':
         return { type: 'hello', ...route };
+      case 'track-state': {
+        const { mid, kind, muted } = message;
+        if (typeof mid !== 'string' || mid.length === 0 || mid.length > 32) throw new SignalingError('"mid" must be a short string', { reason: 'malformed' });
+        if (kind !== 'audio' && kind !== 'video') throw new SignalingError('"kind" must be audio or video', { reason: 'malformed' });
+        if (typeof muted !== 'boolean') throw new SignalingError('"muted" must be a boolean', { reason: 'malformed' });
+        return { type: 'track-state', mid, kind, muted, ...route };
+      }
       default:
-        throw new SignalingError(`Unknown signal message type ${JSON.stringify(message.type)?.slice(0, 40)}: expected description, candidate, bye or hello`, {
+        throw new SignalingError(`Unknown signal message type ${JSON.stringify(message.type)?.slice(0, 40)}: expected description, candidate, bye, hello or track-state`, {
           reason: 'unknown-type',
         });
     }

@@ -37,7 +37,8 @@ const FINAL_CLOSE_CODES = new Set([4001, 4003]);
  * Signals through the reference server (`server/`) over a WebSocket: joins a room, gets a peer
  * id, and reconnects with backoff, keeping its id, so that sessions go on. Messages sent while
  * (re)connecting are queued and sent once joined, in order. A peer leaving the room reaches
- * subscribers as a `bye` from that peer with reason `peer-left`.
+ * subscribers as a `bye` from that peer: reason `peer-left` when it left cleanly, `timeout` when
+ * it vanished.
  */
 export class WebSocketSignaler extends EventTarget implements Signaler {
   readonly url: string;
@@ -173,7 +174,8 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
           this.peers.delete(message.id);
           const reason = typeof message.reason === 'string' ? message.reason.slice(0, 200) : 'left';
           this.fire('peer-left', { id: message.id, reason });
-          this.deliver({ type: 'bye', from: message.id, reason: 'peer-left' });
+          // A clean leave is "peer-left"; a socket that dropped for good (or missed heartbeats) is a "timeout".
+          this.deliver({ type: 'bye', from: message.id, reason: reason === 'left' ? 'peer-left' : 'timeout' });
         }
         return;
       case 'error': {

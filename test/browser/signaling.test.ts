@@ -158,6 +158,31 @@ describe('signaling session (perfect negotiation)', () => {
     expect(await remote.receive()).to.equal('after restart');
   });
 
+  it('restarts ICE by itself after a forced "failed" state: reconnecting, then reconnected', async () => {
+    const { a, b } = sessions(client, createSignalerPair());
+    a.start();
+    b.start();
+    const [local, remote] = await channelAcross(a, b);
+    const before = ufragOf(a.connection.localDescription!.sdp);
+    // Fault injection on a real connection: its ICE state reads "failed" until the restart begins.
+    const native = a.connection.native;
+    const real = Object.getOwnPropertyDescriptor(RTCPeerConnection.prototype, 'iceConnectionState')!.get!;
+    let forced: RTCIceConnectionState | null = 'failed';
+    Object.defineProperty(native, 'iceConnectionState', { configurable: true, get: () => forced ?? real.call(native) });
+    const events: string[] = [];
+    for (const type of ['reconnecting', 'reconnected', 'failed']) a.addEventListener(type, (e) => events.push(`${type}:${(e as CustomEvent).detail.reason}`));
+    const reconnecting = nextEvent(a, 'reconnecting');
+    const reconnected = nextEvent(a, 'reconnected');
+    native.dispatchEvent(new Event('iceconnectionstatechange'));
+    await reconnecting;
+    forced = null; // the network is back: real states from here on
+    await reconnected;
+    expect(events).to.deep.equal(['reconnecting:ice-failed', 'reconnected:ice-failed']);
+    expect(ufragOf(a.connection.localDescription!.sdp)).to.not.equal(before);
+    await local.send('after the failure');
+    expect(await remote.receive()).to.equal('after the failure');
+  });
+
   it('gives up with "timeout" when the remote vanishes without bye, after bounded restarts', async () => {
     const options: SessionOptions = { iceRestart: { disconnectedTimeoutMs: 300, attemptTimeoutMs: 1000, maxAttempts: 2 } };
     const { a, b } = sessions(client, createSignalerPair(), options);
