@@ -8,6 +8,7 @@ import type {
   WebRtcError,
   WebRtcMediaTrack,
 } from '../src/index.js';
+import type { FileProgress, IncomingFile } from './rtc-data-channel/file-transfer.js';
 
 /** The `detail` of every `rtc-*` event the elements fire. */
 export interface RtcEventDetailMap {
@@ -28,6 +29,8 @@ export interface RtcEventDetailMap {
   /** With `stats-interval`: the statistics, the candidate pair in use and a coarse quality. */
   'rtc-stats': { statistics: WebRtcStatistics; quality: Quality; rttMs: number | null; lossPercent: number; localCandidateType: string | null; remoteCandidateType: string | null; relayed: boolean };
   'rtc-open': { channel: WebRtcDataChannel };
+  'rtc-file': { file: IncomingFile };
+  'rtc-file-progress': FileProgress;
   'rtc-message': { data: DataChannelMessage };
   'rtc-bufferedamountlow': { bufferedAmount: number };
   'rtc-close': { reason: string };
@@ -52,6 +55,8 @@ declare global {
     'rtc-unmute': RtcEvent<'rtc-unmute'>;
     'rtc-stats': RtcEvent<'rtc-stats'>;
     'rtc-open': RtcEvent<'rtc-open'>;
+    'rtc-file': RtcEvent<'rtc-file'>;
+    'rtc-file-progress': RtcEvent<'rtc-file-progress'>;
     'rtc-message': RtcEvent<'rtc-message'>;
     'rtc-bufferedamountlow': RtcEvent<'rtc-bufferedamountlow'>;
     'rtc-close': RtcEvent<'rtc-close'>;

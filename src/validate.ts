@@ -40,7 +40,8 @@ export function toIceCandidate(value: unknown): IceCandidate | null {
   if (candidate.length > MAX_CANDIDATE_BYTES) {
     throw new IceError(`The ICE candidate is ${candidate.length} characters; at most ${MAX_CANDIDATE_BYTES} are accepted`, { reason: 'too-big' });
   }
-  if (candidate !== '' && !/^(a=)?candidate:/.test(candidate)) {
+  // foundation, component, transport, priority, address, port, "typ", type: a truncated line is refused here.
+  if (candidate !== '' && !/^(a=)?candidate:\S+ \d+ \S+ \d+ \S+ \d+ typ \S+/.test(candidate)) {
     throw new IceError(`Not an ICE candidate line: ${JSON.stringify(candidate.slice(0, 80))}`, { reason: 'malformed' });
   }
   if (sdpMid !== undefined && sdpMid !== null && typeof sdpMid !== 'string') {

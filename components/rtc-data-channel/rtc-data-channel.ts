@@ -11,6 +11,7 @@ import {
 import { fire, fireError } from '../events.js';
 import type { ChannelHost, RtcCall } from '../rtc-call/rtc-call.js';
 import { channelIdFor } from './channel-id.js';
+import { FileTransfer, type FileProgress, type IncomingFile } from './file-transfer.js';
 
 /** `ordered="false"` turns ordering off; the attribute alone, or any other value, keeps it on. */
 const orderedConverter = { fromAttribute: (value: string | null) => value !== 'false', toAttribute: (value: boolean) => String(value) };
@@ -29,6 +30,9 @@ const orderedConverter = { fromAttribute: (value: string | null) => value !== 'f
  * @attr protocol - Subprotocol name.
  * @attr channel-id - An explicit SCTP stream id (default: derived from the label).
  * @attr call - The id of the `<rtc-call>` to use, when this element is not inside it.
+ * @attr files - Also open a channel for files: `sendFile()`, `rtc-file`, `rtc-file-progress` (both sides).
+ * @fires rtc-file - A file is arriving: `{file: {id, name, size, mimeType, stream}}`.
+ * @fires rtc-file-progress - File bytes sent or received so far: `{id, name, size, bytes, direction}`.
  * @attr fragment - Split messages larger than the connection allows and join them again (both sides).
  * @fires rtc-open - The channel opened: `{channel}`.
  * @fires rtc-message - A message arrived: `{data}`, a string or a Uint8Array.
@@ -46,6 +50,10 @@ export class RtcDataChannel extends LitElement implements ChannelHost {
   @property() call: string | null = null;
   /** Split large messages and join them on the other side (set it on both sides). */
   @property({ type: Boolean }) fragment = false;
+  /** Open a second channel for `sendFile` (set it on both sides). */
+  @property({ type: Boolean }) files = false;
+
+  private fileTransfer: FileTransfer | null = null;
 
   /** The engine channel, once attached to a connection. */
   get channel(): WebRtcDataChannel | null { return this._channel; }
@@ -111,6 +119,7 @@ export class RtcDataChannel extends LitElement implements ChannelHost {
       return;
     }
     this._channel = channel;
+    if (this.files) this.attachFiles(connection);
     channel.addEventListener('open', () => {
       if (this._channel !== channel) return;
       fire(this, 'rtc-open', { channel });
@@ -119,6 +128,32 @@ export class RtcDataChannel extends LitElement implements ChannelHost {
     channel.addEventListener('bufferedamountlow', () => fire(this, 'rtc-bufferedamountlow', { bufferedAmount: channel.bufferedAmount }));
     channel.addEventListener('error', (e) => fireError(this, (e as CustomEvent).detail.error, (m) => new DataChannelError(m)));
     void this.pump(channel);
+  }
+
+  private attachFiles(connection: WebRtcPeerConnection): void {
+    this.fileTransfer ??= this.makeFileTransfer();
+    const label = `${this.label}:files`;
+    this.fileTransfer.attach(connection.createDataChannel(label, { negotiated: true, id: channelIdFor(label), ordered: true }));
+  }
+
+  /**
+   * Sends a file (any `Blob`) on the files channel (needs the `files` attribute on both sides).
+   * Resolves with its id once the other side has all of it; after a reconnect it resumes.
+   */
+  sendFile(file: Blob, name?: string): Promise<string> {
+    if (!this.files) {
+      return Promise.reject(new DataChannelError('sendFile needs the "files" attribute (on both sides)', { reason: 'files-off' }));
+    }
+    this.fileTransfer ??= this.makeFileTransfer();
+    return this.fileTransfer.send(file, name);
+  }
+
+  private makeFileTransfer(): FileTransfer {
+    return new FileTransfer(
+      (file) => fire(this, 'rtc-file', { file }),
+      (progress) => fire(this, 'rtc-file-progress', progress),
+      (error) => fireError(this, error, (m) => new DataChannelError(m)),
+    );
   }
 
   /** Delivers every message as `rtc-message` (and to pending `receive()` calls), in order. */

@@ -58,6 +58,7 @@ describe('fuzz: malformed signal messages against a live session', function () {
         () => ({ type: 'hello', from: '<script>alert(1)</script>' }),
         () => ({ type: 'candidate', candidate: null, from: 'intruder' }), // from another peer
       ];
+      const realCandidates = recorded.filter((m) => m.type === 'candidate' && m.candidate !== null);
       let badCount = 0;
       let forOthers = 0;
       let replays = 0;
@@ -71,13 +72,17 @@ describe('fuzz: malformed signal messages against a live session', function () {
           forOthers++;
         } else {
           // Duplicated and reordered real messages (old candidates, old descriptions).
-          const old = pick(recorded.filter((m) => m.type === 'candidate'));
+          const old = pick(realCandidates);
           if (old) { sa.send(old); replays++; }
         }
         if (i % 200 === 0) await new Promise((r) => setTimeout(r, 0));
       }
-      await waitFor(() => signalingErrors.length >= badCount, 20000, 'an error for every bad message');
-      expect(signalingErrors.length).to.equal(badCount);
+      // A truncated candidate can still look like one: the browser refuses it, and that is an IceError.
+      const errorCount = () => signalingErrors.length + otherErrors.length;
+      await waitFor(() => errorCount() >= badCount, 20000, 'an error for every bad message').catch((e) => { throw new Error(`${e.message}: ${signalingErrors.length} + ${otherErrors.length} of ${badCount}; kinds: ${[...new Set(signalingErrors.map((x) => x.reason))]}`); });
+      await new Promise((r) => setTimeout(r, 200));
+      expect(errorCount()).to.be.within(badCount, badCount + replays);
+      for (const error of otherErrors) expect((error as { code?: string }).code).to.be.oneOf(['ice', 'sdp']);
       expect(unhandled).to.deep.equal([]);
       expect(b.isClosed).to.be.false;
       // Still working: data flows, and a renegotiation from b opens a new channel.

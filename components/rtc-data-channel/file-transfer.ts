@@ -1,0 +1,167 @@
+import { DataChannelError, type DataChannelMessage, type WebRtcDataChannel } from '../../src/index.js';
+
+/** What the `rtc-file` event carries: the file's metadata and its bytes as a stream. */
+export interface IncomingFile {
+  id: string;
+  name: string;
+  size: number;
+  mimeType: string;
+  /** The bytes, in order; pipe it to a `WritableStream` (a file on disk, say) to keep memory flat. */
+  stream: ReadableStream<Uint8Array>;
+}
+
+export interface FileProgress {
+  id: string;
+  name: string;
+  size: number;
+  /** Bytes sent (sender) or received (receiver) so far. */
+  bytes: number;
+  direction: 'send' | 'receive';
+}
+
+type Control =
+  | { op: 'offer'; id: string; name: string; size: number; mimeType: string }
+  | { op: 'accept'; id: string; offset: number }
+  | { op: 'done'; id: string };
+
+const CHUNK = 64 * 1024;
+
+function parseControl(text: string): Control | null {
+  try {
+    const value = JSON.parse(text);
+    if (typeof value !== 'object' || value === null || typeof value.id !== 'string' || value.id.length > 64) return null;
+    if (value.op === 'offer' && typeof value.name === 'string' && Number.isSafeInteger(value.size) && value.size >= 0) {
+      return { op: 'offer', id: value.id, name: value.name.slice(0, 255), size: value.size, mimeType: String(value.mimeType ?? '').slice(0, 100) };
+    }
+    if (value.op === 'accept' && Number.isSafeInteger(value.offset) && value.offset >= 0) return { op: 'accept', id: value.id, offset: value.offset };
+    if (value.op === 'done') return { op: 'done', id: value.id };
+  } catch { /* not JSON */ }
+  return null;
+}
+
+interface Receiving { file: IncomingFile; controller: ReadableStreamDefaultController<Uint8Array>; received: number }
+
+/**
+ * File transfer over a channel of its own (the element's label plus ":files"), so that files
+ * never mix with messages: an offer, an accept with the offset to start from, the bytes, and a
+ * done. After a reconnect the sender offers again and the receiver accepts from what it has, so
+ * a transfer resumes instead of starting over.
+ */
+export class FileTransfer {
+  private channel: WebRtcDataChannel | null = null;
+  private readonly receiving = new Map<string, Receiving>();
+  private current: Receiving | null = null;
+  private readonly waiting = new Map<string, { op: 'accept' | 'done'; resolve: (c: Control) => void }>();
+  private readonly opened: Array<() => void> = [];
+
+  constructor(
+    private readonly onFile: (file: IncomingFile) => void,
+    private readonly onProgress: (progress: FileProgress) => void,
+    private readonly onError: (error: Error) => void,
+  ) {}
+
+  attach(channel: WebRtcDataChannel): void {
+    this.channel = channel;
+    void channel.whenOpen().then(() => { for (const resolve of this.opened.splice(0)) resolve(); }, () => {});
+    void this.pump(channel);
+  }
+
+  private whenOpen(): Promise<WebRtcDataChannel> {
+    const channel = this.channel;
+    if (channel && channel.state === 'open') return Promise.resolve(channel);
+    return new Promise((resolve) => this.opened.push(() => resolve(this.channel as WebRtcDataChannel)));
+  }
+
+  private async pump(channel: WebRtcDataChannel): Promise<void> {
+    try {
+      for await (const message of channel) this.onMessage(channel, message);
+    } catch (error) {
+      this.onError(error as Error);
+    }
+  }
+
+  private onMessage(channel: WebRtcDataChannel, message: DataChannelMessage): void {
+    if (typeof message !== 'string') return this.onBytes(channel, message);
+    const control = parseControl(message);
+    if (!control) return this.onError(new DataChannelError('A malformed file-transfer message was ignored', { reason: 'bad-file-message' }));
+    if (control.op === 'offer') {
+      let entry = this.receiving.get(control.id);
+      if (!entry) {
+        let controller!: ReadableStreamDefaultController<Uint8Array>;
+        const stream = new ReadableStream<Uint8Array>({ start: (c) => { controller = c; } });
+        const file: IncomingFile = { id: control.id, name: control.name, size: control.size, mimeType: control.mimeType, stream };
+        entry = { file, controller, received: 0 };
+        this.receiving.set(control.id, entry);
+        this.onFile(file);
+      }
+      this.current = entry;
+      void channel.send(JSON.stringify({ op: 'accept', id: control.id, offset: entry.received }));
+      if (entry.received >= entry.file.size) this.finish(channel, entry);
+      return;
+    }
+    const key = `${control.op}:${control.id}`;
+    const waiter = this.waiting.get(key);
+    if (waiter) {
+      this.waiting.delete(key);
+      waiter.resolve(control);
+    }
+  }
+
+  private onBytes(channel: WebRtcDataChannel, bytes: Uint8Array): void {
+    const entry = this.current;
+    if (!entry) return this.onError(new DataChannelError('File bytes arrived with no file offered', { reason: 'bad-file-message' }));
+    const room = entry.file.size - entry.received;
+    const take = bytes.byteLength > room ? bytes.subarray(0, room) : bytes;
+    entry.controller.enqueue(take.slice());
+    entry.received += take.byteLength;
+    this.onProgress({ id: entry.file.id, name: entry.file.name, size: entry.file.size, bytes: entry.received, direction: 'receive' });
+    if (entry.received >= entry.file.size) this.finish(channel, entry);
+  }
+
+  private finish(channel: WebRtcDataChannel, entry: Receiving): void {
+    if (this.receiving.get(entry.file.id) === entry) {
+      this.receiving.delete(entry.file.id);
+      entry.controller.close();
+    }
+    this.current = null;
+    void channel.send(JSON.stringify({ op: 'done', id: entry.file.id }));
+  }
+
+  private expect(id: string, op: 'accept' | 'done'): Promise<Control> {
+    return new Promise((resolve) => this.waiting.set(`${op}:${id}`, { op, resolve }));
+  }
+
+  /** Sends a file; resolves when the other side has all of it. Survives reconnects (it resumes). */
+  async send(file: Blob, name = (file as File).name ?? 'file'): Promise<string> {
+    const id = crypto.randomUUID();
+    for (;;) {
+      const channel = await this.whenOpen();
+      try {
+        const accepted = this.expect(id, 'accept');
+        const done = this.expect(id, 'done');
+        await channel.send(JSON.stringify({ op: 'offer', id, name, size: file.size, mimeType: file.type }));
+        let offset = ((await Promise.race([accepted, this.closed(channel)])) as { offset: number }).offset;
+        while (offset < file.size) {
+          const chunk = new Uint8Array(await file.slice(offset, offset + CHUNK).arrayBuffer());
+          await channel.send(chunk);
+          offset += chunk.byteLength;
+          this.onProgress({ id, name, size: file.size, bytes: offset, direction: 'send' });
+        }
+        await Promise.race([done, this.closed(channel)]);
+        return id;
+      } catch {
+        // The channel closed mid-transfer: wait for the next one and resume from what arrived.
+        this.waiting.delete(`accept:${id}`);
+        this.waiting.delete(`done:${id}`);
+        if (this.channel === channel) await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+  }
+
+  private closed(channel: WebRtcDataChannel): Promise<never> {
+    return new Promise((_, reject) => {
+      if (channel.state === 'closed') reject(new Error('closed'));
+      channel.addEventListener('close', () => reject(new Error('closed')), { once: true });
+    });
+  }
+}
