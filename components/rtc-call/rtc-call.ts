@@ -256,7 +256,7 @@ export class RtcCall extends LitElement {
     const client = this.client ?? this.ownedClient;
     if (!client) throw new SignalingError('Start the call before switching devices');
     const next = kind === 'audio' ? await client.createAudioTrack({ deviceId }) : await client.createVideoTrack({ deviceId, width: 640, height: 480 });
-    this.replaceLocal(kind, next, true);
+    await this.replaceLocal(kind, next, true);
   }
 
   /** Sends the screen instead of the camera; the camera comes back with `stopScreenShare()` or when sharing ends. */
@@ -287,7 +287,7 @@ export class RtcCall extends LitElement {
     else if (native && this.session && !this.session.isClosed) this.senders.push(this.session.connection.addTrack(native, { streams: this._localStream ? [this._localStream] : undefined }));
   }
 
-  private replaceLocal(kind: 'audio' | 'video', next: WebRtcMediaTrack, stopOld: boolean): void {
+  private async replaceLocal(kind: 'audio' | 'video', next: WebRtcMediaTrack, stopOld: boolean): Promise<void> {
     const old = this.localTracks.find((t) => t.kind === kind);
     this.localTracks = [...this.localTracks.filter((t) => t !== old), next];
     const stream = this._localStream ?? new MediaStream();
@@ -296,7 +296,7 @@ export class RtcCall extends LitElement {
     this._localStream = stream;
     const sender = this.senders.find((s) => s.native.track === old?.native);
     if (!(kind === 'video' && this.screenTrack)) {
-      if (sender) void sender.replaceTrack(next).catch((error) => fireError(this, error, (m) => new SignalingError(m)));
+      if (sender) await sender.replaceTrack(next);
       else if (this.session && !this.session.isClosed) this.senders.push(this.session.connection.addTrack(next, { streams: [stream] }));
     }
     if (old && stopOld) old.close();
