@@ -78,11 +78,11 @@ async function rawRoundTrips(count: number): Promise<number> {
 
 // ---- the engine ----
 
-async function enginePair(client: WebRtcClient): Promise<{ local: WebRtcDataChannel; remote: WebRtcDataChannel }> {
+async function enginePair(client: WebRtcClient, highWaterMark?: number): Promise<{ local: WebRtcDataChannel; remote: WebRtcDataChannel }> {
   const [sa, sb] = createSignalerPair();
   const a = new SignalingSession(client.createPeerConnection(), sa, { polite: false });
   const b = new SignalingSession(client.createPeerConnection(), sb, { polite: true });
-  const local = a.connection.createDataChannel('bench');
+  const local = a.connection.createDataChannel('bench', highWaterMark ? { highWaterMark } : {});
   const remoteP = new Promise<WebRtcDataChannel>((resolve) => b.connection.addEventListener('datachannel', (e) => resolve((e as CustomEvent).detail.channel)));
   a.start();
   b.start();
@@ -100,9 +100,9 @@ async function engineOpen(): Promise<number> {
   return ms;
 }
 
-async function engineThroughput(totalBytes: number, chunk: number): Promise<number> {
+async function engineThroughput(totalBytes: number, chunk: number, highWaterMark?: number): Promise<number> {
   const client = new WebRtcClient();
-  const { local, remote } = await enginePair(client);
+  const { local, remote } = await enginePair(client, highWaterMark);
   const data = payload(chunk);
   // Received through the engine's own pull API, as a user would.
   const done = (async () => {

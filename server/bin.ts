@@ -11,13 +11,14 @@ const { values } = parseArgs({
     'max-room-size': { type: 'string' },
     'allowed-origin': { type: 'string', multiple: true },
     static: { type: 'string', multiple: true },
+    redis: { type: 'string', default: process.env.REDIS_URL },
     help: { type: 'boolean', short: 'h' },
   },
 });
 
 if (values.help) {
   console.log(`Usage: rtc-elements-server [--port 8787] [--host 127.0.0.1] [--max-room-size 16]
-       [--allowed-origin https://example.com]... [--static [/prefix=]dir]...
+       [--allowed-origin https://example.com]... [--static [/prefix=]dir]... [--redis redis://127.0.0.1:6379]
 WebSocket signaling on ws://host:port/ (any path); with --static, files too (demo pages).`);
   process.exit(0);
 }
@@ -40,10 +41,11 @@ const server = await startSignalingServer({
   host: values.host,
   maxRoomSize: values['max-room-size'] ? Number(values['max-room-size']) : undefined,
   allowedOrigins: values['allowed-origin'],
+  redisUrl: values.redis,
   onRequest: serve ? (request, response) => void serve(request, response) : undefined,
 });
 const httpUrl = server.url.replace(/^ws/, 'http');
-console.log(`rtc-elements-server: signaling on ${server.url}${serve ? `, pages on ${httpUrl}/` : ''}`);
+console.log(`rtc-elements-server: signaling on ${server.url}${serve ? `, pages on ${httpUrl}/` : ''}${values.redis ? ', rooms shared over Redis' : ''}`);
 
 const stop = () => void server.close().then(() => process.exit(0));
 process.on('SIGINT', stop);

@@ -5,6 +5,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { ServerCloseCode, ServerErrorCode, ServerMessage, SignalMessage } from '../src/types.js';
 import { parseClientMessage } from './protocol.js';
 import { TokenBucket } from './rate-limiter.js';
+import { RedisBus, type BusEvent } from './redis-bus.js';
 
 export interface VerifyRequest {
   token: string | undefined;
@@ -47,6 +48,11 @@ export interface SignalingServerOptions {
    * reconnect with its id before its room hears it left (default 5,000 ms).
    */
   leaveGraceMs?: number;
+  /**
+   * A Redis URL (`redis://127.0.0.1:6379`): rooms are shared with every server on the same Redis,
+   * so clients of one room may connect to different servers. Without it, rooms live in memory.
+   */
+  redisUrl?: string;
 }
 
 export interface SignalingServerStats {
@@ -94,6 +100,17 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
   const rooms = new Map<string, Map<string, Client>>();
   const clients = new Set<Client>();
   const counters = { relayed: 0, refused: 0 };
+
+  /** Delivers an event from another server of the cluster to this server's clients. */
+  function onBusEvent(room: string, event: BusEvent): void {
+    const peers = rooms.get(room);
+    if (!peers) return;
+    if (event.kind === 'joined') for (const [id, peer] of peers) { if (id !== event.id) send(peer, { type: 'peer-joined', id: event.id }); }
+    else if (event.kind === 'left') for (const peer of peers.values()) send(peer, { type: 'peer-left', id: event.id, reason: event.reason });
+    else if (event.to !== undefined) { const target = peers.get(event.to); if (target) { counters.relayed++; send(target, event.message); } }
+    else for (const [id, peer] of peers) { if (id !== event.from) { counters.relayed++; send(peer, event.message); } }
+  }
+  const bus = options.redisUrl ? await RedisBus.connect(options.redisUrl, onBusEvent) : null;
 
   const http = options.server ?? createServer((request, response) => {
     if (options.onRequest) options.onRequest(request, response);
@@ -149,6 +166,10 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
     peers.delete(id);
     if (peers.size === 0) rooms.delete(room);
     for (const peer of peers.values()) send(peer, { type: 'peer-left', id, reason });
+    if (bus) {
+      bus.publish(room, { kind: 'left', id, reason });
+      void bus.leave(room, id).catch(() => {});
+    }
   }
 
   async function join(client: Client, room: string, requestedId: string | undefined, token: string | undefined): Promise<void> {
@@ -181,14 +202,28 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
         previous.graceTimer = undefined;
         previous.room = undefined;
         peers.delete(requestedId as string);
+        if (bus) await bus.leave(room, requestedId as string); // its own old claim
       }
-      const id = requestedId && !peers.has(requestedId) ? requestedId : newId();
+      let id = requestedId && !peers.has(requestedId) ? requestedId : newId();
+      let others = [...peers.keys()];
+      if (bus) {
+        // The cluster decides: room size and ids are shared by every server.
+        let claim = await bus.join(room, id, maxRoomSize);
+        if (claim.taken) claim = await bus.join(room, (id = newId()), maxRoomSize);
+        if (!claim.ok) {
+          reply(client, 'room-full', `Room "${room}" is full (${maxRoomSize} peers)`);
+          return closeClient(client, 4003, 'room full');
+        }
+        others = claim.peers;
+        if (client.socket.readyState !== client.socket.OPEN) { void bus.leave(room, id); return; }
+      }
       client.id = id;
       client.room = room;
       peers.set(id, client);
       rooms.set(room, peers);
-      send(client, { type: 'welcome', id, room, peers: [...peers.keys()].filter((p) => p !== id) });
+      send(client, { type: 'welcome', id, room, peers: others.filter((p) => p !== id) });
       for (const [peerId, peer] of peers) if (peerId !== id) send(peer, { type: 'peer-joined', id });
+      bus?.publish(room, { kind: 'joined', id });
     } finally {
       client.joining = false;
     }
@@ -199,18 +234,30 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
     const peers = rooms.get(client.room);
     if (!peers) return;
     const routed = { ...message, from: client.id } as SignalMessage;
+    const room = client.room;
+    const from = client.id;
     if (message.to !== undefined) {
       // Only peers of the sender's room can be reached.
-      const target = peers.get(message.to);
-      if (!target) return reply(client, 'unknown-peer', `No peer ${message.to} in room "${client.room}"`);
-      counters.relayed++;
-      return send(target, routed);
+      const to = message.to;
+      const target = peers.get(to);
+      if (target) {
+        counters.relayed++;
+        return send(target, routed);
+      }
+      if (!bus) return reply(client, 'unknown-peer', `No peer ${to} in room "${room}"`);
+      // Maybe on another server of the cluster.
+      void bus.has(room, to).then(
+        (present) => present ? bus.publish(room, { kind: 'relay', from, to, message: routed }) : reply(client, 'unknown-peer', `No peer ${to} in room "${room}"`),
+        () => reply(client, 'unknown-peer', `No peer ${to} in room "${room}" (the cluster did not answer)`),
+      );
+      return;
     }
     for (const [id, peer] of peers) {
-      if (id === client.id) continue;
+      if (id === from) continue;
       counters.relayed++;
       send(peer, routed);
     }
+    bus?.publish(room, { kind: 'relay', from, message: routed });
   }
 
   function onMessage(client: Client, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
@@ -304,6 +351,7 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
       clearInterval(heartbeat);
       http.off('upgrade', onUpgrade);
       // No peer-left notices: the peers' calls go on, and their signalers reconnect.
+      const members = [...rooms].flatMap(([room, peers]) => [...peers.keys()].map((id) => ({ room, id })));
       for (const client of clients) {
         client.room = undefined;
         client.socket.terminate();
@@ -311,6 +359,7 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
       clients.clear();
       for (const peers of rooms.values()) for (const client of peers.values()) clearTimeout(client.graceTimer);
       rooms.clear();
+      await bus?.close(members);
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       if (!options.server) {
         http.closeAllConnections?.();

@@ -36,6 +36,9 @@ export function parseIceServers(value: string | null | undefined): IceServer[] |
   return [{ urls: text.split(/[\s,]+/).filter(Boolean) }];
 }
 
+/** A mesh sends every stream to every peer: past a handful, use a media server (WHIP/WHEP). */
+const MAX_MESH_PEERS = 8;
+
 /** `signaling` may be a path ("/" is the page's own server): it becomes a ws:// or wss:// URL. */
 export function toWebSocketUrl(value: string): string {
   if (/^wss?:\/\//.test(value)) return value;
@@ -58,6 +61,7 @@ export function toWebSocketUrl(value: string): string {
  * @attr video - Send the camera.
  * @attr manual - Do not start by itself; call `start()`.
  * @attr stats-interval - Fire `rtc-stats` this often (milliseconds).
+ * @attr mesh - Connect to every peer in the room (one connection each); an `<rtc-video remote peer>` per peer appears in the element marked `data-rtc-videos` (or the call) and goes when the peer leaves.
  * @attr screen - Send the screen instead of the camera (switches without renegotiation).
  * @prop {Signaler} signaler - Any object with `send`, `subscribe` (and optionally `close`).
  * @prop {WebRtcClient} client - The engine client to use (default: one the call makes and closes).
@@ -88,6 +92,7 @@ export class RtcCall extends LitElement {
   @property({ type: Boolean }) manual = false;
   @property({ attribute: 'stats-interval', type: Number }) statsInterval = 0;
   @property({ type: Boolean, reflect: true }) screen = false;
+  @property({ type: Boolean }) mesh = false;
   @property({ attribute: false }) signaler: Signaler | null = null;
   @property({ attribute: false }) client: WebRtcClient | null = null;
 
@@ -165,7 +170,8 @@ export class RtcCall extends LitElement {
       const client = this.client ?? (this.ownedClient = new WebRtcClient({ iceServers: parseIceServers(this.iceServers) }));
       await this.openLocalMedia(client);
       if (this.ended) return;
-      this.newSession(client, signaler);
+      if (this.mesh) this.startMesh(client, signaler);
+      else this.newSession(client, signaler);
     } catch (error) {
       fireError(this, error, (m, cause) => new SignalingError(m, { cause }));
     }
@@ -184,7 +190,8 @@ export class RtcCall extends LitElement {
     const tracks: WebRtcMediaTrack[] = [];
     const wants: Array<() => Promise<WebRtcMediaTrack>> = [];
     if (this.audio) wants.push(() => client.createAudioTrack());
-    if (this.video) wants.push(() => client.createVideoTrack({ width: 640, height: 480 }));
+    // A mesh sends the camera to every peer: a smaller picture keeps it affordable.
+    if (this.video) wants.push(() => client.createVideoTrack(this.mesh ? { width: 320, height: 240 } : { width: 640, height: 480 }));
     for (const want of wants) {
       try {
         tracks.push(await want());
@@ -199,18 +206,26 @@ export class RtcCall extends LitElement {
     this.fireStreams();
   }
 
-  private newSession(client: WebRtcClient, signaler: Signaler): void {
+  private newSession(client: WebRtcClient, signaler: Signaler, peer?: string): SignalingSession {
     const connection = client.createPeerConnection(this.statsInterval > 0 ? { statsIntervalMs: this.statsInterval } : {});
-    this.senders = this.localTracks.map((track) => connection.addTrack(track, { streams: [this._localStream as MediaStream] }));
-    this.lastStats = undefined;
+    const senders = this.localTracks.map((track) => connection.addTrack(track, { streams: [this._localStream as MediaStream] }));
     connection.addEventListener('stats', (e) => this.onStats((e as CustomEvent).detail.statistics));
-    const session = new SignalingSession(connection, signaler);
-    this.session = session;
+    const session = peer === undefined
+      ? new SignalingSession(connection, signaler)
+      : new SignalingSession(connection, signaler, { id: this.meshId, remoteId: peer, shared: true });
+    if (peer === undefined) {
+      this.session = session;
+      this.senders = senders;
+      this.lastStats = undefined;
+    } else {
+      this.meshPeers.set(peer, { session, streams: [], video: null });
+      this.senders.push(...senders);
+    }
     connection.addEventListener('icecandidate', (e) => fire(this, 'rtc-icecandidate', (e as CustomEvent).detail));
     connection.addEventListener('statechange', (e) => fire(this, 'rtc-statechange', (e as CustomEvent).detail));
     connection.addEventListener('negotiationneeded', () => fire(this, 'rtc-negotiationneeded', {}));
     connection.addEventListener('datachannel', (e) => fire(this, 'rtc-datachannel', (e as CustomEvent).detail));
-    connection.addEventListener('track', (e) => this.onTrack((e as CustomEvent<TrackEvent>).detail));
+    connection.addEventListener('track', (e) => this.onTrack((e as CustomEvent<TrackEvent>).detail, peer));
     connection.addEventListener('error', (e) => fireError(this, (e as CustomEvent).detail.error, (m) => new SignalingError(m)));
     session.addEventListener('peer', (e) => fire(this, 'rtc-peer', (e as CustomEvent).detail));
     session.addEventListener('reconnecting', (e) => fire(this, 'rtc-reconnecting', { reason: (e as CustomEvent).detail.reason }));
@@ -219,8 +234,61 @@ export class RtcCall extends LitElement {
     session.addEventListener('unmute', (e) => this.onRemoteMute((e as CustomEvent).detail.track, false));
     session.addEventListener('error', (e) => fireError(this, (e as CustomEvent).detail.error, (m) => new SignalingError(m)));
     session.addEventListener('close', (e) => this.onSessionClose(session, (e as CustomEvent).detail.reason));
-    for (const channel of this.channels) channel.attach(connection);
+    // Channels belong to a one-to-one call; a mesh carries media.
+    if (peer === undefined) for (const channel of this.channels) channel.attach(connection);
     session.start();
+    return session;
+  }
+
+  // ---- mesh: one session per peer in the room ----
+
+  /** This end's id in a mesh when the signaler assigns none. */
+  private readonly meshId = Array.from(crypto.getRandomValues(new Uint8Array(9)), (b) => b.toString(16).padStart(2, '0')).join('');
+  private readonly meshPeers = new Map<string, { session: SignalingSession; streams: MediaStream[]; video: HTMLElement | null }>();
+  private meshUnsubscribe: (() => void) | null = null;
+
+  /** Remote peers of a mesh call, by id. */
+  get peers(): readonly string[] {
+    return [...this.meshPeers.keys()];
+  }
+
+  /** The streams one remote peer sends (mesh), or the first remote stream (one-to-one). */
+  streamForPeer(peer: string | null): MediaStream | null {
+    if (peer === null) return this._remoteStreams[0] ?? null;
+    return this.meshPeers.get(peer)?.streams[0] ?? null;
+  }
+
+  private startMesh(client: WebRtcClient, signaler: Signaler): void {
+    const me = () => signaler.peerId ?? this.meshId;
+    // A message from a peer without a session yet finds that peer: a session is made for it and
+    // handed the message (it may be an offer).
+    this.meshUnsubscribe = signaler.subscribe((raw) => {
+      const message = raw as { type?: unknown; from?: unknown; to?: unknown };
+      if (typeof message !== 'object' || message === null || typeof message.from !== 'string') return;
+      const from = message.from;
+      if (from === me() || this.meshPeers.has(from) || message.type === 'bye') return;
+      if (message.to !== undefined && message.to !== me()) return;
+      if (this.meshPeers.size >= MAX_MESH_PEERS) {
+        fireError(this, new SignalingError(`A mesh holds at most ${MAX_MESH_PEERS} peers: ${from} was not connected`, { reason: 'mesh-full' }), (m) => new SignalingError(m));
+        return;
+      }
+      try {
+        this.newSession(client, signaler, from).deliver(raw);
+      } catch (error) {
+        fireError(this, error, (m, cause) => new SignalingError(m, { cause }));
+      }
+    });
+    signaler.send({ type: 'hello', from: me() });
+  }
+
+  private showPeerVideo(peer: string, entry: { streams: MediaStream[]; video: HTMLElement | null }): void {
+    if (entry.video || entry.streams.length === 0) return;
+    const video = document.createElement('rtc-video');
+    video.setAttribute('remote', '');
+    video.setAttribute('peer', peer);
+    video.setAttribute('label', `Peer ${peer}`);
+    entry.video = video;
+    (this.querySelector('[data-rtc-videos]') ?? this).append(video);
   }
 
   private onStats(statistics: WebRtcStatistics): void {
@@ -303,7 +371,12 @@ export class RtcCall extends LitElement {
     this.fireStreams();
   }
 
-  private onTrack(event: TrackEvent): void {
+  private onTrack(event: TrackEvent, peer?: string): void {
+    const entry = peer === undefined ? undefined : this.meshPeers.get(peer);
+    if (entry) {
+      for (const stream of event.streams) if (!entry.streams.includes(stream)) entry.streams.push(stream);
+      this.showPeerVideo(peer as string, entry);
+    }
     if (event.type === 'add') {
       // The media stopping (a stopped track, replaceTrack(null)) mutes the remote track natively.
       event.track.native.addEventListener('mute', () => this.onRemoteMute(event.track, true));
@@ -322,6 +395,19 @@ export class RtcCall extends LitElement {
   }
 
   private onSessionClose(session: SignalingSession, reason: string): void {
+    const peer = session.remoteId;
+    const entry = peer === undefined ? undefined : this.meshPeers.get(peer);
+    if (entry && entry.session === session) {
+      // A mesh peer left: its video goes, the others stay.
+      this.meshPeers.delete(peer as string);
+      entry.video?.remove();
+      const gone = entry.session.connection.native.getSenders();
+      this.senders = this.senders.filter((s) => !gone.includes(s.native));
+      this._remoteStreams = this._remoteStreams.filter((s) => !entry.streams.includes(s));
+      this.fireStreams();
+      fire(this, 'rtc-close', { reason });
+      return;
+    }
     if (session !== this.session) return;
     for (const channel of this.channels) channel.detach(reason);
     if (this._remoteStreams.length > 0) {
@@ -347,6 +433,13 @@ export class RtcCall extends LitElement {
     this.ended = true;
     this.session?.hangUp(reason);
     this.session = null;
+    this.meshUnsubscribe?.();
+    this.meshUnsubscribe = null;
+    for (const [, entry] of [...this.meshPeers]) {
+      entry.session.hangUp(reason);
+      entry.video?.remove();
+    }
+    this.meshPeers.clear();
     for (const track of this.localTracks) track.close();
     this.localTracks = [];
     this.screenTrack?.close();

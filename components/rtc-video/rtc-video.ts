@@ -18,6 +18,7 @@ const FITS = new Set(['contain', 'cover', 'fill', 'none', 'scale-down']);
  * @attr fit - How the video fills the box: contain (default), cover, fill, none, scale-down.
  * @attr label - The accessible name of the video (default "Local video" or "Remote video").
  * @attr call - The id of the `<rtc-call>` to follow, when this element is not inside it.
+ * @attr peer - In a mesh call, the remote peer whose stream to show.
  * @prop {MediaStream | null} stream - A stream to show instead of the call's.
  * @prop {MediaStreamTrack | null} track - A track to show instead of the call's.
  * @csspart video - The `<video>` element.
@@ -37,6 +38,8 @@ export class RtcVideo extends LitElement {
   @property() fit = 'contain';
   @property() label: string | null = null;
   @property() call: string | null = null;
+  /** In a mesh call, the remote peer whose stream to show. */
+  @property() peer: string | null = null;
   @property({ attribute: false }) stream: MediaStream | null = null;
   @property({ attribute: false }) track: MediaStreamTrack | null = null;
 
@@ -78,7 +81,7 @@ export class RtcVideo extends LitElement {
 
   protected override willUpdate(changed: PropertyValues): void {
     if (changed.has('call')) this.follow();
-    if (changed.has('stream') || changed.has('track') || changed.has('local') || changed.has('remote') || changed.has('call')) this.refresh();
+    if (changed.has('stream') || changed.has('track') || changed.has('local') || changed.has('remote') || changed.has('call') || changed.has('peer')) this.refresh();
   }
 
   private refresh(): void {
@@ -86,7 +89,7 @@ export class RtcVideo extends LitElement {
     if (this.track) next = this.shown?.getTracks()[0] === this.track ? this.shown : new MediaStream([this.track]);
     else if (this.stream) next = this.stream;
     else if (this.host && this.local) next = this.host.localStream ?? null;
-    else if (this.host && this.remote) next = this.host.remoteStreams[0] ?? null;
+    else if (this.host && this.remote) next = this.host.streamForPeer?.(this.peer) ?? this.host.remoteStreams[0] ?? null;
     if (next !== this.shown) this.shown = next;
     this.watch(next);
     this.checkVideo();

@@ -15,6 +15,13 @@ export interface SessionOptions {
   polite?: boolean;
   /** Automatic ICE restart (default on); `false` turns it off. */
   iceRestart?: IceRestartOptions | false;
+  /** The peer this session talks to, when known in advance (a mesh knows its peers). */
+  remoteId?: string;
+  /**
+   * The signaler carries several sessions (a mesh): messages from other peers are theirs, not
+   * errors, and are ignored quietly.
+   */
+  shared?: boolean;
 }
 
 export interface SessionEventDetail {
@@ -70,6 +77,15 @@ export class SignalingSession extends EventTarget {
     this.signaler = signaler;
     this.options = options;
     this.id = options.id ?? randomId();
+    if (options.remoteId !== undefined) {
+      this.remoteId = options.remoteId;
+      this.remoteFound = true;
+    }
+  }
+
+  /** Hands the session a message its signaler delivered before the session listened (a mesh found a peer by it). */
+  deliver(message: SignalMessage): void {
+    this.inbox = this.inbox.then(() => this.handle(message)).catch((error) => this.report(error));
   }
 
   /** This end's id as the other side sees it. */
@@ -101,9 +117,7 @@ export class SignalingSession extends EventTarget {
   /** Starts listening and announces this end. Idempotent. */
   start(): void {
     if (this.unsubscribe || this.closed) return;
-    this.unsubscribe = this.signaler.subscribe((message) => {
-      this.inbox = this.inbox.then(() => this.handle(message)).catch((error) => this.report(error));
-    });
+    this.unsubscribe = this.signaler.subscribe((message) => this.deliver(message));
     this.connection.addEventListener('negotiationneeded', this.onNegotiationNeeded);
     this.connection.addEventListener('icecandidate', this.onIceCandidate);
     this.connection.addEventListener('statechange', this.onStateChange);
@@ -209,7 +223,7 @@ export class SignalingSession extends EventTarget {
     if (message.to !== undefined && message.to !== local) return; // for another peer on a shared channel
     if (this.remoteFound && message.from !== undefined && this.remoteId !== undefined && message.from !== this.remoteId) {
       // Someone else in the room. A hello is only presence; anything else is not for this session.
-      if (message.type !== 'hello') {
+      if (message.type !== 'hello' && !this.options.shared) {
         this.report(new SignalingError(`A ${message.type} message came from ${message.from}, not from this session's peer`, { reason: 'unknown-peer' }));
       }
       return;

@@ -1,0 +1,90 @@
+import { randomBytes } from 'node:crypto';
+import type { ServerMessage } from '../src/types.js';
+
+/** What servers of one cluster tell each other about a room. */
+export type BusEvent =
+  | { kind: 'joined'; id: string }
+  | { kind: 'left'; id: string; reason: string }
+  | { kind: 'relay'; from: string; to?: string; message: ServerMessage };
+
+/**
+ * Room membership and events shared by several signaling servers over Redis: a hash per room
+ * (peer id → server id) and a pub/sub channel per room. Every server delivers an event to its
+ * own clients; events a server published come back to it and are skipped, so each relay
+ * arrives once.
+ */
+export class RedisBus {
+  readonly serverId = randomBytes(6).toString('hex');
+  private constructor(
+    private readonly pub: RedisLike,
+    private readonly sub: RedisLike,
+    private readonly prefix: string,
+  ) {}
+
+  static async connect(url: string, onEvent: (room: string, event: BusEvent) => void, prefix = 'rtc-elements'): Promise<RedisBus> {
+    // Imported only when a Redis URL is given: without it the server needs no Redis at all.
+    const { createClient } = await import('redis');
+    const pub = createClient({ url }) as unknown as RedisLike;
+    const sub = createClient({ url }) as unknown as RedisLike;
+    pub.on('error', () => { /* reconnects by itself; commands fail meanwhile */ });
+    sub.on('error', () => {});
+    await Promise.all([pub.connect(), sub.connect()]);
+    const bus = new RedisBus(pub, sub, prefix);
+    await sub.pSubscribe(`${prefix}:events:*`, (text: string, channel: string) => {
+      try {
+        const { origin, event } = JSON.parse(text) as { origin: string; event: BusEvent };
+        if (origin === bus.serverId) return;
+        onEvent(channel.slice(`${prefix}:events:`.length), event);
+      } catch { /* not ours */ }
+    });
+    return bus;
+  }
+
+  private key(room: string): string {
+    return `${this.prefix}:room:${room}`;
+  }
+
+  /** Claims `id` in `room` if the room has space and the id is free; returns the other members. */
+  async join(room: string, id: string, maxRoomSize: number): Promise<{ ok: boolean; taken: boolean; peers: string[] }> {
+    const size = await this.pub.hLen(this.key(room));
+    if (size >= maxRoomSize) return { ok: false, taken: false, peers: [] };
+    const claimed = await this.pub.hSetNX(this.key(room), id, this.serverId);
+    if (!claimed) return { ok: false, taken: true, peers: [] };
+    const peers = (await this.pub.hKeys(this.key(room))).filter((p: string) => p !== id);
+    return { ok: true, taken: false, peers };
+  }
+
+  async leave(room: string, id: string): Promise<void> {
+    await this.pub.hDel(this.key(room), id);
+  }
+
+  has(room: string, id: string): Promise<boolean> {
+    return this.pub.hExists(this.key(room), id).then(Boolean);
+  }
+
+  publish(room: string, event: BusEvent): void {
+    void this.pub.publish(`${this.prefix}:events:${room}`, JSON.stringify({ origin: this.serverId, event })).catch(() => {});
+  }
+
+  /** Removes this server's members (it is going away), then disconnects. */
+  async close(members: Array<{ room: string; id: string }>): Promise<void> {
+    for (const { room, id } of members) {
+      await this.pub.hDel(this.key(room), id).catch(() => {});
+    }
+    await Promise.allSettled([this.sub.quit(), this.pub.quit()]);
+  }
+}
+
+/** The few `redis` client methods used, typed loosely so that the package stays optional. */
+interface RedisLike {
+  on(event: 'error', listener: (error: unknown) => void): void;
+  connect(): Promise<unknown>;
+  quit(): Promise<unknown>;
+  hLen(key: string): Promise<number>;
+  hSetNX(key: string, field: string, value: string): Promise<boolean | number>;
+  hKeys(key: string): Promise<string[]>;
+  hDel(key: string, field: string): Promise<number>;
+  hExists(key: string, field: string): Promise<boolean | number>;
+  publish(channel: string, message: string): Promise<number>;
+  pSubscribe(pattern: string, listener: (message: string, channel: string) => void): Promise<void>;
+}
