@@ -3,6 +3,21 @@ import { chromeLauncher } from '@web/test-runner-chrome';
 import { puppeteerLauncher } from '@web/test-runner-puppeteer';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { startSignalingServer } from './dist/server/index.js';
+import { startWhipEndpoint } from './test/support/whip-endpoint.mjs';
+
+/** A WHIP/WHEP endpoint backed by werift: `/__whip.json` gives its URL and token, `/__whip/log` its requests. */
+function whipEndpoint() {
+  let endpoint;
+  return {
+    name: 'whip-endpoint',
+    async serverStart() { endpoint = await startWhipEndpoint(); },
+    async serverStop() { await endpoint?.close(); },
+    serve(context) {
+      if (context.path === '/__whip.json') return { body: JSON.stringify({ base: endpoint.base, token: endpoint.token }), type: 'json' };
+      if (context.path === '/__whip/log') return { body: JSON.stringify({ log: endpoint.log, received: endpoint.received() }), type: 'json' };
+    },
+  };
+}
 
 /**
  * The reference signaling server for browser tests, on 127.0.0.1. Tests fetch
@@ -83,7 +98,7 @@ export default {
     ...(!only || only.includes('chromium') ? [chromium] : []),
     ...(!only || only.includes('firefox') ? [firefox] : []),
   ],
-  plugins: [signalingServer(), esbuildPlugin({ ts: true, target: 'es2022', tsconfig: './tsconfig.json' })],
+  plugins: [signalingServer(), whipEndpoint(), esbuildPlugin({ ts: true, target: 'es2022', tsconfig: './tsconfig.json' })],
   testFramework: { config: { timeout: 20000 } },
   testsFinishTimeout: 300000,
   browserStartTimeout: 60000,

@@ -28,3 +28,5 @@ export { createSignalerPair } from './signaling/pair-signaler.js';
 export { BroadcastChannelSignaler } from './signaling/broadcast-channel-signaler.js';
 export { WebSocketSignaler } from './signaling/websocket-signaler.js';
 export type { WebSocketSignalerOptions, WebSocketSignalerState, WebSocketSignalerEventDetail } from './signaling/websocket-signaler.js';
+export { WhipSignaler, parseIceServerLinks, MEDIA_SERVER_ID } from './signaling/whip-signaler.js';
+export type { WhipSignalerOptions } from './signaling/whip-signaler.js';

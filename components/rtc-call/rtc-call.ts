@@ -5,6 +5,7 @@ import {
   SignalingSession,
   WebRtcClient,
   WebSocketSignaler,
+  WhipSignaler,
   type IceServer,
   type Signaler,
   type TrackEvent,
@@ -54,13 +55,14 @@ export function toWebSocketUrl(value: string): string {
  *
  * @tag rtc-call
  * @summary A WebRTC call: signaling, negotiation, ICE restart, local media.
- * @attr signaling - The signaling server: a `ws://` or `wss://` URL, or a path on the page's server ("/").
+ * @attr signaling - The signaling server: a `ws://` or `wss://` URL, a path on the page's server ("/"), or a media server: `whip+https://…` publishes the camera and microphone, `whep+https://…` plays a stream.
  * @attr room - The room to join on the signaling server (default "default").
  * @attr ice-servers - STUN/TURN servers: a JSON array of RTCIceServer, or URLs separated by spaces.
  * @attr audio - Send the microphone.
  * @attr video - Send the camera.
  * @attr manual - Do not start by itself; call `start()`.
  * @attr stats-interval - Fire `rtc-stats` this often (milliseconds).
+ * @attr token - A token for the signaling server (WebSocket `verify`) or the WHIP/WHEP endpoint (Bearer).
  * @attr mesh - Connect to every peer in the room (one connection each); an `<rtc-video remote peer>` per peer appears in the element marked `data-rtc-videos` (or the call) and goes when the peer leaves.
  * @attr screen - Send the screen instead of the camera (switches without renegotiation).
  * @prop {Signaler} signaler - Any object with `send`, `subscribe` (and optionally `close`).
@@ -93,6 +95,8 @@ export class RtcCall extends LitElement {
   @property({ attribute: 'stats-interval', type: Number }) statsInterval = 0;
   @property({ type: Boolean, reflect: true }) screen = false;
   @property({ type: Boolean }) mesh = false;
+  /** A bearer token: the WHIP/WHEP `Authorization`, or the WebSocket join token for the server's `verify`. */
+  @property() token: string | null = null;
   @property({ attribute: false }) signaler: Signaler | null = null;
   @property({ attribute: false }) client: WebRtcClient | null = null;
 
@@ -179,8 +183,14 @@ export class RtcCall extends LitElement {
 
   private makeSignaler(): Signaler {
     if (!this.signaling) throw new SignalingError('<rtc-call> needs a "signaling" URL or a "signaler" property');
+    const media = /^(whip|whep)\+(https?:\/\/.*)$/.exec(this.signaling);
+    if (media) {
+      const signaler = new WhipSignaler(media[2] as string, { mode: media[1] as 'whip' | 'whep', ...(this.token ? { token: this.token } : {}) });
+      this.ownedSignaler = signaler;
+      return signaler;
+    }
     this.activeRoom = this.room || 'default';
-    const signaler = new WebSocketSignaler(toWebSocketUrl(this.signaling), { room: this.activeRoom });
+    const signaler = new WebSocketSignaler(toWebSocketUrl(this.signaling), { room: this.activeRoom, ...(this.token ? { token: this.token } : {}) });
     signaler.addEventListener('error', (e) => fireError(this, (e as CustomEvent).detail.error, (m) => new SignalingError(m)));
     this.ownedSignaler = signaler;
     return signaler;
@@ -210,8 +220,13 @@ export class RtcCall extends LitElement {
     const connection = client.createPeerConnection(this.statsInterval > 0 ? { statsIntervalMs: this.statsInterval } : {});
     const senders = this.localTracks.map((track) => connection.addTrack(track, { streams: [this._localStream as MediaStream] }));
     connection.addEventListener('stats', (e) => this.onStats((e as CustomEvent).detail.statistics));
+    if (signaler instanceof WhipSignaler && signaler.mode === 'whep') {
+      // Playing: ask the media server for audio and video.
+      connection.native.addTransceiver('audio', { direction: 'recvonly' });
+      connection.native.addTransceiver('video', { direction: 'recvonly' });
+    }
     const session = peer === undefined
-      ? new SignalingSession(connection, signaler)
+      ? new SignalingSession(connection, signaler, signaler instanceof WhipSignaler ? { polite: false } : {})
       : new SignalingSession(connection, signaler, { id: this.meshId, remoteId: peer, shared: true });
     if (peer === undefined) {
       this.session = session;
