@@ -1,7 +1,10 @@
 /**
  * The script-tag bundle (`dist/rtc-elements.js`): registers the three elements and exports what a
  * page without a build step needs next to them. The full engine is the package's ESM entry.
+ * WHIP/WHEP and file transfer load from sibling files when first used (they import their few
+ * shared pieces, the errors, from this file).
  */
 import './define.js';
 export { RtcCall, RtcDataChannel, RtcVideo } from './index.js';
-export { WebRtcClient, WebSocketSignaler, BroadcastChannelSignaler, createSignalerPair, SignalingSession, WebRtcError } from '../src/index.js';
+export { WebRtcClient, WebSocketSignaler, createSignalerPair, SignalingSession } from '../src/index.js';
+export { WebRtcError, SignalingError, ClientClosedError, DataChannelError, messageOf } from '../src/errors.js';

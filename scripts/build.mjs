@@ -1,8 +1,8 @@
 // The build: ESM + .d.ts (tsc), the script-tag bundle and the demo bundles (esbuild), the Wasm
 // demo module (AssemblyScript) and custom-elements.json (the CEM analyzer).
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync as makeDir, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { build } from 'esbuild';
 import { minify } from 'terser';
 
@@ -22,7 +22,11 @@ const PRIVATE_NAMES = `_channel _localStream _remoteStreams activeRoom adoptChan
   reportBad reportClose reportRemovedTrack reportRemovedTracks restartPolicy restartSoon retryTimer
   scheduleReconnect screenTrack sendChain sendFailed sendInPieces sendWhenReady settingRemoteAnswer
   sharedLocalStream sizeToSend statsTimer swapVideo unwatchTrack waitingForRemote watchTrack whenRemoteKnown
-  wrapSender receivers mismatch`.split(/\s+/);
+  wrapSender receivers mismatch attachFiles fileTransfer flushCandidates localSdp remoteSdp loadFileTransfer
+  meshId meshPeers meshUnsubscribe onBytes onFile onProgress patchCandidates sdpfrag showPeerVideo startMesh
+  pendingSends adopt createTrack handle shutdown follow refresh checkVideo watch unsubscribe pump overflow emit
+  take wake history dropped waiters joined starting session report connect flush found inbox senders tracks
+  connections channels`.split(/\s+/);
 
 const run = (command, args) => execFileSync(command, args, { stdio: 'inherit' });
 const bin = (name) => `node_modules/.bin/${name}`;
@@ -31,15 +35,44 @@ run(bin('tsc'), ['-p', 'tsconfig.json']);
 
 const common = { bundle: true, format: 'esm', target: 'es2022', minify: true, sourcemap: true, legalComments: 'none' };
 // The script-tag bundle: esbuild bundles, terser minifies (a little smaller than esbuild alone).
-await build({ ...common, minify: false, sourcemap: false, entryPoints: ['components/bundle.ts'], outfile: 'dist/rtc-elements.unminified.js' });
-const minified = await minify(readFileSync('dist/rtc-elements.unminified.js', 'utf8'), {
-  module: true,
-  ecma: 2022,
-  compress: { passes: 3, pure_getters: true },
-  mangle: { properties: { regex: new RegExp(`^(${PRIVATE_NAMES.join('|')})$`) } },
-  format: { comments: false },
-});
-writeFileSync('dist/rtc-elements.js', minified.code);
+// Rarely used parts (WHIP/WHEP, file transfer) are sibling files loaded when first used; they take
+// the errors from the main file, so nothing is bundled twice and the main file stands alone.
+const LAZY = {
+  'src/signaling/whip-signaler.ts': 'rtc-elements-whip.js',
+  'components/rtc-data-channel/file-transfer.ts': 'rtc-elements-files.js',
+};
+const lazyImports = {
+  name: 'lazy-siblings',
+  setup(b) {
+    b.onResolve({ filter: /whip-signaler\.js$|file-transfer\.js$/ }, (args) => {
+      if (args.kind !== 'dynamic-import') return undefined;
+      const target = Object.entries(LAZY).find(([source]) => args.path.endsWith(source.split('/').pop().replace('.ts', '.js')));
+      return target ? { path: `./${target[1]}`, external: true } : undefined;
+    });
+  },
+};
+const errorsFromMain = {
+  name: 'errors-from-main',
+  setup(b) {
+    b.onResolve({ filter: /errors\.js$/ }, () => ({ path: './rtc-elements.js', external: true }));
+  },
+};
+rmSync('dist/chunks', { recursive: true, force: true });
+const outputs = [];
+outputs.push(...(await build({ ...common, minify: false, sourcemap: false, write: false, entryPoints: ['components/bundle.ts'], outfile: 'dist/rtc-elements.js', plugins: [lazyImports] })).outputFiles);
+for (const [source, out] of Object.entries(LAZY)) {
+  outputs.push(...(await build({ ...common, minify: false, sourcemap: false, write: false, entryPoints: [source], outfile: `dist/${out}`, plugins: [errorsFromMain] })).outputFiles);
+}
+for (const file of outputs) {
+  const minified = await minify(file.text, {
+    module: true,
+    ecma: 2022,
+    compress: { passes: 3, pure_getters: true },
+    mangle: { properties: { regex: new RegExp(`^(${PRIVATE_NAMES.join('|')})$`) } },
+    format: { comments: false },
+  });
+  writeFileSync(file.path, minified.code);
+}
 await build({
   ...common,
   entryPoints: ['demo/framework/app.jsx'],
@@ -49,7 +82,7 @@ await build({
 });
 await build({ ...common, entryPoints: ['demo/wasm/glue.js'], outfile: 'dist/demo/wasm-glue.js' });
 
-mkdirSync('dist/demo', { recursive: true });
+makeDir('dist/demo', { recursive: true });
 run(bin('asc'), ['demo/wasm/frames.ts', '--outFile', 'dist/demo/frames.wasm', '--optimize', '--runtime', 'stub']);
 run(bin('cem'), ['analyze', '--litelement', '--globs', 'components/**/*.ts', '--exclude', 'components/**/*.test.ts', '--exclude', 'components/test-helpers.ts', '--quiet']);
 console.log('build: dist/ and custom-elements.json are up to date');

@@ -48,6 +48,10 @@ export interface Signaler {
   close?(): void;
   /** This end's id, when the signaler assigns ids (the WebSocket signaler does, from the server). */
   readonly peerId?: string;
+  /** The other end never offers (a WHIP/WHEP media server): sessions over this signaler offer. */
+  readonly offerOnly?: boolean;
+  /** `whep`: the session asks to receive audio and video (recvonly transceivers). */
+  readonly receiveOnly?: boolean;
 }
 
 /** What a client sends the reference server, besides signal messages (which may carry `to`). */

@@ -5,7 +5,6 @@ import {
   SignalingSession,
   WebRtcClient,
   WebSocketSignaler,
-  WhipSignaler,
   type IceServer,
   type Signaler,
   type TrackEvent,
@@ -170,7 +169,7 @@ export class RtcCall extends LitElement {
   private async run(): Promise<void> {
     this.ended = false;
     try {
-      const signaler = this.signaler ?? this.makeSignaler();
+      const signaler = this.signaler ?? (await this.makeSignaler());
       const client = this.client ?? (this.ownedClient = new WebRtcClient({ iceServers: parseIceServers(this.iceServers) }));
       await this.openLocalMedia(client);
       if (this.ended) return;
@@ -181,10 +180,12 @@ export class RtcCall extends LitElement {
     }
   }
 
-  private makeSignaler(): Signaler {
+  private async makeSignaler(): Promise<Signaler> {
     if (!this.signaling) throw new SignalingError('<rtc-call> needs a "signaling" URL or a "signaler" property');
     const media = /^(whip|whep)\+(https?:\/\/.*)$/.exec(this.signaling);
     if (media) {
+      // Loaded when used: most pages never talk to a media server.
+      const { WhipSignaler } = await import('../../src/signaling/whip-signaler.js');
       const signaler = new WhipSignaler(media[2] as string, { mode: media[1] as 'whip' | 'whep', ...(this.token ? { token: this.token } : {}) });
       this.ownedSignaler = signaler;
       return signaler;
@@ -220,13 +221,13 @@ export class RtcCall extends LitElement {
     const connection = client.createPeerConnection(this.statsInterval > 0 ? { statsIntervalMs: this.statsInterval } : {});
     const senders = this.localTracks.map((track) => connection.addTrack(track, { streams: [this._localStream as MediaStream] }));
     connection.addEventListener('stats', (e) => this.onStats((e as CustomEvent).detail.statistics));
-    if (signaler instanceof WhipSignaler && signaler.mode === 'whep') {
+    if (signaler.receiveOnly) {
       // Playing: ask the media server for audio and video.
       connection.native.addTransceiver('audio', { direction: 'recvonly' });
       connection.native.addTransceiver('video', { direction: 'recvonly' });
     }
     const session = peer === undefined
-      ? new SignalingSession(connection, signaler, signaler instanceof WhipSignaler ? { polite: false } : {})
+      ? new SignalingSession(connection, signaler)
       : new SignalingSession(connection, signaler, { id: this.meshId, remoteId: peer, shared: true });
     if (peer === undefined) {
       this.session = session;

@@ -1,4 +1,5 @@
-import { DataChannelError, type DataChannelMessage, type WebRtcDataChannel } from '../../src/index.js';
+import { DataChannelError } from '../../src/errors.js';
+import type { DataChannelMessage, WebRtcDataChannel } from '../../src/data-channel.js';
 
 /** What the `rtc-file` event carries: the file's metadata and its bytes as a stream. */
 export interface IncomingFile {

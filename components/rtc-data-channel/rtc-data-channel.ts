@@ -11,7 +11,7 @@ import {
 import { fire, fireError } from '../events.js';
 import type { ChannelHost, RtcCall } from '../rtc-call/rtc-call.js';
 import { channelIdFor } from './channel-id.js';
-import { FileTransfer, type FileProgress, type IncomingFile } from './file-transfer.js';
+import type { FileTransfer } from './file-transfer.js';
 
 /** `ordered="false"` turns ordering off; the attribute alone, or any other value, keeps it on. */
 const orderedConverter = { fromAttribute: (value: string | null) => value !== 'false', toAttribute: (value: boolean) => String(value) };
@@ -131,29 +131,31 @@ export class RtcDataChannel extends LitElement implements ChannelHost {
   }
 
   private attachFiles(connection: WebRtcPeerConnection): void {
-    this.fileTransfer ??= this.makeFileTransfer();
     const label = `${this.label}:files`;
-    this.fileTransfer.attach(connection.createDataChannel(label, { negotiated: true, id: channelIdFor(label), ordered: true }));
+    void this.loadFileTransfer().then((transfer) => {
+      if (!connection.isClosed) transfer.attach(connection.createDataChannel(label, { negotiated: true, id: channelIdFor(label), ordered: true }));
+    }, (error) => fireError(this, error, (m, cause) => new DataChannelError(m, { cause })));
   }
 
   /**
    * Sends a file (any `Blob`) on the files channel (needs the `files` attribute on both sides).
    * Resolves with its id once the other side has all of it; after a reconnect it resumes.
    */
-  sendFile(file: Blob, name?: string): Promise<string> {
-    if (!this.files) {
-      return Promise.reject(new DataChannelError('sendFile needs the "files" attribute (on both sides)', { reason: 'files-off' }));
-    }
-    this.fileTransfer ??= this.makeFileTransfer();
-    return this.fileTransfer.send(file, name);
+  async sendFile(file: Blob, name?: string): Promise<string> {
+    if (!this.files) throw new DataChannelError('sendFile needs the "files" attribute (on both sides)', { reason: 'files-off' });
+    return (await this.loadFileTransfer()).send(file, name);
   }
 
-  private makeFileTransfer(): FileTransfer {
-    return new FileTransfer(
+  /** File transfer is loaded when first used: most channels carry messages only. */
+  private async loadFileTransfer(): Promise<FileTransfer> {
+    if (this.fileTransfer) return this.fileTransfer;
+    const { FileTransfer } = await import('./file-transfer.js');
+    this.fileTransfer ??= new FileTransfer(
       (file) => fire(this, 'rtc-file', { file }),
       (progress) => fire(this, 'rtc-file-progress', progress),
       (error) => fireError(this, error, (m) => new DataChannelError(m)),
     );
+    return this.fileTransfer;
   }
 
   /** Delivers every message as `rtc-message` (and to pending `receive()` calls), in order. */

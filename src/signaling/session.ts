@@ -95,6 +95,7 @@ export class SignalingSession extends EventTarget {
 
   get polite(): boolean {
     if (this.options.polite !== undefined) return this.options.polite;
+    if (this.signaler.offerOnly) return false;
     return this.remoteId !== undefined && this.localId > this.remoteId;
   }
 

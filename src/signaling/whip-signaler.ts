@@ -53,7 +53,9 @@ function iceParts(sdp: string): { ufrag: string; pwd: string; media: Array<{ mli
 export class WhipSignaler extends EventTarget implements Signaler {
   readonly endpoint: string;
   readonly mode: 'whip' | 'whep';
+  readonly receiveOnly: boolean;
   readonly peerId = 'local';
+  readonly offerOnly = true;
   /** The resource URL from `Location`, once the offer was accepted. */
   resource: string | null = null;
   etag: string | null = null;
@@ -72,6 +74,7 @@ export class WhipSignaler extends EventTarget implements Signaler {
     if (!/^https?:\/\//.test(endpoint)) throw new SignalingError(`A WHIP/WHEP endpoint is an http(s) URL, not ${JSON.stringify(endpoint.slice(0, 40))}`, { reason: 'bad-url' });
     this.endpoint = endpoint;
     this.mode = options.mode ?? 'whip';
+    this.receiveOnly = this.mode === 'whep';
     this.options = options;
   }
 
