@@ -26,7 +26,7 @@ const PRIVATE_NAMES = `_channel _localStream _remoteStreams activeRoom adoptChan
   meshId meshPeers meshUnsubscribe onBytes onFile onProgress patchCandidates sdpfrag showPeerVideo startMesh
   pendingSends adopt createTrack handle shutdown follow refresh checkVideo watch unsubscribe pump overflow emit
   take wake history dropped waiters joined starting session report connect flush found inbox senders tracks
-  connections channels`.split(/\s+/);
+  connections channels fire closed ended`.split(/\s+/);
 
 const run = (command, args) => execFileSync(command, args, { stdio: 'inherit' });
 const bin = (name) => `node_modules/.bin/${name}`;
@@ -68,7 +68,8 @@ for (const file of outputs) {
     module: true,
     ecma: 2022,
     compress: { passes: 3, pure_getters: true },
-    mangle: { properties: { regex: new RegExp(`^(${PRIVATE_NAMES.join('|')})$`) } },
+    // builtins: our names are explicit, so terser's list of DOM names need not protect them.
+    mangle: { properties: { regex: new RegExp(`^(${PRIVATE_NAMES.join('|')})$`), builtins: true } },
     format: { comments: false },
   });
   writeFileSync(file.path, minified.code);

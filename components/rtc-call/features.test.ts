@@ -169,6 +169,48 @@ function acceptSimulcast(sdp: string, rids: string[]): string {
   }).join('\r\n');
 }
 
+describe('file transfer backpressure', function () {
+  this.timeout(60000);
+
+  it('a slow reader slows the sender down: bytes in flight stay within the window', async () => {
+    const [, , root] = await callPair(html`<rtc-data-channel label="slow" files></rtc-data-channel>`);
+    const [x, y] = [...root.querySelectorAll('rtc-data-channel')] as RtcDataChannel[];
+    const MiB = 1024 * 1024;
+    const file = new File([new Uint8Array(24 * MiB)], 'zeros.bin');
+    const arriving = oneEvent(y, 'rtc-file');
+    let sent = 0;
+    x.addEventListener('rtc-file-progress', (e) => { sent = e.detail.bytes; });
+    const done = x.sendFile(file);
+    const incoming = (await arriving).detail.file;
+    // Nobody reads for a while: the sender must stop at the window (8 MiB) plus the stream's buffer (4 MiB).
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(sent).to.be.at.most(13 * MiB);
+    expect(sent).to.be.at.least(4 * MiB);
+    const reader = incoming.stream.getReader();
+    let total = 0;
+    for (;;) {
+      const { done: end, value } = await reader.read();
+      if (end) break;
+      total += value.byteLength;
+    }
+    await done;
+    expect(total).to.equal(24 * MiB);
+    expect(sent).to.equal(24 * MiB);
+  });
+
+  it('devicechange on the media devices reaches the client with the device list', async () => {
+    const client = new WebRtcClient();
+    try {
+      const changed = oneEvent(client as unknown as HTMLElement, 'devicechange' as never);
+      navigator.mediaDevices.dispatchEvent(new Event('devicechange'));
+      const { detail } = (await changed) as unknown as CustomEvent<{ devices: Array<{ kind: string }> }>;
+      expect(detail.devices.some((d) => d.kind === 'videoinput')).to.be.true;
+    } finally {
+      client.close();
+    }
+  });
+});
+
 describe('simulcast', function () {
   this.timeout(60000);
 

@@ -23,9 +23,15 @@ export interface FileProgress {
 type Control =
   | { op: 'offer'; id: string; name: string; size: number; mimeType: string }
   | { op: 'accept'; id: string; offset: number }
-  | { op: 'done'; id: string };
+  | { op: 'done'; id: string }
+  /** Flow control: the receiver's reader has taken this many bytes; the sender keeps a window ahead. */
+  | { op: 'ack'; id: string; bytes: number };
 
 const CHUNK = 64 * 1024;
+/** Bytes the sender may have in flight beyond what the receiving stream's reader has taken. */
+const WINDOW = 8 * 1024 * 1024;
+/** Bytes the receiving stream buffers before it stops acknowledging (its reader is slow). */
+const STREAM_BUFFER = 4 * 1024 * 1024;
 
 function parseControl(text: string): Control | null {
   try {
@@ -36,11 +42,12 @@ function parseControl(text: string): Control | null {
     }
     if (value.op === 'accept' && Number.isSafeInteger(value.offset) && value.offset >= 0) return { op: 'accept', id: value.id, offset: value.offset };
     if (value.op === 'done') return { op: 'done', id: value.id };
+    if (value.op === 'ack' && Number.isSafeInteger(value.bytes) && value.bytes >= 0) return { op: 'ack', id: value.id, bytes: value.bytes };
   } catch { /* not JSON */ }
   return null;
 }
 
-interface Receiving { file: IncomingFile; controller: ReadableStreamDefaultController<Uint8Array>; received: number }
+interface Receiving { file: IncomingFile; controller: ReadableStreamDefaultController<Uint8Array>; received: number; acked: number }
 
 /**
  * File transfer over a channel of its own (the element's label plus ":files"), so that files
@@ -54,6 +61,8 @@ export class FileTransfer {
   private current: Receiving | null = null;
   private readonly waiting = new Map<string, { op: 'accept' | 'done'; resolve: (c: Control) => void }>();
   private readonly opened: Array<() => void> = [];
+  /** Sender side: the latest ack per file, and who waits for the next one. */
+  private readonly acks = new Map<string, { bytes: number; wake: (() => void) | null }>();
 
   constructor(
     private readonly onFile: (file: IncomingFile) => void,
@@ -89,15 +98,30 @@ export class FileTransfer {
       let entry = this.receiving.get(control.id);
       if (!entry) {
         let controller!: ReadableStreamDefaultController<Uint8Array>;
-        const stream = new ReadableStream<Uint8Array>({ start: (c) => { controller = c; } });
-        const file: IncomingFile = { id: control.id, name: control.name, size: control.size, mimeType: control.mimeType, stream };
-        entry = { file, controller, received: 0 };
+        const id = control.id;
+        // Backpressure end to end: bytes are acknowledged only as the reader takes them.
+        const stream = new ReadableStream<Uint8Array>(
+          { start: (c) => { controller = c; }, pull: () => { const e = this.receiving.get(id); if (e && this.channel) this.ack(this.channel, e); } },
+          new ByteLengthQueuingStrategy({ highWaterMark: STREAM_BUFFER }),
+        );
+        const file: IncomingFile = { id, name: control.name, size: control.size, mimeType: control.mimeType, stream };
+        entry = { file, controller, received: 0, acked: 0 };
         this.receiving.set(control.id, entry);
         this.onFile(file);
       }
       this.current = entry;
       void channel.send(JSON.stringify({ op: 'accept', id: control.id, offset: entry.received }));
       if (entry.received >= entry.file.size) this.finish(channel, entry);
+      return;
+    }
+    if (control.op === 'ack') {
+      const state = this.acks.get(control.id);
+      if (state && control.bytes > state.bytes) {
+        state.bytes = control.bytes;
+        const wake = state.wake;
+        state.wake = null;
+        wake?.();
+      }
       return;
     }
     const key = `${control.op}:${control.id}`;
@@ -115,8 +139,15 @@ export class FileTransfer {
     const take = bytes.byteLength > room ? bytes.subarray(0, room) : bytes;
     entry.controller.enqueue(take.slice());
     entry.received += take.byteLength;
+    if ((entry.controller.desiredSize ?? 0) > 0) this.ack(channel, entry);
     this.onProgress({ id: entry.file.id, name: entry.file.name, size: entry.file.size, bytes: entry.received, direction: 'receive' });
     if (entry.received >= entry.file.size) this.finish(channel, entry);
+  }
+
+  private ack(channel: WebRtcDataChannel, entry: Receiving): void {
+    if (entry.received <= entry.acked || channel.state !== 'open') return;
+    entry.acked = entry.received;
+    void channel.send(JSON.stringify({ op: 'ack', id: entry.file.id, bytes: entry.received })).catch(() => {});
   }
 
   private finish(channel: WebRtcDataChannel, entry: Receiving): void {
@@ -142,13 +173,18 @@ export class FileTransfer {
         const done = this.expect(id, 'done');
         await channel.send(JSON.stringify({ op: 'offer', id, name, size: file.size, mimeType: file.type }));
         let offset = ((await Promise.race([accepted, this.closed(channel)])) as { offset: number }).offset;
+        const window = { bytes: offset, wake: null as (() => void) | null };
+        this.acks.set(id, window);
         while (offset < file.size) {
+          // Stay within the window: a slow reader on the other side slows this loop down.
+          while (offset - window.bytes > WINDOW) await Promise.race([new Promise<void>((wake) => { window.wake = wake; }), this.closed(channel)]);
           const chunk = new Uint8Array(await file.slice(offset, offset + CHUNK).arrayBuffer());
           await channel.send(chunk);
           offset += chunk.byteLength;
           this.onProgress({ id, name, size: file.size, bytes: offset, direction: 'send' });
         }
         await Promise.race([done, this.closed(channel)]);
+        this.acks.delete(id);
         return id;
       } catch {
         // The channel closed mid-transfer: wait for the next one and resume from what arrived.
