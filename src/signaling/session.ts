@@ -39,7 +39,7 @@ export interface SessionEventDetail {
 }
 
 /** How long the polite side waits for the other's first offer before making its own. */
-const INITIAL_POLITE_YIELD_MS = 400;
+const INITIAL_POLITE_YIELD_MS = 1500;
 
 function randomId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(12));
