@@ -150,7 +150,7 @@ high-water mark (its \`highWaterMark\` option; the element keeps the 1 MiB defau
 
 | script-tag bundle, min+gzip | size | ÷ ours |
 |---|---|---|
-| rtc-elements (\`dist/rtc-elements.js\`: three elements, Lit, engine, all signalers) | ${kb(sizes.ours)} | 1.00 |
+| rtc-elements (\`dist/rtc-elements.js\`: three elements, Lit, the engine, the WebSocket signaler; WHIP/WHEP and file transfer load on first use) | ${kb(sizes.ours)} | 1.00 |
 | simple-peer 9.11.1 (\`simplepeer.min.js\`) | ${kb(sizes.simplePeer)} | ${fmt(sizes.simplePeer / sizes.ours)} |
 | PeerJS 1.5.5 (\`peerjs.min.js\`) | ${kb(sizes.peerJs)} | ${fmt(sizes.peerJs / sizes.ours)} |
 
