@@ -6,5 +6,5 @@
  */
 import './define.js';
 export { RtcCall, RtcDataChannel, RtcVideo } from './index.js';
-export { WebRtcClient, WebSocketSignaler, createSignalerPair, SignalingSession } from '../src/index.js';
+export { WebRtcClient, WebSocketSignaler, SignalingSession } from '../src/index.js';
 export { WebRtcError, SignalingError, ClientClosedError, DataChannelError, messageOf } from '../src/errors.js';

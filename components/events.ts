@@ -28,10 +28,11 @@ export interface RtcEventDetailMap {
   'rtc-unmute': { track: WebRtcMediaTrack; kind: 'audio' | 'video' };
   /** With `stats-interval`: the statistics, the candidate pair in use and a coarse quality. */
   'rtc-stats': { statistics: WebRtcStatistics; quality: Quality; rttMs: number | null; lossPercent: number; localCandidateType: string | null; remoteCandidateType: string | null; relayed: boolean };
-  'rtc-open': { channel: WebRtcDataChannel };
+  'rtc-open': { channel: WebRtcDataChannel; peer?: string };
   'rtc-file': { file: IncomingFile };
   'rtc-file-progress': FileProgress;
-  'rtc-message': { data: DataChannelMessage };
+  /** In a mesh, `peer` says who sent it. */
+  'rtc-message': { data: DataChannelMessage; peer?: string };
   'rtc-bufferedamountlow': { bufferedAmount: number };
   'rtc-close': { reason: string };
   'rtc-error': { error: WebRtcError; code: string };

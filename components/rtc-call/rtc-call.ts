@@ -18,10 +18,10 @@ import { fire, fireError } from '../events.js';
 
 /** What `<rtc-data-channel>` gives its call so that the call can open it on every connection. */
 export interface ChannelHost {
-  /** Called with each new connection (the first, and again after the peer comes back). */
-  attach(connection: WebRtcPeerConnection): void;
+  /** Called with each new connection (the first, and again after the peer comes back; in a mesh, one per peer). */
+  attach(connection: WebRtcPeerConnection, peer?: string): void;
   /** Called when that connection's session ends. */
-  detach(reason: string): void;
+  detach(reason: string, peer?: string): void;
 }
 
 /** `ice-servers`: a JSON array of `{urls, username?, credential?}`, or URLs separated by spaces or commas. */
@@ -154,6 +154,7 @@ export class RtcCall extends LitElement {
   addChannel(host: ChannelHost): void {
     this.channels.add(host);
     if (this.session && !this.session.isClosed) host.attach(this.session.connection);
+    for (const [peer, entry] of this.meshPeers) if (!entry.session.isClosed) host.attach(entry.session.connection, peer);
   }
 
   removeChannel(host: ChannelHost): void {
@@ -250,8 +251,8 @@ export class RtcCall extends LitElement {
     session.addEventListener('unmute', (e) => this.onRemoteMute((e as CustomEvent).detail.track, false));
     session.addEventListener('error', (e) => fireError(this, (e as CustomEvent).detail.error, (m) => new SignalingError(m)));
     session.addEventListener('close', (e) => this.onSessionClose(session, (e as CustomEvent).detail.reason));
-    // Channels belong to a one-to-one call; a mesh carries media.
-    if (peer === undefined) for (const channel of this.channels) channel.attach(connection);
+    // In a mesh every channel element opens one channel per peer.
+    for (const channel of this.channels) channel.attach(connection, peer);
     session.start();
     return session;
   }
@@ -417,6 +418,7 @@ export class RtcCall extends LitElement {
       // A mesh peer left: its video goes, the others stay.
       this.meshPeers.delete(peer as string);
       entry.video?.remove();
+      for (const channel of this.channels) channel.detach(reason, peer);
       const gone = entry.session.connection.native.getSenders();
       this.senders = this.senders.filter((s) => !gone.includes(s.native));
       this._remoteStreams = this._remoteStreams.filter((s) => !entry.streams.includes(s));

@@ -35,7 +35,7 @@ const orderedConverter = { fromAttribute: (value: string | null) => value !== 'f
  * @fires rtc-file-progress - File bytes sent or received so far: `{id, name, size, bytes, direction}`.
  * @attr fragment - Split messages larger than the connection allows and join them again (both sides).
  * @fires rtc-open - The channel opened: `{channel}`.
- * @fires rtc-message - A message arrived: `{data}`, a string or a Uint8Array.
+ * @fires rtc-message - A message arrived: `{data}`, a string or a Uint8Array (in a mesh also `peer`, who sent it).
  * @fires rtc-bufferedamountlow - The send buffer drained: `{bufferedAmount}`.
  * @fires rtc-close - The channel closed: `{reason}`.
  * @fires rtc-error - Something failed: `{error, code}`.
@@ -55,12 +55,16 @@ export class RtcDataChannel extends LitElement implements ChannelHost {
 
   private fileTransfer: FileTransfer | null = null;
 
+  /** In a mesh call: this channel to each remote peer, by peer id. */
+  get peerChannels(): ReadonlyMap<string, WebRtcDataChannel> { return this.meshChannels; }
   /** The engine channel, once attached to a connection. */
   get channel(): WebRtcDataChannel | null { return this._channel; }
   /** `connecting`, `open`, `closing` or `closed`; `closed` before a call attaches it. */
   get state(): RTCDataChannelState { return this._channel?.state ?? 'closed'; }
 
   private _channel: WebRtcDataChannel | null = null;
+  /** In a mesh call: one channel per remote peer. */
+  private readonly meshChannels = new Map<string, WebRtcDataChannel>();
   /** Channels whose end was reported, so that `rtc-close` fires once per channel. */
   private readonly reported = new WeakSet<WebRtcDataChannel>();
   private readonly closeReasons = new WeakMap<WebRtcDataChannel, string>();
@@ -101,8 +105,8 @@ export class RtcDataChannel extends LitElement implements ChannelHost {
     else void customElements.whenDefined('rtc-call').then(() => { if (this.host === call) call.addChannel(this); });
   }
 
-  /** @internal Opens this channel on a new connection of the call. */
-  attach(connection: WebRtcPeerConnection): void {
+  /** @internal Opens this channel on a new connection of the call (in a mesh, one per `peer`). */
+  attach(connection: WebRtcPeerConnection, peer?: string): void {
     let channel: WebRtcDataChannel;
     try {
       channel = connection.createDataChannel(this.label, {
@@ -118,16 +122,21 @@ export class RtcDataChannel extends LitElement implements ChannelHost {
       fireError(this, error, (m, cause) => new DataChannelError(m, { cause }));
       return;
     }
-    this._channel = channel;
-    if (this.files) this.attachFiles(connection);
+    if (peer === undefined) {
+      this._channel = channel;
+      if (this.files) this.attachFiles(connection);
+    } else {
+      this.meshChannels.set(peer, channel);
+      this._channel ??= channel;
+    }
     channel.addEventListener('open', () => {
-      if (this._channel !== channel) return;
-      fire(this, 'rtc-open', { channel });
+      if (peer === undefined ? this._channel !== channel : this.meshChannels.get(peer) !== channel) return;
+      fire(this, 'rtc-open', peer === undefined ? { channel } : { channel, peer });
       for (const waiter of this.waiters.splice(0)) waiter.resolve(channel);
     });
     channel.addEventListener('bufferedamountlow', () => fire(this, 'rtc-bufferedamountlow', { bufferedAmount: channel.bufferedAmount }));
     channel.addEventListener('error', (e) => fireError(this, (e as CustomEvent).detail.error, (m) => new DataChannelError(m)));
-    void this.pump(channel);
+    void this.pump(channel, peer);
   }
 
   private attachFiles(connection: WebRtcPeerConnection): void {
@@ -159,14 +168,14 @@ export class RtcDataChannel extends LitElement implements ChannelHost {
   }
 
   /** Delivers every message as `rtc-message` (and to pending `receive()` calls), in order. */
-  private async pump(channel: WebRtcDataChannel): Promise<void> {
+  private async pump(channel: WebRtcDataChannel, peer?: string): Promise<void> {
     try {
       for (;;) {
         let data: DataChannelMessage | null = await channel.receive();
         // Then whatever else is already queued, without a promise per message.
         while (data !== null) {
           for (const receiver of this.receivers.splice(0)) receiver.resolve(data);
-          fire(this, 'rtc-message', { data });
+          fire(this, 'rtc-message', peer === undefined ? { data } : { data, peer });
           data = channel.tryReceive();
         }
       }
@@ -185,9 +194,13 @@ export class RtcDataChannel extends LitElement implements ChannelHost {
     fire(this, 'rtc-close', { reason });
   }
 
-  /** @internal The call's session ended. */
-  detach(reason: string): void {
-    const channel = this._channel;
+  /** @internal The call's session (with `peer`, in a mesh) ended. */
+  detach(reason: string, peer?: string): void {
+    const channel = peer === undefined ? this._channel : this.meshChannels.get(peer);
+    if (peer !== undefined) {
+      this.meshChannels.delete(peer);
+      if (this._channel === channel) this._channel = this.meshChannels.values().next().value ?? null;
+    }
     if (!channel || this.closeReasons.has(channel)) return;
     this.closeReasons.set(channel, reason);
     channel.close();
@@ -205,6 +218,11 @@ export class RtcDataChannel extends LitElement implements ChannelHost {
    * waits; under backpressure it waits; it never drops.
    */
   send(data: DataChannelSendable): Promise<void> {
+    if (this.meshChannels.size > 0) {
+      // A mesh: to every peer (a channel still connecting waits until it is open).
+      const live = [...this.meshChannels.values()].filter((c) => c.state === 'open' || c.state === 'connecting');
+      return Promise.all(live.map((c) => c.send(data))).then(() => undefined);
+    }
     const channel = this._channel;
     if (channel && channel.state === 'open') return channel.send(data);
     return this.whenOpen().then((open) => open.send(data));

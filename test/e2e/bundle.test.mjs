@@ -38,13 +38,9 @@ test('bundle: a file crosses <rtc-data-channel files> whole', { timeout: 60000 }
   const page = await open(chromium, `${demo.http}/index.html`);
   try {
     const result = await page.evaluate(async () => {
-      const { createSignalerPair } = await import('/dist/rtc-elements.js');
-      const [sa, sb] = createSignalerPair();
-      document.body.innerHTML = '<rtc-call id="a" manual><rtc-data-channel label="f" files></rtc-data-channel></rtc-call><rtc-call id="b" manual><rtc-data-channel label="f" files></rtc-data-channel></rtc-call>';
-      const [a, b] = [document.getElementById('a'), document.getElementById('b')];
-      a.signaler = sa;
-      b.signaler = sb;
-      await Promise.all([a.start(), b.start()]);
+      await import('/dist/rtc-elements.js');
+      const room = `files-${crypto.randomUUID()}`;
+      document.body.innerHTML = `<rtc-call signaling="/" room="${room}"><rtc-data-channel label="f" files></rtc-data-channel></rtc-call><rtc-call signaling="/" room="${room}"><rtc-data-channel label="f" files></rtc-data-channel></rtc-call>`;
       const [x, y] = document.querySelectorAll('rtc-data-channel');
       const bytes = crypto.getRandomValues(new Uint8Array(60000));
       const arriving = new Promise((resolve) => y.addEventListener('rtc-file', (e) => resolve(e.detail.file), { once: true }));

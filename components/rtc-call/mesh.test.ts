@@ -1,0 +1,38 @@
+import { expect, fixture, html, oneEvent } from '@open-wc/testing';
+import { BroadcastChannelSignaler } from '../../src/index.js';
+import { until } from '../test-helpers.js';
+import type { RtcCall } from './rtc-call.js';
+import type { RtcDataChannel } from '../rtc-data-channel/rtc-data-channel.js';
+
+describe('<rtc-call mesh>', function () {
+  this.timeout(60000);
+
+  it('connects everyone to everyone; a channel message reaches every other peer with its sender', async () => {
+    const name = `mesh-${crypto.randomUUID()}`;
+    const signalers = [0, 1, 2].map(() => new BroadcastChannelSignaler(name));
+    try {
+      const root = await fixture<HTMLElement>(html`<div>${signalers.map((s) => html`
+        <rtc-call mesh .signaler=${s}><rtc-data-channel label="chat"></rtc-data-channel></rtc-call>`)}</div>`);
+      const calls = [...root.querySelectorAll('rtc-call')] as RtcCall[];
+      await until(() => calls.every((c) => c.peers.length === 2), 20000, 'a full mesh');
+      const [x, y, z] = [...root.querySelectorAll('rtc-data-channel')] as RtcDataChannel[];
+      await until(() => [x, y, z].every((c) => [...c.peerChannels.values()].filter((ch) => ch.state === 'open').length === 2), 20000, 'two open channels each');
+      const [gotY, gotZ] = [oneEvent(y, 'rtc-message'), oneEvent(z, 'rtc-message')];
+      await x.send('to everyone');
+      const [atY, atZ] = [(await gotY).detail, (await gotZ).detail];
+      expect(atY.data).to.equal('to everyone');
+      expect(atZ.data).to.equal('to everyone');
+      expect(atY.peer).to.be.a('string');
+      expect(atY.peer).to.equal(atZ.peer, 'both name the same sender');
+      expect(calls[1].peers).to.include(atY.peer!);
+      // One leaves: the others keep each other.
+      calls[0].hangUp();
+      await until(() => calls[1].peers.length === 1 && calls[2].peers.length === 1, 15000, 'the leaver is gone');
+      const got = oneEvent(z, 'rtc-message');
+      await y.send('still here');
+      expect((await got).detail.data).to.equal('still here');
+    } finally {
+      for (const s of signalers) s.close();
+    }
+  });
+});
