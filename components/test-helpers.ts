@@ -3,14 +3,8 @@ import { createSignalerPair } from '../src/index.js';
 import './define.js';
 import type { RtcCall } from './rtc-call/rtc-call.js';
 
-/** Waits for a condition, polling. */
-export async function until(predicate: () => boolean, timeoutMs = 15000, what = 'condition'): Promise<void> {
-  const start = performance.now();
-  while (!predicate()) {
-    if (performance.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** Waits for a condition, polling: the browser tests' `waitFor`. */
+export { waitFor as until } from '../test/browser/helpers.js';
 
 /** Two calls in one page joined by an in-page signaler pair; `inner` goes inside each call. */
 export async function callPair(inner = html``, attrs: { video?: boolean; audio?: boolean } = {}): Promise<[RtcCall, RtcCall, HTMLElement]> {

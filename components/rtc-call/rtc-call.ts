@@ -111,6 +111,16 @@ export class RtcCall extends LitElement {
   get signalingSession(): SignalingSession | null { return this.session; }
 
   private session: SignalingSession | null = null;
+
+  /** The client in use: the one given, or the one this call made. */
+  private get activeClient(): WebRtcClient | null {
+    return this.client ?? this.ownedClient;
+  }
+
+  /** Reports anything thrown as `rtc-error` (a `WebRtcError` keeps its code; anything else is a `SignalingError`). */
+  private fail(error: unknown): void {
+    fireError(this, error, (message, cause) => new SignalingError(message, { cause }));
+  }
   private ownedClient: WebRtcClient | null = null;
   private ownedSignaler: Signaler | null = null;
   private _localStream: MediaStream | null = null;
@@ -134,13 +144,13 @@ export class RtcCall extends LitElement {
   protected override updated(changed: PropertyValues): void {
     if (changed.has('screen') && (changed.get('screen') !== undefined || this.screen)) {
       const work = this.screen ? this.shareScreen() : this.stopScreenShare();
-      work.catch((error) => fireError(this, error, (m, cause) => new SignalingError(m, { cause })));
+      work.catch((error) => this.fail(error));
     }
     if (!this.manual && !this.starting && !this.ended && (this.signaler || this.signaling) && this.isConnected) {
       void this.start();
     }
     if (changed.has('room') && this.activeRoom !== null && this.room !== this.activeRoom) {
-      fireError(this, new SignalingError('Changing "room" after start has no effect: hang up and start again'), (m) => new SignalingError(m));
+      this.fail(new SignalingError('Changing "room" after start has no effect: hang up and start again'));
     }
   }
 
@@ -177,7 +187,7 @@ export class RtcCall extends LitElement {
       if (this.mesh) this.startMesh(client, signaler);
       else this.newSession(client, signaler);
     } catch (error) {
-      fireError(this, error, (m, cause) => new SignalingError(m, { cause }));
+      this.fail(error);
     }
   }
 
@@ -193,7 +203,7 @@ export class RtcCall extends LitElement {
     }
     this.activeRoom = this.room || 'default';
     const signaler = new WebSocketSignaler(toWebSocketUrl(this.signaling), { room: this.activeRoom, ...(this.token ? { token: this.token } : {}) });
-    signaler.addEventListener('error', (e) => fireError(this, (e as CustomEvent).detail.error, (m) => new SignalingError(m)));
+    signaler.addEventListener('error', (e) => this.fail((e as CustomEvent).detail.error));
     this.ownedSignaler = signaler;
     return signaler;
   }
@@ -209,7 +219,7 @@ export class RtcCall extends LitElement {
         tracks.push(await want());
       } catch (error) {
         // No camera or no permission: the call goes on without it, and says why.
-        fireError(this, error, (m, cause) => new SignalingError(m, { cause }));
+        this.fail(error);
       }
     }
     if (tracks.length === 0) return;
@@ -243,13 +253,13 @@ export class RtcCall extends LitElement {
     connection.addEventListener('negotiationneeded', () => fire(this, 'rtc-negotiationneeded', {}));
     connection.addEventListener('datachannel', (e) => fire(this, 'rtc-datachannel', (e as CustomEvent).detail));
     connection.addEventListener('track', (e) => this.onTrack((e as CustomEvent<TrackEvent>).detail, peer));
-    connection.addEventListener('error', (e) => fireError(this, (e as CustomEvent).detail.error, (m) => new SignalingError(m)));
+    connection.addEventListener('error', (e) => this.fail((e as CustomEvent).detail.error));
     session.addEventListener('peer', (e) => fire(this, 'rtc-peer', (e as CustomEvent).detail));
     session.addEventListener('reconnecting', (e) => fire(this, 'rtc-reconnecting', { reason: (e as CustomEvent).detail.reason }));
     session.addEventListener('reconnected', (e) => fire(this, 'rtc-reconnected', { reason: (e as CustomEvent).detail.reason }));
     session.addEventListener('mute', (e) => this.onRemoteMute((e as CustomEvent).detail.track, true));
     session.addEventListener('unmute', (e) => this.onRemoteMute((e as CustomEvent).detail.track, false));
-    session.addEventListener('error', (e) => fireError(this, (e as CustomEvent).detail.error, (m) => new SignalingError(m)));
+    session.addEventListener('error', (e) => this.fail((e as CustomEvent).detail.error));
     session.addEventListener('close', (e) => this.onSessionClose(session, (e as CustomEvent).detail.reason));
     // In a mesh every channel element opens one channel per peer.
     for (const channel of this.channels) channel.attach(connection, peer);
@@ -260,7 +270,7 @@ export class RtcCall extends LitElement {
   // ---- mesh: one session per peer in the room ----
 
   /** This end's id in a mesh when the signaler assigns none. */
-  private readonly meshId = Array.from(crypto.getRandomValues(new Uint8Array(9)), (b) => b.toString(16).padStart(2, '0')).join('');
+  private readonly meshId = crypto.randomUUID();
   private readonly meshPeers = new Map<string, { session: SignalingSession; streams: MediaStream[]; video: HTMLElement | null }>();
   private meshUnsubscribe: (() => void) | null = null;
 
@@ -286,13 +296,13 @@ export class RtcCall extends LitElement {
       if (from === me() || this.meshPeers.has(from) || message.type === 'bye') return;
       if (message.to !== undefined && message.to !== me()) return;
       if (this.meshPeers.size >= MAX_MESH_PEERS) {
-        fireError(this, new SignalingError(`A mesh holds at most ${MAX_MESH_PEERS} peers: ${from} was not connected`, { reason: 'mesh-full' }), (m) => new SignalingError(m));
+        this.fail(new SignalingError(`A mesh holds at most ${MAX_MESH_PEERS} peers: ${from} was not connected`, { reason: 'mesh-full' }));
         return;
       }
       try {
         this.newSession(client, signaler, from).deliver(raw);
       } catch (error) {
-        fireError(this, error, (m, cause) => new SignalingError(m, { cause }));
+        this.fail(error);
       }
     });
     signaler.send({ type: 'hello', from: me() });
@@ -331,14 +341,20 @@ export class RtcCall extends LitElement {
   }
 
   /** Cameras and microphones (labels once permission is granted). */
-  listDevices(kind?: MediaDeviceKind) {
-    const client = this.client ?? this.ownedClient ?? new WebRtcClient();
-    return client.listDevices(kind);
+  async listDevices(kind?: MediaDeviceKind) {
+    if (this.activeClient) return this.activeClient.listDevices(kind);
+    // Before start: a client for this question only (it listens for device changes until closed).
+    const client = new WebRtcClient();
+    try {
+      return await client.listDevices(kind);
+    } finally {
+      client.close();
+    }
   }
 
   /** Switches the camera or microphone during the call, without renegotiation. */
   async switchDevice(kind: 'audio' | 'video', deviceId: string): Promise<void> {
-    const client = this.client ?? this.ownedClient;
+    const client = this.activeClient;
     if (!client) throw new SignalingError('Start the call before switching devices');
     const next = kind === 'audio' ? await client.createAudioTrack({ deviceId }) : await client.createVideoTrack({ deviceId, width: 640, height: 480 });
     await this.replaceLocal(kind, next, true);
@@ -346,7 +362,7 @@ export class RtcCall extends LitElement {
 
   /** Sends the screen instead of the camera; the camera comes back with `stopScreenShare()` or when sharing ends. */
   async shareScreen(): Promise<void> {
-    const client = this.client ?? this.ownedClient;
+    const client = this.activeClient;
     if (!client || this.screenTrack) return;
     const track = await client.createScreenTrack();
     this.screenTrack = track;
@@ -434,13 +450,13 @@ export class RtcCall extends LitElement {
     }
     fire(this, 'rtc-close', { reason });
     // The peer left or vanished, not us: wait in the room for the next one.
-    const client = this.client ?? this.ownedClient;
+    const client = this.activeClient;
     const signaler = this.signaler ?? this.ownedSignaler;
     if (!this.ended && this.isConnected && client && !client.isClosed && signaler) {
       try {
         this.newSession(client, signaler);
       } catch (error) {
-        fireError(this, error, (m, cause) => new SignalingError(m, { cause }));
+        this.fail(error);
       }
     }
   }

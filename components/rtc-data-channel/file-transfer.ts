@@ -172,18 +172,20 @@ export class FileTransfer {
         const accepted = this.expect(id, 'accept');
         const done = this.expect(id, 'done');
         await channel.send(JSON.stringify({ op: 'offer', id, name, size: file.size, mimeType: file.type }));
-        let offset = ((await Promise.race([accepted, this.closed(channel)])) as { offset: number }).offset;
+        // One close watcher per attempt (not one per wait: a long transfer waits thousands of times).
+        const closed = this.closed(channel);
+        let offset = ((await Promise.race([accepted, closed])) as { offset: number }).offset;
         const window = { bytes: offset, wake: null as (() => void) | null };
         this.acks.set(id, window);
         while (offset < file.size) {
           // Stay within the window: a slow reader on the other side slows this loop down.
-          while (offset - window.bytes > WINDOW) await Promise.race([new Promise<void>((wake) => { window.wake = wake; }), this.closed(channel)]);
+          while (offset - window.bytes > WINDOW) await Promise.race([new Promise<void>((wake) => { window.wake = wake; }), closed]);
           const chunk = new Uint8Array(await file.slice(offset, offset + CHUNK).arrayBuffer());
           await channel.send(chunk);
           offset += chunk.byteLength;
           this.onProgress({ id, name, size: file.size, bytes: offset, direction: 'send' });
         }
-        await Promise.race([done, this.closed(channel)]);
+        await Promise.race([done, closed]);
         this.acks.delete(id);
         return id;
       } catch {

@@ -3,6 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import puppeteer from 'puppeteer-core';
 import { startSignalingServer, staticFiles } from '../../dist/server/index.js';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, FIREFOX_PATH, FIREFOX_PREFS } from '../support/browser-options.mjs';
 
 export const ARTIFACTS = 'test-artifacts';
 mkdirSync(ARTIFACTS, { recursive: true });
@@ -13,29 +14,11 @@ export async function startDemoServer() {
   return { server, http: server.url.replace(/^ws/, 'http') };
 }
 
-const CHROMIUM_ARGS = [
-  '--no-sandbox', '--headless=new', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
-  '--disable-background-timer-throttling', '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows',
-  '--autoplay-policy=no-user-gesture-required',
-];
-
 export function launch(name, extraArgs = []) {
   if (name === 'chromium') {
-    return puppeteer.launch({ browser: 'chrome', executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: [...CHROMIUM_ARGS, ...extraArgs] });
+    return puppeteer.launch({ browser: 'chrome', executablePath: CHROMIUM_PATH, headless: true, args: [...CHROMIUM_ARGS, ...extraArgs] });
   }
-  return puppeteer.launch({
-    browser: 'firefox',
-    executablePath: process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr',
-    headless: true,
-    extraPrefsFirefox: {
-      'media.navigator.streams.fake': true,
-      'media.navigator.permission.disabled': true,
-      'media.peerconnection.ice.loopback': true,
-      'media.autoplay.default': 0,
-      'media.autoplay.blocking_policy': 0,
-    },
-  });
+  return puppeteer.launch({ browser: 'firefox', executablePath: FIREFOX_PATH, headless: true, extraPrefsFirefox: FIREFOX_PREFS });
 }
 
 /** Opens a page and collects its console errors and uncaught exceptions. */
