@@ -223,8 +223,9 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
     if (this.currentState === 'closed') throw new ClientClosedError('The signaler is closed');
     const text = JSON.stringify(message);
     const to = typeof message.to === 'string' ? message.to : undefined;
-    // Keep the order: nothing overtakes what is already waiting.
-    if (this.queue.length === 0 && this.canSend(to)) {
+    // Every change that lets waiting messages go (joined, a peer came) flushes the queue, so what
+    // waits is only for peers that are not here: a message that can go now overtakes none of its own.
+    if (this.canSend(to)) {
       this.socket?.send(text);
       return;
     }
@@ -235,8 +236,6 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
       }
     }
     this.queue.push({ text, to, at: Date.now() });
-    // Messages for peers that are here go out now, after what waited for them.
-    if (this.joined) this.flush();
   }
 
   subscribe(listener: (message: SignalMessage) => void): () => void {
