@@ -1,11 +1,7 @@
 import { expect } from '@open-wc/testing';
 import { SignalingError, SignalingSession, WebRtcClient, createSignalerPair, type SignalMessage, type WebRtcDataChannel } from '../../src/index.js';
 import { nextEvent, waitFor } from './helpers.js';
-
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => { s = (s + 0x6d2b79f5) >>> 0; let t = s; t = Math.imul(t ^ (t >>> 15), t | 1); t ^= t + Math.imul(t ^ (t >>> 7), t | 61); return ((t ^ (t >>> 14)) >>> 0) / 4294967296; };
-}
+import { prng } from '../support/prng.mjs';
 
 describe('fuzz: malformed signal messages against a live session', function () {
   this.timeout(60000);

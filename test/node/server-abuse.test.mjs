@@ -7,16 +7,11 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { startSignalingServer } from '../../dist/server/index.js';
 import { connect, sleep } from './server-helpers.mjs';
+import { prng } from '../support/prng.mjs';
 
 v8.setFlagsFromString('--expose_gc');
 const gc = vm.runInNewContext('gc');
 const heap = async () => { for (let i = 0; i < 3; i++) { gc(); await sleep(20); } return process.memoryUsage().heapUsed; };
-
-/** A small seeded PRNG, so that a failing fuzz run can be replayed. */
-function prng(seed) {
-  let s = seed >>> 0;
-  return () => { s = (s + 0x6d2b79f5) >>> 0; let t = s; t = Math.imul(t ^ (t >>> 15), t | 1); t ^= t + Math.imul(t ^ (t >>> 7), t | 61); return ((t ^ (t >>> 14)) >>> 0) / 4294967296; };
-}
 
 function fuzzFrames(random, count, ids) {
   const pick = (xs) => xs[Math.floor(random() * xs.length)];
