@@ -11,7 +11,8 @@ export type WebRtcErrorCode =
   | 'media-device'
   | 'media-permission'
   | 'client-closed'
-  | 'signaling';
+  | 'signaling'
+  | 'load';
 
 export class WebRtcError extends Error {
   readonly code: WebRtcErrorCode | string;
@@ -80,6 +81,21 @@ export class SignalingError extends WebRtcError {
   constructor(message: string, options?: { cause?: unknown; reason?: string }) {
     super('signaling', message, options);
   }
+}
+
+/**
+ * A part loaded on first use (statistics, WHIP/WHEP, file transfer) did not load: with the
+ * script-tag bundle these are the `rtc-elements-*.js` files that must sit next to it.
+ */
+export class LoadError extends WebRtcError {
+  constructor(part: string, cause: unknown) {
+    super('load', `The ${part} part did not load (${messageOf(cause)}): serve the rtc-elements-*.js files next to rtc-elements.js`, { cause });
+  }
+}
+
+/** Imports a part on first use; a failure is a `LoadError` naming the part. */
+export function loadPart<T>(part: string, load: () => Promise<T>): Promise<T> {
+  return load().catch((cause: unknown) => { throw new LoadError(part, cause); });
 }
 
 /** The message of anything thrown, for wrapping browser errors. */

@@ -1,8 +1,8 @@
 import { WebRtcDataChannel, type DataChannelEvent, type DataChannelOptions } from './data-channel.js';
-import { ClientClosedError, DataChannelError, IceError, SdpError, messageOf, type WebRtcError } from './errors.js';
+import { ClientClosedError, DataChannelError, IceError, SdpError, loadPart, messageOf, type WebRtcError } from './errors.js';
 import { EventStream } from './event-stream.js';
 import { WebRtcMediaTrack } from './media.js';
-import { normalizeStats, type WebRtcStatistics } from './stats.js';
+import type { WebRtcStatistics } from './stats.js';
 import type { IceCandidate, SessionDescription } from './types.js';
 import { toIceCandidate, toSessionDescription } from './validate.js';
 
@@ -464,6 +464,8 @@ export class WebRtcPeerConnection extends EventTarget {
   /** Statistics in one shape in every browser (see `stats.ts`). */
   async getStatistics(): Promise<WebRtcStatistics> {
     this.assertOpen();
+    // Loaded when first asked for: most pages never read stats.
+    const { normalizeStats } = await loadPart('statistics', () => import('./stats.js'));
     return normalizeStats(await this.native.getStats());
   }
 

@@ -2,13 +2,13 @@ import { LitElement, html, css, type PropertyValues } from 'lit';
 import { property } from 'lit/decorators.js';
 import {
   SignalingError,
+  loadPart,
   SignalingSession,
   WebRtcClient,
   WebSocketSignaler,
   type IceServer,
   type Signaler,
   type TrackEvent,
-  qualityOf,
   type WebRtcMediaTrack,
   type WebRtcPeerConnection,
   type WebRtcRtpSender,
@@ -196,7 +196,7 @@ export class RtcCall extends LitElement {
     const media = /^(whip|whep)\+(https?:\/\/.*)$/.exec(this.signaling);
     if (media) {
       // Loaded when used: most pages never talk to a media server.
-      const { WhipSignaler } = await import('../../src/signaling/whip-signaler.js');
+      const { WhipSignaler } = await loadPart('WHIP/WHEP', () => import('../../src/signaling/whip-signaler.js'));
       const signaler = new WhipSignaler(media[2] as string, { mode: media[1] as 'whip' | 'whep', ...(this.token ? { token: this.token } : {}) });
       this.ownedSignaler = signaler;
       return signaler;
@@ -231,7 +231,7 @@ export class RtcCall extends LitElement {
   private newSession(client: WebRtcClient, signaler: Signaler, peer?: string): SignalingSession {
     const connection = client.createPeerConnection(this.statsInterval > 0 ? { statsIntervalMs: this.statsInterval } : {});
     const senders = this.localTracks.map((track) => connection.addTrack(track, { streams: [this._localStream as MediaStream] }));
-    connection.addEventListener('stats', (e) => this.onStats((e as CustomEvent).detail.statistics));
+    connection.addEventListener('stats', (e) => void this.onStats((e as CustomEvent).detail.statistics));
     if (signaler.receiveOnly) {
       // Playing: ask the media server for audio and video.
       connection.native.addTransceiver('audio', { direction: 'recvonly' });
@@ -318,7 +318,9 @@ export class RtcCall extends LitElement {
     (this.querySelector('[data-rtc-videos]') ?? this).append(video);
   }
 
-  private onStats(statistics: WebRtcStatistics): void {
+  private async onStats(statistics: WebRtcStatistics): Promise<void> {
+    // Already loaded: the statistics came from it.
+    const { qualityOf } = await loadPart('statistics', () => import('../../src/stats.js'));
     const { quality, rttMs, lossPercent } = qualityOf(statistics, this.lastStats);
     this.lastStats = statistics;
     const { localCandidateType, remoteCandidateType, relayed } = statistics.summary;

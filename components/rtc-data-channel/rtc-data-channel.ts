@@ -3,6 +3,7 @@ import { property } from 'lit/decorators.js';
 import {
   DataChannelClosedError,
   DataChannelError,
+  loadPart,
   type DataChannelMessage,
   type DataChannelSendable,
   type WebRtcDataChannel,
@@ -158,7 +159,7 @@ export class RtcDataChannel extends LitElement implements ChannelHost {
   /** File transfer is loaded when first used: most channels carry messages only. */
   private async loadFileTransfer(): Promise<FileTransfer> {
     if (this.fileTransfer) return this.fileTransfer;
-    const { FileTransfer } = await import('./file-transfer.js');
+    const { FileTransfer } = await loadPart('file transfer', () => import('./file-transfer.js'));
     this.fileTransfer ??= new FileTransfer(
       (file) => fire(this, 'rtc-file', { file }),
       (progress) => fire(this, 'rtc-file-progress', progress),

@@ -1,6 +1,7 @@
-// The minified script-tag bundle's lazily loaded parts (WHIP/WHEP, file transfer) in a real page.
+// The minified script-tag bundle's lazily loaded parts (WHIP/WHEP, file transfer, statistics) in a real page.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { launch, open, startDemoServer, until } from './browsers.mjs';
 import { startWhipEndpoint } from '../support/whip-endpoint.mjs';
 
@@ -53,5 +54,48 @@ test('bundle: a file crosses <rtc-data-channel files> whole', { timeout: 60000 }
     assert.deepEqual(page.problems, []);
   } finally {
     await page.close();
+  }
+});
+
+test('bundle: stats load on first use; rtc-stats reports a quality', { timeout: 60000 }, async () => {
+  const page = await open(chromium, `${demo.http}/index.html`);
+  try {
+    const detail = await page.evaluate(async () => {
+      await import('/dist/rtc-elements.js');
+      const room = `stats-${crypto.randomUUID()}`;
+      document.body.innerHTML = `<rtc-call signaling="/" room="${room}" stats-interval="200"><rtc-data-channel label="s"></rtc-data-channel></rtc-call><rtc-call signaling="/" room="${room}"><rtc-data-channel label="s"></rtc-data-channel></rtc-call>`;
+      const e = await new Promise((resolve) => document.querySelector('rtc-call').addEventListener('rtc-stats', resolve, { once: true }));
+      return { quality: e.detail.quality, local: e.detail.localCandidateType, entries: e.detail.statistics.entries.length };
+    });
+    assert.match(detail.quality, /^(excellent|good|fair|poor|unknown)$/);
+    assert.ok(detail.entries > 0);
+    assert.deepEqual(page.problems, []);
+  } finally {
+    await page.close();
+  }
+});
+
+test('bundle: a part that cannot load (rtc-elements.js copied alone) is a LoadError with code "load"', { timeout: 60000 }, async () => {
+  mkdirSync('dist/alone', { recursive: true });
+  copyFileSync('dist/rtc-elements.js', 'dist/alone/rtc-elements.js');
+  const page = await open(chromium, `${demo.http}/index.html`);
+  try {
+    const result = await page.evaluate(async () => {
+      const { WebRtcClient } = await import('/dist/alone/rtc-elements.js');
+      const client = new WebRtcClient();
+      try {
+        await client.createPeerConnection().getStatistics();
+        return null;
+      } catch (error) {
+        return { code: error.code, message: error.message };
+      } finally {
+        client.close();
+      }
+    });
+    assert.equal(result?.code, 'load');
+    assert.match(result.message, /statistics part did not load .*rtc-elements-\*\.js files next to rtc-elements\.js/);
+  } finally {
+    await page.close();
+    rmSync('dist/alone', { recursive: true, force: true });
   }
 });
