@@ -233,15 +233,16 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
 
   private bufferDrained(): Promise<void> {
     return new Promise((resolve) => {
+      const stop = new AbortController();
+      const { signal } = stop;
       const done = () => {
         clearTimeout(timer);
-        this.native.removeEventListener('bufferedamountlow', done);
-        this.native.removeEventListener('close', done);
+        stop.abort();
         resolve();
       };
       const timer = setTimeout(done, BACKPRESSURE_POLL_MS);
-      this.native.addEventListener('bufferedamountlow', done);
-      this.native.addEventListener('close', done);
+      this.native.addEventListener('bufferedamountlow', done, { signal });
+      this.native.addEventListener('close', done, { signal });
     });
   }
 
@@ -250,16 +251,14 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
     if (this.state === 'open') return Promise.resolve();
     if (this.closeReason || this.state !== 'connecting') return Promise.reject(this.closedError('open'));
     return new Promise((resolve, reject) => {
-      const opened = () => { cleanup(); resolve(); };
-      const closed = () => { cleanup(); reject(this.closedError('open')); };
-      const cleanup = () => {
-        this.native.removeEventListener('open', opened);
-        this.native.removeEventListener('close', closed);
-        this.removeEventListener('close', closed);
-      };
-      this.native.addEventListener('open', opened);
-      this.native.addEventListener('close', closed);
-      this.addEventListener('close', closed);
+      // One abort removes every listener below.
+      const stop = new AbortController();
+      const { signal } = stop;
+      const opened = () => { stop.abort(); resolve(); };
+      const closed = () => { stop.abort(); reject(this.closedError('open')); };
+      this.native.addEventListener('open', opened, { signal });
+      this.native.addEventListener('close', closed, { signal });
+      this.addEventListener('close', closed, { signal });
     });
   }
 

@@ -78,7 +78,9 @@ export class WebRtcPeerConnection extends EventTarget {
   private localStream: MediaStream | undefined;
   private closed = false;
   private negotiationNeeded = false;
-  private negotiationListeners = 0;
+  /** Who listens for negotiationneeded (a count would drift with `once` and `signal` listeners). */
+  private readonly negotiationListeners = new Set<EventListenerOrEventListenerObject>();
+  private readonly onceNegotiationListeners = new Set<EventListenerOrEventListenerObject>();
   private statsTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(native: RTCPeerConnection, options: PeerConnectionOptions = {}) {
@@ -239,21 +241,18 @@ export class WebRtcPeerConnection extends EventTarget {
     if (this.native.iceGatheringState === 'complete') return Promise.resolve();
     if (this.closed) return Promise.reject(new ClientClosedError('The peer connection is closed'));
     return new Promise((resolve, reject) => {
+      const stop = new AbortController();
+      const { signal } = stop;
       const check = () => {
-        if (this.native.iceGatheringState === 'complete') { cleanup(); resolve(); }
+        if (this.native.iceGatheringState === 'complete') { stop.abort(); resolve(); }
       };
       const closed = () => {
-        if (this.state === 'closed') { cleanup(); reject(new ClientClosedError('The peer connection closed before ICE gathering completed')); }
+        if (this.state === 'closed') { stop.abort(); reject(new ClientClosedError('The peer connection closed before ICE gathering completed')); }
       };
-      const cleanup = () => {
-        this.native.removeEventListener('icegatheringstatechange', check);
-        this.native.removeEventListener('icecandidate', check);
-        this.removeEventListener('statechange', closed);
-      };
-      this.native.addEventListener('icegatheringstatechange', check);
+      this.native.addEventListener('icegatheringstatechange', check, { signal });
       // Some browsers signal the end only with a null candidate.
-      this.native.addEventListener('icecandidate', check);
-      this.addEventListener('statechange', closed);
+      this.native.addEventListener('icecandidate', check, { signal });
+      this.addEventListener('statechange', closed, { signal });
     });
   }
 
@@ -276,13 +275,16 @@ export class WebRtcPeerConnection extends EventTarget {
   private onNegotiationNeeded(): void {
     if (this.closed) return;
     this.negotiationNeeded = true;
-    if (this.negotiationListeners > 0) this.deliverNegotiationNeeded();
+    if (this.negotiationListeners.size > 0) this.deliverNegotiationNeeded();
   }
 
   private deliverNegotiationNeeded(): void {
     if (!this.negotiationNeeded || this.closed) return;
     this.negotiationNeeded = false;
     this.fire('negotiationneeded', {});
+    // `once` listeners are gone now.
+    for (const listener of this.onceNegotiationListeners) this.negotiationListeners.delete(listener);
+    this.onceNegotiationListeners.clear();
   }
 
   /** Whether negotiation was asked for and nobody has listened or started it yet. */
@@ -296,8 +298,11 @@ export class WebRtcPeerConnection extends EventTarget {
     options?: boolean | AddEventListenerOptions,
   ): void {
     super.addEventListener(type, listener, options);
-    if (type === 'negotiationneeded' && listener) {
-      this.negotiationListeners++;
+    const { once, signal } = typeof options === 'object' ? options : {};
+    if (type === 'negotiationneeded' && listener && !signal?.aborted) {
+      this.negotiationListeners.add(listener);
+      if (once) this.onceNegotiationListeners.add(listener);
+      signal?.addEventListener('abort', () => this.removeEventListener(type, listener), { once: true });
       // A negotiationneeded that fired while nobody listened is delivered to the first listener.
       if (this.negotiationNeeded) queueMicrotask(() => this.deliverNegotiationNeeded());
     }
@@ -309,7 +314,10 @@ export class WebRtcPeerConnection extends EventTarget {
     options?: boolean | EventListenerOptions,
   ): void {
     super.removeEventListener(type, listener, options);
-    if (type === 'negotiationneeded' && listener && this.negotiationListeners > 0) this.negotiationListeners--;
+    if (type === 'negotiationneeded' && listener) {
+      this.negotiationListeners.delete(listener);
+      this.onceNegotiationListeners.delete(listener);
+    }
   }
 
   // ---- data channels ----

@@ -170,14 +170,15 @@ export class SignalingSession extends EventTarget {
   /** Resolves when a remote offer arrives, or after `timeoutMs`. */
   private remoteOfferOrTimeout(timeoutMs: number): Promise<void> {
     return new Promise((resolve) => {
+      const stop = new AbortController();
       const done = () => {
         clearTimeout(timer);
-        this.connection.removeEventListener('signalingstatechange', check);
+        stop.abort();
         resolve();
       };
       const check = () => { if (this.connection.signalingState === 'have-remote-offer' || this.closed) done(); };
       const timer = setTimeout(done, timeoutMs);
-      this.connection.addEventListener('signalingstatechange', check);
+      this.connection.addEventListener('signalingstatechange', check, { signal: stop.signal });
     });
   }
 

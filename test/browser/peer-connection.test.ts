@@ -185,6 +185,20 @@ describe('WebRtcPeerConnection', () => {
       const detail = await nextEvent(a, 'negotiationneeded', 2000);
       expect(detail).to.deep.equal({});
     });
+
+    it('keeps negotiationneeded for the next listener after a once listener and an aborted one', async () => {
+      const { a, b } = makePair(client);
+      a.createDataChannel('x');
+      await nextEvent(a, 'negotiationneeded', 2000); // a { once: true } listener: gone after this
+      await negotiate(a, b);
+      const stop = new AbortController();
+      a.addEventListener('negotiationneeded', () => {}, { signal: stop.signal });
+      stop.abort();
+      a.addTrack(await client.createAudioTrack());
+      // Nobody listens now: the event waits instead of going to listeners that left.
+      await waitFor(() => a.isNegotiationNeeded, 5000, 'negotiationneeded kept');
+      expect(await nextEvent(a, 'negotiationneeded', 2000)).to.deep.equal({});
+    });
   });
 
   describe('stats', () => {
