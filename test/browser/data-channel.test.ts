@@ -1,5 +1,5 @@
 import { expect } from '@open-wc/testing';
-import { DataChannelClosedError, DataChannelError, WebRtcError, type DataChannelEvent } from '../../src/index.js';
+import { DataChannelClosedError, DataChannelError, WebRtcError, type DataChannelEvent, type WebRtcDataChannel } from '../../src/index.js';
 import { connectedChannel, makePair, negotiate, nextEvent, randomBytes, waitFor } from './helpers.js';
 
 describe('data channels', () => {
@@ -199,6 +199,41 @@ describe('data channels', () => {
     expect(kept).to.be.greaterThan(1000);
     void local;
     tiny.close();
+  });
+
+  it('a send that waited for the buffer resumes at the low threshold; a threshold above the high-water mark does not stall', async function () {
+    this.timeout(60000);
+    const chunk = randomBytes(64 * 1024);
+    const drain = (remote: WebRtcDataChannel, total: number) => (async () => {
+      for (let got = 0; got < total;) got += (await remote.receiveBinary()).byteLength;
+    })();
+    {
+      const high = 512 * 1024;
+      const low = 128 * 1024;
+      const { client, local, remote } = await connectedChannel('hysteresis', { highWaterMark: high, bufferedAmountLowThreshold: low });
+      const total = 8 * 1024 * 1024;
+      const receiving = drain(remote, total);
+      let waited = 0;
+      for (let sent = 0; sent < total; sent += chunk.byteLength) {
+        const before = local.bufferedAmount;
+        await local.send(chunk);
+        if (before > high) {
+          waited++;
+          expect(local.bufferedAmount).to.be.at.most(low + chunk.byteLength);
+        }
+      }
+      await receiving;
+      expect(waited).to.be.greaterThan(0);
+      client.close();
+    }
+    {
+      const { client, local, remote } = await connectedChannel('odd-threshold', { highWaterMark: 256 * 1024, bufferedAmountLowThreshold: 4 * 1024 * 1024 });
+      const total = 4 * 1024 * 1024;
+      const receiving = drain(remote, total);
+      for (let sent = 0; sent < total; sent += chunk.byteLength) await local.send(chunk);
+      await receiving;
+      client.close();
+    }
   });
 
   it('sends 64 MiB in a loop under backpressure without a send-queue-full error', async function () {
