@@ -181,6 +181,10 @@ high-water mark (its \`highWaterMark\` option; the element keeps the 1 MiB defau
 | 20 connections set up and torn down: open connections before → after | ${rows.map((r) => `${r.r.loop.openBefore} → ${r.r.loop.openAfter}; native not closed: ${r.r.loop.nativesOpen} of ${r.r.loop.natives}`).join(' | ')} | no growth |
 | … JS heap after ÷ before (after GC) | ${rows.map((r) => (r.r.loop.heapBefore ? fmt(r.r.loop.heapAfter / r.r.loop.heapBefore) : 'n/a (no heap API in this browser)')).join(' | ')} | no growth |
 
+Single rounds on this 2-core machine swing by 10 to 25 % (the "slowest and fastest round" row), so
+a median within about 5 % of a target is level with it, not a proven pass or miss; run
+\`BENCH_ROUNDS=15 npm run bench\` to narrow it.
+
 | script-tag bundle, min+gzip | size | ÷ ours |
 |---|---|---|
 | rtc-elements (\`dist/rtc-elements.js\`: three elements, Lit, the engine, the WebSocket signaler) | ${kb(sizes.ours)} | 1.00 |
