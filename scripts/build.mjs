@@ -15,7 +15,7 @@ const PRIVATE_NAMES = `_channel _localStream _remoteStreams activeRoom adoptChan
   attemptTimeoutMs attemptTimer bufferDrained canSend closeReason closeReasons closeWith closedError createTrack
   currentState deliverNegotiationNeeded disconnectedTimeoutMs disconnectedTimer emitStats findCall fireStreams
   flushPendingCandidates fragmentBytes hasRelayCandidate ignoreOffer lastStats localTracks makeSignaler makingOffer
-  maxAttempts negotiatedSinceRestart negotiationListeners onceNegotiationListeners negotiationNeeded newSession onDescription onDeviceChange
+  inSendOrder maxAttempts negotiatedSinceRestart negotiationListeners onceNegotiationListeners negotiationNeeded newSession onDescription onDeviceChange
   onNativeClose onNativeMessage onNegotiationNeeded onRemoteMute onSessionClose onStateChange onStats onStreams
   onTrackChange openLocalMedia openWaiters ownedClient ownedSignaler pendingCandidates pendingSends politeTimer
   queuedBytes reassembler remoteFound remoteMuted remoteOfferOrTimeout remoteTracks replaceLocal replayLimit

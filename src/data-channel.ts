@@ -56,6 +56,12 @@ function sizeOf(message: DataChannelMessage): number {
   return typeof message === 'string' ? message.length * 2 : message.byteLength;
 }
 
+/** The error for what `send()` cannot take, or undefined when it can. */
+function unsupportedType(data: unknown): DataChannelError | undefined {
+  if (typeof data === 'string' || data instanceof Blob || data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return undefined;
+  return new DataChannelError(`send() takes a string, ArrayBuffer, ArrayBufferView or Blob, not ${typeof data}`, { reason: 'unsupported-type' });
+}
+
 /** Copies the bytes now, so a caller may reuse its buffer (Wasm memory, say) once `send` returns. */
 function snapshot(data: ArrayBuffer | ArrayBufferView): Uint8Array {
   const view = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
@@ -170,8 +176,13 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
       }
     }
     const payload = typeof data === 'string' || data instanceof Blob ? data : snapshot(data);
+    return this.inSendOrder(() => this.sendWhenReady(payload));
+  }
+
+  /** Runs `work` after every send before it, so that messages keep their order. */
+  private inSendOrder(work: () => Promise<void>): Promise<void> {
     this.pendingSends++;
-    const sent = this.sendChain.then(() => this.sendWhenReady(payload));
+    const sent = this.sendChain.then(work);
     this.sendChain = sent.then(
       () => { this.pendingSends--; },
       () => { this.pendingSends--; },
@@ -181,32 +192,26 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
 
   /** Fragment mode: the pieces of one message go out back to back, in one slot of the send order. */
   private sendInPieces(data: DataChannelSendable): Promise<void> {
-    if (!(typeof data === 'string' || data instanceof Blob || data instanceof ArrayBuffer || ArrayBuffer.isView(data))) {
-      return Promise.reject(new DataChannelError(`send() takes a string, ArrayBuffer, ArrayBufferView or Blob, not ${typeof data}`, { reason: 'unsupported-type' }));
-    }
+    const unsupported = unsupportedType(data);
+    if (unsupported) return Promise.reject(unsupported);
     const copy = typeof data === 'string' || data instanceof Blob ? data : snapshot(data);
-    this.pendingSends++;
-    const sent = this.sendChain.then(async () => {
+    return this.inSendOrder(async () => {
       const message = copy instanceof Blob ? new Uint8Array(await copy.arrayBuffer()) : copy;
       const pieceBytes = Math.max(16, Math.min(this.fragmentBytes, this.maxMessageSize()));
       for (const piece of splitMessage(message, pieceBytes)) await this.sendWhenReady(piece);
     });
-    this.sendChain = sent.then(
-      () => { this.pendingSends--; },
-      () => { this.pendingSends--; },
-    );
-    return sent;
   }
 
   private sizeToSend(data: DataChannelSendable): number | Error {
+    const unsupported = unsupportedType(data);
+    if (unsupported) return unsupported;
     let size: number;
     if (typeof data === 'string') {
       // UTF-8 takes at most 3 bytes per UTF-16 unit: encode only when that bound is over the limit.
       size = data.length * 3 <= this.maxMessageSize() ? data.length : new TextEncoder().encode(data).byteLength;
     }
     else if (data instanceof Blob) size = data.size;
-    else if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) size = data.byteLength;
-    else return new DataChannelError(`send() takes a string, ArrayBuffer, ArrayBufferView or Blob, not ${typeof data}`, { reason: 'unsupported-type' });
+    else size = data.byteLength;
     const max = this.maxMessageSize();
     if (size > max) {
       return new DataChannelError(`The message is ${size} bytes; this connection accepts at most ${max} bytes per message`, {

@@ -100,9 +100,11 @@ export class WebRtcPeerConnection extends EventTarget {
       const state = this.iceConnectionState;
       this.fire('iceconnectionstatechange', { state });
       if (state === 'failed') {
-        // No pair works. Without a relay candidate on either side, a TURN server is the usual cure.
-        const hint = this.hasRelayCandidate() ? 'check the TURN server' : 'needs-turn';
-        this.fire('error', { error: new IceError(`ICE failed: no candidate pair works (${hint === 'needs-turn' ? 'a TURN server is probably needed' : 'the TURN relay did not work either'})`, { reason: hint === 'needs-turn' ? 'needs-turn' : 'ice-failed' }) });
+        // No pair works. Without a relay candidate of our own, a TURN server is the usual cure.
+        const error = this.hasRelayCandidate()
+          ? new IceError('ICE failed: no candidate pair works (the TURN relay did not work either)', { reason: 'ice-failed' })
+          : new IceError('ICE failed: no candidate pair works (a TURN server is probably needed)', { reason: 'needs-turn' });
+        this.fire('error', { error });
       }
     });
     native.addEventListener('icegatheringstatechange', () => {

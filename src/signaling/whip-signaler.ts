@@ -33,15 +33,18 @@ export function parseIceServerLinks(header: string | null): IceServer[] {
   return servers;
 }
 
+/** The ICE credentials of an SDP or sdpfrag (empty strings where it has none). */
+function iceCredentials(sdp: string): { ufrag: string; pwd: string } {
+  return { ufrag: /a=ice-ufrag:(\S+)/.exec(sdp)?.[1] ?? '', pwd: /a=ice-pwd:(\S+)/.exec(sdp)?.[1] ?? '' };
+}
+
 /** What an ICE-restart or trickle PATCH needs from the local offer. */
 function iceParts(sdp: string): { ufrag: string; pwd: string; media: Array<{ mline: string; mid: string }> } {
-  const ufrag = /a=ice-ufrag:(\S+)/.exec(sdp)?.[1] ?? '';
-  const pwd = /a=ice-pwd:(\S+)/.exec(sdp)?.[1] ?? '';
   const media = sdp.split(/\r\n(?=m=)/).slice(1).map((section) => ({
     mline: section.split('\r\n')[0] ?? '',
     mid: /a=mid:(\S+)/.exec(section)?.[1] ?? '',
   }));
-  return { ufrag, pwd, media };
+  return { ...iceCredentials(sdp), media };
 }
 
 /**
@@ -78,6 +81,11 @@ export class WhipSignaler extends EventTarget implements Signaler {
     this.options = options;
   }
 
+  /** `WHIP` or `WHEP`, for messages. */
+  private get protocol(): string {
+    return this.mode.toUpperCase();
+  }
+
   private get fetch(): typeof fetch {
     return this.options.fetch ?? globalThis.fetch.bind(globalThis);
   }
@@ -112,7 +120,7 @@ export class WhipSignaler extends EventTarget implements Signaler {
         if (message.to === undefined) this.deliver({ type: 'hello' });
         return;
       case 'description':
-        if (message.description.type !== 'offer') throw new SignalingError(`A ${this.mode.toUpperCase()} client only sends offers`, { reason: 'unsupported' });
+        if (message.description.type !== 'offer') throw new SignalingError(`A ${this.protocol} client only sends offers`, { reason: 'unsupported' });
         return this.resource ? this.restartIce(message.description.sdp) : this.post(message.description.sdp);
       case 'candidate':
         return this.flushCandidates();
@@ -140,16 +148,16 @@ export class WhipSignaler extends EventTarget implements Signaler {
 
   private async post(sdp: string): Promise<void> {
     this.localSdp = sdp;
-    const response = await this.request(this.endpoint, { method: 'POST', headers: this.headers({ 'Content-Type': 'application/sdp' }), body: sdp }, `${this.mode.toUpperCase()} POST`);
-    if (response.status !== 201) throw new SignalingError(`${this.mode.toUpperCase()} POST answered ${response.status}, not 201 Created`, { reason: 'protocol' });
+    const response = await this.request(this.endpoint, { method: 'POST', headers: this.headers({ 'Content-Type': 'application/sdp' }), body: sdp }, `${this.protocol} POST`);
+    if (response.status !== 201) throw new SignalingError(`${this.protocol} POST answered ${response.status}, not 201 Created`, { reason: 'protocol' });
     const location = response.headers.get('Location');
-    if (!location) throw new SignalingError(`${this.mode.toUpperCase()} POST answered without a Location`, { reason: 'protocol' });
+    if (!location) throw new SignalingError(`${this.protocol} POST answered without a Location`, { reason: 'protocol' });
     this.resource = new URL(location, this.endpoint).href;
     this.etag = response.headers.get('ETag');
     this.iceServers = parseIceServerLinks(response.headers.get('Link'));
     if (this.iceServers.length) this.dispatchEvent(new CustomEvent('iceservers', { detail: { iceServers: this.iceServers } }));
     const answer = await response.text();
-    if (!answer.startsWith('v=0')) throw new SignalingError(`${this.mode.toUpperCase()} POST answered with a body that is not SDP`, { reason: 'protocol' });
+    if (!answer.startsWith('v=0')) throw new SignalingError(`${this.protocol} POST answered with a body that is not SDP`, { reason: 'protocol' });
     this.remoteSdp = answer;
     this.deliver({ type: 'description', description: { type: 'answer', sdp: answer } });
     await this.flushCandidates();
@@ -158,7 +166,7 @@ export class WhipSignaler extends EventTarget implements Signaler {
   /** Sends the waiting candidates of the current ICE generation (later ones wait for their offer). */
   private async flushCandidates(): Promise<void> {
     if (!this.resource || this.pendingCandidates.length === 0) return;
-    const ufrag = /a=ice-ufrag:(\S+)/.exec(this.localSdp)?.[1];
+    const { ufrag } = iceCredentials(this.localSdp);
     const current = (c: IceCandidate | null) => c === null || !c.usernameFragment || c.usernameFragment === ufrag;
     const ready = this.pendingCandidates.filter(current);
     this.pendingCandidates = this.pendingCandidates.filter((c) => !current(c));
@@ -182,7 +190,7 @@ export class WhipSignaler extends EventTarget implements Signaler {
   private async patchCandidates(candidates: Array<IceCandidate | null>): Promise<void> {
     if (!this.resource) return;
     const headers = this.headers({ 'Content-Type': 'application/trickle-ice-sdpfrag', ...(this.etag ? { 'If-Match': this.etag } : {}) });
-    const response = await this.request(this.resource, { method: 'PATCH', headers, body: this.sdpfrag(candidates) }, `${this.mode.toUpperCase()} PATCH (trickle)`);
+    const response = await this.request(this.resource, { method: 'PATCH', headers, body: this.sdpfrag(candidates) }, `${this.protocol} PATCH (trickle)`);
     this.etag = response.headers.get('ETag') ?? this.etag;
   }
 
@@ -190,11 +198,10 @@ export class WhipSignaler extends EventTarget implements Signaler {
   private async restartIce(sdp: string): Promise<void> {
     this.localSdp = sdp;
     const headers = this.headers({ 'Content-Type': 'application/trickle-ice-sdpfrag', 'If-Match': '*' });
-    const response = await this.request(this.resource as string, { method: 'PATCH', headers, body: this.sdpfrag([], sdp) }, `${this.mode.toUpperCase()} PATCH (ICE restart)`);
+    const response = await this.request(this.resource as string, { method: 'PATCH', headers, body: this.sdpfrag([], sdp) }, `${this.protocol} PATCH (ICE restart)`);
     this.etag = response.headers.get('ETag') ?? this.etag;
     const frag = response.status === 200 ? await response.text() : '';
-    const ufrag = /a=ice-ufrag:(\S+)/.exec(frag)?.[1];
-    const pwd = /a=ice-pwd:(\S+)/.exec(frag)?.[1];
+    const { ufrag, pwd } = iceCredentials(frag);
     let answer = this.remoteSdp;
     if (ufrag && pwd) answer = answer.replace(/a=ice-ufrag:\S+/g, `a=ice-ufrag:${ufrag}`).replace(/a=ice-pwd:\S+/g, `a=ice-pwd:${pwd}`);
     const candidates = frag.split(/\r?\n/).filter((l) => l.startsWith('a=candidate:'));
@@ -208,7 +215,7 @@ export class WhipSignaler extends EventTarget implements Signaler {
     const resource = this.resource;
     this.resource = null;
     if (!resource) return;
-    await this.request(resource, { method: 'DELETE', headers: this.headers({}) }, `${this.mode.toUpperCase()} DELETE`).catch(() => {});
+    await this.request(resource, { method: 'DELETE', headers: this.headers({}) }, `${this.protocol} DELETE`).catch(() => {});
   }
 
   /** Ends the session (`DELETE`) and stops. Idempotent. */
