@@ -105,10 +105,10 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
   function onBusEvent(room: string, event: BusEvent): void {
     const peers = rooms.get(room);
     if (!peers) return;
-    if (event.kind === 'joined') for (const [id, peer] of peers) { if (id !== event.id) send(peer, { type: 'peer-joined', id: event.id }); }
-    else if (event.kind === 'left') for (const peer of peers.values()) send(peer, { type: 'peer-left', id: event.id, reason: event.reason });
+    if (event.kind === 'joined') sendToOthers(peers, event.id, { type: 'peer-joined', id: event.id });
+    else if (event.kind === 'left') sendToOthers(peers, undefined, { type: 'peer-left', id: event.id, reason: event.reason });
     else if (event.to !== undefined) { const target = peers.get(event.to); if (target) { counters.relayed++; send(target, event.message); } }
-    else for (const [id, peer] of peers) { if (id !== event.from) { counters.relayed++; send(peer, event.message); } }
+    else counters.relayed += sendToOthers(peers, event.from, event.message);
   }
   const bus = options.redisUrl ? await RedisBus.connect(options.redisUrl, onBusEvent) : null;
 
@@ -143,6 +143,17 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
     socket.send(JSON.stringify(message));
   }
 
+  /** Sends to every peer of a room but `except` (the sender, or the one who joined); returns how many. */
+  function sendToOthers(peers: Map<string, Client>, except: string | undefined, message: ServerMessage): number {
+    let sent = 0;
+    for (const [id, peer] of peers) {
+      if (id === except) continue;
+      send(peer, message);
+      sent++;
+    }
+    return sent;
+  }
+
   function reply(client: Client, code: ServerErrorCode, message: string): void {
     counters.refused++;
     send(client, { type: 'error', code, message });
@@ -165,7 +176,7 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
     if (!peers || peers.get(id) !== client) return;
     peers.delete(id);
     if (peers.size === 0) rooms.delete(room);
-    for (const peer of peers.values()) send(peer, { type: 'peer-left', id, reason });
+    sendToOthers(peers, undefined, { type: 'peer-left', id, reason });
     if (bus) {
       bus.publish(room, { kind: 'left', id, reason });
       void bus.leave(room, id).catch(() => {});
@@ -222,7 +233,7 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
       peers.set(id, client);
       rooms.set(room, peers);
       send(client, { type: 'welcome', id, room, peers: others.filter((p) => p !== id) });
-      for (const [peerId, peer] of peers) if (peerId !== id) send(peer, { type: 'peer-joined', id });
+      sendToOthers(peers, id, { type: 'peer-joined', id });
       bus?.publish(room, { kind: 'joined', id });
     } finally {
       client.joining = false;
@@ -244,19 +255,16 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
         counters.relayed++;
         return send(target, routed);
       }
-      if (!bus) return reply(client, 'unknown-peer', `No peer ${to} in room "${room}"`);
+      const unknown = (why = '') => reply(client, 'unknown-peer', `No peer ${to} in room "${room}"${why}`);
+      if (!bus) return unknown();
       // Maybe on another server of the cluster.
       void bus.has(room, to).then(
-        (present) => present ? bus.publish(room, { kind: 'relay', from, to, message: routed }) : reply(client, 'unknown-peer', `No peer ${to} in room "${room}"`),
-        () => reply(client, 'unknown-peer', `No peer ${to} in room "${room}" (the cluster did not answer)`),
+        (present) => present ? bus.publish(room, { kind: 'relay', from, to, message: routed }) : unknown(),
+        () => unknown(' (the cluster did not answer)'),
       );
       return;
     }
-    for (const [id, peer] of peers) {
-      if (id === from) continue;
-      counters.relayed++;
-      send(peer, routed);
-    }
+    counters.relayed += sendToOthers(peers, from, routed);
     bus?.publish(room, { kind: 'relay', from, message: routed });
   }
 
