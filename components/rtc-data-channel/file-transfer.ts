@@ -59,7 +59,7 @@ export class FileTransfer {
   private channel: WebRtcDataChannel | null = null;
   private readonly receiving = new Map<string, Receiving>();
   private current: Receiving | null = null;
-  private readonly waiting = new Map<string, { op: 'accept' | 'done'; resolve: (c: Control) => void }>();
+  private readonly waiting = new Map<string, (control: Control) => void>();
   private readonly opened: Array<() => void> = [];
   /** Sender side: the latest ack per file, and who waits for the next one. */
   private readonly acks = new Map<string, { bytes: number; wake: (() => void) | null }>();
@@ -125,10 +125,10 @@ export class FileTransfer {
       return;
     }
     const key = `${control.op}:${control.id}`;
-    const waiter = this.waiting.get(key);
-    if (waiter) {
+    const resolve = this.waiting.get(key);
+    if (resolve) {
       this.waiting.delete(key);
-      waiter.resolve(control);
+      resolve(control);
     }
   }
 
@@ -160,7 +160,7 @@ export class FileTransfer {
   }
 
   private expect(id: string, op: 'accept' | 'done'): Promise<Control> {
-    return new Promise((resolve) => this.waiting.set(`${op}:${id}`, { op, resolve }));
+    return new Promise((resolve) => this.waiting.set(`${op}:${id}`, resolve));
   }
 
   /** Sends a file; resolves when the other side has all of it. Survives reconnects (it resumes). */

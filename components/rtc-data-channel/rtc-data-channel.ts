@@ -11,6 +11,7 @@ import {
 } from '../../src/index.js';
 import { fire, fireError } from '../events.js';
 import type { ChannelHost, RtcCall } from '../rtc-call/rtc-call.js';
+import { callOf } from '../call-of.js';
 import { channelIdFor } from './channel-id.js';
 import type { FileTransfer } from './file-transfer.js';
 
@@ -70,8 +71,14 @@ export class RtcDataChannel extends LitElement implements ChannelHost {
   private readonly reported = new WeakSet<WebRtcDataChannel>();
   private readonly closeReasons = new WeakMap<WebRtcDataChannel, string>();
   private host: RtcCall | null = null;
-  private waiters: Array<{ resolve: (channel: WebRtcDataChannel) => void; reject: (error: Error) => void }> = [];
+  /** `whenOpen()` calls waiting for a channel to open (they wait across reconnects, never reject). */
+  private waiters: Array<(channel: WebRtcDataChannel) => void> = [];
   private receivers: Array<{ resolve: (data: DataChannelMessage) => void; reject: (error: Error) => void }> = [];
+
+  /** Reports anything thrown as `rtc-error` (a `WebRtcError` keeps its code; anything else is a `DataChannelError`). */
+  private fail(error: unknown): void {
+    fireError(this, error, (message, cause) => new DataChannelError(message, { cause }));
+  }
 
   // No shadow DOM and nothing to render: the element is only an anchor in the page.
   protected override createRenderRoot(): HTMLElement { return this; }
@@ -96,7 +103,7 @@ export class RtcDataChannel extends LitElement implements ChannelHost {
   }
 
   private findCall(): void {
-    const call = (this.call ? document.getElementById(this.call) : this.closest('rtc-call')) as RtcCall | null;
+    const call = callOf(this, this.call);
     if (call === this.host) return;
     this.host?.removeChannel(this);
     this.host = call;
@@ -120,7 +127,7 @@ export class RtcDataChannel extends LitElement implements ChannelHost {
         ...(this.protocol ? { protocol: this.protocol } : {}),
       });
     } catch (error) {
-      fireError(this, error, (m, cause) => new DataChannelError(m, { cause }));
+      this.fail(error);
       return;
     }
     if (peer === undefined) {
@@ -133,10 +140,10 @@ export class RtcDataChannel extends LitElement implements ChannelHost {
     channel.addEventListener('open', () => {
       if (peer === undefined ? this._channel !== channel : this.meshChannels.get(peer) !== channel) return;
       fire(this, 'rtc-open', peer === undefined ? { channel } : { channel, peer });
-      for (const waiter of this.waiters.splice(0)) waiter.resolve(channel);
+      for (const resolve of this.waiters.splice(0)) resolve(channel);
     });
     channel.addEventListener('bufferedamountlow', () => fire(this, 'rtc-bufferedamountlow', { bufferedAmount: channel.bufferedAmount }));
-    channel.addEventListener('error', (e) => fireError(this, (e as CustomEvent).detail.error, (m) => new DataChannelError(m)));
+    channel.addEventListener('error', (e) => this.fail((e as CustomEvent).detail.error));
     void this.pump(channel, peer);
   }
 
@@ -144,7 +151,7 @@ export class RtcDataChannel extends LitElement implements ChannelHost {
     const label = `${this.label}:files`;
     void this.loadFileTransfer().then((transfer) => {
       if (!connection.isClosed) transfer.attach(connection.createDataChannel(label, { negotiated: true, id: channelIdFor(label), ordered: true }));
-    }, (error) => fireError(this, error, (m, cause) => new DataChannelError(m, { cause })));
+    }, (error) => this.fail(error));
   }
 
   /**
@@ -163,7 +170,7 @@ export class RtcDataChannel extends LitElement implements ChannelHost {
     this.fileTransfer ??= new FileTransfer(
       (file) => fire(this, 'rtc-file', { file }),
       (progress) => fire(this, 'rtc-file-progress', progress),
-      (error) => fireError(this, error, (m) => new DataChannelError(m)),
+      (error) => this.fail(error),
     );
     return this.fileTransfer;
   }
@@ -181,7 +188,7 @@ export class RtcDataChannel extends LitElement implements ChannelHost {
         }
       }
     } catch (error) {
-      if (!(error instanceof DataChannelClosedError)) fireError(this, error, (m, cause) => new DataChannelError(m, { cause }));
+      if (!(error instanceof DataChannelClosedError)) this.fail(error);
     }
     // After the last message: native order is open, messages, close.
     this.reportClose(channel, this.closeReasons.get(channel) ?? 'closed');
@@ -211,7 +218,7 @@ export class RtcDataChannel extends LitElement implements ChannelHost {
   whenOpen(): Promise<WebRtcDataChannel> {
     const channel = this._channel;
     if (channel && channel.state === 'open') return Promise.resolve(channel);
-    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+    return new Promise((resolve) => this.waiters.push(resolve));
   }
 
   /**

@@ -1,5 +1,6 @@
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { property, state } from 'lit/decorators.js';
+import { callOf } from '../call-of.js';
 import type { RtcCall } from '../rtc-call/rtc-call.js';
 import { styles } from './rtc-video.styles.js';
 
@@ -72,7 +73,7 @@ export class RtcVideo extends LitElement {
   }
 
   private follow(): void {
-    const call = (this.call ? document.getElementById(this.call) : this.closest('rtc-call')) as RtcCall | null;
+    const call = callOf(this, this.call);
     if (call === this.host) return;
     this.host?.removeEventListener('rtc-streams', this.onStreams);
     this.host = call;
