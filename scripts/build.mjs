@@ -9,7 +9,8 @@ import { minify } from 'terser';
 /**
  * Private members renamed in the script-tag bundle (terser property mangling). Only names that
  * are private in our classes and are no public, native or `detail` property anywhere: the list is
- * explicit so that nothing public can be renamed by accident.
+ * explicit so that nothing public can be renamed by accident. Each file is mangled on its own, so a
+ * name used across the main file and a lazy sibling (the mesh's host, say) must not be listed.
  */
 const PRIVATE_NAMES = `_channel _localStream _remoteStreams activeRoom adoptChannel applyCandidate assertOpen
   attemptTimeoutMs attemptTimer bufferDrained canSend closeReason closeReasons closeWith closedError createTrack
@@ -23,7 +24,7 @@ const PRIVATE_NAMES = `_channel _localStream _remoteStreams activeRoom adoptChan
   scheduleReconnect screenTrack sendChain sendFailed sendInPieces sendWhenReady settingRemoteAnswer
   sharedLocalStream sizeToSend statsTimer swapVideo unwatchTrack waitingForRemote watchTrack whenRemoteKnown
   wrapSender receivers mismatch attachFiles fileTransfer flushCandidates localSdp remoteSdp loadFileTransfer
-  meshId meshPeers meshUnsubscribe onBytes onFile onProgress patchCandidates sdpfrag showPeerVideo startMesh
+  meshPeers onBytes onFile onProgress patchCandidates sdpfrag startMesh
   pendingSends adopt createTrack handle shutdown follow refresh checkVideo watch unsubscribe pump overflow emit
   take wake history dropped waiters joined starting session report connect flush found inbox senders tracks
   connections channels fire closed ended meshChannels reported stopped watched`.split(/\s+/);
@@ -35,17 +36,18 @@ run(bin('tsc'), ['-p', 'tsconfig.json']);
 
 const common = { bundle: true, format: 'esm', target: 'es2022', minify: true, sourcemap: true, legalComments: 'none' };
 // The script-tag bundle: esbuild bundles, terser minifies (a little smaller than esbuild alone).
-// Rarely used parts (WHIP/WHEP, file transfer, statistics) are sibling files loaded when first used; they take
+// Rarely used parts (WHIP/WHEP, file transfer, statistics, mesh) are sibling files loaded when first used; they take
 // the errors from the main file, so nothing is bundled twice and the main file stands alone.
 const LAZY = {
   'src/signaling/whip-signaler.ts': 'rtc-elements-whip.js',
   'components/rtc-data-channel/file-transfer.ts': 'rtc-elements-files.js',
   'src/stats.ts': 'rtc-elements-stats.js',
+  'components/rtc-call/mesh.ts': 'rtc-elements-mesh.js',
 };
 const lazyImports = {
   name: 'lazy-siblings',
   setup(b) {
-    b.onResolve({ filter: /whip-signaler\.js$|file-transfer\.js$|stats\.js$/ }, (args) => {
+    b.onResolve({ filter: /whip-signaler\.js$|file-transfer\.js$|stats\.js$|mesh\.js$/ }, (args) => {
       if (args.kind !== 'dynamic-import') return undefined;
       const target = Object.entries(LAZY).find(([source]) => args.path.endsWith(source.split('/').pop().replace('.ts', '.js')));
       return target ? { path: `./${target[1]}`, external: true } : undefined;

@@ -84,7 +84,7 @@ export class SignalingError extends WebRtcError {
 }
 
 /**
- * A part loaded on first use (statistics, WHIP/WHEP, file transfer) did not load: with the
+ * A part loaded on first use (statistics, WHIP/WHEP, file transfer, mesh) did not load: with the
  * script-tag bundle these are the `rtc-elements-*.js` files that must sit next to it.
  */
 export class LoadError extends WebRtcError {

@@ -15,6 +15,7 @@ import {
   type WebRtcStatistics,
 } from '../../src/index.js';
 import { fire, fireError } from '../events.js';
+import type { Mesh } from './mesh.js';
 
 /** What `<rtc-data-channel>` gives its call so that the call can open it on every connection. */
 export interface ChannelHost {
@@ -35,9 +36,6 @@ export function parseIceServers(value: string | null | undefined): IceServer[] |
   }
   return [{ urls: text.split(/[\s,]+/).filter(Boolean) }];
 }
-
-/** A mesh sends every stream to every peer: past a handful, use a media server (WHIP/WHEP). */
-const MAX_MESH_PEERS = 8;
 
 /** `signaling` may be a path ("/" is the page's own server): it becomes a ws:// or wss:// URL. */
 export function toWebSocketUrl(value: string): string {
@@ -164,7 +162,7 @@ export class RtcCall extends LitElement {
   addChannel(host: ChannelHost): void {
     this.channels.add(host);
     if (this.session && !this.session.isClosed) host.attach(this.session.connection);
-    for (const [peer, entry] of this.meshPeers) if (!entry.session.isClosed) host.attach(entry.session.connection, peer);
+    for (const [peer, session] of this.meshPeers?.openSessions() ?? []) host.attach(session.connection, peer);
   }
 
   removeChannel(host: ChannelHost): void {
@@ -184,7 +182,7 @@ export class RtcCall extends LitElement {
       const client = this.client ?? (this.ownedClient = new WebRtcClient({ iceServers: parseIceServers(this.iceServers) }));
       await this.openLocalMedia(client);
       if (this.ended) return;
-      if (this.mesh) this.startMesh(client, signaler);
+      if (this.mesh) await this.startMesh(client, signaler);
       else this.newSession(client, signaler);
     } catch (error) {
       this.fail(error);
@@ -228,7 +226,8 @@ export class RtcCall extends LitElement {
     this.fireStreams();
   }
 
-  private newSession(client: WebRtcClient, signaler: Signaler, peer?: string): SignalingSession {
+  /** A session with the one remote peer, or (mesh) with `peer`, this end being `meshId`. */
+  private newSession(client: WebRtcClient, signaler: Signaler, peer?: string, meshId?: string): SignalingSession {
     const connection = client.createPeerConnection(this.statsInterval > 0 ? { statsIntervalMs: this.statsInterval } : {});
     const senders = this.localTracks.map((track) => connection.addTrack(track, { streams: [this._localStream as MediaStream] }));
     connection.addEventListener('stats', (e) => void this.onStats((e as CustomEvent).detail.statistics));
@@ -239,13 +238,12 @@ export class RtcCall extends LitElement {
     }
     const session = peer === undefined
       ? new SignalingSession(connection, signaler)
-      : new SignalingSession(connection, signaler, { id: this.meshId, remoteId: peer, shared: true });
+      : new SignalingSession(connection, signaler, { id: meshId, remoteId: peer, shared: true });
     if (peer === undefined) {
       this.session = session;
       this.senders = senders;
       this.lastStats = undefined;
     } else {
-      this.meshPeers.set(peer, { session, streams: [], video: null });
       this.senders.push(...senders);
     }
     connection.addEventListener('icecandidate', (e) => fire(this, 'rtc-icecandidate', (e as CustomEvent).detail));
@@ -267,55 +265,30 @@ export class RtcCall extends LitElement {
     return session;
   }
 
-  // ---- mesh: one session per peer in the room ----
+  // ---- mesh: one session per peer in the room (components/rtc-call/mesh.ts) ----
 
-  /** This end's id in a mesh when the signaler assigns none. */
-  private readonly meshId = crypto.randomUUID();
-  private readonly meshPeers = new Map<string, { session: SignalingSession; streams: MediaStream[]; video: HTMLElement | null }>();
-  private meshUnsubscribe: (() => void) | null = null;
+  private meshPeers: Mesh | null = null;
 
   /** Remote peers of a mesh call, by id. */
   get peers(): readonly string[] {
-    return [...this.meshPeers.keys()];
+    return this.meshPeers?.peers ?? [];
   }
 
   /** The streams one remote peer sends (mesh), or the first remote stream (one-to-one). */
   streamForPeer(peer: string | null): MediaStream | null {
     if (peer === null) return this._remoteStreams[0] ?? null;
-    return this.meshPeers.get(peer)?.streams[0] ?? null;
+    return this.meshPeers?.streamOf(peer) ?? null;
   }
 
-  private startMesh(client: WebRtcClient, signaler: Signaler): void {
-    const me = () => signaler.peerId ?? this.meshId;
-    // A message from a peer without a session yet finds that peer: a session is made for it and
-    // handed the message (it may be an offer).
-    this.meshUnsubscribe = signaler.subscribe((raw) => {
-      const message = raw as { type?: unknown; from?: unknown; to?: unknown };
-      if (typeof message !== 'object' || message === null || typeof message.from !== 'string') return;
-      const from = message.from;
-      if (from === me() || this.meshPeers.has(from) || message.type === 'bye') return;
-      if (message.to !== undefined && message.to !== me()) return;
-      if (this.meshPeers.size >= MAX_MESH_PEERS) {
-        this.fail(new SignalingError(`A mesh holds at most ${MAX_MESH_PEERS} peers: ${from} was not connected`, { reason: 'mesh-full' }));
-        return;
-      }
-      try {
-        this.newSession(client, signaler, from).deliver(raw);
-      } catch (error) {
-        this.fail(error);
-      }
-    });
-    signaler.send({ type: 'hello', from: me() });
-  }
-
-  private showPeerVideo(peer: string, entry: { streams: MediaStream[]; video: HTMLElement | null }): void {
-    if (entry.video || entry.streams.length === 0) return;
-    const video = document.createElement('rtc-video');
-    video.setAttribute('remote', '');
-    video.setAttribute('peer', peer);
-    video.setAttribute('label', `Peer ${peer}`);
-    entry.video = video;
-    (this.querySelector('[data-rtc-videos]') ?? this).append(video);
+  private async startMesh(client: WebRtcClient, signaler: Signaler): Promise<void> {
+    // Loaded when used: most calls are one-to-one.
+    const { Mesh } = await loadPart('mesh', () => import('./mesh.js'));
+    if (this.ended) return;
+    this.meshPeers = new Mesh({
+      sessionWith: (peer, id) => this.newSession(client, signaler, peer, id),
+      fail: (error) => this.fail(error),
+      videoParent: () => this.querySelector('[data-rtc-videos]') ?? this,
+    }, signaler);
   }
 
   private async onStats(statistics: WebRtcStatistics): Promise<void> {
@@ -407,11 +380,7 @@ export class RtcCall extends LitElement {
   }
 
   private onTrack(event: TrackEvent, peer?: string): void {
-    const entry = peer === undefined ? undefined : this.meshPeers.get(peer);
-    if (entry) {
-      for (const stream of event.streams) if (!entry.streams.includes(stream)) entry.streams.push(stream);
-      this.showPeerVideo(peer as string, entry);
-    }
+    if (peer !== undefined) this.meshPeers?.addStreams(peer, event.streams);
     if (event.type === 'add') {
       // The media stopping (a stopped track, replaceTrack(null)) mutes the remote track natively.
       event.track.native.addEventListener('mute', () => this.onRemoteMute(event.track, true));
@@ -430,16 +399,13 @@ export class RtcCall extends LitElement {
   }
 
   private onSessionClose(session: SignalingSession, reason: string): void {
-    const peer = session.remoteId;
-    const entry = peer === undefined ? undefined : this.meshPeers.get(peer);
-    if (entry && entry.session === session) {
+    const peerStreams = this.meshPeers?.remove(session);
+    if (peerStreams) {
       // A mesh peer left: its video goes, the others stay.
-      this.meshPeers.delete(peer as string);
-      entry.video?.remove();
-      for (const channel of this.channels) channel.detach(reason, peer);
-      const gone = entry.session.connection.native.getSenders();
+      for (const channel of this.channels) channel.detach(reason, session.remoteId);
+      const gone = session.connection.native.getSenders();
       this.senders = this.senders.filter((s) => !gone.includes(s.native));
-      this._remoteStreams = this._remoteStreams.filter((s) => !entry.streams.includes(s));
+      this._remoteStreams = this._remoteStreams.filter((s) => !peerStreams.includes(s));
       this.fireStreams();
       fire(this, 'rtc-close', { reason });
       return;
@@ -469,13 +435,8 @@ export class RtcCall extends LitElement {
     this.ended = true;
     this.session?.hangUp(reason);
     this.session = null;
-    this.meshUnsubscribe?.();
-    this.meshUnsubscribe = null;
-    for (const [, entry] of [...this.meshPeers]) {
-      entry.session.hangUp(reason);
-      entry.video?.remove();
-    }
-    this.meshPeers.clear();
+    this.meshPeers?.close(reason);
+    this.meshPeers = null;
     for (const track of this.localTracks) track.close();
     this.localTracks = [];
     this.screenTrack?.close();
