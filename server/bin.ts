@@ -47,6 +47,6 @@ const server = await startSignalingServer({
 const httpUrl = server.url.replace(/^ws/, 'http');
 console.log(`rtc-elements-server: signaling on ${server.url}${serve ? `, pages on ${httpUrl}/` : ''}${values.redis ? ', rooms shared over Redis' : ''}`);
 
-const stop = () => void server.close().then(() => process.exit(0));
+const stop = () => void server.close().then(() => process.exit(0), (error: unknown) => { console.error(error); process.exit(1); });
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);

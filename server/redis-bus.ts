@@ -24,8 +24,10 @@ export class RedisBus {
   static async connect(url: string, onEvent: (room: string, event: BusEvent) => void, prefix = 'rtc-elements'): Promise<RedisBus> {
     // Imported only when a Redis URL is given: without it the server needs no Redis at all.
     const { createClient } = await import('redis');
-    const pub = createClient({ url }) as unknown as RedisLike;
-    const sub = createClient({ url }) as unknown as RedisLike;
+    // No offline queue: while Redis is away a join fails at once (its socket is closed with 1001)
+    // instead of waiting without end.
+    const pub = createClient({ url, disableOfflineQueue: true }) as unknown as RedisLike;
+    const sub = createClient({ url, disableOfflineQueue: true }) as unknown as RedisLike;
     pub.on('error', () => { /* reconnects by itself; commands fail meanwhile */ });
     sub.on('error', () => {});
     await Promise.all([pub.connect(), sub.connect()]);
@@ -66,12 +68,23 @@ export class RedisBus {
     void this.pub.publish(`${this.prefix}:events:${room}`, JSON.stringify({ origin: this.serverId, event })).catch(() => {});
   }
 
-  /** Removes this server's members (it is going away), then disconnects. */
-  async close(members: Array<{ room: string; id: string }>): Promise<void> {
-    for (const { room, id } of members) {
-      await this.pub.hDel(this.key(room), id).catch(() => {});
+  /**
+   * Removes this server's members (it is going away), then disconnects. Redis gets at most
+   * `timeoutMs` for that: if it is down or slow, the server still stops.
+   */
+  async close(members: Array<{ room: string; id: string }>, timeoutMs = 2000): Promise<void> {
+    const tidy = (async () => {
+      for (const { room, id } of members) await this.pub.hDel(this.key(room), id).catch(() => {});
+      await Promise.allSettled([this.sub.close(), this.pub.close()]);
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([tidy, new Promise((resolve) => { timer = setTimeout(resolve, timeoutMs); })]);
+    clearTimeout(timer);
+    for (const client of [this.sub, this.pub]) {
+      try {
+        client.destroy(); // drops whatever is still pending, and any reconnecting
+      } catch { /* already closed */ }
     }
-    await Promise.allSettled([this.sub.quit(), this.pub.quit()]);
   }
 }
 
@@ -79,7 +92,8 @@ export class RedisBus {
 interface RedisLike {
   on(event: 'error', listener: (error: unknown) => void): void;
   connect(): Promise<unknown>;
-  quit(): Promise<unknown>;
+  close(): Promise<unknown>;
+  destroy(): void;
   hLen(key: string): Promise<number>;
   hSetNX(key: string, field: string, value: string): Promise<boolean | number>;
   hKeys(key: string): Promise<string[]>;

@@ -87,6 +87,36 @@ describe('<rtc-call> beyond Ktor', function () {
     a.client.close();
   });
 
+  it('hanging up while the user picks a screen lets the capture go, without an error', async () => {
+    const canvas = document.createElement('canvas');
+    canvas.getContext('2d')!.fillRect(0, 0, 10, 10);
+    let pick = () => {};
+    const client = new WebRtcClient({
+      mediaDevices: {
+        getUserMedia: (c) => navigator.mediaDevices.getUserMedia(c),
+        // The picker answers only when told to, as a person does.
+        getDisplayMedia: async () => { await new Promise<void>((resolve) => { pick = resolve; }); return canvas.captureStream(5); },
+      },
+    });
+    const call = await fixture<RtcCall>(html`<rtc-call manual></rtc-call>`);
+    call.client = client;
+    call.signaler = createSignalerPair()[0];
+    const errors: unknown[] = [];
+    call.addEventListener('rtc-error', (e) => errors.push(e.detail));
+    try {
+      await call.start();
+      const sharing = call.shareScreen();
+      call.hangUp();
+      pick();
+      await sharing;
+      expect(client.openTracks.length).to.equal(0, 'screen tracks left open');
+      expect(call.screen).to.be.false;
+      expect(errors).to.deep.equal([]);
+    } finally {
+      client.close();
+    }
+  });
+
   it('reports stats: the candidate pair in use and a quality', async () => {
     const [sa, sb] = createSignalerPair();
     const root = await fixture<HTMLElement>(html`<div>

@@ -102,6 +102,55 @@ describe('<rtc-call>', () => {
     call.client.close();
   });
 
+  it('hanging up while a camera is being opened (start, switchDevice) leaves nothing open; starting again makes one connection', async () => {
+    const { WebRtcClient, createSignalerPair } = await import('../../src/index.js');
+    // A camera that answers late, as one behind a permission prompt does.
+    let answer = () => {};
+    const late = () => new Promise<void>((resolve) => { answer = resolve; });
+    const client = new WebRtcClient({
+      mediaDevices: {
+        getUserMedia: async (constraints) => { await late(); return navigator.mediaDevices.getUserMedia(constraints); },
+        enumerateDevices: () => navigator.mediaDevices.enumerateDevices(),
+      },
+    });
+    const call = await fixture<RtcCall>(html`<rtc-call manual video></rtc-call>`);
+    call.client = client;
+    call.signaler = createSignalerPair()[0];
+    const errors: unknown[] = [];
+    call.addEventListener('rtc-error', (e) => errors.push(e.detail));
+    try {
+      // Hung up before the camera answers: the camera is let go and no connection is made.
+      const first = call.start();
+      call.hangUp();
+      answer();
+      await first;
+      expect(client.openTracks.length).to.equal(0, 'camera tracks left open');
+      expect(client.openConnections.length).to.equal(0, 'connections left open');
+      // Hung up and started again while the first start still waits: only the second one counts.
+      const second = call.start();
+      const secondAnswer = answer;
+      call.hangUp();
+      const third = call.start();
+      secondAnswer();
+      answer();
+      await Promise.all([second, third]);
+      expect(client.openTracks.length).to.equal(1);
+      expect(client.openConnections.length).to.equal(1);
+      expect(call.localStream?.getVideoTracks()[0]?.readyState).to.equal('live');
+      // Hung up while switching cameras: the new camera is let go too.
+      const [camera] = await call.listDevices('videoinput');
+      const switching = call.switchDevice('video', camera!.deviceId);
+      call.hangUp();
+      answer();
+      await switching;
+      expect(client.openTracks.length).to.equal(0);
+      expect(client.openConnections.length).to.equal(0);
+      expect(errors).to.deep.equal([]);
+    } finally {
+      client.close();
+    }
+  });
+
   it('parses ice-servers as JSON or as URLs', () => {
     expect(parseIceServers('stun:a.example stun:b.example')).to.deep.equal([{ urls: ['stun:a.example', 'stun:b.example'] }]);
     expect(parseIceServers('[{"urls":"turn:t.example","username":"u","credential":"c"}]')).to.deep.equal([{ urls: 'turn:t.example', username: 'u', credential: 'c' }]);

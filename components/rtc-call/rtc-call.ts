@@ -127,6 +127,8 @@ export class RtcCall extends LitElement {
   private readonly channels = new Set<ChannelHost>();
   private starting: Promise<void> | null = null;
   private ended = false;
+  /** Counts hang-ups: a start still waiting (for the camera, say) when one happens undoes its work. */
+  private hangUps = 0;
   private senders: WebRtcRtpSender[] = [];
   private screenTrack: WebRtcMediaTrack | null = null;
   private lastStats: WebRtcStatistics | undefined;
@@ -177,15 +179,32 @@ export class RtcCall extends LitElement {
 
   private async run(): Promise<void> {
     this.ended = false;
+    const hangUps = this.hangUps;
+    const stale = () => this.hangUps !== hangUps;
     try {
-      const signaler = this.signaler ?? (await this.makeSignaler());
+      const given = this.signaler;
+      const signaler = given ?? (await this.makeSignaler());
+      if (stale()) {
+        if (!given) signaler.close?.();
+        return;
+      }
+      if (!given) this.ownedSignaler = signaler;
       const client = this.client ?? (this.ownedClient = new WebRtcClient({ iceServers: parseIceServers(this.iceServers) }));
-      await this.openLocalMedia(client);
-      if (this.ended) return;
-      if (this.mesh) await this.startMesh(client, signaler);
+      const tracks = await this.openLocalMedia(client);
+      if (stale()) {
+        // Hung up while the camera or microphone was being opened: let go of them at once.
+        for (const track of tracks) track.close();
+        return;
+      }
+      if (tracks.length > 0) {
+        this.localTracks = tracks;
+        this._localStream = new MediaStream(tracks.map((t) => t.native));
+        this.fireStreams();
+      }
+      if (this.mesh) await this.startMesh(client, signaler, stale);
       else this.newSession(client, signaler);
     } catch (error) {
-      this.fail(error);
+      if (!stale()) this.fail(error);
     }
   }
 
@@ -195,18 +214,16 @@ export class RtcCall extends LitElement {
     if (media) {
       // Loaded when used: most pages never talk to a media server.
       const { WhipSignaler } = await loadPart('WHIP/WHEP', () => import('../../src/signaling/whip-signaler.js'));
-      const signaler = new WhipSignaler(media[2] as string, { mode: media[1] as 'whip' | 'whep', ...(this.token ? { token: this.token } : {}) });
-      this.ownedSignaler = signaler;
-      return signaler;
+      return new WhipSignaler(media[2] as string, { mode: media[1] as 'whip' | 'whep', ...(this.token ? { token: this.token } : {}) });
     }
     this.activeRoom = this.room || 'default';
     const signaler = new WebSocketSignaler(toWebSocketUrl(this.signaling), { room: this.activeRoom, ...(this.token ? { token: this.token } : {}) });
     signaler.addEventListener('error', (e) => this.fail((e as CustomEvent).detail.error));
-    this.ownedSignaler = signaler;
     return signaler;
   }
 
-  private async openLocalMedia(client: WebRtcClient): Promise<void> {
+  /** The camera and microphone asked for, until a hang-up; a failure is reported and the call goes on without it. */
+  private async openLocalMedia(client: WebRtcClient): Promise<WebRtcMediaTrack[]> {
     const tracks: WebRtcMediaTrack[] = [];
     const wants: Array<() => Promise<WebRtcMediaTrack>> = [];
     if (this.audio) wants.push(() => client.createAudioTrack());
@@ -214,16 +231,15 @@ export class RtcCall extends LitElement {
     if (this.video) wants.push(() => client.createVideoTrack(this.mesh ? { width: 320, height: 240 } : { width: 640, height: 480 }));
     for (const want of wants) {
       try {
-        tracks.push(await want());
+        const track = await this.openUnlessHungUp(want);
+        if (!track) break;
+        tracks.push(track);
       } catch (error) {
         // No camera or no permission: the call goes on without it, and says why.
         this.fail(error);
       }
     }
-    if (tracks.length === 0) return;
-    this.localTracks = tracks;
-    this._localStream = new MediaStream(tracks.map((t) => t.native));
-    this.fireStreams();
+    return tracks;
   }
 
   /** A session with the one remote peer, or (mesh) with `peer`, this end being `meshId`. */
@@ -280,10 +296,10 @@ export class RtcCall extends LitElement {
     return this.meshPeers?.streamOf(peer) ?? null;
   }
 
-  private async startMesh(client: WebRtcClient, signaler: Signaler): Promise<void> {
+  private async startMesh(client: WebRtcClient, signaler: Signaler, stale: () => boolean): Promise<void> {
     // Loaded when used: most calls are one-to-one.
     const { Mesh } = await loadPart('mesh', () => import('./mesh.js'));
-    if (this.ended) return;
+    if (stale()) return;
     this.meshPeers = new Mesh({
       sessionWith: (peer, id) => this.newSession(client, signaler, peer, id),
       fail: (error) => this.fail(error),
@@ -331,15 +347,37 @@ export class RtcCall extends LitElement {
   async switchDevice(kind: 'audio' | 'video', deviceId: string): Promise<void> {
     const client = this.activeClient;
     if (!client) throw new SignalingError('Start the call before switching devices');
-    const next = kind === 'audio' ? await client.createAudioTrack({ deviceId }) : await client.createVideoTrack({ deviceId, width: 640, height: 480 });
-    await this.replaceLocal(kind, next, true);
+    const next = await this.openUnlessHungUp(() => (kind === 'audio' ? client.createAudioTrack({ deviceId }) : client.createVideoTrack({ deviceId, width: 640, height: 480 })));
+    if (next) await this.replaceLocal(kind, next, true);
+  }
+
+  /** Opens a track (the user may take a while to allow it); if the call hangs up meanwhile, lets it go and gives null. */
+  private async openUnlessHungUp(open: () => Promise<WebRtcMediaTrack>): Promise<WebRtcMediaTrack | null> {
+    const hangUps = this.hangUps;
+    const stale = () => this.hangUps !== hangUps;
+    let track: WebRtcMediaTrack;
+    try {
+      track = await open();
+    } catch (error) {
+      // An owned client closes at hang-up, failing the request: nothing to report then.
+      if (stale()) return null;
+      throw error;
+    }
+    if (!stale()) return track;
+    track.close();
+    return null;
   }
 
   /** Sends the screen instead of the camera; the camera comes back with `stopScreenShare()` or when sharing ends. */
   async shareScreen(): Promise<void> {
     const client = this.activeClient;
     if (!client || this.screenTrack) return;
-    const track = await client.createScreenTrack();
+    const track = await this.openUnlessHungUp(() => client.createScreenTrack());
+    if (!track || this.screenTrack) {
+      // Hung up, or shared meanwhile by another call to this method, while the user was picking.
+      track?.close();
+      return;
+    }
     this.screenTrack = track;
     track.native.addEventListener('ended', () => { void this.stopScreenShare(); });
     await this.swapVideo(track.native);
@@ -433,6 +471,7 @@ export class RtcCall extends LitElement {
   hangUp(reason = 'hangup'): void {
     if (this.ended) return;
     this.ended = true;
+    this.hangUps++;
     this.session?.hangUp(reason);
     this.session = null;
     this.meshPeers?.close(reason);

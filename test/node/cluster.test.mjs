@@ -18,19 +18,42 @@ function waitForLine(child, pattern, timeoutMs = 10000) {
   });
 }
 
-before(async () => {
-  execFileSync('redis-server', ['--version']);
-  const redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Whether `child` exits within `timeoutMs`. */
+function exits(child, timeoutMs) {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), timeoutMs);
+    child.once('exit', () => { clearTimeout(timer); resolve(true); });
+  });
+}
+
+async function startRedis(port) {
+  const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(redis);
   await waitForLine(redis, /Ready to accept connections/);
-  for (let i = 0; i < 2; i++) {
-    const server = spawn(process.execPath, ['dist/server/bin.js', '--port', '0', '--max-room-size', '4', '--redis', `redis://127.0.0.1:${redisPort}`], { stdio: ['ignore', 'pipe', 'pipe'] });
-    children.push(server);
-    urls.push((await waitForLine(server, /signaling on (ws:\/\/\S+?)[,\s]/))[1]);
-  }
+  return redis;
+}
+
+async function startServer(port, ...args) {
+  const server = spawn(process.execPath, ['dist/server/bin.js', '--port', '0', ...args, '--redis', `redis://127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(server);
+  const url = (await waitForLine(server, /signaling on (ws:\/\/\S+?)[,\s]/))[1];
+  return { server, url };
+}
+
+before(async () => {
+  execFileSync('redis-server', ['--version']);
+  await startRedis(redisPort);
+  for (let i = 0; i < 2; i++) urls.push((await startServer(redisPort, '--max-room-size', '4')).url);
 });
 
-after(() => { for (const child of children.reverse()) child.kill(); });
+// Servers first (they tidy up in Redis), then Redis; whatever is still running after 5 s is killed.
+after(async () => {
+  for (const child of children.reverse()) {
+    child.kill();
+    if (!(await exits(child, 5000))) child.kill('SIGKILL');
+  }
+});
 
 test('clients of one room on two servers see each other, and every relay arrives exactly once', { timeout: 30000 }, async () => {
   const a = await connect(urls[0], { room: 'r' });
@@ -67,4 +90,22 @@ test('clients of one room on two servers see each other, and every relay arrives
   await sleep(100);
   assert.equal(outsider.inbox.length, 0);
   for (const x of [a, b, c, d, outsider]) x.close();
+});
+
+test('with Redis gone, a join is refused at once and the server still stops within seconds', { timeout: 30000 }, async () => {
+  const port = redisPort + 1000;
+  const redis = await startRedis(port);
+  const { server, url } = await startServer(port);
+  const member = await connect(url, { room: 'r' }); // a claim the server tries to remove when it stops
+  redis.kill('SIGKILL');
+  assert.ok(await exits(redis, 5000), 'redis stopped');
+  const joiner = await connect(url);
+  joiner.send({ type: 'join', room: 'r' });
+  const refused = await Promise.race([joiner.closed, sleep(5000).then(() => null)]);
+  assert.equal(refused?.code, 1001, 'the join is refused with 1001 while Redis is away');
+  const stopping = Date.now();
+  server.kill('SIGTERM');
+  assert.ok(await exits(server, 10000), 'the server exits although Redis is gone');
+  assert.ok(Date.now() - stopping < 5000, `stopped in ${Date.now() - stopping} ms`);
+  member.close();
 });
