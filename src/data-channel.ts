@@ -51,6 +51,8 @@ const DEFAULT_RECEIVE_QUEUE_BYTES = 16 * 1024 * 1024;
 const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
 /** `send()` re-checks `bufferedAmount` this often in case a `bufferedamountlow` event is missed. */
 const BACKPRESSURE_POLL_MS = 20;
+/** Chromium's send queue holds at most 16 MiB: a send past it throws, whatever `highWaterMark` says. */
+const BROWSER_QUEUE_BYTES = 16 * 1024 * 1024;
 
 function sizeOf(message: DataChannelMessage): number {
   return typeof message === 'string' ? message.length * 2 : message.byteLength;
@@ -166,13 +168,14 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
     const size = this.sizeToSend(data);
     if (size instanceof Error) return Promise.reject(size);
     const fast = this.pendingSends === 0 && this.state === 'open' && !(data instanceof Blob) &&
-      this.native.bufferedAmount <= this.highWaterMark;
+      this.native.bufferedAmount <= this.highWaterMark && this.native.bufferedAmount + size <= BROWSER_QUEUE_BYTES;
     if (fast) {
       try {
         this.native.send(data as never);
         return Promise.resolve();
       } catch (error) {
-        return Promise.reject(this.sendFailed(error));
+        // A full browser queue is backpressure: the ordered path below waits and sends again.
+        if (!this.queueFull(error)) return Promise.reject(this.sendFailed(error));
       }
     }
     const payload = typeof data === 'string' || data instanceof Blob ? data : snapshot(data);
@@ -224,21 +227,40 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
   private async sendWhenReady(payload: string | Uint8Array | Blob): Promise<void> {
     await this.whenOpen();
     const data = payload instanceof Blob ? new Uint8Array(await payload.arrayBuffer()) : payload;
-    if (this.native.bufferedAmount > this.highWaterMark) {
-      // Above the high-water mark: wait until the buffer is down to the low threshold (what
-      // bufferedamountlow says), not just under the mark. Topping it up on every poll tick costs
-      // throughput (Firefox: 0.91 × raw against 1.0 with this hysteresis, 64 MiB).
-      const low = Math.min(this.native.bufferedAmountLowThreshold, this.highWaterMark);
-      while (this.native.bufferedAmount > low) {
-        if (this.closeReason || this.state !== 'open') throw this.closedError('send');
-        await this.bufferDrained();
+    // Above the high-water mark: wait until the buffer is down to the low threshold (what
+    // bufferedamountlow says), not just under the mark. Topping it up on every poll tick costs
+    // throughput (Firefox: 0.91 × raw against 1.0 with this hysteresis, 64 MiB).
+    const size = typeof data === 'string' ? data.length : data.byteLength;
+    const buffered = this.native.bufferedAmount;
+    if (buffered > this.highWaterMark || buffered + size > BROWSER_QUEUE_BYTES) await this.drainBuffer();
+    for (;;) {
+      if (this.closeReason || this.state !== 'open') throw this.closedError('send');
+      try {
+        this.native.send(data as never);
+        return;
+      } catch (error) {
+        if (!this.queueFull(error)) throw this.sendFailed(error);
       }
+      // At least one wait (an event or a poll tick) before trying again, then down to the low mark.
+      await this.bufferDrained();
+      await this.drainBuffer();
     }
-    if (this.closeReason || this.state !== 'open') throw this.closedError('send');
-    try {
-      this.native.send(data as never);
-    } catch (error) {
-      throw this.sendFailed(error);
+  }
+
+  /**
+   * A browser refused the send because its queue is full (Chromium past 16 MiB: "send queue is
+   * full"). With bytes still queued that is backpressure, not a failure.
+   */
+  private queueFull(error: unknown): boolean {
+    return error instanceof DOMException && error.name === 'OperationError' && this.state === 'open' && this.native.bufferedAmount > 0;
+  }
+
+  /** Waits until the buffer is down to the low threshold (or the high-water mark, if lower). */
+  private async drainBuffer(): Promise<void> {
+    const low = Math.min(this.native.bufferedAmountLowThreshold, this.highWaterMark);
+    while (this.native.bufferedAmount > low) {
+      if (this.closeReason || this.state !== 'open') throw this.closedError('send');
+      await this.bufferDrained();
     }
   }
 

@@ -1,4 +1,5 @@
-import { expect, html, oneEvent } from '@open-wc/testing';
+import { expect, fixture, html, oneEvent } from '@open-wc/testing';
+import { createSignalerPair } from '../../src/index.js';
 import { callPair, until } from '../test-helpers.js';
 import type { RtcDataChannel } from './rtc-data-channel.js';
 import { channelIdFor } from './channel-id.js';
@@ -24,6 +25,21 @@ describe('<rtc-data-channel>', () => {
     expect(x.channel?.id).to.equal(channelIdFor('chat'));
     expect(x.channel?.negotiated).to.be.true;
     expect(y.channel?.id).to.equal(x.channel?.id);
+  });
+
+  it('leaving the page fails the sends and receives still waiting (data-channel-closed, disconnected)', async () => {
+    // A call with no peer: the channel never opens, so send() and receive() wait.
+    const root = await fixture<HTMLElement>(html`<div><rtc-call .signaler=${createSignalerPair()[0]}><rtc-data-channel label="alone"></rtc-data-channel></rtc-call></div>`);
+    const channel = root.querySelector('rtc-data-channel') as RtcDataChannel;
+    const waiting = [channel.send('never sent'), channel.receive(), channel.whenOpen()];
+    root.remove();
+    const outcomes = await Promise.allSettled(waiting);
+    for (const outcome of outcomes) {
+      expect(outcome.status).to.equal('rejected');
+      const error = (outcome as PromiseRejectedResult).reason;
+      expect(error.code).to.equal('data-channel-closed');
+      expect(error.reason).to.equal('disconnected');
+    }
   });
 
   it('receive() resolves with the next message', async () => {

@@ -71,8 +71,8 @@ export class RtcDataChannel extends LitElement implements ChannelHost {
   private readonly reported = new WeakSet<WebRtcDataChannel>();
   private readonly closeReasons = new WeakMap<WebRtcDataChannel, string>();
   private host: RtcCall | null = null;
-  /** `whenOpen()` calls waiting for a channel to open (they wait across reconnects, never reject). */
-  private waiters: Array<(channel: WebRtcDataChannel) => void> = [];
+  /** `whenOpen()` calls waiting for a channel to open: they wait across reconnects, until the element leaves the page. */
+  private waiters: Array<{ resolve: (channel: WebRtcDataChannel) => void; reject: (error: Error) => void }> = [];
   private receivers: Array<{ resolve: (data: DataChannelMessage) => void; reject: (error: Error) => void }> = [];
 
   /** Reports anything thrown as `rtc-error` (a `WebRtcError` keeps its code; anything else is a `DataChannelError`). */
@@ -95,6 +95,10 @@ export class RtcDataChannel extends LitElement implements ChannelHost {
       this.host?.removeChannel(this);
       this.host = null;
       this._channel?.close();
+      // Nothing will open or arrive any more: sends and receives still waiting fail instead of hanging.
+      const error = new DataChannelClosedError(`Data channel "${this.label}" closed: its element left the page`, { reason: 'disconnected' });
+      for (const waiter of this.waiters.splice(0)) waiter.reject(error);
+      for (const receiver of this.receivers.splice(0)) receiver.reject(error);
     });
   }
 
@@ -140,7 +144,7 @@ export class RtcDataChannel extends LitElement implements ChannelHost {
     channel.addEventListener('open', () => {
       if (peer === undefined ? this._channel !== channel : this.meshChannels.get(peer) !== channel) return;
       fire(this, 'rtc-open', peer === undefined ? { channel } : { channel, peer });
-      for (const resolve of this.waiters.splice(0)) resolve(channel);
+      for (const waiter of this.waiters.splice(0)) waiter.resolve(channel);
     });
     channel.addEventListener('bufferedamountlow', () => fire(this, 'rtc-bufferedamountlow', { bufferedAmount: channel.bufferedAmount }));
     channel.addEventListener('error', (e) => this.fail((e as CustomEvent).detail.error));
@@ -214,11 +218,11 @@ export class RtcDataChannel extends LitElement implements ChannelHost {
     channel.close();
   }
 
-  /** Resolves with the channel once it is open (waits for the call and the peer). */
+  /** Resolves with the channel once it is open (waits for the call and the peer); rejects if the element leaves the page first. */
   whenOpen(): Promise<WebRtcDataChannel> {
     const channel = this._channel;
     if (channel && channel.state === 'open') return Promise.resolve(channel);
-    return new Promise((resolve) => this.waiters.push(resolve));
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
   /**

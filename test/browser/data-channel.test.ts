@@ -236,6 +236,36 @@ describe('data channels', () => {
     }
   });
 
+  it('a high-water mark above the browser\'s own queue limit (Chromium: 16 MiB) waits instead of failing', async function () {
+    this.timeout(120000);
+    const MiB = 1024 * 1024;
+    const { client, local, remote } = await connectedChannel('queue-full', { highWaterMark: 64 * MiB, bufferedAmountLowThreshold: 4 * MiB });
+    const total = 40 * MiB;
+    const chunk = randomBytes(64 * 1024);
+    let received = 0;
+    const receiving = (async () => {
+      while (received < total) received += (await remote.receiveBinary()).byteLength;
+    })();
+    let peak = 0;
+    for (let sent = 0; sent < total; sent += chunk.byteLength) {
+      await local.send(chunk);
+      peak = Math.max(peak, local.bufferedAmount);
+    }
+    await receiving;
+    expect(received).to.equal(total);
+    expect(peak).to.be.greaterThan(8 * MiB, 'the queue filled far past the default high-water mark');
+    // Text whose UTF-8 is three times its length: the queue still fills to the browser's limit,
+    // and a refused send waits and goes again.
+    const text = '€'.repeat(64 * 1024);
+    const count = 120;
+    const texts = (async () => {
+      for (let i = 0; i < count; i++) expect(await remote.receiveText()).to.equal(text);
+    })();
+    for (let i = 0; i < count; i++) await local.send(text);
+    await texts;
+    client.close();
+  });
+
   it('sends 64 MiB in a loop under backpressure without a send-queue-full error', async function () {
     this.timeout(120000);
     const { client, local, remote } = await connectedChannel('bulk');
