@@ -1,7 +1,7 @@
 // The build: ESM + .d.ts (tsc), the script-tag bundle and the demo bundles (esbuild), the Wasm
 // demo module (AssemblyScript) and custom-elements.json (the CEM analyzer).
 import { execFileSync } from 'node:child_process';
-import { mkdirSync as makeDir, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync as makeDir, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { build } from 'esbuild';
 import { minify } from 'terser';
@@ -27,7 +27,8 @@ const PRIVATE_NAMES = `_channel _localStream _remoteStreams activeRoom adoptChan
   meshPeers onBytes onFile onProgress patchCandidates sdpfrag startMesh
   pendingSends adopt createTrack handle shutdown follow refresh checkVideo watch unsubscribe pump overflow emit
   take wake history dropped waiters joined starting session report connect flush found inbox senders tracks
-  connections channels fire closed ended meshChannels reported stopped watched hangUps openUnlessHungUp queueFull drainBuffer bufferedBound`.split(/\s+/);
+  connections channels fire closed ended meshChannels reported stopped watched hangUps openUnlessHungUp queueFull drainBuffer bufferedBound
+  describing firstOfferDue`.split(/\s+/);
 
 const run = (command, args) => execFileSync(command, args, { stdio: 'inherit' });
 const bin = (name) => `node_modules/.bin/${name}`;
@@ -60,9 +61,25 @@ const errorsFromMain = {
     b.onResolve({ filter: /errors\.js$/ }, () => ({ path: './rtc-elements.js', external: true }));
   },
 };
+/** The elements' css`` templates without comments and needless spaces (our CSS has no `${}`). */
+const compactCss = {
+  name: 'compact-css',
+  setup(b) {
+    b.onLoad({ filter: /components[\\/].*\.ts$/ }, (args) => ({
+      loader: 'ts',
+      contents: readFileSync(args.path, 'utf8').replace(/css`([^`$]*)`/g, (_, text) => `css\`${text
+        .replace(/\/\*[\s\S]*?\*\//g, '')
+        .replace(/\s+/g, ' ')
+        .replace(/\s*([{};,])\s*/g, '$1')
+        .replace(/:\s+/g, ':') // after a colon only: a space before one is a selector's descendant combinator
+        .replace(/;}/g, '}')
+        .trim()}\``),
+    }));
+  },
+};
 rmSync('dist/chunks', { recursive: true, force: true });
 const outputs = [];
-outputs.push(...(await build({ ...common, minify: false, sourcemap: false, write: false, entryPoints: ['components/bundle.ts'], outfile: 'dist/rtc-elements.js', plugins: [lazyImports] })).outputFiles);
+outputs.push(...(await build({ ...common, minify: false, sourcemap: false, write: false, entryPoints: ['components/bundle.ts'], outfile: 'dist/rtc-elements.js', plugins: [lazyImports, compactCss] })).outputFiles);
 for (const [source, out] of Object.entries(LAZY)) {
   outputs.push(...(await build({ ...common, minify: false, sourcemap: false, write: false, entryPoints: [source], outfile: `dist/${out}`, plugins: [errorsFromMain] })).outputFiles);
 }

@@ -106,6 +106,49 @@ describe('signaling session (perfect negotiation)', () => {
     expect(errors).to.deep.equal([]);
   });
 
+  it('a connection with a channel before start offers exactly once (the first offer does not wait for negotiationneeded)', async () => {
+    const [sa, sb] = createSignalerPair();
+    const sent: string[] = [];
+    for (const end of [sa, sb]) {
+      const send = end.send.bind(end);
+      end.send = (message) => {
+        if (message.type === 'description') sent.push(message.description.type);
+        return send(message);
+      };
+    }
+    const { a, b, errors } = sessions(client, [sa, sb], { iceRestart: false });
+    const local = a.connection.createDataChannel('chat');
+    const remoteP = nextEvent<{ channel: WebRtcDataChannel }>(b.connection, 'datachannel');
+    a.start();
+    b.start();
+    const { channel: remote } = await remoteP;
+    await Promise.all([local.whenOpen(), remote.whenOpen()]);
+    await new Promise((r) => setTimeout(r, 300)); // room for a second, needless offer
+    expect(sent).to.deep.equal(['offer', 'answer']);
+    expect([a.connection.signalingState, b.connection.signalingState]).to.deep.equal(['stable', 'stable']);
+    expect(errors).to.deep.equal([]);
+  });
+
+  it('a mute sent right behind a renegotiation offer reaches the other side (it waits for that offer)', async () => {
+    const [sa, sb] = createSignalerPair();
+    const { a, b, errors } = sessions(client, [sa, sb]);
+    a.start();
+    b.start();
+    await channelAcross(a, b);
+    const camera = await client.createVideoTrack({ width: 320, height: 240 });
+    const muted = nextEvent<{ kind: string }>(a, 'mute');
+    // The track-state message follows b's offer at once, while a is still applying that offer.
+    const send = sb.send.bind(sb);
+    sb.send = (message) => {
+      const result = send(message);
+      if (message.type === 'description' && message.description.type === 'offer') b.setTrackMuted(camera, true);
+      return result;
+    };
+    b.connection.addTrack(camera);
+    expect((await muted).kind).to.equal('video');
+    expect(errors).to.deep.equal([]);
+  });
+
   it('bye ends the session on both sides with the reason', async () => {
     const { a, b } = sessions(client, createSignalerPair());
     a.start();
