@@ -37,7 +37,17 @@ async function openBench(name) {
   return { name, browser, page, version };
 }
 
-const call = (b, fn, ...args) => b.page.evaluate((f, a) => globalThis.bench[f](...a), fn, args);
+/** A benchmark that has not finished after this long is given up (the round is left out). */
+const CALL_TIMEOUT_MS = 120_000;
+const call = (b, fn, ...args) => b.page.evaluate((f, a, ms) => Promise.race([
+  globalThis.bench[f](...a),
+  new Promise((_, reject) => setTimeout(() => reject(new Error(`${f} did not finish in ${ms / 1000} s`)), ms)),
+]), fn, args, CALL_TIMEOUT_MS);
+/** Median of time ÷ baseline over the rounds both finished; null when fewer than half did. */
+const pairedRatio = (xs, base) => {
+  const ratios = xs.flatMap((t, i) => (t !== null && base[i] !== null ? [t / base[i]] : []));
+  return ratios.length * 2 >= xs.length ? median(ratios) : null;
+};
 
 /**
  * After one uncounted warm-up run each, runs every variant once per round, in an order that rotates each round, so that drift on this
@@ -60,12 +70,13 @@ async function race(b, variants, n = ROUNDS) {
   const base = times[names[0]];
   const out = {};
   for (const name of names) {
-    const ok = times[name].every((t) => t !== null);
+    const done = times[name].filter((t) => t !== null);
     out[name] = {
       times: times[name],
-      median: ok ? median(times[name]) : null,
+      failed: times[name].length - done.length,
+      median: done.length * 2 >= times[name].length ? median(done) : null,
       // Time ÷ baseline time, round by round (below 1 is faster than the baseline).
-      ratio: ok ? median(times[name].map((t, i) => t / base[i])) : null,
+      ratio: pairedRatio(times[name], base),
     };
   }
   return out;
@@ -136,7 +147,6 @@ const load = await serverLoad({ clients: 1000, rooms: 100 });
 // ---- report ----
 // Speed ratios are baseline time ÷ time (≥ 1: as fast or faster); time ratios are time ÷ baseline.
 const speed = (x) => (x ? 1 / x : null);
-const paired = (xs, base) => (xs.every((t) => t !== null) ? median(xs.map((t, i) => t / base[i])) : null);
 const rows = [];
 for (const [name, r] of Object.entries(results)) {
   const t = r.throughput;
@@ -145,7 +155,7 @@ for (const [name, r] of Object.entries(results)) {
     engineVsRaw: speed(t.engine.ratio),
     simplePeerVsRaw: speed(t.simplePeer.ratio),
     peerJsVsRaw: speed(t.peerJs.ratio),
-    elementVsEngine: speed(paired(t.element.times, t.engine.times)),
+    elementVsEngine: speed(pairedRatio(t.element.times, t.engine.times)),
     openEngine: r.open.engine.ratio,
     openSimplePeer: r.open.simplePeer.ratio,
     openPeerJs: r.open.peerJs.ratio,
@@ -168,7 +178,7 @@ high-water mark (its \`highWaterMark\` option; the element keeps the 1 MiB defau
 | figure | ${rows.map((r) => r.browser).join(' | ')} | target |
 |---|${rows.map(() => '---|').join('')}---|
 | throughput, ${TOTAL / MiB} MiB binary: engine speed ÷ best raw \`RTCDataChannel\` | ${rows.map((r) => `${fmt(r.engineVsRaw)} ${check(r.engineVsRaw >= 0.97)}`).join(' | ')} | ≥ 0.97 |
-| … engine ÷ raw, slowest and fastest round | ${rows.map((r) => { const t = r.r.throughput; const xs = t.raw.times.map((x, i) => x / t.engine.times[i]); return `${fmt(Math.min(...xs))} – ${fmt(Math.max(...xs))}`; }).join(' | ')} | |
+| … engine ÷ raw, slowest and fastest round | ${rows.map((r) => { const t = r.r.throughput; const xs = t.raw.times.flatMap((x, i) => (x !== null && t.engine.times[i] !== null ? [x / t.engine.times[i]] : [])); return `${fmt(Math.min(...xs))} – ${fmt(Math.max(...xs))}`; }).join(' | ')} | |
 | … simple-peer speed ÷ raw | ${rows.map((r) => fmt(r.simplePeerVsRaw)).join(' | ')} | engine ahead |
 | … PeerJS speed ÷ raw | ${rows.map((r) => fmt(r.peerJsVsRaw)).join(' | ')} | engine ahead |
 | … best raw settings (chunk, high-water mark) | ${rows.map((r) => `${r.r.rawBest.chunk / 1024} KiB, ${r.r.rawBest.high / MiB} MiB`).join(' | ')} | |
@@ -184,6 +194,14 @@ high-water mark (its \`highWaterMark\` option; the element keeps the 1 MiB defau
 Single rounds on this 2-core machine swing by 10 to 25 % (the "slowest and fastest round" row), so
 a median within about 5 % of a target is level with it, not a proven pass or miss; run
 \`BENCH_ROUNDS=15 npm run bench\` to narrow it.
+
+Rounds that did not finish within ${CALL_TIMEOUT_MS / 1000} s, left out of their ratios: ${rows.map((r) => {
+  const failed = ['throughput', 'open', 'roundTrips'].flatMap((figure) => Object.entries(r.r[figure]).filter(([, v]) => v.failed > 0).map(([k, v]) => `${figure} ${k} ${v.failed}`));
+  return `${r.browser.split(' ')[0]}: ${failed.length ? failed.join(', ') : 'none'}`;
+}).join('; ')}. (Now and then a raw call never finishes in Firefox ESR
+153. In isolated runs of 1,000 round trips it was \`RTCPeerConnection.close()\` not returning: 7
+of about 940 raw calls, always after all 1,000 messages had arrived; closing the channels first
+does not help. A browser matter: the engine's close is the same call.)
 
 | script-tag bundle, min+gzip | size | ÷ ours |
 |---|---|---|
