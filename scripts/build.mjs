@@ -28,7 +28,7 @@ const PRIVATE_NAMES = `_channel _localStream _remoteStreams activeRoom adoptChan
   pendingSends adopt createTrack handle shutdown follow refresh checkVideo watch unsubscribe pump overflow emit
   take wake history dropped waiters joined starting session report connect flush found inbox senders tracks
   connections channels fire closed ended meshChannels reported stopped watched hangUps openUnlessHungUp queueFull drainBuffer bufferedBound
-  describing firstOfferDue`.split(/\s+/);
+  describing firstOfferDue heldTrackStates sendLocalDescription activeClient onTrack onIceCandidate onChange listeners`.split(/\s+/);
 
 const run = (command, args) => execFileSync(command, args, { stdio: 'inherit' });
 const bin = (name) => `node_modules/.bin/${name}`;

@@ -66,6 +66,8 @@ export class SignalingSession extends EventTarget {
   /** The latest description being applied: the next description and track states wait for it. */
   private describing: Promise<void> = Promise.resolve();
   private makingOffer = false;
+  /** Track states held while a local description is set but not yet sent: they must not overtake it. */
+  private heldTrackStates: SignalMessage[] | undefined;
   private ignoreOffer = false;
   private settingRemoteAnswer = false;
   private remoteFound = false;
@@ -206,9 +208,7 @@ export class SignalingSession extends EventTarget {
     if (this.closed || this.makingOffer || this.connection.signalingState !== 'stable') return;
     try {
       this.makingOffer = true;
-      await this.connection.setLocalDescription();
-      const description = this.connection.localDescription;
-      if (description) this.send({ type: 'description', description });
+      await this.sendLocalDescription();
     } catch (error) {
       this.report(error);
     } finally {
@@ -300,12 +300,23 @@ export class SignalingSession extends EventTarget {
     }
     if (description.type === 'offer') {
       try {
-        await connection.setLocalDescription();
-        const answer = connection.localDescription;
-        if (answer) this.send({ type: 'description', description: answer });
+        await this.sendLocalDescription();
       } catch (error) {
         this.report(error);
       }
+    }
+  }
+
+  /** Sets the local description (an offer or an answer) and sends it, then the track states held meanwhile. */
+  private async sendLocalDescription(): Promise<void> {
+    this.heldTrackStates ??= [];
+    try {
+      await this.connection.setLocalDescription();
+      const description = this.connection.localDescription;
+      if (description) this.send({ type: 'description', description });
+    } finally {
+      for (const message of this.heldTrackStates?.splice(0) ?? []) this.send(message);
+      this.heldTrackStates = undefined;
     }
   }
 
@@ -318,7 +329,10 @@ export class SignalingSession extends EventTarget {
     native.enabled = !muted;
     const transceiver = this.connection.native.getTransceivers().find((t) => t.sender.track === native);
     if (!transceiver?.mid) return; // not negotiated yet: the state goes with the track
-    this.send({ type: 'track-state', mid: transceiver.mid, kind: native.kind as 'audio' | 'video', muted });
+    const message: SignalMessage = { type: 'track-state', mid: transceiver.mid, kind: native.kind as 'audio' | 'video', muted };
+    // A mid can be newer than what the other side has seen: then the description goes first.
+    if (this.heldTrackStates) this.heldTrackStates.push(message);
+    else this.send(message);
   }
 
   /** Says `bye` to the other side, then closes. */

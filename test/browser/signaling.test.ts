@@ -149,6 +149,22 @@ describe('signaling session (perfect negotiation)', () => {
     expect(errors).to.deep.equal([]);
   });
 
+  it('a mute between setting an offer and sending it waits for the offer (it used to overtake it: unknown-track)', async () => {
+    const { a, b, errors } = sessions(client, createSignalerPair());
+    a.start();
+    b.start();
+    await channelAcross(a, b);
+    const camera = await client.createVideoTrack({ width: 320, height: 240 });
+    const muted = nextEvent<{ kind: string }>(a, 'mute');
+    // have-local-offer: the new transceiver has its mid, and the offer is not sent yet.
+    b.connection.native.addEventListener('signalingstatechange', () => {
+      if (b.connection.signalingState === 'have-local-offer') b.setTrackMuted(camera, true);
+    }, { once: true });
+    b.connection.addTrack(camera);
+    expect((await muted).kind).to.equal('video');
+    expect(errors).to.deep.equal([]);
+  });
+
   it('bye ends the session on both sides with the reason', async () => {
     const { a, b } = sessions(client, createSignalerPair());
     a.start();
