@@ -61,7 +61,7 @@ const errorsFromMain = {
     b.onResolve({ filter: /errors\.js$/ }, () => ({ path: './rtc-elements.js', external: true }));
   },
 };
-/** The elements' css`` templates without comments and needless spaces (our CSS has no `${}`). */
+/** The elements' css`` templates without comments and needless spaces (our CSS has no `${}` and no quoted text where spaces matter). */
 const compactCss = {
   name: 'compact-css',
   setup(b) {
