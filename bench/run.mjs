@@ -43,11 +43,11 @@ const call = (b, fn, ...args) => b.page.evaluate((f, a, ms) => Promise.race([
   globalThis.bench[f](...a),
   new Promise((_, reject) => setTimeout(() => reject(new Error(`${f} did not finish in ${ms / 1000} s`)), ms)),
 ]), fn, args, CALL_TIMEOUT_MS);
-/** Median of time ÷ baseline over the rounds both finished; null when fewer than half did. */
-const pairedRatio = (xs, base) => {
-  const ratios = xs.flatMap((t, i) => (t !== null && base[i] !== null ? [t / base[i]] : []));
-  return ratios.length * 2 >= xs.length ? median(ratios) : null;
-};
+/** The median of `values`, or null when they come from fewer than half the `rounds` (the rest did not finish). */
+const medianOfMost = (values, rounds) => (values.length * 2 >= rounds ? median(values) : null);
+/** Time ÷ baseline, round by round, over the rounds both finished. */
+const pairedRatios = (xs, base) => xs.flatMap((t, i) => (t !== null && base[i] !== null ? [t / base[i]] : []));
+const pairedRatio = (xs, base) => medianOfMost(pairedRatios(xs, base), xs.length);
 
 /**
  * After one uncounted warm-up run each, runs every variant once per round, in an order that rotates each round, so that drift on this
@@ -74,7 +74,7 @@ async function race(b, variants, n = ROUNDS) {
     out[name] = {
       times: times[name],
       failed: times[name].length - done.length,
-      median: done.length * 2 >= times[name].length ? median(done) : null,
+      median: medianOfMost(done, times[name].length),
       // Time ÷ baseline time, round by round (below 1 is faster than the baseline).
       ratio: pairedRatio(times[name], base),
     };
@@ -178,7 +178,7 @@ high-water mark (its \`highWaterMark\` option; the element keeps the 1 MiB defau
 | figure | ${rows.map((r) => r.browser).join(' | ')} | target |
 |---|${rows.map(() => '---|').join('')}---|
 | throughput, ${TOTAL / MiB} MiB binary: engine speed ÷ best raw \`RTCDataChannel\` | ${rows.map((r) => `${fmt(r.engineVsRaw)} ${check(r.engineVsRaw >= 0.97)}`).join(' | ')} | ≥ 0.97 |
-| … engine ÷ raw, slowest and fastest round | ${rows.map((r) => { const t = r.r.throughput; const xs = t.raw.times.flatMap((x, i) => (x !== null && t.engine.times[i] !== null ? [x / t.engine.times[i]] : [])); return `${fmt(Math.min(...xs))} – ${fmt(Math.max(...xs))}`; }).join(' | ')} | |
+| … engine ÷ raw, slowest and fastest round | ${rows.map((r) => { const t = r.r.throughput; const xs = pairedRatios(t.raw.times, t.engine.times); return `${fmt(Math.min(...xs))} – ${fmt(Math.max(...xs))}`; }).join(' | ')} | |
 | … simple-peer speed ÷ raw | ${rows.map((r) => fmt(r.simplePeerVsRaw)).join(' | ')} | engine ahead |
 | … PeerJS speed ÷ raw | ${rows.map((r) => fmt(r.peerJsVsRaw)).join(' | ')} | engine ahead |
 | … best raw settings (chunk, high-water mark) | ${rows.map((r) => `${r.r.rawBest.chunk / 1024} KiB, ${r.r.rawBest.high / MiB} MiB`).join(' | ')} | |

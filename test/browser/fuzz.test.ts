@@ -1,6 +1,6 @@
 import { expect } from '@open-wc/testing';
 import { SignalingError, SignalingSession, WebRtcClient, createSignalerPair, type SignalMessage, type WebRtcDataChannel } from '../../src/index.js';
-import { nextEvent, waitFor } from './helpers.js';
+import { nextEvent, tapSend, waitFor } from './helpers.js';
 import { prng } from '../support/prng.mjs';
 
 describe('fuzz: malformed signal messages against a live session', function () {
@@ -16,8 +16,7 @@ describe('fuzz: malformed signal messages against a live session', function () {
     try {
       const [sa, sb] = createSignalerPair();
       const recorded: SignalMessage[] = [];
-      const send = sa.send.bind(sa);
-      sa.send = (m) => { recorded.push(m); return send(m); };
+      tapSend(sa, (m) => recorded.push(m));
       const a = new SignalingSession(client.createPeerConnection(), sa);
       const b = new SignalingSession(client.createPeerConnection(), sb);
       const signalingErrors: SignalingError[] = [];

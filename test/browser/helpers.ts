@@ -1,4 +1,14 @@
-import { WebRtcClient, type WebRtcPeerConnection, type WebRtcDataChannel } from '../../src/index.js';
+import { WebRtcClient, type SignalMessage, type Signaler, type WebRtcPeerConnection, type WebRtcDataChannel } from '../../src/index.js';
+
+/** Calls `tap` with every message `signaler` sends, right after it is sent. */
+export function tapSend(signaler: Signaler, tap: (message: SignalMessage) => void): void {
+  const send = signaler.send.bind(signaler);
+  signaler.send = (message) => {
+    const result = send(message);
+    tap(message);
+    return result;
+  };
+}
 
 /** Relays candidates between two connections, as a signaling channel would. */
 export function relayCandidates(a: WebRtcPeerConnection, b: WebRtcPeerConnection): void {

@@ -11,7 +11,7 @@ import {
   type TrackEvent,
   type WebRtcDataChannel,
 } from '../../src/index.js';
-import { nextEvent, signalingServerUrl, waitFor } from './helpers.js';
+import { nextEvent, signalingServerUrl, tapSend, waitFor } from './helpers.js';
 
 let signalingUrl = '';
 before(async () => { signalingUrl = await signalingServerUrl(); });
@@ -109,13 +109,7 @@ describe('signaling session (perfect negotiation)', () => {
   it('a connection with a channel before start offers exactly once (the first offer does not wait for negotiationneeded)', async () => {
     const [sa, sb] = createSignalerPair();
     const sent: string[] = [];
-    for (const end of [sa, sb]) {
-      const send = end.send.bind(end);
-      end.send = (message) => {
-        if (message.type === 'description') sent.push(message.description.type);
-        return send(message);
-      };
-    }
+    for (const end of [sa, sb]) tapSend(end, (message) => { if (message.type === 'description') sent.push(message.description.type); });
     const { a, b, errors } = sessions(client, [sa, sb], { iceRestart: false });
     const local = a.connection.createDataChannel('chat');
     const remoteP = nextEvent<{ channel: WebRtcDataChannel }>(b.connection, 'datachannel');
@@ -129,7 +123,8 @@ describe('signaling session (perfect negotiation)', () => {
     expect(errors).to.deep.equal([]);
   });
 
-  it('a mute sent right behind a renegotiation offer reaches the other side (it waits for that offer)', async () => {
+  /** b adds a camera to a connected call and `muteAt` mutes it during that renegotiation: a must see the mute, and no error. */
+  async function muteDuringRenegotiation(muteAt: (b: SignalingSession, sb: Signaler, mute: () => void) => void): Promise<void> {
     const [sa, sb] = createSignalerPair();
     const { a, b, errors } = sessions(client, [sa, sb]);
     a.start();
@@ -137,32 +132,26 @@ describe('signaling session (perfect negotiation)', () => {
     await channelAcross(a, b);
     const camera = await client.createVideoTrack({ width: 320, height: 240 });
     const muted = nextEvent<{ kind: string }>(a, 'mute');
-    // The track-state message follows b's offer at once, while a is still applying that offer.
-    const send = sb.send.bind(sb);
-    sb.send = (message) => {
-      const result = send(message);
-      if (message.type === 'description' && message.description.type === 'offer') b.setTrackMuted(camera, true);
-      return result;
-    };
+    muteAt(b, sb, () => b.setTrackMuted(camera, true));
     b.connection.addTrack(camera);
     expect((await muted).kind).to.equal('video');
     expect(errors).to.deep.equal([]);
+  }
+
+  it('a mute sent right behind a renegotiation offer reaches the other side (it waits for that offer)', async () => {
+    // The track-state message follows b's offer at once, while a is still applying that offer.
+    await muteDuringRenegotiation((_, sb, mute) => {
+      tapSend(sb, (message) => { if (message.type === 'description' && message.description.type === 'offer') mute(); });
+    });
   });
 
   it('a mute between setting an offer and sending it waits for the offer (it used to overtake it: unknown-track)', async () => {
-    const { a, b, errors } = sessions(client, createSignalerPair());
-    a.start();
-    b.start();
-    await channelAcross(a, b);
-    const camera = await client.createVideoTrack({ width: 320, height: 240 });
-    const muted = nextEvent<{ kind: string }>(a, 'mute');
     // have-local-offer: the new transceiver has its mid, and the offer is not sent yet.
-    b.connection.native.addEventListener('signalingstatechange', () => {
-      if (b.connection.signalingState === 'have-local-offer') b.setTrackMuted(camera, true);
-    }, { once: true });
-    b.connection.addTrack(camera);
-    expect((await muted).kind).to.equal('video');
-    expect(errors).to.deep.equal([]);
+    await muteDuringRenegotiation((b, _, mute) => {
+      b.connection.native.addEventListener('signalingstatechange', () => {
+        if (b.connection.signalingState === 'have-local-offer') mute();
+      }, { once: true });
+    });
   });
 
   it('bye ends the session on both sides with the reason', async () => {
