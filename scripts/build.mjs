@@ -5,30 +5,7 @@ import { mkdirSync as makeDir, readFileSync, rmSync, writeFileSync } from 'node:
 import { dirname } from 'node:path';
 import { build } from 'esbuild';
 import { minify } from 'terser';
-
-/**
- * Private members renamed in the script-tag bundle (terser property mangling). Only names that
- * are private in our classes and are no public, native or `detail` property anywhere: the list is
- * explicit so that nothing public can be renamed by accident. Each file is mangled on its own, so a
- * name used across the main file and a lazy sibling (the mesh's host, say) must not be listed.
- */
-const PRIVATE_NAMES = `_channel _localStream _remoteStreams activeRoom adoptChannel applyCandidate assertOpen
-  attemptTimeoutMs attemptTimer bufferDrained canSend closeReason closeReasons closeWith closedError createTrack
-  currentState deliverNegotiationNeeded disconnectedTimeoutMs disconnectedTimer emitStats findCall fireStreams
-  flushPendingCandidates fragmentBytes hasRelayCandidate ignoreOffer lastStats localTracks makeSignaler makingOffer
-  inSendOrder maxAttempts negotiatedSinceRestart negotiationListeners onceNegotiationListeners negotiationNeeded newSession onDescription onDeviceChange
-  onNativeClose onNativeMessage onNegotiationNeeded onRemoteMute onSessionClose onStateChange onStats onStreams
-  onTrackChange openLocalMedia openWaiters ownedClient ownedSignaler pendingCandidates pendingSends politeTimer
-  queuedBytes reassembler remoteFound remoteMuted remoteOfferOrTimeout remoteTracks replaceLocal replayLimit
-  reportBad reportClose reportRemovedTrack reportRemovedTracks restartPolicy restartSoon retryTimer
-  scheduleReconnect screenTrack sendChain sendFailed sendInPieces sendWhenReady settingRemoteAnswer
-  sharedLocalStream sizeToSend statsTimer swapVideo unwatchTrack waitingForRemote watchTrack whenRemoteKnown
-  wrapSender receivers mismatch attachFiles fileTransfer flushCandidates localSdp remoteSdp loadFileTransfer
-  meshPeers onBytes onFile onProgress patchCandidates sdpfrag startMesh
-  pendingSends adopt createTrack handle shutdown follow refresh checkVideo watch unsubscribe pump overflow emit
-  take wake history dropped waiters joined starting session report connect flush found inbox senders tracks
-  connections channels fire closed ended meshChannels reported stopped watched hangUps openUnlessHungUp queueFull drainBuffer bufferedBound
-  describing firstOfferDue heldTrackStates sendLocalDescription activeClient onTrack onIceCandidate onChange listeners`.split(/\s+/);
+import { PRIVATE_NAMES } from './private-names.mjs';
 
 const run = (command, args) => execFileSync(command, args, { stdio: 'inherit' });
 const bin = (name) => `node_modules/.bin/${name}`;

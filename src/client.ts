@@ -95,7 +95,7 @@ export class WebRtcClient extends EventTarget {
 
   /** Cameras, microphones and speakers (Ktor has none of this). */
   async listDevices(kind?: MediaDeviceKind): Promise<MediaDeviceDescription[]> {
-    const source = this.mediaDevices;
+    const source = this.usableDevices;
     if (!source.enumerateDevices) return [];
     const all = await source.enumerateDevices();
     return all
@@ -106,7 +106,7 @@ export class WebRtcClient extends EventTarget {
   /** A screen, window or tab (`getDisplayMedia`): the user picks. Ends when the user stops sharing. */
   async createScreenTrack(constraints: ScreenTrackConstraints = {}): Promise<WebRtcMediaTrack> {
     this.assertOpen();
-    const source = this.mediaDevices;
+    const source = this.usableDevices;
     if (!source.getDisplayMedia) throw toMediaError(new DOMException('Screen capture is not available here', 'NotFoundError'), 'screen');
     const { preferCurrentTab, ...video } = constraints;
     let stream: MediaStream;
@@ -173,7 +173,7 @@ export class WebRtcClient extends EventTarget {
     return this.config.mediaDevices ?? globalThis.navigator?.mediaDevices;
   }
 
-  private get mediaDevices(): MediaSource {
+  private get usableDevices(): MediaSource {
     const devices = this.deviceSource;
     if (!devices) throw toMediaError(new DOMException('navigator.mediaDevices is not available (an insecure page?)', 'NotFoundError'), 'media device');
     return devices;
@@ -184,7 +184,7 @@ export class WebRtcClient extends EventTarget {
     const label = kind === 'audio' ? 'microphone' : 'camera';
     let stream: MediaStream;
     try {
-      stream = await this.mediaDevices.getUserMedia({ [kind]: constraints });
+      stream = await this.usableDevices.getUserMedia({ [kind]: constraints });
     } catch (error) {
       throw toMediaError(error, label);
     }

@@ -110,7 +110,7 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
   private readonly report: (event: DataChannelEvent) => void;
   private readonly maxMessageSize: () => number;
   private readonly reassembler: Reassembler | undefined;
-  private readonly fragmentBytes: number;
+  private readonly pieceLimit: number;
 
   /** @internal Channels are made by `WebRtcPeerConnection.createDataChannel` or arrive from the remote side. */
   constructor(
@@ -124,7 +124,7 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
     this.receiveQueueBytes = options.receiveQueueBytes ?? DEFAULT_RECEIVE_QUEUE_BYTES;
     this.highWaterMark = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
     this.reassembler = options.fragment ? new Reassembler() : undefined;
-    this.fragmentBytes = options.fragmentBytes ?? DEFAULT_FRAGMENT_BYTES;
+    this.pieceLimit = options.fragmentBytes ?? DEFAULT_FRAGMENT_BYTES;
     native.binaryType = 'arraybuffer';
     native.bufferedAmountLowThreshold = options.bufferedAmountLowThreshold ?? this.highWaterMark / 4;
     native.addEventListener('open', () => this.emit('open'));
@@ -211,7 +211,7 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
     const copy = typeof data === 'string' || data instanceof Blob ? data : snapshot(data);
     return this.inSendOrder(async () => {
       const message = copy instanceof Blob ? new Uint8Array(await copy.arrayBuffer()) : copy;
-      const pieceBytes = Math.max(16, Math.min(this.fragmentBytes, this.maxMessageSize()));
+      const pieceBytes = Math.max(16, Math.min(this.pieceLimit, this.maxMessageSize()));
       for (const piece of splitMessage(message, pieceBytes)) await this.sendWhenReady(piece);
     });
   }

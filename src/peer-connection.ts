@@ -73,6 +73,8 @@ export class WebRtcPeerConnection extends EventTarget {
 
   private readonly options: PeerConnectionOptions;
   private pendingCandidates: Array<IceCandidate | null> = [];
+  /** Remote descriptions being set (candidates behind one go straight to the browser). */
+  private settingRemote = 0;
   private readonly channels = new Set<WebRtcDataChannel>();
   private readonly remoteTracks = new Map<MediaStreamTrack, WebRtcMediaTrack>();
   private localStream: MediaStream | undefined;
@@ -175,10 +177,13 @@ export class WebRtcPeerConnection extends EventTarget {
   async setRemoteDescription(description: SessionDescription): Promise<void> {
     this.assertOpen();
     const clean = toSessionDescription(description);
+    this.settingRemote++;
     try {
       await this.native.setRemoteDescription(clean as RTCSessionDescriptionInit);
     } catch (error) {
       throw new SdpError(`setRemoteDescription(${clean.type}) failed: ${messageOf(error)}`, { cause: error });
+    } finally {
+      this.settingRemote--;
     }
     this.reportRemovedTracks();
     await this.flushPendingCandidates();
@@ -204,11 +209,19 @@ export class WebRtcPeerConnection extends EventTarget {
   async addIceCandidate(candidate: IceCandidate | null): Promise<void> {
     this.assertOpen();
     const clean = toIceCandidate(candidate);
-    if (!this.native.remoteDescription) {
+    if (!this.native.remoteDescription && !this.settingRemote) {
       this.pendingCandidates.push(clean);
       return;
     }
-    await this.applyCandidate(clean);
+    // With a remote description being set, the browser's operations chain applies the candidate
+    // right after it: ICE checks need not wait for a round trip through us.
+    try {
+      await this.applyCandidate(clean);
+    } catch (error) {
+      // Behind a description that failed: it waits for the next one, as it would have.
+      if (this.closed || this.native.remoteDescription) throw error;
+      this.pendingCandidates.push(clean);
+    }
   }
 
   private async applyCandidate(candidate: IceCandidate | null): Promise<void> {

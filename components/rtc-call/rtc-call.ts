@@ -262,10 +262,10 @@ export class RtcCall extends LitElement {
     } else {
       this.senders.push(...senders);
     }
-    connection.addEventListener('icecandidate', (e) => fire(this, 'rtc-icecandidate', (e as CustomEvent).detail));
-    connection.addEventListener('statechange', (e) => fire(this, 'rtc-statechange', (e as CustomEvent).detail));
-    connection.addEventListener('negotiationneeded', () => fire(this, 'rtc-negotiationneeded', {}));
-    connection.addEventListener('datachannel', (e) => fire(this, 'rtc-datachannel', (e as CustomEvent).detail));
+    // These four come out as they are, as rtc-<type>.
+    for (const type of ['icecandidate', 'statechange', 'negotiationneeded', 'datachannel'] as const) {
+      connection.addEventListener(type, (e) => fire(this, `rtc-${type}`, (e as CustomEvent).detail));
+    }
     connection.addEventListener('track', (e) => this.onTrack((e as CustomEvent<TrackEvent>).detail, peer));
     connection.addEventListener('error', (e) => this.fail((e as CustomEvent).detail.error));
     session.addEventListener('peer', (e) => fire(this, 'rtc-peer', (e as CustomEvent).detail));

@@ -29,9 +29,9 @@ export interface IceRestartListener {
  * negotiates the connection (the session) sends the new offer.
  */
 export class IceRestartPolicy {
-  private readonly maxAttempts: number;
-  private readonly disconnectedTimeoutMs: number;
-  private readonly attemptTimeoutMs: number;
+  private readonly attemptLimit: number;
+  private readonly disconnectedMs: number;
+  private readonly attemptMs: number;
   private attempts = 0;
   /** A restart is over only after a negotiation carried the new credentials. */
   private negotiatedSinceRestart = false;
@@ -47,9 +47,9 @@ export class IceRestartPolicy {
     options: IceRestartOptions = {},
     private readonly host: IceRestartHost = { polite: false },
   ) {
-    this.maxAttempts = options.maxAttempts ?? 3;
-    this.disconnectedTimeoutMs = options.disconnectedTimeoutMs ?? 2000;
-    this.attemptTimeoutMs = options.attemptTimeoutMs ?? 5000;
+    this.attemptLimit = options.maxAttempts ?? 3;
+    this.disconnectedMs = options.disconnectedTimeoutMs ?? 2000;
+    this.attemptMs = options.attemptTimeoutMs ?? 5000;
     connection.addEventListener('iceconnectionstatechange', this.onChange);
     connection.addEventListener('statechange', this.onChange);
     // A restart while still connected changes no ICE state: the applied answer ends it.
@@ -89,7 +89,7 @@ export class IceRestartPolicy {
         if (this.connection.iceConnectionState === 'disconnected' || this.connection.iceConnectionState === 'failed') {
           this.restartSoon('ice-disconnected');
         }
-      }, this.disconnectedTimeoutMs);
+      }, this.disconnectedMs);
     }
   }
 
@@ -115,7 +115,7 @@ export class IceRestartPolicy {
   restart(reason: string): void {
     if (this.stopped || this.connection.isClosed) return;
     clearTimeout(this.attemptTimer);
-    if (this.attempts >= this.maxAttempts) {
+    if (this.attempts >= this.attemptLimit) {
       const attempts = this.attempts;
       this.stop();
       this.listener.failed(reason, attempts);
@@ -130,7 +130,7 @@ export class IceRestartPolicy {
     } catch {
       // Closed in between: check() stops the policy on the close event.
     }
-    this.attemptTimer = setTimeout(() => this.restart(reason), this.attemptTimeoutMs);
+    this.attemptTimer = setTimeout(() => this.restart(reason), this.attemptMs);
   }
 
   stop(): void {

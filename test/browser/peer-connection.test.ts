@@ -1,5 +1,5 @@
 import { expect } from '@open-wc/testing';
-import { IceError, SdpError, WebRtcClient, WebRtcError, type IceCandidate } from '../../src/index.js';
+import { IceError, SdpError, WebRtcClient, WebRtcError, type IceCandidate, type WebRtcPeerConnection } from '../../src/index.js';
 import { connectedChannel, isFirefox, makePair, negotiate, nextEvent, waitFor } from './helpers.js';
 
 const ufragOf = (sdp: string) => /a=ice-ufrag:(\S+)/.exec(sdp)?.[1];
@@ -83,12 +83,27 @@ describe('WebRtcPeerConnection', () => {
   });
 
   describe('ICE', () => {
-    it('buffers candidates that arrive before the remote description', async () => {
-      const a = client.createPeerConnection();
-      const b = client.createPeerConnection();
+    /** An offer from `a` with its candidates gathered, and the offer's SDP without them (only candidates given apart can connect). */
+    async function offerAndCandidates(a: WebRtcPeerConnection) {
       a.createDataChannel('x');
       await a.setLocalDescription(await a.createOffer());
       await a.awaitIceGatheringComplete();
+      const sdp = a.localDescription!.sdp.split('\r\n').filter((l) => !l.startsWith('a=candidate') && l !== 'a=end-of-candidates').join('\r\n');
+      return { candidates: [...a.iceCandidates.values], sdp };
+    }
+
+    async function answerAndConnect(a: WebRtcPeerConnection, b: WebRtcPeerConnection) {
+      await b.setLocalDescription(await b.createAnswer());
+      b.addEventListener('icecandidate', (e) => { const c = (e as CustomEvent).detail.candidate; if (c) void a.addIceCandidate(c); });
+      for (const c of b.iceCandidates.values) await a.addIceCandidate(c);
+      await a.setRemoteDescription(b.localDescription!);
+      await waitFor(() => a.state === 'connected' && b.state === 'connected', 15000, 'connected');
+    }
+
+    it('buffers candidates that arrive before the remote description', async () => {
+      const a = client.createPeerConnection();
+      const b = client.createPeerConnection();
+      const { sdp } = await offerAndCandidates(a);
       const candidates: IceCandidate[] = [];
       for await (const candidate of a.iceCandidates) {
         candidates.push(candidate);
@@ -99,15 +114,37 @@ describe('WebRtcPeerConnection', () => {
       for (const candidate of candidates) await b.addIceCandidate(candidate);
       await b.addIceCandidate(null);
       expect(b.pendingCandidateCount).to.equal(candidates.length + 1);
-      // Strip candidates from the offer so that only the buffered ones can connect.
-      const sdp = a.localDescription!.sdp.split('\r\n').filter((l) => !l.startsWith('a=candidate') && l !== 'a=end-of-candidates').join('\r\n');
+      // The offer without candidates: only the buffered ones can connect.
       await b.setRemoteDescription({ type: 'offer', sdp });
       expect(b.pendingCandidateCount).to.equal(0);
-      await b.setLocalDescription(await b.createAnswer());
-      b.addEventListener('icecandidate', (e) => { const c = (e as CustomEvent).detail.candidate; if (c) a.addIceCandidate(c); });
-      for (const c of b.iceCandidates.values) await a.addIceCandidate(c);
-      await a.setRemoteDescription(b.localDescription!);
-      await waitFor(() => a.state === 'connected' && b.state === 'connected', 15000, 'connected');
+      await answerAndConnect(a, b);
+    });
+
+    it('hands candidates sent while the remote description is being set straight to the browser', async () => {
+      const a = client.createPeerConnection();
+      const b = client.createPeerConnection();
+      const { candidates, sdp } = await offerAndCandidates(a);
+      const setting = b.setRemoteDescription({ type: 'offer', sdp });
+      const adding = candidates.map((c) => b.addIceCandidate(c));
+      expect(b.pendingCandidateCount).to.equal(0);
+      await setting;
+      await Promise.all(adding);
+      // Only these candidates can connect: the offer carried none.
+      await answerAndConnect(a, b);
+    });
+
+    it('keeps candidates sent behind a remote description that fails, for the next one', async () => {
+      const a = client.createPeerConnection();
+      const b = client.createPeerConnection();
+      const { candidates, sdp } = await offerAndCandidates(a);
+      const refused = b.setRemoteDescription({ type: 'offer', sdp: 'v=0\r\nthis is not sdp\r\n' }).then(() => null, (e) => e);
+      const adding = candidates.map((c) => b.addIceCandidate(c));
+      expect(await refused).to.be.instanceOf(SdpError);
+      await Promise.all(adding); // no error: nothing was wrong with the candidates
+      expect(b.pendingCandidateCount).to.equal(candidates.length);
+      await b.setRemoteDescription({ type: 'offer', sdp });
+      expect(b.pendingCandidateCount).to.equal(0);
+      await answerAndConnect(a, b);
     });
 
     it('replays gathered candidates to a late reader and fires icecandidate events', async () => {
