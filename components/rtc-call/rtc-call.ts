@@ -334,7 +334,7 @@ export class RtcCall extends LitElement {
   /** Cameras and microphones (labels once permission is granted). */
   async listDevices(kind?: MediaDeviceKind) {
     if (this.activeClient) return this.activeClient.listDevices(kind);
-    // Before start: a client for this question only (it listens for device changes until closed).
+    // Before start: a client for this question only.
     const client = new WebRtcClient();
     try {
       return await client.listDevices(kind);
