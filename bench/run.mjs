@@ -197,7 +197,9 @@ calls \`setLocalDescription()\` without an argument on both sides, the faster of
 
 Single rounds on this 2-core machine swing by 10 to 25 % (the "slowest and fastest round" row), so
 a median within about 5 % of a target is level with it, not a proven pass or miss; run
-\`BENCH_ROUNDS=15 npm run bench\` to narrow it.
+\`BENCH_ROUNDS=15 npm run bench\` to narrow it. To see whether a change moves the open time,
+\`node bench/ab-open.mjs [commit]\` races that commit's engine against the working tree (200
+interleaved rounds per browser).
 
 Rounds that did not finish within ${CALL_TIMEOUT_MS / 1000} s, left out of their ratios: ${rows.map((r) => {
   const failed = ['throughput', 'open', 'roundTrips'].flatMap((figure) => Object.entries(r.r[figure]).filter(([, v]) => v.failed > 0).map(([k, v]) => `${figure} ${k} ${v.failed}`));
