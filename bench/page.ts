@@ -1,6 +1,7 @@
 // Benchmarks in the page: each function measures one implementation once and returns
 // milliseconds (or bytes); bench/run.mjs repeats them, takes medians and computes ratios.
-import { SignalingSession, WebRtcClient, createSignalerPair, type WebRtcDataChannel } from '../src/index.js';
+import { SignalingSession, WebRtcClient, createSignalerPair } from '../src/index.js';
+import { enginePair, engineOpen as engineOpenWith, rawOpen, rawPair } from './pairs.js';
 import '../components/define.js';
 import type { RtcDataChannel } from '../components/rtc-data-channel/rtc-data-channel.js';
 
@@ -12,25 +13,6 @@ const now = () => performance.now();
 const payload = (size: number) => { const b = new Uint8Array(size); for (let i = 0; i < size; i += 4096) b[i] = i & 255; return b; };
 
 // ---- raw RTCPeerConnection ----
-
-async function rawPair(): Promise<{ a: RTCPeerConnection; b: RTCPeerConnection; dcA: RTCDataChannel; dcB: RTCDataChannel }> {
-  const a = new RTCPeerConnection();
-  const b = new RTCPeerConnection();
-  a.onicecandidate = (e) => { if (e.candidate) void b.addIceCandidate(e.candidate); };
-  b.onicecandidate = (e) => { if (e.candidate) void a.addIceCandidate(e.candidate); };
-  const dcA = a.createDataChannel('bench');
-  const dcBP = new Promise<RTCDataChannel>((resolve) => { b.ondatachannel = (e) => resolve(e.channel); });
-  // setLocalDescription() makes the offer and the answer itself: in Chromium about 6 % faster to an
-  // open channel than createOffer() then setLocalDescription(offer), so the stronger baseline.
-  await a.setLocalDescription();
-  await b.setRemoteDescription(a.localDescription!);
-  await b.setLocalDescription();
-  await a.setRemoteDescription(b.localDescription!);
-  const dcB = await dcBP;
-  await Promise.all([dcA, dcB].map((dc) => dc.readyState === 'open' ? null : new Promise((r) => dc.addEventListener('open', r, { once: true }))));
-  dcA.binaryType = dcB.binaryType = 'arraybuffer';
-  return { a, b, dcA, dcB };
-}
 
 function received(dc: { addEventListener: RTCDataChannel['addEventListener'] }, total: number): Promise<void> {
   let got = 0;
@@ -57,14 +39,6 @@ async function rawThroughput(totalBytes: number, chunk: number, highWater: numbe
   return ms;
 }
 
-async function rawOpen(): Promise<number> {
-  const start = now();
-  const { a, b } = await rawPair();
-  const ms = now() - start;
-  a.close(); b.close();
-  return ms;
-}
-
 async function rawRoundTrips(count: number): Promise<number> {
   const { a, b, dcA, dcB } = await rawPair();
   dcB.onmessage = (e) => dcB.send(e.data);
@@ -81,31 +55,11 @@ async function rawRoundTrips(count: number): Promise<number> {
 
 // ---- the engine ----
 
-async function enginePair(client: WebRtcClient, highWaterMark?: number): Promise<{ local: WebRtcDataChannel; remote: WebRtcDataChannel }> {
-  const [sa, sb] = createSignalerPair();
-  const a = new SignalingSession(client.createPeerConnection(), sa, { polite: false });
-  const b = new SignalingSession(client.createPeerConnection(), sb, { polite: true });
-  const local = a.connection.createDataChannel('bench', highWaterMark ? { highWaterMark } : {});
-  const remoteP = new Promise<WebRtcDataChannel>((resolve) => b.connection.addEventListener('datachannel', (e) => resolve((e as CustomEvent).detail.channel)));
-  a.start();
-  b.start();
-  const remote = await remoteP;
-  await Promise.all([local.whenOpen(), remote.whenOpen()]);
-  return { local, remote };
-}
-
-async function engineOpen(): Promise<number> {
-  const client = new WebRtcClient();
-  const start = now();
-  await enginePair(client);
-  const ms = now() - start;
-  client.close();
-  return ms;
-}
+const engine = { WebRtcClient, SignalingSession, createSignalerPair };
 
 async function engineThroughput(totalBytes: number, chunk: number, highWaterMark?: number): Promise<number> {
   const client = new WebRtcClient();
-  const { local, remote } = await enginePair(client, highWaterMark);
+  const { local, remote } = await enginePair(engine, client, highWaterMark);
   const data = payload(chunk);
   // Received through the engine's own pull API, as a user would.
   const done = (async () => {
@@ -125,7 +79,7 @@ async function engineThroughput(totalBytes: number, chunk: number, highWaterMark
 
 async function engineRoundTrips(count: number): Promise<number> {
   const client = new WebRtcClient();
-  const { local, remote } = await enginePair(client);
+  const { local, remote } = await enginePair(engine, client);
   void (async () => { for await (const message of remote) await remote.send(message); })();
   const start = now();
   for (let i = 0; i < count; i++) {
@@ -257,7 +211,7 @@ async function setupTeardownLoop(loops: number): Promise<{ openBefore: number; o
   const client = new WebRtcClient();
   const natives: RTCPeerConnection[] = [];
   const once = async () => {
-    const { local } = await enginePair(client);
+    const { local } = await enginePair(engine, client);
     await local.send('x');
     for (const connection of client.openConnections) { natives.push(connection.native); connection.close(); }
   };
@@ -284,7 +238,7 @@ Object.assign(globalThis, {
     MiB,
     setPeerServer: (s: typeof peerServer) => { peerServer = s; },
     rawThroughput, rawOpen, rawRoundTrips,
-    engineThroughput, engineOpen, engineRoundTrips,
+    engineThroughput, engineOpen: () => engineOpenWith(engine), engineRoundTrips,
     elementThroughput,
     simplePeerThroughput, simplePeerOpen, simplePeerRoundTrips,
     peerJsThroughput, peerJsOpen,
