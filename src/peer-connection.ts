@@ -84,6 +84,8 @@ export class WebRtcPeerConnection extends EventTarget {
   private readonly negotiationListeners = new Set<EventListenerOrEventListenerObject>();
   private readonly onceNegotiationListeners = new Set<EventListenerOrEventListenerObject>();
   private statsTimer: ReturnType<typeof setInterval> | undefined;
+  /** The last stats failure reported (a failing tick repeats it). */
+  private statsFailure = '';
 
   constructor(native: RTCPeerConnection, options: PeerConnectionOptions = {}) {
     super();
@@ -335,16 +337,10 @@ export class WebRtcPeerConnection extends EventTarget {
   /** Creates a data channel. `send` on it waits until it opens. */
   createDataChannel(label: string, options: DataChannelOptions = {}): WebRtcDataChannel {
     this.assertOpen();
-    const init: RTCDataChannelInit = {};
-    if (options.ordered !== undefined) init.ordered = options.ordered;
-    if (options.maxRetransmits !== undefined) init.maxRetransmits = options.maxRetransmits;
-    if (options.maxPacketLifeTime !== undefined) init.maxPacketLifeTime = options.maxPacketLifeTime;
-    if (options.protocol !== undefined) init.protocol = options.protocol;
-    if (options.negotiated !== undefined) init.negotiated = options.negotiated;
-    if (options.id !== undefined) init.id = options.id;
     let native: RTCDataChannel;
     try {
-      native = this.native.createDataChannel(label, init);
+      // The browser reads the RTCDataChannelInit members and ignores ours (receiveQueueBytes…).
+      native = this.native.createDataChannel(label, options);
     } catch (error) {
       throw new DataChannelError(`createDataChannel("${label}") failed: ${messageOf(error)}`, { cause: error });
     }
@@ -490,9 +486,15 @@ export class WebRtcPeerConnection extends EventTarget {
   private async emitStats(): Promise<void> {
     try {
       const statistics = await this.getStatistics();
+      this.statsFailure = '';
       if (!this.closed) this.fire('stats', { statistics });
-    } catch {
-      // A connection closing between two ticks has no stats: nothing to report.
+    } catch (error) {
+      // Closing between two ticks leaves no stats (getStats rejects only then). Anything else (the
+      // statistics part did not load) is reported once, not on every tick.
+      const message = messageOf(error);
+      if (this.closed || message === this.statsFailure) return;
+      this.statsFailure = message;
+      this.fire('error', { error: error as WebRtcError });
     }
   }
 

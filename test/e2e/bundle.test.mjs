@@ -75,7 +75,7 @@ test('bundle: stats load on first use; rtc-stats reports a quality', { timeout: 
   }
 });
 
-test('bundle: a part that cannot load (rtc-elements.js copied alone) is a LoadError with code "load"', { timeout: 60000 }, async () => {
+test('bundle: a part that cannot load (rtc-elements.js copied alone) is a LoadError with code "load", reported once by stats-interval', { timeout: 60000 }, async () => {
   mkdirSync('dist/alone', { recursive: true });
   copyFileSync('dist/rtc-elements.js', 'dist/alone/rtc-elements.js');
   const page = await open(chromium, `${demo.http}/index.html`);
@@ -94,6 +94,17 @@ test('bundle: a part that cannot load (rtc-elements.js copied alone) is a LoadEr
     });
     assert.equal(result?.code, 'load');
     assert.match(result.message, /statistics part did not load .*rtc-elements-\*\.js files next to rtc-elements\.js/);
+    // With stats-interval the call says so too: one rtc-error, not one per tick.
+    const errors = await page.evaluate(async () => {
+      const seen = [];
+      document.body.innerHTML = `<rtc-call signaling="/" room="alone-${crypto.randomUUID()}" stats-interval="100"></rtc-call>`;
+      const call = document.querySelector('rtc-call');
+      call.addEventListener('rtc-error', (e) => seen.push(e.detail.error.code));
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      call.hangUp();
+      return seen;
+    });
+    assert.deepEqual(errors, ['load']);
   } finally {
     await page.close();
     rmSync('dist/alone', { recursive: true, force: true });
