@@ -64,8 +64,9 @@ export class RedisBus {
     return this.pub.hExists(this.key(room), id).then(Boolean);
   }
 
-  publish(room: string, event: BusEvent): void {
-    void this.pub.publish(`${this.prefix}:events:${room}`, JSON.stringify({ origin: this.serverId, event })).catch(() => {});
+  /** Rejects when Redis did not take the event (it is down): the caller tells whoever sent it. */
+  async publish(room: string, event: BusEvent): Promise<void> {
+    await this.pub.publish(`${this.prefix}:events:${room}`, JSON.stringify({ origin: this.serverId, event }));
   }
 
   /**

@@ -98,6 +98,8 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
   const maxClients = options.maxClients ?? 20000;
   const leaveGraceMs = options.leaveGraceMs ?? 5000;
   const rooms = new Map<string, Map<string, Client>>();
+  /** Cluster only: the peers of each room that are on other servers (from joins and bus events). */
+  const remotePeers = new Map<string, Set<string>>();
   const clients = new Set<Client>();
   const counters = { relayed: 0, refused: 0 };
 
@@ -105,8 +107,14 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
   function onBusEvent(room: string, event: BusEvent): void {
     const peers = rooms.get(room);
     if (!peers) return;
-    if (event.kind === 'joined') sendToOthers(peers, event.id, { type: 'peer-joined', id: event.id });
-    else if (event.kind === 'left') sendToOthers(peers, undefined, { type: 'peer-left', id: event.id, reason: event.reason });
+    const remote = remotePeers.get(room);
+    if (event.kind === 'joined') {
+      remote?.add(event.id);
+      sendToOthers(peers, event.id, { type: 'peer-joined', id: event.id });
+    } else if (event.kind === 'left') {
+      remote?.delete(event.id);
+      sendToOthers(peers, undefined, { type: 'peer-left', id: event.id, reason: event.reason });
+    }
     else if (event.to !== undefined) { const target = peers.get(event.to); if (target) { counters.relayed++; send(target, event.message); } }
     else counters.relayed += sendToOthers(peers, event.from, event.message);
   }
@@ -175,10 +183,14 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
     const peers = rooms.get(room);
     if (!peers || peers.get(id) !== client) return;
     peers.delete(id);
-    if (peers.size === 0) rooms.delete(room);
+    if (peers.size === 0) {
+      rooms.delete(room);
+      remotePeers.delete(room);
+    }
     sendToOthers(peers, undefined, { type: 'peer-left', id, reason });
     if (bus) {
-      bus.publish(room, { kind: 'left', id, reason });
+      // With Redis away the other servers' peers miss this notice; their ICE notices the loss.
+      bus.publish(room, { kind: 'left', id, reason }).catch(() => {});
       void bus.leave(room, id).catch(() => {});
     }
   }
@@ -227,6 +239,7 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
         }
         others = claim.peers;
         if (client.socket.readyState !== client.socket.OPEN) { void bus.leave(room, id); return; }
+        remotePeers.set(room, new Set(others.filter((p) => p !== id && !peers.has(p))));
       }
       client.id = id;
       client.room = room;
@@ -234,7 +247,8 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
       rooms.set(room, peers);
       send(client, { type: 'welcome', id, room, peers: others.filter((p) => p !== id) });
       sendToOthers(peers, id, { type: 'peer-joined', id });
-      bus?.publish(room, { kind: 'joined', id });
+      // With Redis away this notice is lost, but the joiner's first hello is not: its relay fails loudly.
+      bus?.publish(room, { kind: 'joined', id }).catch(() => {});
     } finally {
       client.joining = false;
     }
@@ -255,17 +269,24 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
         counters.relayed++;
         return send(target, routed);
       }
-      const unknown = (why = '') => reply(client, 'unknown-peer', `No peer ${to} in room "${room}"${why}`);
-      if (!bus) return unknown();
+      if (!bus) return reply(client, 'unknown-peer', `No peer ${to} in room "${room}"`);
       // Maybe on another server of the cluster.
       void bus.has(room, to).then(
-        (present) => present ? bus.publish(room, { kind: 'relay', from, to, message: routed }) : unknown(),
-        () => unknown(' (the cluster did not answer)'),
+        (present) => present
+          ? bus.publish(room, { kind: 'relay', from, to, message: routed }).catch(() => unrelayed(client, message))
+          : reply(client, 'unknown-peer', `No peer ${to} in room "${room}"`),
+        () => unrelayed(client, message),
       );
       return;
     }
     counters.relayed += sendToOthers(peers, from, routed);
-    bus?.publish(room, { kind: 'relay', from, message: routed });
+    // Lost only if some peer of the room is on another server: then its sender hears of it.
+    bus?.publish(room, { kind: 'relay', from, message: routed }).catch(() => { if (remotePeers.get(room)?.size) unrelayed(client, message); });
+  }
+
+  /** The cluster (Redis) did not take a relay: its sender hears of it instead of it vanishing. */
+  function unrelayed(client: Client, message: SignalMessage): void {
+    reply(client, 'cluster-unavailable', `A ${message.type} message could not reach the peers on other servers: the cluster (Redis) is unavailable`);
   }
 
   function onMessage(client: Client, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {

@@ -71,7 +71,9 @@ export type ServerErrorCode =
   | 'already-joined'
   | 'room-full'
   | 'unknown-peer'
-  | 'unauthorized';
+  | 'unauthorized'
+  /** A relay meant for peers on other servers of a cluster was not taken by Redis. */
+  | 'cluster-unavailable';
 
 /** What the reference server sends: control messages, and relayed signal messages with `from` set. */
 export type ServerMessage =

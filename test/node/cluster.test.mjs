@@ -92,6 +92,34 @@ test('clients of one room on two servers see each other, and every relay arrives
   for (const x of [a, b, c, d, outsider]) x.close();
 });
 
+test('with Redis gone, a relay that must cross servers is refused with cluster-unavailable; one within a server still arrives', { timeout: 30000 }, async () => {
+  const port = redisPort + 2000;
+  const redis = await startRedis(port);
+  const one = await startServer(port);
+  const two = await startServer(port);
+  const a = await connect(one.url, { room: 'split' });
+  const b = await connect(two.url, { room: 'split' });
+  const c = await connect(one.url, { room: 'here' });
+  const d = await connect(one.url, { room: 'here' });
+  await a.next((m) => m.type === 'peer-joined' && m.id === b.id);
+  redis.kill('SIGKILL');
+  assert.ok(await exits(redis, 5000), 'redis stopped');
+  a.send({ type: 'hello' }); // to the room: b is on the other server
+  const broadcast = await a.next('error');
+  assert.equal(broadcast.code, 'cluster-unavailable');
+  assert.match(broadcast.message, /hello message could not reach the peers on other servers/);
+  a.send({ type: 'bye', to: b.id }); // to b alone
+  assert.equal((await a.next('error')).code, 'cluster-unavailable');
+  // A room whose peers are all on this server needs no Redis: no error, the message arrives.
+  c.send({ type: 'hello' });
+  assert.equal((await d.next((m) => m.type === 'hello')).from, c.id);
+  await sleep(200);
+  assert.deepEqual(c.inbox.filter((m) => m.type === 'error'), []);
+  assert.deepEqual(b.inbox.filter((m) => m.type === 'hello' || m.type === 'bye'), []);
+  for (const x of [a, b, c, d]) x.close();
+  for (const { server } of [one, two]) server.kill('SIGKILL');
+});
+
 test('with Redis gone, a join is refused at once and the server still stops within seconds', { timeout: 30000 }, async () => {
   const port = redisPort + 1000;
   const redis = await startRedis(port);
