@@ -187,6 +187,43 @@ describe('<rtc-call> beyond Ktor', function () {
   });
 });
 
+describe('file transfer failures', function () {
+  this.timeout(60000);
+
+  it('a file that cannot be read fails sendFile (file-failed) and errors the receiving stream (file-aborted), once', async () => {
+    const [, , root] = await callPair(html`<rtc-data-channel label="broken" files></rtc-data-channel>`);
+    const [x, y] = [...root.querySelectorAll('rtc-data-channel')] as RtcDataChannel[];
+    // A picked file that changed on disk: browsers fail the read with NotReadableError. Here the
+    // first 256 KiB read well and the rest fail.
+    class Unreadable extends Blob {
+      override arrayBuffer(): Promise<ArrayBuffer> { return Promise.reject(new DOMException('The file changed on disk', 'NotReadableError')); }
+    }
+    class ChangedFile extends Blob {
+      override slice(start = 0, end?: number): Blob { return start >= 256 * 1024 ? new Unreadable([]) : super.slice(start, end); }
+    }
+    const file = new ChangedFile([new Uint8Array(1024 * 1024)]);
+    const arriving = oneEvent(y, 'rtc-file');
+    const receiverErrors: string[] = [];
+    y.addEventListener('rtc-error', (e) => receiverErrors.push(e.detail.error.reason));
+    let offers = 0;
+    y.addEventListener('rtc-file', () => offers++);
+    const sending = x.sendFile(file, 'changed.bin').then(() => null, (e) => e);
+    // The old code retried such a file for ever; give it ten seconds.
+    const error = await Promise.race([sending, new Promise((r) => setTimeout(() => r('still retrying'), 10000))]);
+    expect(error).to.be.instanceOf(Error);
+    expect(error.code).to.equal('data-channel');
+    expect(error.reason).to.equal('file-failed');
+    expect(error.message).to.match(/changed\.bin.*The file changed on disk/);
+    const incoming = (await arriving).detail.file;
+    const reader = incoming.stream.getReader();
+    const read = await (async () => { for (;;) if ((await reader.read()).done) return null; })().catch((e) => e);
+    expect(read?.reason).to.equal('file-aborted');
+    expect(read.message).to.match(/stopped sending "changed\.bin" after \d+ of 1048576 bytes/);
+    await until(() => receiverErrors.includes('file-aborted'), 5000, 'rtc-error on the receiver');
+    expect(offers).to.equal(1);
+  });
+});
+
 /** Adds `a=rid:… recv` and `a=simulcast:recv` to the video section of an answer (what an SFU would answer). */
 function acceptSimulcast(sdp: string, rids: string[]): string {
   if (/a=simulcast:recv/.test(sdp)) return sdp;

@@ -379,7 +379,7 @@ export class RtcCall extends LitElement {
       return;
     }
     this.screenTrack = track;
-    track.native.addEventListener('ended', () => { void this.stopScreenShare(); });
+    track.native.addEventListener('ended', () => { this.stopScreenShare().catch((error) => this.fail(error)); });
     await this.swapVideo(track.native);
     if (!this.screen) this.screen = true;
   }

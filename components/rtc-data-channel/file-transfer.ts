@@ -1,4 +1,4 @@
-import { DataChannelError } from '../../src/errors.js';
+import { DataChannelError, WebRtcError, messageOf } from '../../src/errors.js';
 import type { DataChannelMessage, WebRtcDataChannel } from '../../src/data-channel.js';
 
 /** What the `rtc-file` event carries: the file's metadata and its bytes as a stream. */
@@ -24,6 +24,8 @@ type Control =
   | { op: 'offer'; id: string; name: string; size: number; mimeType: string }
   | { op: 'accept'; id: string; offset: number }
   | { op: 'done'; id: string }
+  /** The sender gave up on the file for a reason of its own (it could not read it): the receiver's stream errors. */
+  | { op: 'abort'; id: string }
   /** Flow control: the receiver's reader has taken this many bytes; the sender keeps a window ahead. */
   | { op: 'ack'; id: string; bytes: number };
 
@@ -41,7 +43,7 @@ function parseControl(text: string): Control | null {
       return { op: 'offer', id: value.id, name: value.name.slice(0, 255), size: value.size, mimeType: String(value.mimeType ?? '').slice(0, 100) };
     }
     if (value.op === 'accept' && Number.isSafeInteger(value.offset) && value.offset >= 0) return { op: 'accept', id: value.id, offset: value.offset };
-    if (value.op === 'done') return { op: 'done', id: value.id };
+    if (value.op === 'done' || value.op === 'abort') return { op: value.op, id: value.id };
     if (value.op === 'ack' && Number.isSafeInteger(value.bytes) && value.bytes >= 0) return { op: 'ack', id: value.id, bytes: value.bytes };
   } catch { /* not JSON */ }
   return null;
@@ -110,9 +112,18 @@ export class FileTransfer {
         this.onFile(file);
       }
       this.current = entry;
-      void channel.send(JSON.stringify({ op: 'accept', id: control.id, offset: entry.received }));
+      this.tell(channel, { op: 'accept', id: control.id, offset: entry.received });
       if (entry.received >= entry.file.size) this.finish(channel, entry);
       return;
+    }
+    if (control.op === 'abort') {
+      const entry = this.receiving.get(control.id);
+      if (!entry) return;
+      this.receiving.delete(control.id);
+      if (this.current === entry) this.current = null;
+      const error = new DataChannelError(`The sender stopped sending "${entry.file.name}" after ${entry.received} of ${entry.file.size} bytes`, { reason: 'file-aborted' });
+      entry.controller.error(error);
+      return this.onError(error);
     }
     if (control.op === 'ack') {
       const state = this.acks.get(control.id);
@@ -147,7 +158,7 @@ export class FileTransfer {
   private ack(channel: WebRtcDataChannel, entry: Receiving): void {
     if (entry.received <= entry.acked || channel.state !== 'open') return;
     entry.acked = entry.received;
-    void channel.send(JSON.stringify({ op: 'ack', id: entry.file.id, bytes: entry.received })).catch(() => {});
+    this.tell(channel, { op: 'ack', id: entry.file.id, bytes: entry.received });
   }
 
   private finish(channel: WebRtcDataChannel, entry: Receiving): void {
@@ -156,7 +167,15 @@ export class FileTransfer {
       entry.controller.close();
     }
     this.current = null;
-    void channel.send(JSON.stringify({ op: 'done', id: entry.file.id }));
+    this.tell(channel, { op: 'done', id: entry.file.id });
+  }
+
+  /**
+   * A reply to the sender. The channel may have closed with this file's messages still queued:
+   * then the sender offers the file again on the next channel and resumes, so nothing is lost.
+   */
+  private tell(channel: WebRtcDataChannel, control: Control): void {
+    channel.send(JSON.stringify(control)).catch(() => {});
   }
 
   private expect(id: string, op: 'accept' | 'done'): Promise<Control> {
@@ -188,10 +207,16 @@ export class FileTransfer {
         await Promise.race([done, closed]);
         this.acks.delete(id);
         return id;
-      } catch {
-        // The channel closed mid-transfer: wait for the next one and resume from what arrived.
+      } catch (error) {
         this.waiting.delete(`accept:${id}`);
         this.waiting.delete(`done:${id}`);
+        this.acks.delete(id);
+        if (channel.state === 'open') {
+          // Not the connection (the file could not be read, say): trying again would fail again.
+          this.tell(channel, { op: 'abort', id });
+          throw error instanceof WebRtcError ? error : new DataChannelError(`Sending "${name}" failed: ${messageOf(error)}`, { cause: error, reason: 'file-failed' });
+        }
+        // The channel closed mid-transfer: wait for the next one and resume from what arrived.
         if (this.channel === channel) await new Promise((r) => setTimeout(r, 50));
       }
     }
