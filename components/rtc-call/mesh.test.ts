@@ -35,4 +35,18 @@ describe('<rtc-call mesh>', function () {
       for (const s of signalers) s.close();
     }
   });
+
+  it('sendFile in a mesh fails at once with files-mesh instead of waiting for a file channel', async () => {
+    const signaler = new BroadcastChannelSignaler(`mesh-${crypto.randomUUID()}`);
+    try {
+      const call = await fixture<RtcCall>(html`<rtc-call mesh .signaler=${signaler}><rtc-data-channel label="f" files></rtc-data-channel></rtc-call>`);
+      const channel = call.querySelector('rtc-data-channel') as RtcDataChannel;
+      const error = await channel.sendFile(new Blob(['x']), 'x.txt').then(() => null, (e) => e);
+      expect(error?.code).to.equal('data-channel');
+      expect(error.reason).to.equal('files-mesh');
+      call.hangUp();
+    } finally {
+      signaler.close();
+    }
+  });
 });

@@ -164,6 +164,8 @@ export class RtcDataChannel extends LitElement implements ChannelHost {
    */
   async sendFile(file: Blob, name?: string): Promise<string> {
     if (!this.files) throw new DataChannelError('sendFile needs the "files" attribute (on both sides)', { reason: 'files-off' });
+    // A mesh opens no file channels: without this the file would wait for one for ever.
+    if (this.host?.mesh) throw new DataChannelError('sendFile works in one-to-one calls, not in a mesh', { reason: 'files-mesh' });
     return (await this.loadFileTransfer()).send(file, name);
   }
 
