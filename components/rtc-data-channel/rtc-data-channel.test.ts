@@ -63,6 +63,9 @@ describe('<rtc-data-channel>', () => {
     expect(fast.channel?.protocol).to.equal('game');
     expect(timed.channel?.ordered).to.be.true;
     expect(timed.channel?.maxPacketLifeTime).to.equal(500);
+    // What is not set stays unset (not 0): a channel may have only one of the two limits.
+    expect(timed.channel?.maxRetransmits).to.equal(null);
+    expect(fast.channel?.maxPacketLifeTime).to.equal(null);
   });
 
   it('fires open, then messages, then close when the call ends', async () => {

@@ -126,9 +126,10 @@ export class RtcDataChannel extends LitElement implements ChannelHost {
         id: this.channelId ?? channelIdFor(this.label),
         ordered: this.ordered,
         fragment: this.fragment,
-        ...(this.maxRetransmits !== null ? { maxRetransmits: this.maxRetransmits } : {}),
-        ...(this.maxPacketLifeTime !== null ? { maxPacketLifeTime: this.maxPacketLifeTime } : {}),
-        ...(this.protocol ? { protocol: this.protocol } : {}),
+        // Undefined is "not set" for the browser; null would be 0.
+        maxRetransmits: this.maxRetransmits ?? undefined,
+        maxPacketLifeTime: this.maxPacketLifeTime ?? undefined,
+        protocol: this.protocol,
       });
     } catch (error) {
       this.fail(error);
