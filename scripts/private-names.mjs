@@ -15,8 +15,8 @@ export const PRIVATE_NAMES = `_channel _localStream _remoteStreams activeRoom ad
   onTrackChange openLocalMedia openWaiters ownedClient ownedSignaler pendingCandidates pendingSends politeTimer
   queuedBytes reassembler remoteFound remoteMuted remoteOfferOrTimeout remoteTracks replaceLocal replayLimit
   reportBad reportClose reportRemovedTrack reportRemovedTracks restartPolicy restartSoon retryTimer
-  scheduleReconnect screenTrack sendChain sendFailed sendInPieces sendWhenReady settingRemoteAnswer
-  sharedLocalStream sizeToSend statsFailure statsTimer swapVideo unwatchTrack waitingForRemote watchTrack whenRemoteKnown
+  scheduleReconnect expiryTimer screenTrack sendChain sendFailed sendInPieces sendWhenReady settingRemoteAnswer
+  sharedLocalStream sizeToSend statsFailure statsTimer swapVideo listenAll waitingForRemote whenRemoteKnown
   wrapSender receivers mismatch attachFiles fileTransfer flushCandidates localSdp remoteSdp loadFileTransfer
   meshPeers onBytes onFile onProgress patchCandidates sdpfrag startMesh
   pendingSends adopt createTrack handle shutdown follow refresh checkVideo watch unsubscribe pump overflow emit

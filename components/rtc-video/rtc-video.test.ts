@@ -14,6 +14,16 @@ describe('<rtc-video>', () => {
     expect(getComputedStyle(localA.videoElement!).transform).to.not.equal('none');
   });
 
+  it('shows the placeholder again when the remote video goes (removeTrack and renegotiation)', async () => {
+    const [a, b] = await callPair(html`<rtc-video remote></rtc-video>`, { video: true });
+    const remoteB = b.querySelector('rtc-video[remote]') as RtcVideo;
+    await until(() => framesShown(remoteB.videoElement), 15000, 'remote frames');
+    expect(remoteB.shadowRoot!.querySelector('[part="placeholder"]')).to.equal(null);
+    const sender = a.connection!.native.getSenders().find((s) => s.track?.kind === 'video')!;
+    a.connection!.removeTrack(sender);
+    await until(() => !!remoteB.shadowRoot!.querySelector('[part="placeholder"]'), 15000, 'placeholder once the video is gone');
+  });
+
   it('shows a placeholder while there is no video', async () => {
     const el = await fixture<RtcVideo>(html`<rtc-video remote></rtc-video>`);
     const placeholder = el.shadowRoot!.querySelector('[part="placeholder"]');

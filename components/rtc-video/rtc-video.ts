@@ -99,29 +99,20 @@ export class RtcVideo extends LitElement {
   /** Follows tracks coming, going, muting and ending, to switch between video and placeholder. */
   private watch(stream: MediaStream | null): void {
     if (stream === this.watched) return;
-    if (this.watched) {
-      this.watched.removeEventListener('addtrack', this.onTrackChange);
-      this.watched.removeEventListener('removetrack', this.onTrackChange);
-      for (const track of this.watched.getTracks()) this.unwatchTrack(track);
-    }
+    this.listenAll(this.watched, 'removeEventListener');
     this.watched = stream;
-    if (stream) {
-      stream.addEventListener('addtrack', this.onTrackChange);
-      stream.addEventListener('removetrack', this.onTrackChange);
-      for (const track of stream.getTracks()) this.watchTrack(track);
+    this.listenAll(stream, 'addEventListener');
+  }
+
+  /** Adds or removes our listeners on a stream and its tracks (adding twice adds once). */
+  private listenAll(stream: MediaStream | null, how: 'addEventListener' | 'removeEventListener'): void {
+    for (const target of stream ? [stream, ...stream.getTracks()] : []) {
+      for (const type of ['addtrack', 'removetrack', 'mute', 'unmute', 'ended']) target[how](type, this.onTrackChange);
     }
-  }
-
-  private watchTrack(track: MediaStreamTrack): void {
-    for (const type of ['mute', 'unmute', 'ended']) track.addEventListener(type, this.onTrackChange);
-  }
-
-  private unwatchTrack(track: MediaStreamTrack): void {
-    for (const type of ['mute', 'unmute', 'ended']) track.removeEventListener(type, this.onTrackChange);
   }
 
   private checkVideo(): void {
-    if (this.watched) for (const track of this.watched.getTracks()) this.watchTrack(track); // listeners are idempotent
+    this.listenAll(this.watched, 'addEventListener'); // tracks added since
     this.hasVideo = !!this.shown?.getVideoTracks().some((t) => t.readyState === 'live' && !t.muted);
   }
 

@@ -54,6 +54,8 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
   private listeners = new Set<(message: SignalMessage) => void>();
   private attempt = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Fires when the oldest queued message is due to expire, so that it is reported on time. */
+  private expiryTimer: ReturnType<typeof setTimeout> | undefined;
   private currentState: WebSocketSignalerState = 'connecting';
   private openWaiters: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
 
@@ -211,9 +213,12 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
     let expired = 0;
     for (const entry of waiting) {
       if (this.canSend(entry.to)) this.socket?.send(entry.text);
-      else if (now - entry.at > timeout) expired++;
+      else if (now - entry.at >= timeout) expired++;
       else this.queue.push(entry);
     }
+    // Wake up when the oldest message left is due (the queue is in time order): it is reported on time.
+    clearTimeout(this.expiryTimer);
+    if (this.queue[0]) this.expiryTimer = setTimeout(() => this.flush(), this.queue[0].at + timeout - now);
     if (expired > 0) {
       this.fire('error', { error: new SignalingError(`${expired} signal messages were dropped: their peer did not come back within ${timeout} ms`, { reason: 'unsent' }) });
     }
@@ -236,6 +241,7 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
       }
     }
     this.queue.push({ text, to, at: Date.now() });
+    if (this.queue.length === 1) this.flush(); // arms the expiry timer
   }
 
   subscribe(listener: (message: SignalMessage) => void): () => void {
@@ -247,6 +253,7 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
     if (this.currentState === 'closed') return;
     this.currentState = 'closed';
     clearTimeout(this.retryTimer);
+    clearTimeout(this.expiryTimer);
     this.joined = false;
     const queued = this.queue.length;
     this.queue = [];

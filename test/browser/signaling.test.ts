@@ -371,6 +371,24 @@ describe('signalers', () => {
     }
   });
 
+  it('WebSocket: a message for a peer that never comes is reported as unsent when queueTimeoutMs passes, with nothing else happening', async () => {
+    const s = new WebSocketSignaler(signalingUrl, { room: room(), queueTimeoutMs: 300 });
+    try {
+      await s.whenOpen();
+      const unsent = new Promise<CustomEvent>((resolve) => s.addEventListener('error', (e) => resolve(e as CustomEvent), { once: true }));
+      const sentAt = performance.now();
+      s.send({ type: 'hello', to: 'nobody-here' });
+      expect(s.queuedCount).to.equal(1);
+      const { detail } = await Promise.race([unsent, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no unsent error within 3 s')), 3000))]);
+      expect(detail.error.reason).to.equal('unsent');
+      expect(detail.error.message).to.match(/^1 signal messages were dropped: their peer did not come back within 300 ms/);
+      expect(performance.now() - sentAt).to.be.at.least(290);
+      expect(s.queuedCount).to.equal(0);
+    } finally {
+      s.close();
+    }
+  });
+
   it('WebSocket: a bad URL is a SignalingError; a closed signaler refuses to send', async () => {
     expect(() => new WebSocketSignaler('http://example.com')).to.throw(SignalingError);
     const s = new WebSocketSignaler(signalingUrl, { room: room() });
