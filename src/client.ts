@@ -1,4 +1,4 @@
-import { ClientClosedError } from './errors.js';
+import { ClientClosedError, IceError, messageOf } from './errors.js';
 import {
   WebRtcMediaTrack,
   toMediaError,
@@ -159,7 +159,14 @@ export class WebRtcClient extends EventTarget {
     if (merged.iceCandidatePoolSize !== undefined) rtcConfig.iceCandidatePoolSize = merged.iceCandidatePoolSize;
     const Constructor = this.config.RTCPeerConnection ?? globalThis.RTCPeerConnection;
     if (!Constructor) throw new ClientClosedError('No RTCPeerConnection in this environment: pass one in the client config');
-    const connection = new WebRtcPeerConnection(new Constructor(rtcConfig), {
+    let native: RTCPeerConnection;
+    try {
+      native = new Constructor(rtcConfig);
+    } catch (error) {
+      // A URL that is not stun:/turn:, a TURN server without credentials…
+      throw new IceError(`The browser refused the iceServers: ${messageOf(error)}`, { cause: error, reason: 'bad-config' });
+    }
+    const connection = new WebRtcPeerConnection(native, {
       statsIntervalMs: merged.statsIntervalMs,
       dataChannelDefaults: merged.dataChannelDefaults,
       onClose: (closed) => this.connections.delete(closed),

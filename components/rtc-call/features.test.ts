@@ -203,7 +203,7 @@ describe('file transfer failures', function () {
     }
     const file = new ChangedFile([new Uint8Array(1024 * 1024)]);
     const arriving = oneEvent(y, 'rtc-file');
-    const receiverErrors: string[] = [];
+    const receiverErrors: Array<string | undefined> = [];
     y.addEventListener('rtc-error', (e) => receiverErrors.push(e.detail.error.reason));
     let offers = 0;
     y.addEventListener('rtc-file', () => offers++);

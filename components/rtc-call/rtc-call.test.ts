@@ -155,6 +155,20 @@ describe('<rtc-call>', () => {
     expect(parseIceServers('stun:a.example stun:b.example')).to.deep.equal([{ urls: ['stun:a.example', 'stun:b.example'] }]);
     expect(parseIceServers('[{"urls":"turn:t.example","username":"u","credential":"c"}]')).to.deep.equal([{ urls: 'turn:t.example', username: 'u', credential: 'c' }]);
     expect(parseIceServers('')).to.equal(undefined);
+    for (const bad of ['[{"urls": "stun:a.example"', '[not json]']) {
+      expect(() => parseIceServers(bad)).to.throw(/ice-servers must be a JSON array/).with.property('code', 'ice');
+    }
+  });
+
+  it('reports ice-servers the browser refuses as rtc-error with code ice', async () => {
+    const call = await fixture<RtcCall>(html`<rtc-call manual ice-servers="turn:turn.example"></rtc-call>`);
+    call.signaler = { send() {}, subscribe: () => () => {} };
+    const failed = oneEvent(call, 'rtc-error');
+    void call.start();
+    const { detail } = await failed;
+    expect(detail.code).to.equal('ice');
+    expect(detail.error.reason).to.equal('bad-config');
+    call.hangUp();
   });
 
   it('is accessible', async () => {

@@ -1,6 +1,7 @@
 import { LitElement, html, css, type PropertyValues } from 'lit';
 import { property } from 'lit/decorators.js';
 import {
+  IceError,
   SignalingError,
   loadPart,
   SignalingSession,
@@ -30,8 +31,13 @@ export function parseIceServers(value: string | null | undefined): IceServer[] |
   if (!value || !value.trim()) return undefined;
   const text = value.trim();
   if (text.startsWith('[')) {
-    const parsed: unknown = JSON.parse(text);
-    if (!Array.isArray(parsed)) throw new SignalingError('ice-servers must be a JSON array');
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // Not an array either: the same error.
+    }
+    if (!Array.isArray(parsed)) throw new IceError('ice-servers must be a JSON array or URLs', { reason: 'bad-config' });
     return parsed as IceServer[];
   }
   return [{ urls: text.split(/[\s,]+/).filter(Boolean) }];
@@ -269,8 +275,9 @@ export class RtcCall extends LitElement {
     connection.addEventListener('track', (e) => this.onTrack((e as CustomEvent<TrackEvent>).detail, peer));
     connection.addEventListener('error', (e) => this.fail((e as CustomEvent).detail.error));
     session.addEventListener('peer', (e) => fire(this, 'rtc-peer', (e as CustomEvent).detail));
-    session.addEventListener('reconnecting', (e) => fire(this, 'rtc-reconnecting', { reason: (e as CustomEvent).detail.reason }));
-    session.addEventListener('reconnected', (e) => fire(this, 'rtc-reconnected', { reason: (e as CustomEvent).detail.reason }));
+    for (const type of ['reconnecting', 'reconnected'] as const) {
+      session.addEventListener(type, (e) => fire(this, `rtc-${type}`, { reason: (e as CustomEvent).detail.reason }));
+    }
     session.addEventListener('mute', (e) => this.onRemoteMute((e as CustomEvent).detail.track, true));
     session.addEventListener('unmute', (e) => this.onRemoteMute((e as CustomEvent).detail.track, false));
     session.addEventListener('error', (e) => this.fail((e as CustomEvent).detail.error));

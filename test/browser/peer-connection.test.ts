@@ -270,6 +270,29 @@ describe('WebRtcPeerConnection', () => {
     });
   });
 
+  describe('configuration', () => {
+    it('a configuration the browser refuses is an IceError with its message, and nothing is left open', () => {
+      const own = new WebRtcClient();
+      try {
+        for (const iceServers of [[{ urls: 'http://not-stun.example' }], [{ urls: 'turn:turn.example' }]]) {
+          let error: unknown;
+          try {
+            own.createPeerConnection({ iceServers });
+          } catch (e) {
+            error = e;
+          }
+          expect(error).to.be.instanceOf(IceError);
+          expect((error as IceError).reason).to.equal('bad-config');
+          expect((error as IceError).message).to.match(/^The browser refused the iceServers: .+/);
+          expect((error as IceError).cause).to.be.instanceOf(DOMException);
+        }
+        expect(own.openConnections.length).to.equal(0);
+      } finally {
+        own.close();
+      }
+    });
+  });
+
   describe('lifetime', () => {
     it('closes idempotently and rejects use after close with ClientClosedError', async () => {
       const a = client.createPeerConnection();
