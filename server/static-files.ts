@@ -1,4 +1,5 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, type ReadStream } from 'node:fs';
+import { once } from 'node:events';
 import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
@@ -41,11 +42,20 @@ export function staticFiles(mounts: Record<string, string>) {
     const [prefix, dir] = mount;
     let file = normalize(join(dir, path.slice(prefix.length)));
     if (file !== dir && !file.startsWith(dir + sep)) return notFound();
+    let stream: ReadStream | undefined;
     try {
       let info = await stat(file);
       if (info.isDirectory()) {
         file = join(file, 'index.html');
         info = await stat(file);
+      }
+      if (!info.isFile()) return notFound(); // a directory named index.html, a socket…
+      if (request.method !== 'HEAD') {
+        // Opened before the 200: a file that cannot be read (permissions, gone meanwhile) is a 404.
+        stream = createReadStream(file);
+        await once(stream, 'open');
+        // A read that fails halfway cuts the response; it must not become an uncaught error.
+        stream.on('error', () => response.destroy());
       }
       response.writeHead(200, {
         'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
@@ -53,9 +63,10 @@ export function staticFiles(mounts: Record<string, string>) {
         'cache-control': 'no-cache',
         'x-content-type-options': 'nosniff',
       });
-      if (request.method === 'HEAD') response.end();
-      else createReadStream(file).pipe(response);
+      if (stream) stream.pipe(response);
+      else response.end();
     } catch {
+      stream?.destroy();
       notFound();
     }
   };

@@ -2,6 +2,9 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startSignalingServer } from '../../dist/server/index.js';
 import { connect, sleep } from './server-helpers.mjs';
 
@@ -234,6 +237,27 @@ describe('signaling server limits', () => {
       assert.equal((await fetch(`${url.replace('ws', 'http')}/..%2Fpackage.json`)).status, 404);
     } finally {
       child.kill();
+    }
+  });
+
+  test('static files: what is not a readable file is a 404, and the server stays up', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rtc-static-'));
+    mkdirSync(join(dir, 'odd', 'index.html'), { recursive: true }); // a directory where index.html should be
+    writeFileSync(join(dir, 'page.html'), '<p>ok</p>');
+    const child = spawn(process.execPath, ['dist/server/bin.js', '--port', '0', '--static', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const line = await new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('the bin printed nothing')), 5000);
+        child.stdout.on('data', (d) => { clearTimeout(timer); resolve(String(d)); });
+      });
+      const http = /signaling on (ws:\/\/\S+?),/.exec(line)[1].replace('ws', 'http');
+      assert.equal((await fetch(`${http}/odd/`)).status, 404);
+      assert.equal((await fetch(`${http}/odd/index.html`)).status, 404);
+      assert.equal(await (await fetch(`${http}/page.html`)).text(), '<p>ok</p>');
+      assert.equal(child.exitCode, null, 'still running');
+    } finally {
+      child.kill();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
