@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // rtc-elements-server: the reference signaling server, optionally serving static files on the same port.
 import { parseArgs } from 'node:util';
-import { startSignalingServer } from './signaling-server.js';
+import { startSignalingServer, type SignalingServer } from './signaling-server.js';
 import { staticFiles } from './static-files.js';
 
 const { values } = parseArgs({
@@ -36,14 +36,21 @@ for (const entry of values.static ?? []) {
 }
 const serve = Object.keys(mounts).length > 0 ? staticFiles(mounts) : undefined;
 
-const server = await startSignalingServer({
-  port,
-  host: values.host,
-  maxRoomSize: values['max-room-size'] ? Number(values['max-room-size']) : undefined,
-  allowedOrigins: values['allowed-origin'],
-  redisUrl: values.redis,
-  onRequest: serve ? (request, response) => void serve(request, response) : undefined,
-});
+let server: SignalingServer;
+try {
+  server = await startSignalingServer({
+    port,
+    host: values.host,
+    maxRoomSize: values['max-room-size'] === undefined ? undefined : Number(values['max-room-size']),
+    allowedOrigins: values['allowed-origin'],
+    redisUrl: values.redis,
+    onRequest: serve ? (request, response) => void serve(request, response) : undefined,
+  });
+} catch (error) {
+  // A bad option, a port in use, Redis unreachable: one line, not a stack trace.
+  console.error(`rtc-elements-server: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(2);
+}
 const httpUrl = server.url.replace(/^ws/, 'http');
 console.log(`rtc-elements-server: signaling on ${server.url}${serve ? `, pages on ${httpUrl}/` : ''}${values.redis ? ', rooms shared over Redis' : ''}`);
 

@@ -83,20 +83,35 @@ interface Client {
   graceTimer?: ReturnType<typeof setTimeout>;
 }
 
+/**
+ * A numeric option, checked: a limit that is NaN (a typo on the command line) would compare false
+ * with everything and so lift the limit without a word.
+ */
+function limit(name: string, value: number | undefined, fallback: number, min = 1): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !(value >= min) || !Number.isFinite(value)) {
+    throw new RangeError(`${name} must be a number of at least ${min}, not ${String(value)}`);
+  }
+  return value;
+}
+
 function newId(): string {
   return randomBytes(9).toString('base64url');
 }
 
 /** Starts the reference signaling server. It binds to 127.0.0.1 unless told otherwise. */
 export async function startSignalingServer(options: SignalingServerOptions = {}): Promise<SignalingServer> {
-  const maxRoomSize = options.maxRoomSize ?? 16;
-  const maxMessageBytes = options.maxMessageBytes ?? 256 * 1024;
-  const rate = options.rateLimit ?? { perSecond: 50, burst: 200 };
-  const floodCloseAfter = options.floodCloseAfter ?? 200;
-  const heartbeatMs = options.heartbeatMs ?? 15000;
-  const maxBufferedBytes = options.maxBufferedBytes ?? 8 * 1024 * 1024;
-  const maxClients = options.maxClients ?? 20000;
-  const leaveGraceMs = options.leaveGraceMs ?? 5000;
+  const maxRoomSize = limit('maxRoomSize', options.maxRoomSize, 16);
+  const maxMessageBytes = limit('maxMessageBytes', options.maxMessageBytes, 256 * 1024);
+  const rate = {
+    perSecond: limit('rateLimit.perSecond', options.rateLimit?.perSecond, 50),
+    burst: limit('rateLimit.burst', options.rateLimit?.burst, 200),
+  };
+  const floodCloseAfter = limit('floodCloseAfter', options.floodCloseAfter, 200);
+  const heartbeatMs = limit('heartbeatMs', options.heartbeatMs, 15000);
+  const maxBufferedBytes = limit('maxBufferedBytes', options.maxBufferedBytes, 8 * 1024 * 1024);
+  const maxClients = limit('maxClients', options.maxClients, 20000);
+  const leaveGraceMs = limit('leaveGraceMs', options.leaveGraceMs, 5000, 0);
   const rooms = new Map<string, Map<string, Client>>();
   /** Cluster only: the peers of each room that are on other servers (from joins and bus events). */
   const remotePeers = new Map<string, Set<string>>();

@@ -240,6 +240,29 @@ describe('signaling server limits', () => {
     }
   });
 
+  test('options: a limit that is not a number is refused, never silently lifted; the bin says why in one line', async () => {
+    await assert.rejects(startSignalingServer({ port: 0, maxRoomSize: NaN }), { name: 'RangeError', message: /maxRoomSize must be a number of at least 1, not NaN/ });
+    await assert.rejects(startSignalingServer({ port: 0, rateLimit: { perSecond: 0, burst: 10 } }), /rateLimit\.perSecond/);
+    const run = (args) => new Promise((resolve) => {
+      const child = spawn(process.execPath, ['dist/server/bin.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d) => { stderr += d; });
+      const timer = setTimeout(() => child.kill(), 5000);
+      child.on('exit', (code) => { clearTimeout(timer); resolve({ code, stderr }); });
+    });
+    const typo = await run(['--port', '0', '--max-room-size', 'ten']);
+    assert.equal(typo.code, 2);
+    assert.equal(typo.stderr.trim(), 'rtc-elements-server: maxRoomSize must be a number of at least 1, not NaN');
+    const taken = await startSignalingServer({ port: 0 });
+    try {
+      const busy = await run(['--port', String(taken.port)]);
+      assert.equal(busy.code, 2);
+      assert.match(busy.stderr.trim(), /^rtc-elements-server: listen EADDRINUSE.*$/);
+    } finally {
+      await taken.close();
+    }
+  });
+
   test('static files: what is not a readable file is a 404, and the server stays up', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rtc-static-'));
     mkdirSync(join(dir, 'odd', 'index.html'), { recursive: true }); // a directory where index.html should be
