@@ -10,17 +10,19 @@ call.addEventListener('rtc-statechange', (e) => { $('state').textContent = e.det
 call.addEventListener('rtc-close', (e) => { if (e.target === call) $('state').textContent = `closed (${e.detail.reason})`; });
 call.addEventListener('rtc-error', (e) => { $('error').textContent = `${e.detail.code}: ${e.detail.error.message}`; });
 
-function toggle(button, kind, on, off) {
+/** A toggle button: `aria-pressed` says whether it is on; `apply(pressed)` does the work. */
+function toggle(button, on, off, apply) {
   button.addEventListener('click', () => {
-    const tracks = call.localStream?.getTracks().filter((t) => t.kind === kind) ?? [];
-    const disable = button.getAttribute('aria-pressed') !== 'true';
-    for (const track of tracks) track.enabled = !disable;
-    button.setAttribute('aria-pressed', String(disable));
-    button.textContent = disable ? on : off;
+    const pressed = button.getAttribute('aria-pressed') !== 'true';
+    apply(pressed);
+    button.setAttribute('aria-pressed', String(pressed));
+    button.textContent = pressed ? on : off;
   });
 }
-toggle($('mute'), 'audio', 'Unmute microphone', 'Mute microphone');
-toggle($('camera'), 'video', 'Turn camera on', 'Turn camera off');
+// Muting keeps the microphone open and tells the other side (rtc-mute there).
+toggle($('mute'), 'Unmute microphone', 'Mute microphone', (muted) => call.setMuted('audio', muted));
+// Turning the camera off releases it (its light goes off); on opens it again.
+toggle($('camera'), 'Turn camera on', 'Turn camera off', (off) => { call.video = !off; });
 $('hangup').addEventListener('click', () => {
   call.hangUp();
   $('hangup').hidden = true;

@@ -65,6 +65,46 @@ describe('<rtc-call> beyond Ktor', function () {
     expect(negotiations).to.equal(0);
   });
 
+  it('removing the video attribute releases the camera; adding it sends a new one on the same sender', async () => {
+    const [a, b] = await callPair(html`<rtc-video remote></rtc-video>`, { video: true });
+    await until(() => framesShown(remoteVideo(b)), 15000, 'frames');
+    const camera = a.localStream!.getVideoTracks()[0];
+    const sender = a.connection!.native.getSenders().find((s) => s.track === camera)!;
+    let negotiations = 0;
+    a.addEventListener('rtc-negotiationneeded', () => negotiations++);
+    const errors: unknown[] = [];
+    a.addEventListener('rtc-error', (e) => errors.push(e.detail.error));
+    a.video = false;
+    await until(() => camera.readyState === 'ended', 5000, 'the camera released');
+    expect(sender.track).to.equal(null);
+    expect(a.localStream!.getVideoTracks()).to.deep.equal([]);
+    // Quick toggles end as the attribute ends: on, off, on.
+    a.video = true;
+    await a.updateComplete;
+    a.video = false;
+    await a.updateComplete;
+    a.video = true;
+    await until(() => a.localStream!.getVideoTracks().length === 1 && sender.track === a.localStream!.getVideoTracks()[0], 10000, 'a new camera on the sender');
+    const time = remoteVideo(b)!.currentTime;
+    await until(() => remoteVideo(b)!.currentTime > time + 0.3, 10000, 'frames after the camera is back');
+    expect(negotiations).to.equal(0);
+    expect(errors).to.deep.equal([]);
+  });
+
+  it('adding the audio attribute during a call opens the microphone and renegotiates to send it', async () => {
+    const [a, b] = await callPair(html``, { video: true });
+    await until(() => b.remoteStreams[0]?.getVideoTracks().length === 1, 15000, 'video');
+    const added = oneEvent(b, 'rtc-track');
+    a.audio = true;
+    const { detail } = await added;
+    expect(detail.track.kind).to.equal('audio');
+    const microphone = a.localStream!.getAudioTracks()[0];
+    expect(microphone.readyState).to.equal('live');
+    a.audio = false;
+    await until(() => microphone.readyState === 'ended', 5000, 'the microphone released');
+    expect(a.localStream!.getAudioTracks()).to.deep.equal([]);
+  });
+
   it('shares the screen instead of the camera and back, without renegotiation', async () => {
     const [sa, sb] = createSignalerPair();
     const root = await fixture<HTMLElement>(html`<div>

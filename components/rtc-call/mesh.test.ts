@@ -36,6 +36,25 @@ describe('<rtc-call mesh>', function () {
     }
   });
 
+  it('turning the camera on during a mesh call sends it to every peer', async () => {
+    const name = `mesh-${crypto.randomUUID()}`;
+    const signalers = [0, 1, 2].map(() => new BroadcastChannelSignaler(name));
+    try {
+      const root = await fixture<HTMLElement>(html`<div>${signalers.map((s) => html`<rtc-call mesh .signaler=${s}></rtc-call>`)}</div>`);
+      const calls = [...root.querySelectorAll('rtc-call')] as RtcCall[];
+      await until(() => calls.every((c) => c.peers.length === 2), 20000, 'a full mesh');
+      const tracks = [oneEvent(calls[1], 'rtc-track'), oneEvent(calls[2], 'rtc-track')];
+      calls[0].video = true;
+      for (const { detail } of await Promise.all(tracks)) expect(detail.track.kind).to.equal('video');
+      const camera = calls[0].localStream!.getVideoTracks()[0];
+      calls[0].video = false;
+      await until(() => camera.readyState === 'ended', 5000, 'the camera released');
+      for (const call of calls) call.hangUp();
+    } finally {
+      for (const s of signalers) s.close();
+    }
+  });
+
   it('sendFile in a mesh fails at once with files-mesh instead of waiting for a file channel', async () => {
     const signaler = new BroadcastChannelSignaler(`mesh-${crypto.randomUUID()}`);
     try {

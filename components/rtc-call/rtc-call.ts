@@ -10,6 +10,7 @@ import {
   type IceServer,
   type Signaler,
   type TrackEvent,
+  type VideoTrackConstraints,
   type WebRtcMediaTrack,
   type WebRtcPeerConnection,
   type WebRtcRtpSender,
@@ -61,8 +62,8 @@ export function toWebSocketUrl(value: string): string {
  * @attr signaling - The signaling server: a `ws://` or `wss://` URL, a path on the page's server ("/"), or a media server: `whip+https://…` publishes the camera and microphone, `whep+https://…` plays a stream.
  * @attr room - The room to join on the signaling server (default "default").
  * @attr ice-servers - STUN/TURN servers: a JSON array of RTCIceServer, or URLs separated by spaces.
- * @attr audio - Send the microphone.
- * @attr video - Send the camera.
+ * @attr audio - Send the microphone. Removing it during the call releases the microphone; adding it opens it again.
+ * @attr video - Send the camera. Removing it during the call releases the camera (its light goes off); adding it opens it again.
  * @attr manual - Do not start by itself; call `start()`.
  * @attr stats-interval - Fire `rtc-stats` this often (milliseconds).
  * @attr token - A token for the signaling server (WebSocket `verify`) or the WHIP/WHEP endpoint (Bearer).
@@ -141,6 +142,8 @@ export class RtcCall extends LitElement {
   private readonly remoteMuted = new WeakMap<MediaStreamTrack, boolean>();
   /** The room the current WebSocket signaler joined. */
   private activeRoom: string | null = null;
+  /** Turning the camera or microphone on and off, one change after the other. */
+  private deviceWork: Promise<void> = Promise.resolve();
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -154,6 +157,12 @@ export class RtcCall extends LitElement {
     }
     if (!this.manual && !this.starting && !this.ended && (this.signaler || this.signaling) && this.isConnected) {
       void this.start();
+    }
+    for (const kind of ['audio', 'video'] as const) {
+      if (changed.has(kind) && changed.get(kind) !== undefined && this.starting) {
+        // In turn, after the start: quick toggles end in the state the attribute has last.
+        this.deviceWork = this.deviceWork.then(() => this.syncDevice(kind)).catch((error) => this.fail(error));
+      }
     }
     if (changed.has('room') && this.activeRoom !== null && this.room !== this.activeRoom) {
       this.fail(new SignalingError('Changing "room" after start has no effect: hang up and start again'));
@@ -233,8 +242,7 @@ export class RtcCall extends LitElement {
     const tracks: WebRtcMediaTrack[] = [];
     const wants: Array<() => Promise<WebRtcMediaTrack>> = [];
     if (this.audio) wants.push(() => client.createAudioTrack());
-    // A mesh sends the camera to every peer: a smaller picture keeps it affordable.
-    if (this.video) wants.push(() => client.createVideoTrack(this.mesh ? { width: 320, height: 240 } : { width: 640, height: 480 }));
+    if (this.video) wants.push(() => client.createVideoTrack(this.cameraSize()));
     for (const want of wants) {
       try {
         const track = await this.openUnlessHungUp(want);
@@ -350,6 +358,31 @@ export class RtcCall extends LitElement {
     }
   }
 
+  /** Makes the sent `kind` follow its attribute: opens the device, or stops it and leaves its senders idle. */
+  private async syncDevice(kind: 'audio' | 'video'): Promise<void> {
+    await this.starting;
+    const client = this.activeClient;
+    const track = this.localTracks.find((t) => t.kind === kind);
+    if (!client || this.ended || this[kind] === !!track) return;
+    if (this[kind]) {
+      const next = await this.openUnlessHungUp(() => (kind === 'audio' ? client.createAudioTrack() : client.createVideoTrack(this.cameraSize())));
+      if (next) await this.replaceLocal(kind, next, true);
+      return;
+    }
+    // Off: the senders send nothing (no renegotiation) and the device is released.
+    const senders = this.senders.filter((s) => s.native.track === track!.native);
+    this.localTracks = this.localTracks.filter((t) => t !== track);
+    this._localStream?.removeTrack(track!.native);
+    track!.close();
+    this.fireStreams();
+    await Promise.all(senders.map((s) => s.replaceTrack(null)));
+  }
+
+  /** The camera's size: a mesh sends it to every peer, so a smaller picture keeps that affordable. */
+  private cameraSize(): VideoTrackConstraints {
+    return this.mesh ? { width: 320, height: 240 } : { width: 640, height: 480 };
+  }
+
   /** Switches the camera or microphone during the call, without renegotiation. */
   async switchDevice(kind: 'audio' | 'video', deviceId: string): Promise<void> {
     const client = this.activeClient;
@@ -415,13 +448,27 @@ export class RtcCall extends LitElement {
     if (old) stream.removeTrack(old.native);
     stream.addTrack(next.native);
     this._localStream = stream;
-    const sender = this.senders.find((s) => s.native.track === old?.native);
     if (!(kind === 'video' && this.screenTrack)) {
-      if (sender) await sender.replaceTrack(next);
-      else if (this.session && !this.session.isClosed) this.senders.push(this.session.connection.addTrack(next, { streams: [stream] }));
+      const sessions = this.meshPeers ? [...this.meshPeers.openSessions()].map(([, session]) => session) : [this.session];
+      for (const session of sessions) {
+        if (!session || session.isClosed) continue;
+        const sender = this.senderOn(session.connection, kind, old?.native ?? null);
+        // Nothing sends this kind on that connection yet: a new sender (negotiationneeded renegotiates).
+        if (sender) await sender.replaceTrack(next);
+        else this.senders.push(session.connection.addTrack(next, { streams: [stream] }));
+      }
     }
     if (old && stopOld) old.close();
     this.fireStreams();
+  }
+
+  /**
+   * Our sender of `kind` on `connection` that sends `track`: the old track, or nothing (null) once
+   * the device was turned off. A sender sending nothing knows no kind: its transceiver's receiver does.
+   */
+  private senderOn(connection: WebRtcPeerConnection, kind: string, track: MediaStreamTrack | null): WebRtcRtpSender | undefined {
+    const transceivers = connection.native.getTransceivers();
+    return this.senders.find((s) => s.native.track === track && transceivers.some((t) => t.sender === s.native && t.receiver.track.kind === kind));
   }
 
   private onTrack(event: TrackEvent, peer?: string): void {

@@ -28,6 +28,14 @@ for (const [first, second] of [['chromium', 'chromium'], ['firefox', 'firefox'],
       assert.equal(await a.$eval('#state', (el) => el.textContent), 'connected');
       await a.bringToFront(); // a background tab cannot be captured
       await a.screenshot({ path: `${ARTIFACTS}/call-${first}-${second}.png` });
+      // The camera button releases the camera and opens it again; the other page sees frames again.
+      const cameras = () => a.evaluate(() => document.getElementById('call').localStream.getVideoTracks().filter((t) => t.readyState === 'live').length);
+      await a.click('#camera');
+      await until(async () => (await cameras()) === 0, 10000, 'the camera released');
+      await a.click('#camera');
+      await until(async () => (await cameras()) === 1, 10000, 'the camera back');
+      const time = await b.evaluate(() => document.querySelector('rtc-video[remote]').videoElement.currentTime);
+      await until(async () => (await b.evaluate(() => document.querySelector('rtc-video[remote]').videoElement.currentTime)) > time + 0.3, 15000, 'frames after the camera is back');
       // Hang up: the other side shows the close.
       await a.click('#hangup');
       await until(async () => (await b.$eval('#state', (el) => el.textContent)).startsWith('closed'), 10000, 'closed state');
