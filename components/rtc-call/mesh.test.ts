@@ -46,6 +46,14 @@ describe('<rtc-call mesh>', function () {
       const tracks = [oneEvent(calls[1], 'rtc-track'), oneEvent(calls[2], 'rtc-track')];
       calls[0].video = true;
       for (const { detail } of await Promise.all(tracks)) expect(detail.track.kind).to.equal('video');
+      // Switching the camera reaches every peer, not only the first one.
+      const [device] = await calls[0].listDevices('videoinput');
+      const first = calls[0].localStream!.getVideoTracks()[0];
+      await calls[0].switchDevice('video', device!.deviceId);
+      expect(first.readyState).to.equal('ended');
+      const videos = [calls[1], calls[2]].map((c) => (c.querySelector('rtc-video[peer]') as HTMLElement & { videoElement: HTMLVideoElement }).videoElement);
+      const times = videos.map((v) => v.currentTime);
+      await until(() => videos.every((v, i) => v.currentTime > times[i]! + 0.3), 15000, 'frames at both peers after the switch');
       const camera = calls[0].localStream!.getVideoTracks()[0];
       calls[0].video = false;
       await until(() => camera.readyState === 'ended', 5000, 'the camera released');
