@@ -1,7 +1,8 @@
 // A/B of the time to an open channel: the engine at a commit (default HEAD) against the working
 // tree, with raw WebRTC in the same rounds, in Chromium and Firefox. Interleaved rounds and paired
-// ratios, because single set-ups vary by 10-25 % here.
-//   node bench/ab-open.mjs [commit]     AB_ROUNDS (default 200), AB_BROWSERS (chromium,firefox)
+// ratios, because single set-ups vary by 10-25 % here. AB_FIGURE=rtt races 200 small round trips
+// a round instead.
+//   node bench/ab-open.mjs [commit]     AB_ROUNDS (default 200), AB_BROWSERS (chromium,firefox), AB_FIGURE (open|rtt)
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,7 +26,7 @@ try {
   for (const name of (process.env.AB_BROWSERS ?? 'chromium,firefox').split(',')) {
     const browser = await launch(name, name === 'chromium' ? ['--js-flags=--expose-gc'] : []);
     const page = await browser.newPage();
-    await page.goto(`${web.url.replace('ws', 'http')}/ab/ab.html`);
+    await page.goto(`${web.url.replace('ws', 'http')}/ab/ab.html?figure=${process.env.AB_FIGURE ?? 'open'}`);
     await page.waitForFunction(() => globalThis.abReady === true);
     const t = { raw: [], old: [], new: [] };
     // In parts, so that no single evaluate outlasts the protocol timeout.
@@ -36,7 +37,7 @@ try {
     const whole = t.raw.map((_, i) => Object.values(t).every((xs) => !Number.isNaN(xs[i])));
     for (const k of Object.keys(t)) t[k] = t[k].filter((_, i) => whole[i]);
     const ratio = (xs, base) => median(xs.map((x, i) => x / base[i])).toFixed(3);
-    console.log(`${name}, ${t.raw.length} of ${rounds} rounds: ${ref} ${ratio(t.old, t.raw)} x raw, working tree ${ratio(t.new, t.raw)} x raw, working tree ÷ ${ref} ${ratio(t.new, t.old)}`);
+    console.log(`${process.env.AB_FIGURE ?? 'open'}, ${name}, ${t.raw.length} of ${rounds} rounds: ${ref} ${ratio(t.old, t.raw)} x raw, working tree ${ratio(t.new, t.raw)} x raw, working tree ÷ ${ref} ${ratio(t.new, t.old)}`);
     await browser.close();
   }
   await web.close?.();

@@ -1,11 +1,15 @@
-// The page of bench/ab-open.mjs: time to an open channel for raw WebRTC, the engine of another
+// The page of bench/ab-open.mjs: time to an open channel (or ?figure=rtt: small round trips) for raw WebRTC, the engine of another
 // commit ("old", bundled from a git worktree) and the engine here ("new"), round by round.
 import * as NEW from '../src/index.js';
 // @ts-ignore: the other commit's src/index.ts, resolved by bench/ab-open.mjs (same API as ours)
 import * as OLD from 'old-engine';
-import { engineOpen, rawOpen, type EngineModule } from './pairs.js';
+import { engineOpen, engineRoundTrips, rawOpen, rawRoundTrips, type EngineModule } from './pairs.js';
 
-const variants: Record<string, () => Promise<number>> = { raw: rawOpen, old: () => engineOpen(OLD as EngineModule), new: () => engineOpen(NEW) };
+// ?figure=rtt: 200 small round trips a round instead of the time to an open channel.
+const rtt = new URLSearchParams(location.search).get('figure') === 'rtt';
+const variants: Record<string, () => Promise<number>> = rtt
+  ? { raw: () => rawRoundTrips(200), old: () => engineRoundTrips(OLD as EngineModule, 200), new: () => engineRoundTrips(NEW, 200) }
+  : { raw: rawOpen, old: () => engineOpen(OLD as EngineModule), new: () => engineOpen(NEW) };
 
 /** `rounds` rounds in a rotating order; a call stuck for 10 s (Firefox's close() now and then) is NaN. */
 (globalThis as { ab?: unknown }).ab = async (rounds: number) => {

@@ -1,7 +1,7 @@
 // Benchmarks in the page: each function measures one implementation once and returns
 // milliseconds (or bytes); bench/run.mjs repeats them, takes medians and computes ratios.
 import { SignalingSession, WebRtcClient, createSignalerPair } from '../src/index.js';
-import { enginePair, engineOpen as engineOpenWith, rawOpen, rawPair } from './pairs.js';
+import { enginePair, engineOpen as engineOpenWith, engineRoundTrips as engineRoundTripsWith, rawOpen, rawPair, rawRoundTrips } from './pairs.js';
 import '../components/define.js';
 import type { RtcDataChannel } from '../components/rtc-data-channel/rtc-data-channel.js';
 
@@ -39,19 +39,6 @@ async function rawThroughput(totalBytes: number, chunk: number, highWater: numbe
   return ms;
 }
 
-async function rawRoundTrips(count: number): Promise<number> {
-  const { a, b, dcA, dcB } = await rawPair();
-  dcB.onmessage = (e) => dcB.send(e.data);
-  const start = now();
-  for (let i = 0; i < count; i++) {
-    const back = new Promise((r) => { dcA.onmessage = r; });
-    dcA.send('ping');
-    await back;
-  }
-  const ms = now() - start;
-  a.close(); b.close();
-  return ms;
-}
 
 // ---- the engine ----
 
@@ -77,19 +64,6 @@ async function engineThroughput(totalBytes: number, chunk: number, highWaterMark
   return ms;
 }
 
-async function engineRoundTrips(count: number): Promise<number> {
-  const client = new WebRtcClient();
-  const { local, remote } = await enginePair(engine, client);
-  void (async () => { for await (const message of remote) await remote.send(message); })();
-  const start = now();
-  for (let i = 0; i < count; i++) {
-    await local.send('ping');
-    await local.receive();
-  }
-  const ms = now() - start;
-  client.close();
-  return ms;
-}
 
 // ---- the element ----
 
@@ -238,7 +212,7 @@ Object.assign(globalThis, {
     MiB,
     setPeerServer: (s: typeof peerServer) => { peerServer = s; },
     rawThroughput, rawOpen, rawRoundTrips,
-    engineThroughput, engineOpen: () => engineOpenWith(engine), engineRoundTrips,
+    engineThroughput, engineOpen: () => engineOpenWith(engine), engineRoundTrips: (count: number) => engineRoundTripsWith(engine, count),
     elementThroughput,
     simplePeerThroughput, simplePeerOpen, simplePeerRoundTrips,
     peerJsThroughput, peerJsOpen,

@@ -57,3 +57,33 @@ export async function engineOpen(engine: EngineModule): Promise<number> {
   client.close();
   return ms;
 }
+
+/** Milliseconds for `count` small messages there and back, raw (the next goes when the last is back). */
+export async function rawRoundTrips(count: number): Promise<number> {
+  const { a, b, dcA, dcB } = await rawPair();
+  dcB.onmessage = (e) => dcB.send(e.data);
+  const start = now();
+  for (let i = 0; i < count; i++) {
+    const back = new Promise((r) => { dcA.onmessage = r; });
+    dcA.send('ping');
+    await back;
+  }
+  const ms = now() - start;
+  a.close(); b.close();
+  return ms;
+}
+
+/** The same through `engine`'s pull API (`send`, `receive`), as a user would write it. */
+export async function engineRoundTrips(engine: EngineModule, count: number): Promise<number> {
+  const client = new engine.WebRtcClient();
+  const { local, remote } = await enginePair(engine, client);
+  void (async () => { for await (const message of remote) await remote.send(message); })();
+  const start = now();
+  for (let i = 0; i < count; i++) {
+    await local.send('ping');
+    await local.receive();
+  }
+  const ms = now() - start;
+  client.close();
+  return ms;
+}

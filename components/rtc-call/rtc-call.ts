@@ -10,7 +10,6 @@ import {
   type IceServer,
   type Signaler,
   type TrackEvent,
-  type VideoTrackConstraints,
   type WebRtcMediaTrack,
   type WebRtcPeerConnection,
   type WebRtcRtpSender,
@@ -240,12 +239,10 @@ export class RtcCall extends LitElement {
   /** The camera and microphone asked for, until a hang-up; a failure is reported and the call goes on without it. */
   private async openLocalMedia(client: WebRtcClient): Promise<WebRtcMediaTrack[]> {
     const tracks: WebRtcMediaTrack[] = [];
-    const wants: Array<() => Promise<WebRtcMediaTrack>> = [];
-    if (this.audio) wants.push(() => client.createAudioTrack());
-    if (this.video) wants.push(() => client.createVideoTrack(this.cameraSize()));
-    for (const want of wants) {
+    for (const kind of ['audio', 'video'] as const) {
+      if (!this[kind]) continue;
       try {
-        const track = await this.openUnlessHungUp(want);
+        const track = await this.openDevice(client, kind);
         if (!track) break;
         tracks.push(track);
       } catch (error) {
@@ -365,7 +362,7 @@ export class RtcCall extends LitElement {
     const track = this.localTracks.find((t) => t.kind === kind);
     if (!client || this.ended || this[kind] === !!track) return;
     if (this[kind]) {
-      const next = await this.openUnlessHungUp(() => (kind === 'audio' ? client.createAudioTrack() : client.createVideoTrack(this.cameraSize())));
+      const next = await this.openDevice(client, kind);
       if (next) await this.replaceLocal(kind, next, true);
       return;
     }
@@ -378,16 +375,18 @@ export class RtcCall extends LitElement {
     await Promise.all(senders.map((s) => s.replaceTrack(null)));
   }
 
-  /** The camera's size: a mesh sends it to every peer, so a smaller picture keeps that affordable. */
-  private cameraSize(): VideoTrackConstraints {
-    return this.mesh ? { width: 320, height: 240 } : { width: 640, height: 480 };
+  /** Opens the microphone or the camera (any, or `deviceId`) unless the call hangs up meanwhile. */
+  private openDevice(client: WebRtcClient, kind: 'audio' | 'video', deviceId?: string): Promise<WebRtcMediaTrack | null> {
+    // A mesh sends the camera to every peer: a smaller picture keeps that affordable.
+    const size = this.mesh ? { width: 320, height: 240 } : { width: 640, height: 480 };
+    return this.openUnlessHungUp(() => (kind === 'audio' ? client.createAudioTrack({ deviceId }) : client.createVideoTrack({ ...size, deviceId })));
   }
 
   /** Switches the camera or microphone during the call, without renegotiation. */
   async switchDevice(kind: 'audio' | 'video', deviceId: string): Promise<void> {
     const client = this.activeClient;
     if (!client) throw new SignalingError('Start the call before switching devices');
-    const next = await this.openUnlessHungUp(() => (kind === 'audio' ? client.createAudioTrack({ deviceId }) : client.createVideoTrack({ deviceId, width: 640, height: 480 })));
+    const next = await this.openDevice(client, kind, deviceId);
     if (next) await this.replaceLocal(kind, next, true);
   }
 
