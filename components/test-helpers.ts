@@ -1,5 +1,5 @@
 import { fixture, html } from '@open-wc/testing';
-import { createSignalerPair } from '../src/index.js';
+import { WebRtcClient, createSignalerPair } from '../src/index.js';
 import './define.js';
 import type { RtcCall } from './rtc-call/rtc-call.js';
 
@@ -21,4 +21,21 @@ export async function callPair(inner = html``, attrs: { video?: boolean; audio?:
 
 export function framesShown(video: HTMLVideoElement | null | undefined): boolean {
   return !!video && video.videoWidth > 0 && video.currentTime > 0;
+}
+
+/** A client whose "screen" is a canvas: getDisplayMedia's picker cannot run headless, the rest is real. */
+export function clientWithCanvasScreen(): WebRtcClient {
+  const canvas = document.createElement('canvas');
+  canvas.width = 200;
+  canvas.height = 100;
+  const context = canvas.getContext('2d')!;
+  let n = 0;
+  setInterval(() => { context.fillStyle = `hsl(${(n += 10) % 360} 80% 50%)`; context.fillRect(0, 0, 200, 100); }, 50);
+  return new WebRtcClient({
+    mediaDevices: {
+      getUserMedia: (c) => navigator.mediaDevices.getUserMedia(c),
+      enumerateDevices: () => navigator.mediaDevices.enumerateDevices(),
+      getDisplayMedia: async () => canvas.captureStream(20),
+    },
+  });
 }

@@ -2,29 +2,12 @@
 // channels and file transfer, in real Chromium and Firefox over real connections.
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import { WebRtcClient, createSignalerPair } from '../../src/index.js';
-import { callPair, framesShown, until } from '../test-helpers.js';
+import { callPair, clientWithCanvasScreen, framesShown, until } from '../test-helpers.js';
 import type { RtcCall } from './rtc-call.js';
 import type { RtcDataChannel } from '../rtc-data-channel/rtc-data-channel.js';
 import type { RtcVideo } from '../rtc-video/rtc-video.js';
 
 const remoteVideo = (call: RtcCall) => (call.querySelector('rtc-video[remote]') as RtcVideo).videoElement;
-
-/** A client whose "screen" is a canvas: getDisplayMedia's picker cannot run headless, the rest is real. */
-function clientWithCanvasScreen(): WebRtcClient {
-  const canvas = document.createElement('canvas');
-  canvas.width = 200;
-  canvas.height = 100;
-  const context = canvas.getContext('2d')!;
-  let n = 0;
-  setInterval(() => { context.fillStyle = `hsl(${(n += 10) % 360} 80% 50%)`; context.fillRect(0, 0, 200, 100); }, 50);
-  return new WebRtcClient({
-    mediaDevices: {
-      getUserMedia: (c) => navigator.mediaDevices.getUserMedia(c),
-      enumerateDevices: () => navigator.mediaDevices.enumerateDevices(),
-      getDisplayMedia: async () => canvas.captureStream(20),
-    },
-  });
-}
 
 describe('<rtc-call> beyond Ktor', function () {
   this.timeout(60000);

@@ -1,6 +1,6 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import { BroadcastChannelSignaler } from '../../src/index.js';
-import { until } from '../test-helpers.js';
+import { clientWithCanvasScreen, until } from '../test-helpers.js';
 import type { RtcCall } from './rtc-call.js';
 import type { RtcDataChannel } from '../rtc-data-channel/rtc-data-channel.js';
 
@@ -58,6 +58,37 @@ describe('<rtc-call mesh>', function () {
       calls[0].video = false;
       await until(() => camera.readyState === 'ended', 5000, 'the camera released');
       for (const call of calls) call.hangUp();
+    } finally {
+      for (const s of signalers) s.close();
+    }
+  });
+
+  it('screen sharing in a mesh reaches every peer, and a peer who joins while it runs gets the screen', async () => {
+    const name = `mesh-${crypto.randomUUID()}`;
+    const signalers = [0, 1, 2].map(() => new BroadcastChannelSignaler(name));
+    const remoteVideo = (call: RtcCall) => (call.querySelector('rtc-video[peer]') as (HTMLElement & { videoElement: HTMLVideoElement }) | null)?.videoElement;
+    const width = (call: RtcCall) => remoteVideo(call)?.videoWidth ?? 0;
+    try {
+      const root = await fixture<HTMLElement>(html`<div>
+        <rtc-call mesh video manual .signaler=${signalers[0]}></rtc-call>
+        <rtc-call mesh .signaler=${signalers[1]}></rtc-call></div>`);
+      const [sharer, watcher] = [...root.querySelectorAll('rtc-call')] as RtcCall[];
+      sharer.client = clientWithCanvasScreen();
+      await sharer.start();
+      // The mesh camera is 320×240; the "screen" is a 200×100 canvas.
+      await until(() => width(watcher) > 0 && width(watcher) !== 200, 20000, 'camera frames at the first peer');
+      await sharer.shareScreen();
+      await until(() => width(watcher) === 200, 15000, 'screen frames at the first peer');
+      // A peer joining during the share is sent the screen, not the camera.
+      const late = await fixture<RtcCall>(html`<rtc-call mesh .signaler=${signalers[2]}></rtc-call>`);
+      await until(() => width(late) === 200, 20000, 'screen frames at the peer who joined later');
+      await sharer.stopScreenShare();
+      await until(() => [watcher, late].every((c) => width(c) > 0 && width(c) !== 200 && remoteVideo(c)!.videoHeight * 4 === width(c) * 3), 15000, 'the camera (4:3) again at both peers');
+      // Shared again with two peers connected: both get it.
+      await sharer.shareScreen();
+      await until(() => width(watcher) === 200 && width(late) === 200, 15000, 'screen frames at both peers');
+      for (const call of [sharer, watcher, late]) call.hangUp();
+      sharer.client.close();
     } finally {
       for (const s of signalers) s.close();
     }

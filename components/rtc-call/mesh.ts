@@ -60,9 +60,9 @@ export class Mesh {
     return [...this.members.keys()];
   }
 
-  /** The sessions still open, with their peer. */
-  *openSessions(): Iterable<[string, SignalingSession]> {
-    for (const [peer, { session }] of this.members) if (!session.isClosed) yield [peer, session];
+  /** Every peer's session (closed ones go with their peer, at their close event). */
+  sessions(): SignalingSession[] {
+    return [...this.members.values()].map((member) => member.session);
   }
 
   /** The first stream `peer` sends, or null. */

@@ -177,8 +177,7 @@ export class RtcCall extends LitElement {
   /** Registers a channel element: it is opened on this and every later connection. */
   addChannel(host: ChannelHost): void {
     this.channels.add(host);
-    if (this.session && !this.session.isClosed) host.attach(this.session.connection);
-    for (const [peer, session] of this.meshPeers?.openSessions() ?? []) host.attach(session.connection, peer);
+    for (const session of this.liveSessions()) host.attach(session.connection, this.meshPeers ? session.remoteId : undefined);
   }
 
   removeChannel(host: ChannelHost): void {
@@ -256,7 +255,13 @@ export class RtcCall extends LitElement {
   /** A session with the one remote peer, or (mesh) with `peer`, this end being `meshId`. */
   private newSession(client: WebRtcClient, signaler: Signaler, peer?: string, meshId?: string): SignalingSession {
     const connection = client.createPeerConnection(this.statsInterval > 0 ? { statsIntervalMs: this.statsInterval } : {});
-    const senders = this.localTracks.map((track) => connection.addTrack(track, { streams: [this._localStream as MediaStream] }));
+    if (peer === undefined) {
+      this.senders = [];
+      this.lastStats = undefined;
+    }
+    // While the screen is shared, a new connection (a mesh peer joining) gets it instead of the camera.
+    const sent = this.screenTrack ? [...this.localTracks.filter((t) => t.kind !== 'video'), this.screenTrack] : this.localTracks;
+    for (const track of sent) this.addSender(connection, track);
     connection.addEventListener('stats', (e) => void this.onStats((e as CustomEvent).detail.statistics));
     if (signaler.receiveOnly) {
       // Playing: ask the media server for audio and video.
@@ -266,13 +271,7 @@ export class RtcCall extends LitElement {
     const session = peer === undefined
       ? new SignalingSession(connection, signaler)
       : new SignalingSession(connection, signaler, { id: meshId, remoteId: peer, shared: true });
-    if (peer === undefined) {
-      this.session = session;
-      this.senders = senders;
-      this.lastStats = undefined;
-    } else {
-      this.senders.push(...senders);
-    }
+    if (peer === undefined) this.session = session;
     // These four come out as they are, as rtc-<type>.
     for (const type of ['icecandidate', 'statechange', 'negotiationneeded', 'datachannel'] as const) {
       connection.addEventListener(type, (e) => fire(this, `rtc-${type}`, (e as CustomEvent).detail));
@@ -419,7 +418,7 @@ export class RtcCall extends LitElement {
     }
     this.screenTrack = track;
     track.native.addEventListener('ended', () => { this.stopScreenShare().catch((error) => this.fail(error)); });
-    await this.swapVideo(track.native);
+    await this.swap('video', this.localTracks.find((t) => t.kind === 'video')?.native ?? null, track.native);
     if (!this.screen) this.screen = true;
   }
 
@@ -428,16 +427,30 @@ export class RtcCall extends LitElement {
     if (!track) return;
     this.screenTrack = null;
     const camera = this.localTracks.find((t) => t.kind === 'video');
-    await this.swapVideo(camera?.native ?? null);
+    await this.swap('video', track.native, camera?.native ?? null);
     track.close();
     if (this.screen) this.screen = false;
   }
 
-  /** The video sender now sends `native` (replaceTrack: no renegotiation), or a new one is added. */
-  private async swapVideo(native: MediaStreamTrack | null): Promise<void> {
-    const sender = this.senders.find((s) => s.native.track?.kind === 'video' || (s.native.track === null && s.track === null));
-    if (sender) await sender.replaceTrack(native);
-    else if (native && this.session && !this.session.isClosed) this.senders.push(this.session.connection.addTrack(native, { streams: this._localStream ? [this._localStream] : undefined }));
+  /**
+   * On every connection (each mesh peer's), our `kind` sender that sends `from` sends `to` instead
+   * (replaceTrack: no renegotiation). Where none does, `to` gets a new sender (negotiationneeded renegotiates).
+   */
+  private async swap(kind: 'audio' | 'video', from: MediaStreamTrack | null, to: WebRtcMediaTrack | MediaStreamTrack | null): Promise<void> {
+    for (const session of this.liveSessions()) {
+      const sender = this.senderOn(session.connection, kind, from);
+      if (sender) await sender.replaceTrack(to);
+      else if (to) this.addSender(session.connection, to);
+    }
+  }
+
+  private addSender(connection: WebRtcPeerConnection, track: WebRtcMediaTrack | MediaStreamTrack): void {
+    this.senders.push(connection.addTrack(track, this._localStream ? { streams: [this._localStream] } : {}));
+  }
+
+  /** The call's open sessions: the one peer's, or every mesh peer's. */
+  private liveSessions(): SignalingSession[] {
+    return (this.meshPeers ? this.meshPeers.sessions() : [this.session]).filter((s): s is SignalingSession => !!s && !s.isClosed);
   }
 
   private async replaceLocal(kind: 'audio' | 'video', next: WebRtcMediaTrack, stopOld: boolean): Promise<void> {
@@ -447,16 +460,8 @@ export class RtcCall extends LitElement {
     if (old) stream.removeTrack(old.native);
     stream.addTrack(next.native);
     this._localStream = stream;
-    if (!(kind === 'video' && this.screenTrack)) {
-      const sessions = this.meshPeers ? [...this.meshPeers.openSessions()].map(([, session]) => session) : [this.session];
-      for (const session of sessions) {
-        if (!session || session.isClosed) continue;
-        const sender = this.senderOn(session.connection, kind, old?.native ?? null);
-        // Nothing sends this kind on that connection yet: a new sender (negotiationneeded renegotiates).
-        if (sender) await sender.replaceTrack(next);
-        else this.senders.push(session.connection.addTrack(next, { streams: [stream] }));
-      }
-    }
+    // While the screen is shared, the new camera waits for stopScreenShare().
+    if (!(kind === 'video' && this.screenTrack)) await this.swap(kind, old?.native ?? null, next);
     if (old && stopOld) old.close();
     this.fireStreams();
   }
