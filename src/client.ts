@@ -8,6 +8,7 @@ import {
 } from './media.js';
 import { WebRtcPeerConnection, type PeerConnectionOptions } from './peer-connection.js';
 import type { IceServer } from './types.js';
+import { CHANNEL_SIZES, checkCounts } from './validate.js';
 
 /** Ktor's `WebRtcConnectionConfig`: what a connection is created with. */
 export interface ConnectionConfig {
@@ -157,6 +158,7 @@ export class WebRtcClient extends EventTarget {
     if (merged.bundlePolicy) rtcConfig.bundlePolicy = merged.bundlePolicy;
     if (merged.rtcpMuxPolicy) rtcConfig.rtcpMuxPolicy = merged.rtcpMuxPolicy;
     if (merged.iceCandidatePoolSize !== undefined) rtcConfig.iceCandidatePoolSize = merged.iceCandidatePoolSize;
+    checkCounts({ ...merged.dataChannelDefaults, statsIntervalMs: merged.statsIntervalMs }, `${CHANNEL_SIZES} statsIntervalMs`);
     const Constructor = this.config.RTCPeerConnection ?? globalThis.RTCPeerConnection;
     if (!Constructor) throw new ClientClosedError('No RTCPeerConnection in this environment: pass one in the client config');
     let native: RTCPeerConnection;

@@ -4,7 +4,7 @@ import { EventStream } from './event-stream.js';
 import { WebRtcMediaTrack } from './media.js';
 import type { WebRtcStatistics } from './stats.js';
 import type { IceCandidate, SessionDescription } from './types.js';
-import { toIceCandidate, toSessionDescription } from './validate.js';
+import { CHANNEL_SIZES, checkCounts, toIceCandidate, toSessionDescription } from './validate.js';
 
 /** One entry of `trackEvents` (Ktor's `TrackEvent.Add` / `TrackEvent.Remove`). */
 export interface TrackEvent {
@@ -344,6 +344,7 @@ export class WebRtcPeerConnection extends EventTarget {
   /** Creates a data channel. `send` on it waits until it opens. */
   createDataChannel(label: string, options: DataChannelOptions = {}): WebRtcDataChannel {
     this.assertOpen();
+    checkCounts(options, CHANNEL_SIZES);
     let native: RTCDataChannel;
     try {
       // The browser reads the RTCDataChannelInit members and ignores ours (receiveQueueBytes…).

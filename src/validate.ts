@@ -12,6 +12,20 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** The data-channel options that are sizes. */
+export const CHANNEL_SIZES = 'receiveQueueBytes highWaterMark bufferedAmountLowThreshold fragmentBytes';
+
+/**
+ * Throws a RangeError for any of `names` (space-separated) that `options` sets to anything but a
+ * number >= 0: NaN or a string would silently lift or break the limit it sets.
+ */
+export function checkCounts(options: object | false | undefined, names: string): void {
+  for (const name of names.split(' ')) {
+    const value = (options || {})[name as never] as unknown;
+    if (value !== undefined && !(typeof value === 'number' && value >= 0)) throw new RangeError(`${name} must be a number >= 0, not ${String(value)}`);
+  }
+}
+
 /** Checks a description from an untrusted source and returns a clean copy, or throws `SdpError`. */
 export function toSessionDescription(value: unknown): SessionDescription {
   if (!isObject(value)) throw new SdpError('A session description must be an object {type, sdp}', { reason: 'malformed' });

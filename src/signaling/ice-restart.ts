@@ -1,4 +1,5 @@
 import type { WebRtcPeerConnection } from '../peer-connection.js';
+import { checkCounts } from '../validate.js';
 
 export interface IceRestartOptions {
   /** Restarts tried before giving up (default 3). */
@@ -47,6 +48,7 @@ export class IceRestartPolicy {
     options: IceRestartOptions = {},
     private readonly host: IceRestartHost = { polite: false },
   ) {
+    checkCounts(options, 'maxAttempts disconnectedTimeoutMs attemptTimeoutMs');
     this.attemptLimit = options.maxAttempts ?? 3;
     this.disconnectedMs = options.disconnectedTimeoutMs ?? 2000;
     this.attemptMs = options.attemptTimeoutMs ?? 5000;

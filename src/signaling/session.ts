@@ -122,10 +122,7 @@ export class SignalingSession extends EventTarget {
   /** Starts listening and announces this end. Idempotent. */
   start(): void {
     if (this.unsubscribe || this.closed) return;
-    this.unsubscribe = this.signaler.subscribe((message) => this.deliver(message));
-    this.connection.addEventListener('negotiationneeded', this.onNegotiationNeeded);
-    this.connection.addEventListener('icecandidate', this.onIceCandidate);
-    this.connection.addEventListener('statechange', this.onStateChange);
+    // First: bad restart options throw (RangeError) before anything listens.
     if (this.options.iceRestart !== false) {
       this.restartPolicy = new IceRestartPolicy(this.connection, {
         reconnecting: (reason, attempt) => this.fire('reconnecting', { reason, attempt }),
@@ -137,6 +134,10 @@ export class SignalingSession extends EventTarget {
         },
       }, this.options.iceRestart, this);
     }
+    this.unsubscribe = this.signaler.subscribe((message) => this.deliver(message));
+    this.connection.addEventListener('negotiationneeded', this.onNegotiationNeeded);
+    this.connection.addEventListener('icecandidate', this.onIceCandidate);
+    this.connection.addEventListener('statechange', this.onStateChange);
     this.send({ type: 'hello' });
     // The browser's first negotiationneeded comes a task later (about 1 ms in Chromium): when the
     // connection already has something to negotiate, the first offer need not wait for it.

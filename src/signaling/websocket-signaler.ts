@@ -1,5 +1,6 @@
 import { ClientClosedError, SignalingError } from '../errors.js';
 import type { ServerMessage, SignalMessage, Signaler } from '../types.js';
+import { checkCounts } from '../validate.js';
 
 export interface WebSocketSignalerOptions {
   /** Room to join (default "default"). */
@@ -62,6 +63,8 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
   constructor(url: string, options: WebSocketSignalerOptions = {}) {
     super();
     if (!/^wss?:\/\//.test(url)) throw new SignalingError(`A WebSocket signaling URL starts with ws:// or wss://, not ${JSON.stringify(url.slice(0, 40))}`, { reason: 'bad-url' });
+    checkCounts(options, 'maxQueue queueTimeoutMs');
+    checkCounts(options.reconnect, 'minDelayMs maxDelayMs maxAttempts');
     this.url = url;
     this.room = options.room ?? 'default';
     this.options = options;

@@ -291,6 +291,24 @@ describe('WebRtcPeerConnection', () => {
         own.close();
       }
     });
+    it('bad size options are a RangeError naming the option, and leave no connection or channel behind', () => {
+      const own = new WebRtcClient();
+      try {
+        expect(() => own.createPeerConnection({ dataChannelDefaults: { highWaterMark: NaN } }))
+          .to.throw(RangeError, /^highWaterMark must be a number >= 0, not NaN$/);
+        expect(() => own.createPeerConnection({ statsIntervalMs: '100' as never })).to.throw(RangeError, /^statsIntervalMs /);
+        expect(own.openConnections.length).to.equal(0);
+        const a = own.createPeerConnection();
+        for (const options of [{ fragmentBytes: NaN }, { receiveQueueBytes: -1 }, { bufferedAmountLowThreshold: '1' as never }]) {
+          expect(() => a.createDataChannel('x', options), JSON.stringify(options)).to.throw(RangeError, / must be a number >= 0, not /);
+        }
+        expect(a.dataChannels.length).to.equal(0);
+        // Infinity is a number: no limit, on purpose.
+        expect(a.createDataChannel('x', { highWaterMark: Infinity }).highWaterMark).to.equal(Infinity);
+      } finally {
+        own.close();
+      }
+    });
   });
 
   describe('lifetime', () => {

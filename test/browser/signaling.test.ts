@@ -397,4 +397,30 @@ describe('signalers', () => {
     s.close();
     expect(() => s.send({ type: 'hello' })).to.throw(/closed/);
   });
+
+  it('bad numeric options are a RangeError naming the option, before anything connects or listens', async () => {
+    let sockets = 0;
+    class CountingSocket { constructor() { sockets++; } }
+    for (const options of [{ maxQueue: NaN }, { queueTimeoutMs: '5000' }, { reconnect: { maxAttempts: -1 } }, { reconnect: { maxDelayMs: NaN } }]) {
+      expect(() => new WebSocketSignaler('ws://127.0.0.1:9', { ...options, WebSocket: CountingSocket } as never), JSON.stringify(options))
+        .to.throw(RangeError, /^(maxQueue|queueTimeoutMs|maxAttempts|maxDelayMs) must be a number >= 0, not /);
+    }
+    expect(sockets).to.equal(0, 'no socket was opened');
+    const client = new WebRtcClient();
+    const [sa, sb] = createSignalerPair();
+    try {
+      let heard = 0;
+      sb.subscribe(() => heard++);
+      const session = new SignalingSession(client.createPeerConnection(), sa, { iceRestart: { maxAttempts: NaN } });
+      expect(() => session.start()).to.throw(RangeError, /^maxAttempts must be a number >= 0, not NaN$/);
+      // Nothing half-started: a second start throws the same, and no hello went out.
+      expect(() => session.start()).to.throw(RangeError);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(heard).to.equal(0, 'the session sent nothing');
+    } finally {
+      client.close();
+      sa.close?.();
+      sb.close?.();
+    }
+  });
 });
