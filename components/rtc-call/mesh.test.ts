@@ -36,7 +36,7 @@ describe('<rtc-call mesh>', function () {
     }
   });
 
-  it('turning the camera on during a mesh call sends it to every peer', async () => {
+  it('turning the camera on, switching it and muting it during a mesh call reach every peer', async () => {
     const name = `mesh-${crypto.randomUUID()}`;
     const signalers = [0, 1, 2].map(() => new BroadcastChannelSignaler(name));
     try {
@@ -54,6 +54,10 @@ describe('<rtc-call mesh>', function () {
       const videos = [calls[1], calls[2]].map((c) => (c.querySelector('rtc-video[peer]') as HTMLElement & { videoElement: HTMLVideoElement }).videoElement);
       const times = videos.map((v) => v.currentTime);
       await until(() => videos.every((v, i) => v.currentTime > times[i]! + 0.3), 15000, 'frames at both peers after the switch');
+      // Muting reaches every peer too.
+      const mutes = [oneEvent(calls[1], 'rtc-mute'), oneEvent(calls[2], 'rtc-mute')];
+      calls[0].setMuted('video', true);
+      for (const { detail } of await Promise.all(mutes)) expect(detail.kind).to.equal('video');
       const camera = calls[0].localStream!.getVideoTracks()[0];
       calls[0].video = false;
       await until(() => camera.readyState === 'ended', 5000, 'the camera released');

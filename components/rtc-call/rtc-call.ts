@@ -337,8 +337,9 @@ export class RtcCall extends LitElement {
   /** Mutes or unmutes what this side sends (`audio` or `video`); the other side gets rtc-mute / rtc-unmute. */
   setMuted(kind: 'audio' | 'video', muted: boolean): void {
     for (const track of this.localTracks.filter((t) => t.kind === kind)) {
-      if (this.session && !this.session.isClosed) this.session.setTrackMuted(track, muted);
-      else track.enabled = !muted;
+      track.enabled = !muted;
+      // Every peer hears of it (a mesh has one session per peer).
+      for (const session of this.liveSessions()) session.setTrackMuted(track, muted);
     }
   }
 
