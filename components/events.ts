@@ -27,7 +27,7 @@ export interface RtcEventDetailMap {
   'rtc-mute': { track: WebRtcMediaTrack; kind: 'audio' | 'video' };
   'rtc-unmute': { track: WebRtcMediaTrack; kind: 'audio' | 'video' };
   /** With `stats-interval`: the statistics, the candidate pair in use and a coarse quality. */
-  'rtc-stats': { statistics: WebRtcStatistics; quality: Quality; rttMs: number | null; lossPercent: number; localCandidateType: string | null; remoteCandidateType: string | null; relayed: boolean };
+  'rtc-stats': { statistics: WebRtcStatistics; quality: Quality; rttMs: number | null; lossPercent: number; localCandidateType: string | null; remoteCandidateType: string | null; relayed: boolean; /** In a mesh: whose connection. */ peer?: string };
   'rtc-open': { channel: WebRtcDataChannel; peer?: string };
   'rtc-file': { file: IncomingFile };
   'rtc-file-progress': FileProgress;

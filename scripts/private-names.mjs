@@ -9,7 +9,7 @@
 export const PRIVATE_NAMES = `_channel _localStream _remoteStreams activeRoom adoptChannel applyCandidate assertOpen
   attemptTimer bufferDrained canSend closeReason closeReasons closeWith closedError createTrack
   currentState deliverNegotiationNeeded disconnectedTimer emitStats findCall fireStreams
-  flushPendingCandidates hasRelayCandidate ignoreOffer lastStats localTracks makeSignaler makingOffer
+  flushPendingCandidates hasRelayCandidate ignoreOffer localTracks makeSignaler makingOffer
   inSendOrder negotiatedSinceRestart negotiationListeners onceNegotiationListeners negotiationNeeded newSession onDescription onDeviceChange
   onNativeClose onNativeMessage onNegotiationNeeded onRemoteMute onSessionClose onStateChange onStats onStreams
   onTrackChange openLocalMedia openWaiters ownedClient ownedSignaler pendingCandidates pendingSends politeTimer

@@ -98,6 +98,25 @@ describe('<rtc-call mesh>', function () {
     }
   });
 
+  it('rtc-stats in a mesh come per peer, each with its peer id', async () => {
+    const name = `mesh-${crypto.randomUUID()}`;
+    const signalers = [0, 1, 2].map(() => new BroadcastChannelSignaler(name));
+    try {
+      const root = await fixture<HTMLElement>(html`<div>${signalers.map((s) => html`<rtc-call mesh stats-interval="100" .signaler=${s}></rtc-call>`)}</div>`);
+      const calls = [...root.querySelectorAll('rtc-call')] as RtcCall[];
+      await until(() => calls.every((c) => c.peers.length === 2), 20000, 'a full mesh');
+      const seen = new Set<string>();
+      const details: Array<{ peer?: string; quality: string; lossPercent: number }> = [];
+      calls[0].addEventListener('rtc-stats', (e) => { details.push(e.detail); seen.add(e.detail.peer ?? 'none'); });
+      await until(() => seen.size === 2, 10000, 'statistics from both peers');
+      expect([...seen].sort()).to.deep.equal([...calls[0].peers].sort());
+      for (const detail of details) expect(detail.quality).to.be.oneOf(['good', 'fair', 'poor']);
+      for (const call of calls) call.hangUp();
+    } finally {
+      for (const s of signalers) s.close();
+    }
+  });
+
   it('sendFile in a mesh fails at once with files-mesh instead of waiting for a file channel', async () => {
     const signaler = new BroadcastChannelSignaler(`mesh-${crypto.randomUUID()}`);
     try {

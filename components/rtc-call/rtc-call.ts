@@ -137,7 +137,6 @@ export class RtcCall extends LitElement {
   private hangUps = 0;
   private senders: WebRtcRtpSender[] = [];
   private screenTrack: WebRtcMediaTrack | null = null;
-  private lastStats: WebRtcStatistics | undefined;
   private readonly remoteMuted = new WeakMap<MediaStreamTrack, boolean>();
   /** The room the current WebSocket signaler joined. */
   private activeRoom: string | null = null;
@@ -255,14 +254,17 @@ export class RtcCall extends LitElement {
   /** A session with the one remote peer, or (mesh) with `peer`, this end being `meshId`. */
   private newSession(client: WebRtcClient, signaler: Signaler, peer?: string, meshId?: string): SignalingSession {
     const connection = client.createPeerConnection(this.statsInterval > 0 ? { statsIntervalMs: this.statsInterval } : {});
-    if (peer === undefined) {
-      this.senders = [];
-      this.lastStats = undefined;
-    }
+    if (peer === undefined) this.senders = [];
     // While the screen is shared, a new connection (a mesh peer joining) gets it instead of the camera.
     const sent = this.screenTrack ? [...this.localTracks.filter((t) => t.kind !== 'video'), this.screenTrack] : this.localTracks;
     for (const track of sent) this.addSender(connection, track);
-    connection.addEventListener('stats', (e) => void this.onStats((e as CustomEvent).detail.statistics));
+    // Each connection's loss is counted against its own previous statistics.
+    let previous: WebRtcStatistics | undefined;
+    connection.addEventListener('stats', (e) => {
+      const { statistics } = (e as CustomEvent).detail;
+      void this.onStats(statistics, previous, peer);
+      previous = statistics;
+    });
     if (signaler.receiveOnly) {
       // Playing: ask the media server for audio and video.
       connection.native.addTransceiver('audio', { direction: 'recvonly' });
@@ -318,13 +320,13 @@ export class RtcCall extends LitElement {
     }, signaler);
   }
 
-  private async onStats(statistics: WebRtcStatistics): Promise<void> {
+  /** rtc-stats for one connection (in a mesh, `peer`'s). */
+  private async onStats(statistics: WebRtcStatistics, previous: WebRtcStatistics | undefined, peer?: string): Promise<void> {
     // Already loaded: the statistics came from it.
     const { qualityOf } = await loadPart('statistics', () => import('../../src/stats.js'));
-    const { quality, rttMs, lossPercent } = qualityOf(statistics, this.lastStats);
-    this.lastStats = statistics;
+    const { quality, rttMs, lossPercent } = qualityOf(statistics, previous);
     const { localCandidateType, remoteCandidateType, relayed } = statistics.summary;
-    fire(this, 'rtc-stats', { statistics, quality, rttMs, lossPercent, localCandidateType, remoteCandidateType, relayed });
+    fire(this, 'rtc-stats', { statistics, quality, rttMs, lossPercent, localCandidateType, remoteCandidateType, relayed, peer });
   }
 
   /** Fires rtc-mute / rtc-unmute once per change, whether the peer said so or the media stopped. */
