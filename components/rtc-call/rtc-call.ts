@@ -81,7 +81,7 @@ export function toWebSocketUrl(value: string): string {
  * @fires rtc-peer - A remote peer was found: `{id}`.
  * @fires rtc-mute - The remote side muted a track: `{track, kind}`.
  * @fires rtc-unmute - The remote side unmuted a track: `{track, kind}`.
- * @fires rtc-stats - With `stats-interval`: `{statistics, quality, rttMs, lossPercent, localCandidateType, remoteCandidateType, relayed}`.
+ * @fires rtc-stats - With `stats-interval`, per connection: `{statistics, quality, rttMs, lossPercent, localCandidateType, remoteCandidateType, relayed, peer}` (`peer` in a mesh).
  * @fires rtc-close - The session ended: `{reason}`.
  * @fires rtc-error - Something failed: `{error, code}`.
  * @slot - Content: `<rtc-video>`, `<rtc-data-channel>`, controls.
