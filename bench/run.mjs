@@ -207,7 +207,7 @@ calls \`setLocalDescription()\` without an argument on both sides, the faster of
 Single rounds on this 2-core machine swing by 10 to 25 % (the "slowest and fastest round" row), so
 a median within about 5 % of a target is level with it, not a proven pass or miss. In Chromium
 most slow 64 MiB rounds are a stall, raw and engine alike: one gap of 0.3 to 3 s between
-received messages (an SCTP retransmission), with the rest of the run at full speed. Run
+received messages (most likely an SCTP retransmission timeout), with the rest of the run at full speed. Run
 \`BENCH_ROUNDS=15 npm run bench\` to narrow it. To see whether a change moves the open time,
 \`node bench/ab-open.mjs [commit]\` races that commit's engine against the working tree (200
 interleaved rounds per browser).
