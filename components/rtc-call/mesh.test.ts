@@ -17,6 +17,7 @@ describe('<rtc-call mesh>', function () {
       await until(() => calls.every((c) => c.peers.length === 2), 20000, 'a full mesh');
       const [x, y, z] = [...root.querySelectorAll('rtc-data-channel')] as RtcDataChannel[];
       await until(() => [x, y, z].every((c) => [...c.peerChannels.values()].filter((ch) => ch.state === 'open').length === 2), 20000, 'two open channels each');
+      await until(() => calls.every((c) => c.state === 'connected'), 10000, 'state "connected" in a mesh');
       const [gotY, gotZ] = [oneEvent(y, 'rtc-message'), oneEvent(z, 'rtc-message')];
       await x.send('to everyone');
       const [atY, atZ] = [(await gotY).detail, (await gotZ).detail];
@@ -27,7 +28,9 @@ describe('<rtc-call mesh>', function () {
       expect(calls[1].peers).to.include(atY.peer!);
       // One leaves: the others keep each other.
       calls[0].hangUp();
+      expect(calls[0].state).to.equal('closed');
       await until(() => calls[1].peers.length === 1 && calls[2].peers.length === 1, 15000, 'the leaver is gone');
+      expect(calls[1].state).to.equal('connected');
       const got = oneEvent(z, 'rtc-message');
       await y.send('still here');
       expect((await got).detail.data).to.equal('still here');

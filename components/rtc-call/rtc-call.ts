@@ -109,8 +109,11 @@ export class RtcCall extends LitElement {
   get localStream(): MediaStream | null { return this._localStream; }
   /** Streams received from the peer. */
   get remoteStreams(): readonly MediaStream[] { return this._remoteStreams; }
-  /** The connection state, `new` before start and `closed` after hang-up. */
-  get state(): RTCPeerConnectionState { return this.connection?.state ?? (this.ended ? 'closed' : 'new'); }
+  /** The connection state, `new` before start and `closed` after hang-up; in a mesh `connected` while any peer is, else the first peer's. */
+  get state(): RTCPeerConnectionState {
+    const states = (this.meshPeers ? this.meshPeers.sessions() : [this.session]).map((s) => s?.connection.state);
+    return (states.includes('connected') ? 'connected' : states[0]) ?? (this.ended ? 'closed' : 'new');
+  }
   /** The signaling session (its `remoteId`, `polite`, `restartIce()`). */
   get signalingSession(): SignalingSession | null { return this.session; }
 
