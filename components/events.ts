@@ -12,13 +12,14 @@ import type { FileProgress, IncomingFile } from './rtc-data-channel/file-transfe
 
 /** The `detail` of every `rtc-*` event the elements fire. */
 export interface RtcEventDetailMap {
-  'rtc-icecandidate': { candidate: IceCandidate | null };
-  'rtc-statechange': { state: RTCPeerConnectionState };
-  'rtc-negotiationneeded': Record<string, never>;
-  'rtc-track': { type: TrackEvent['type']; track: WebRtcMediaTrack; streams: readonly MediaStream[] };
-  'rtc-datachannel': { channel: WebRtcDataChannel };
-  'rtc-reconnecting': { reason: string };
-  'rtc-reconnected': { reason: string };
+  /** In a mesh, the call's connection events (these, rtc-track, rtc-reconnecting / rtc-reconnected, and its rtc-close) name their `peer`. */
+  'rtc-icecandidate': { candidate: IceCandidate | null; peer?: string };
+  'rtc-statechange': { state: RTCPeerConnectionState; peer?: string };
+  'rtc-negotiationneeded': { peer?: string };
+  'rtc-track': { type: TrackEvent['type']; track: WebRtcMediaTrack; streams: readonly MediaStream[]; peer?: string };
+  'rtc-datachannel': { channel: WebRtcDataChannel; peer?: string };
+  'rtc-reconnecting': { reason: string; peer?: string };
+  'rtc-reconnected': { reason: string; peer?: string };
   /** The call's local or remote streams changed (what `<rtc-video>` follows). */
   'rtc-streams': { localStream: MediaStream | null; remoteStreams: readonly MediaStream[] };
   /** A remote peer is connected to the call (its id, when the signaler gives ids). */
@@ -34,7 +35,7 @@ export interface RtcEventDetailMap {
   /** In a mesh, `peer` says who sent it. */
   'rtc-message': { data: DataChannelMessage; peer?: string };
   'rtc-bufferedamountlow': { bufferedAmount: number };
-  'rtc-close': { reason: string };
+  'rtc-close': { reason: string; peer?: string };
   'rtc-error': { error: WebRtcError; code: string };
 }
 

@@ -14,10 +14,15 @@ describe('<rtc-call mesh>', function () {
       const root = await fixture<HTMLElement>(html`<div>${signalers.map((s) => html`
         <rtc-call mesh .signaler=${s}><rtc-data-channel label="chat"></rtc-data-channel></rtc-call>`)}</div>`);
       const calls = [...root.querySelectorAll('rtc-call')] as RtcCall[];
+      const connectedPeers = new Set<string | undefined>();
+      calls[0].addEventListener('rtc-statechange', (e) => { if (e.detail.state === 'connected') connectedPeers.add(e.detail.peer); });
       await until(() => calls.every((c) => c.peers.length === 2), 20000, 'a full mesh');
       const [x, y, z] = [...root.querySelectorAll('rtc-data-channel')] as RtcDataChannel[];
       await until(() => [x, y, z].every((c) => [...c.peerChannels.values()].filter((ch) => ch.state === 'open').length === 2), 20000, 'two open channels each');
       await until(() => calls.every((c) => c.state === 'connected'), 10000, 'state "connected" in a mesh');
+      // Each connection's events name their peer.
+      await until(() => connectedPeers.size === 2, 10000, 'rtc-statechange "connected" from both peers');
+      expect([...connectedPeers].sort()).to.deep.equal([...calls[0].peers].sort());
       const [gotY, gotZ] = [oneEvent(y, 'rtc-message'), oneEvent(z, 'rtc-message')];
       await x.send('to everyone');
       const [atY, atZ] = [(await gotY).detail, (await gotZ).detail];
@@ -27,8 +32,11 @@ describe('<rtc-call mesh>', function () {
       expect(atY.peer).to.equal(atZ.peer, 'both name the same sender');
       expect(calls[1].peers).to.include(atY.peer!);
       // One leaves: the others keep each other.
+      const leaver = calls[1].peers.find((peer) => calls[2].peers.includes(peer)); // the one both know: calls[0]
+      const closed = oneEvent(calls[1], 'rtc-close');
       calls[0].hangUp();
       expect(calls[0].state).to.equal('closed');
+      expect((await closed).detail.peer).to.equal(leaver);
       await until(() => calls[1].peers.length === 1 && calls[2].peers.length === 1, 15000, 'the leaver is gone');
       expect(calls[1].state).to.equal('connected');
       const got = oneEvent(z, 'rtc-message');

@@ -82,7 +82,7 @@ export function toWebSocketUrl(value: string): string {
  * @fires rtc-mute - The remote side muted a track: `{track, kind}`.
  * @fires rtc-unmute - The remote side unmuted a track: `{track, kind}`.
  * @fires rtc-stats - With `stats-interval`, per connection: `{statistics, quality, rttMs, lossPercent, localCandidateType, remoteCandidateType, relayed, peer}` (`peer` in a mesh).
- * @fires rtc-close - The session ended: `{reason}`.
+ * @fires rtc-close - The session ended: `{reason}` (in a mesh, with `peer`, as the connection events have).
  * @fires rtc-error - Something failed: `{error, code}`.
  * @slot - Content: `<rtc-video>`, `<rtc-data-channel>`, controls.
  */
@@ -277,15 +277,15 @@ export class RtcCall extends LitElement {
       ? new SignalingSession(connection, signaler)
       : new SignalingSession(connection, signaler, { id: meshId, remoteId: peer, shared: true });
     if (peer === undefined) this.session = session;
-    // These four come out as they are, as rtc-<type>.
+    // These four come out as they are, as rtc-<type>; in a mesh they name their peer.
     for (const type of ['icecandidate', 'statechange', 'negotiationneeded', 'datachannel'] as const) {
-      connection.addEventListener(type, (e) => fire(this, `rtc-${type}`, (e as CustomEvent).detail));
+      connection.addEventListener(type, (e) => fire(this, `rtc-${type}`, { ...(e as CustomEvent).detail, peer }));
     }
     connection.addEventListener('track', (e) => this.onTrack((e as CustomEvent<TrackEvent>).detail, peer));
     connection.addEventListener('error', (e) => this.fail((e as CustomEvent).detail.error));
     session.addEventListener('peer', (e) => fire(this, 'rtc-peer', (e as CustomEvent).detail));
     for (const type of ['reconnecting', 'reconnected'] as const) {
-      session.addEventListener(type, (e) => fire(this, `rtc-${type}`, { reason: (e as CustomEvent).detail.reason }));
+      session.addEventListener(type, (e) => fire(this, `rtc-${type}`, { reason: (e as CustomEvent).detail.reason, peer }));
     }
     session.addEventListener('mute', (e) => this.onRemoteMute((e as CustomEvent).detail.track, true));
     session.addEventListener('unmute', (e) => this.onRemoteMute((e as CustomEvent).detail.track, false));
@@ -492,7 +492,7 @@ export class RtcCall extends LitElement {
     if (event.type === 'remove') {
       this._remoteStreams = this._remoteStreams.filter((s) => s.getTracks().some((t) => t.readyState === 'live' && t !== event.track.native));
     }
-    fire(this, 'rtc-track', { type: event.type, track: event.track, streams: event.streams });
+    fire(this, 'rtc-track', { type: event.type, track: event.track, streams: event.streams, peer });
     this.fireStreams();
   }
 
@@ -509,7 +509,7 @@ export class RtcCall extends LitElement {
       this.senders = this.senders.filter((s) => !gone.includes(s.native));
       this._remoteStreams = this._remoteStreams.filter((s) => !peerStreams.includes(s));
       this.fireStreams();
-      fire(this, 'rtc-close', { reason });
+      fire(this, 'rtc-close', { reason, peer: session.remoteId });
       return;
     }
     if (session !== this.session) return;
