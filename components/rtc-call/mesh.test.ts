@@ -128,6 +128,38 @@ describe('<rtc-call mesh>', function () {
     }
   });
 
+  it('close() on a mesh channel closes it to every peer, each rtc-close names its peer, and a send then waits instead of vanishing', async () => {
+    const name = `mesh-${crypto.randomUUID()}`;
+    const signalers = [0, 1, 2].map(() => new BroadcastChannelSignaler(name));
+    try {
+      const root = await fixture<HTMLElement>(html`<div>${signalers.map((s) => html`
+        <rtc-call mesh .signaler=${s}><rtc-data-channel label="chat"></rtc-data-channel></rtc-call>`)}</div>`);
+      const calls = [...root.querySelectorAll('rtc-call')] as RtcCall[];
+      const [x, y, z] = [...root.querySelectorAll('rtc-data-channel')] as RtcDataChannel[];
+      await until(() => [x, y, z].every((c) => [...c.peerChannels.values()].filter((ch) => ch.state === 'open').length === 2), 20000, 'two open channels each');
+      const closedAt = (channel: RtcDataChannel) => {
+        const peers: Array<string | undefined> = [];
+        channel.addEventListener('rtc-close', (e) => peers.push(e.detail.peer));
+        return peers;
+      };
+      const [atX, atY, atZ] = [closedAt(x), closedAt(y), closedAt(z)];
+      x.close();
+      await until(() => atX.length === 2 && atY.length === 1 && atZ.length === 1, 10000, 'closed at both ends of both channels');
+      expect([...atX].sort()).to.deep.equal([...calls[0].peers].sort());
+      const xId = calls[1].peers.find((peer) => calls[2].peers.includes(peer));
+      expect(atY).to.deep.equal([xId]);
+      expect(atZ).to.deep.equal([xId]);
+      // Nobody to send to: the send waits (as in a one-to-one call) rather than resolving with nothing sent.
+      const sending = x.send('nobody here').then(() => 'sent', (e) => e.reason);
+      expect(await Promise.race([sending, new Promise((r) => setTimeout(() => r('waiting'), 500))])).to.equal('waiting');
+      for (const call of calls) call.hangUp();
+      root.remove();
+      expect(await sending).to.equal('disconnected');
+    } finally {
+      for (const s of signalers) s.close();
+    }
+  });
+
   it('sendFile in a mesh fails at once with files-mesh instead of waiting for a file channel', async () => {
     const signaler = new BroadcastChannelSignaler(`mesh-${crypto.randomUUID()}`);
     try {

@@ -198,15 +198,15 @@ export class RtcDataChannel extends LitElement implements ChannelHost {
       if (!(error instanceof DataChannelClosedError)) this.fail(error);
     }
     // After the last message: native order is open, messages, close.
-    this.reportClose(channel, this.closeReasons.get(channel) ?? 'closed');
+    this.reportClose(channel, this.closeReasons.get(channel) ?? 'closed', peer);
   }
 
-  private reportClose(channel: WebRtcDataChannel, reason: string): void {
+  private reportClose(channel: WebRtcDataChannel, reason: string, peer?: string): void {
     if (this.reported.has(channel)) return;
     this.reported.add(channel);
     const error = new DataChannelClosedError(`Data channel "${this.label}" closed: ${reason}`, { reason });
     for (const receiver of this.receivers.splice(0)) receiver.reject(error);
-    fire(this, 'rtc-close', { reason });
+    fire(this, 'rtc-close', { reason, peer });
   }
 
   /** @internal The call's session (with `peer`, in a mesh) ended. */
@@ -233,11 +233,10 @@ export class RtcDataChannel extends LitElement implements ChannelHost {
    * waits; under backpressure it waits; it never drops.
    */
   send(data: DataChannelSendable): Promise<void> {
-    if (this.meshChannels.size > 0) {
-      // A mesh: to every peer (a channel still connecting waits until it is open).
-      const live = [...this.meshChannels.values()].filter((c) => c.state === 'open' || c.state === 'connecting');
-      return Promise.all(live.map((c) => c.send(data))).then(() => undefined);
-    }
+    // A mesh: to every peer (a channel still connecting waits until it is open). With none
+    // open or connecting, it waits below for the next one, as a one-to-one call does.
+    const live = [...this.meshChannels.values()].filter((c) => c.state === 'open' || c.state === 'connecting');
+    if (live.length > 0) return Promise.all(live.map((c) => c.send(data))).then(() => undefined);
     const channel = this._channel;
     if (channel && channel.state === 'open') return channel.send(data);
     return this.whenOpen().then((open) => open.send(data));
@@ -248,8 +247,8 @@ export class RtcDataChannel extends LitElement implements ChannelHost {
     return new Promise((resolve, reject) => this.receivers.push({ resolve, reject }));
   }
 
-  /** Closes this channel (the call goes on). */
+  /** Closes this channel, in a mesh every peer's (the call goes on). */
   close(): void {
-    this._channel?.close();
+    for (const channel of [this._channel, ...this.meshChannels.values()]) channel?.close();
   }
 }
