@@ -149,6 +149,8 @@ describe('<rtc-call mesh>', function () {
       const xId = calls[1].peers.find((peer) => calls[2].peers.includes(peer));
       expect(atY).to.deep.equal([xId]);
       expect(atZ).to.deep.equal([xId]);
+      // y and z still have their channel to each other.
+      expect([x.state, y.state, z.state]).to.deep.equal(['closed', 'open', 'open']);
       // Nobody to send to: the send waits (as in a one-to-one call) rather than resolving with nothing sent.
       const sending = x.send('nobody here').then(() => 'sent', (e) => e.reason);
       expect(await Promise.race([sending, new Promise((r) => setTimeout(() => r('waiting'), 500))])).to.equal('waiting');

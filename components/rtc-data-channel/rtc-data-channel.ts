@@ -61,8 +61,10 @@ export class RtcDataChannel extends LitElement implements ChannelHost {
   get peerChannels(): ReadonlyMap<string, WebRtcDataChannel> { return this.meshChannels; }
   /** The engine channel, once attached to a connection. */
   get channel(): WebRtcDataChannel | null { return this._channel; }
-  /** `connecting`, `open`, `closing` or `closed`; `closed` before a call attaches it. */
-  get state(): RTCDataChannelState { return this._channel?.state ?? 'closed'; }
+  /** `connecting`, `open`, `closing` or `closed`; `closed` before a call attaches it; in a mesh `open` while any peer's is. */
+  get state(): RTCDataChannelState {
+    return [...this.meshChannels.values()].some((c) => c.state === 'open') ? 'open' : this._channel?.state ?? 'closed';
+  }
 
   private _channel: WebRtcDataChannel | null = null;
   /** In a mesh call: one channel per remote peer. */
