@@ -146,7 +146,7 @@ const sizes = {
   ours: gz('dist/rtc-elements.js'),
   simplePeer: gz('node_modules/simple-peer/simplepeer.min.js'),
   peerJs: gz('node_modules/peerjs/dist/peerjs.min.js'),
-  lazy: Object.fromEntries(['whip', 'files', 'stats', 'mesh'].map((part) => [part, gz(`dist/rtc-elements-${part}.js`)])),
+  lazy: Object.fromEntries(['whip', 'files', 'stats', 'mesh', 'fragments'].map((part) => [part, gz(`dist/rtc-elements-${part}.js`)])),
 };
 const breakdown = await bundleBreakdown();
 
@@ -223,7 +223,7 @@ does not help. A browser matter: the engine's close is the same call.)
 | script-tag bundle, min+gzip | size | ÷ ours |
 |---|---|---|
 | rtc-elements (\`dist/rtc-elements.js\`: three elements, Lit, the engine, the WebSocket signaler) | ${kb(sizes.ours)} | 1.00 |
-| … loaded on first use: WHIP/WHEP, file transfer, statistics, mesh | ${kb(sizes.lazy.whip)}, ${kb(sizes.lazy.files)}, ${kb(sizes.lazy.stats)}, ${kb(sizes.lazy.mesh)} | |
+| … loaded on first use: WHIP/WHEP, file transfer, statistics, mesh, fragment mode | ${kb(sizes.lazy.whip)}, ${kb(sizes.lazy.files)}, ${kb(sizes.lazy.stats)}, ${kb(sizes.lazy.mesh)}, ${kb(sizes.lazy.fragments)} | |
 | simple-peer 9.11.1 (\`simplepeer.min.js\`) | ${kb(sizes.simplePeer)} | ${fmt(sizes.simplePeer / sizes.ours)} |
 | PeerJS 1.5.5 (\`peerjs.min.js\`) | ${kb(sizes.peerJs)} | ${fmt(sizes.peerJs / sizes.ours)} |
 

@@ -1,7 +1,7 @@
 /**
  * The script-tag bundle (`dist/rtc-elements.js`): registers the three elements and exports what a
  * page without a build step needs next to them. The full engine is the package's ESM entry.
- * WHIP/WHEP, file transfer, statistics and the mesh load from sibling files when first used (they
+ * WHIP/WHEP, file transfer, statistics, the mesh and fragment mode load from sibling files when first used (they
  * import their few shared pieces, the errors, from this file).
  */
 import './define.js';

@@ -14,18 +14,19 @@ run(bin('tsc'), ['-p', 'tsconfig.json']);
 
 const common = { bundle: true, format: 'esm', target: 'es2022', minify: true, sourcemap: true, legalComments: 'none' };
 // The script-tag bundle: esbuild bundles, terser minifies (a little smaller than esbuild alone).
-// Rarely used parts (WHIP/WHEP, file transfer, statistics, mesh) are sibling files loaded when first used; they take
+// Rarely used parts (WHIP/WHEP, file transfer, statistics, mesh, fragment mode) are sibling files loaded when first used; they take
 // the errors from the main file, so nothing is bundled twice and the main file stands alone.
 const LAZY = {
   'src/signaling/whip-signaler.ts': 'rtc-elements-whip.js',
   'components/rtc-data-channel/file-transfer.ts': 'rtc-elements-files.js',
   'src/stats.ts': 'rtc-elements-stats.js',
   'components/rtc-call/mesh.ts': 'rtc-elements-mesh.js',
+  'src/fragments.ts': 'rtc-elements-fragments.js',
 };
 const lazyImports = {
   name: 'lazy-siblings',
   setup(b) {
-    b.onResolve({ filter: /whip-signaler\.js$|file-transfer\.js$|stats\.js$|mesh\.js$/ }, (args) => {
+    b.onResolve({ filter: /whip-signaler\.js$|file-transfer\.js$|stats\.js$|mesh\.js$|fragments\.js$/ }, (args) => {
       if (args.kind !== 'dynamic-import') return undefined;
       const target = Object.entries(LAZY).find(([source]) => args.path.endsWith(source.split('/').pop().replace('.ts', '.js')));
       return target ? { path: `./${target[1]}`, external: true } : undefined;

@@ -1,5 +1,5 @@
-import { DataChannelClosedError, DataChannelError, messageOf, type WebRtcError } from './errors.js';
-import { DEFAULT_FRAGMENT_BYTES, Reassembler, splitMessage } from './fragments.js';
+import { DataChannelClosedError, DataChannelError, loadPart, messageOf, type WebRtcError } from './errors.js';
+import type { Reassembler } from './fragments.js';
 
 /** What `receive()` gives: text as a `string`, binary as a `Uint8Array`. */
 export type DataChannelMessage = string | Uint8Array;
@@ -109,7 +109,11 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
   private ended = false;
   private readonly report: (event: DataChannelEvent) => void;
   private readonly maxMessageSize: () => number;
-  private readonly reassembler: Reassembler | undefined;
+  /** Fragment mode's code, loaded when a channel first needs it (a sibling file of the script-tag bundle). */
+  private readonly fragments: Promise<typeof import('./fragments.js')> | undefined;
+  private reassembler: Reassembler | undefined;
+  /** Fragment mode, while its code loads: what arrived (messages, then maybe the close), in order. */
+  private held: unknown[] | undefined;
   private readonly pieceLimit: number;
 
   /** @internal Channels are made by `WebRtcPeerConnection.createDataChannel` or arrive from the remote side. */
@@ -123,13 +127,26 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
     this.maxMessageSize = options.maxMessageSize ?? (() => Infinity);
     this.receiveQueueBytes = options.receiveQueueBytes ?? DEFAULT_RECEIVE_QUEUE_BYTES;
     this.highWaterMark = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
-    this.reassembler = options.fragment ? new Reassembler() : undefined;
-    this.pieceLimit = options.fragmentBytes ?? DEFAULT_FRAGMENT_BYTES;
+    this.pieceLimit = options.fragmentBytes ?? 64 * 1024;
+    if (options.fragment) {
+      const held: unknown[] = (this.held = []);
+      this.fragments = loadPart('fragments', () => import('./fragments.js'));
+      this.fragments.then((fragments) => {
+        this.reassembler = new fragments.Reassembler();
+        this.held = undefined;
+        for (const data of held) (data === held ? this.onNativeClose() : this.onNativeMessage(data));
+      }, (error: WebRtcError) => {
+        this.held = undefined;
+        this.emit('error', error);
+        this.closeWith(error);
+      });
+    }
     native.binaryType = 'arraybuffer';
     native.bufferedAmountLowThreshold = options.bufferedAmountLowThreshold ?? this.highWaterMark / 4;
     native.addEventListener('open', () => this.emit('open'));
     native.addEventListener('closing', () => { if (!this.ended) this.emit('closing'); });
-    native.addEventListener('close', () => this.onNativeClose());
+    // While fragment mode loads, the close waits behind the messages before it (marked by the list itself).
+    native.addEventListener('close', () => (this.held ? this.held.push(this.held) : this.onNativeClose()));
     native.addEventListener('bufferedamountlow', () => this.emit('bufferedamountlow'));
     native.addEventListener('error', (event) => {
       const cause = (event as RTCErrorEvent).error ?? event;
@@ -170,7 +187,7 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
     if (this.closeReason || this.state === 'closing' || this.state === 'closed') {
       return Promise.reject(this.closedError('send'));
     }
-    if (this.reassembler) return this.sendInPieces(data);
+    if (this.fragments) return this.sendInPieces(data, this.fragments);
     const size = this.sizeToSend(data);
     if (size instanceof Error) return Promise.reject(size);
     if (this.pendingSends === 0 && this.state === 'open' && !(data instanceof Blob)) {
@@ -205,12 +222,13 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
   }
 
   /** Fragment mode: the pieces of one message go out back to back, in one slot of the send order. */
-  private sendInPieces(data: DataChannelSendable): Promise<void> {
+  private sendInPieces(data: DataChannelSendable, fragments: Promise<typeof import('./fragments.js')>): Promise<void> {
     const unsupported = unsupportedType(data);
     if (unsupported) return Promise.reject(unsupported);
     const copy = typeof data === 'string' || data instanceof Blob ? data : snapshot(data);
     return this.inSendOrder(async () => {
       const message = copy instanceof Blob ? new Uint8Array(await copy.arrayBuffer()) : copy;
+      const { splitMessage } = await fragments;
       const pieceBytes = Math.max(16, Math.min(this.pieceLimit, this.maxMessageSize()));
       for (const piece of splitMessage(message, pieceBytes)) await this.sendWhenReady(piece);
     });
@@ -324,6 +342,10 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
   // ---- receiving ----
 
   private onNativeMessage(data: unknown): void {
+    if (this.held) {
+      this.held.push(data);
+      return;
+    }
     let message: DataChannelMessage;
     try {
       message = toMessage(data);

@@ -9,7 +9,6 @@ import { DataChannelError } from './errors.js';
 export const WHOLE = 0;
 export const MORE = 1;
 export const LAST = 2;
-export const DEFAULT_FRAGMENT_BYTES = 64 * 1024;
 
 export function splitMessage(message: string | Uint8Array, maxBytes: number): Array<string | Uint8Array> {
   if (typeof message === 'string') {

@@ -1,4 +1,4 @@
-// The minified script-tag bundle's lazily loaded parts (WHIP/WHEP, file transfer, statistics) in a real page.
+// The minified script-tag bundle's lazily loaded parts (WHIP/WHEP, file transfer, statistics, fragment mode) in a real page.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
@@ -105,8 +105,67 @@ test('bundle: a part that cannot load (rtc-elements.js copied alone) is a LoadEr
       return seen;
     });
     assert.deepEqual(errors, ['load']);
+    // Fragment mode without its file: the channel says why and closes; a send is refused, not lost.
+    const fragment = await page.evaluate(async () => {
+      const { WebRtcClient } = await import('/dist/alone/rtc-elements.js');
+      const client = new WebRtcClient();
+      try {
+        const channel = client.createPeerConnection().createDataChannel('f', { fragment: true });
+        const error = await new Promise((resolve) => channel.addEventListener('error', (e) => resolve(e.detail.error), { once: true }));
+        const refused = await channel.send('x').then(() => null, (e) => e);
+        return { code: error.code, message: error.message, state: channel.state, refused: refused?.code, cause: refused?.cause?.code };
+      } finally {
+        client.close();
+      }
+    });
+    assert.match(fragment.message, /fragments part did not load/);
+    assert.match(fragment.state, /^clos(ing|ed)$/);
+    assert.deepEqual({ ...fragment, message: undefined, state: undefined }, { code: 'load', message: undefined, state: undefined, refused: 'data-channel-closed', cause: 'load' });
   } finally {
     await page.close();
     rmSync('dist/alone', { recursive: true, force: true });
+  }
+});
+
+test('bundle: fragment mode loads on first use; messages and a close that arrive while it loads wait, in order', { timeout: 60000 }, async () => {
+  const [a, b] = [await open(chromium, `${demo.http}/index.html`), await open(chromium, `${demo.http}/index.html`)];
+  try {
+    // b gets its fragment code 2 s late: everything a sends meanwhile, and a's close, must wait for it.
+    await b.setRequestInterception(true);
+    b.on('request', (request) => {
+      if (request.url().endsWith('/rtc-elements-fragments.js')) setTimeout(() => void request.continue(), 2000);
+      else void request.continue();
+    });
+    const markup = `<rtc-call signaling="/" room="fragments-${crypto.randomUUID()}"><rtc-data-channel label="big" fragment></rtc-data-channel></rtc-call>`;
+    const receiving = b.evaluate(async (markup) => {
+      await import('/dist/rtc-elements.js');
+      document.body.innerHTML = markup;
+      const channel = document.querySelector('rtc-data-channel');
+      const got = [];
+      let firstAt = 0;
+      channel.addEventListener('rtc-message', (e) => {
+        firstAt ||= performance.timeOrigin + performance.now();
+        got.push(typeof e.detail.data === 'string' ? e.detail.data : e.detail.data.length);
+      });
+      await new Promise((resolve) => channel.addEventListener('rtc-close', resolve, { once: true }));
+      return { got, firstAt };
+    }, markup);
+    const closedAt = await a.evaluate(async (markup) => {
+      await import('/dist/rtc-elements.js');
+      document.body.innerHTML = markup;
+      const channel = document.querySelector('rtc-data-channel');
+      await channel.send('first');
+      await channel.send(new Uint8Array(700_000)); // above Chromium's 256 KiB maxMessageSize
+      await channel.send('last');
+      channel.close();
+      return performance.timeOrigin + performance.now();
+    }, markup);
+    const { got, firstAt } = await receiving;
+    assert.deepEqual(got, ['first', 700_000, 'last']);
+    assert.ok(firstAt > closedAt, 'all of it, close included, arrived while b was loading its fragment code');
+    assert.deepEqual([...a.problems, ...b.problems], []);
+  } finally {
+    await a.close();
+    await b.close();
   }
 });
