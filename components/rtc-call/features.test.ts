@@ -103,6 +103,13 @@ describe('<rtc-call> beyond Ktor', function () {
     a.screen = true; // the attribute way; a.shareScreen() is the method
     await until(() => remoteVideo(b)!.videoWidth === 200, 15000, 'screen frames (200×100)');
     expect(a.hasAttribute('screen')).to.be.true;
+    // Muting video while sharing mutes what is sent: the screen.
+    const muted = oneEvent(b, 'rtc-mute');
+    a.setMuted('video', true);
+    expect((await muted).detail.kind).to.equal('video');
+    const unmuted = oneEvent(b, 'rtc-unmute');
+    a.setMuted('video', false);
+    expect((await unmuted).detail.kind).to.equal('video');
     await a.stopScreenShare();
     await until(() => remoteVideo(b)!.videoWidth !== 200 && remoteVideo(b)!.videoHeight * 4 === remoteVideo(b)!.videoWidth * 3, 15000, 'camera (4:3) again');
     expect(a.screen).to.be.false;

@@ -341,7 +341,8 @@ export class RtcCall extends LitElement {
 
   /** Mutes or unmutes what this side sends (`audio` or `video`); the other side gets rtc-mute / rtc-unmute. */
   setMuted(kind: 'audio' | 'video', muted: boolean): void {
-    for (const track of this.localTracks.filter((t) => t.kind === kind)) {
+    // While the screen is shared it is what the video senders send: it mutes with the camera.
+    for (const track of [...this.localTracks, this.screenTrack ?? []].flat().filter((t) => t.kind === kind)) {
       track.enabled = !muted;
       // Every peer hears of it (a mesh has one session per peer).
       for (const session of this.liveSessions()) session.setTrackMuted(track, muted);
@@ -423,6 +424,8 @@ export class RtcCall extends LitElement {
       return;
     }
     this.screenTrack = track;
+    // A muted camera stays muted as the screen: the peers already show it as muted.
+    track.enabled = this.localTracks.find((t) => t.kind === 'video')?.enabled ?? true;
     track.native.addEventListener('ended', () => { this.stopScreenShare().catch((error) => this.fail(error)); });
     await this.swap('video', this.localTracks.find((t) => t.kind === 'video')?.native ?? null, track.native);
     if (!this.screen) this.screen = true;
