@@ -1,4 +1,4 @@
-import { fixture, html } from '@open-wc/testing';
+import { fixture, html, oneEvent } from '@open-wc/testing';
 import { WebRtcClient, createSignalerPair } from '../src/index.js';
 import './define.js';
 import type { RtcCall } from './rtc-call/rtc-call.js';
@@ -38,4 +38,11 @@ export function clientWithCanvasScreen(): WebRtcClient {
       getDisplayMedia: async () => canvas.captureStream(20),
     },
   });
+}
+
+/** `from.setMuted(kind, muted)`; resolves with the `rtc-mute` / `rtc-unmute` detail that `to` then fires. */
+export async function muteSeen(from: RtcCall, to: RtcCall, kind: 'audio' | 'video', muted: boolean) {
+  const seen = oneEvent(to, muted ? 'rtc-mute' : 'rtc-unmute');
+  from.setMuted(kind, muted);
+  return (await seen).detail;
 }

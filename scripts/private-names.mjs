@@ -16,7 +16,7 @@ export const PRIVATE_NAMES = `_channel _localStream _remoteStreams activeRoom ad
   queuedBytes reassembler remoteFound remoteMuted remoteOfferOrTimeout remoteTracks replaceLocal replayLimit
   reportBad reportClose reportRemovedTrack reportRemovedTracks restartPolicy restartSoon retryTimer
   scheduleReconnect expiryTimer screenTrack sendChain sendFailed sendInPieces sendWhenReady settingRemoteAnswer
-  sharedLocalStream sizeToSend statsFailure messageLimit statsTimer swap addSender liveSessions listenAll syncDevice senderOn deviceWork openDevice waitingForRemote whenRemoteKnown
+  sharedLocalStream sizeToSend statsFailure messageLimit statsTimer swap addSender liveSessions callSessions listenAll syncDevice senderOn deviceWork openDevice waitingForRemote whenRemoteKnown
   wrapSender receivers mismatch held attachFiles fileTransfer flushCandidates localSdp remoteSdp loadFileTransfer
   meshPeers onBytes onFile onProgress patchCandidates sdpfrag startMesh
   pendingSends adopt createTrack handle shutdown follow refresh checkVideo watch unsubscribe pump overflow emit

@@ -2,7 +2,7 @@
 // channels and file transfer, in real Chromium and Firefox over real connections.
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import { WebRtcClient, createSignalerPair } from '../../src/index.js';
-import { callPair, clientWithCanvasScreen, framesShown, until } from '../test-helpers.js';
+import { callPair, clientWithCanvasScreen, framesShown, muteSeen, until } from '../test-helpers.js';
 import type { RtcCall } from './rtc-call.js';
 import type { RtcDataChannel } from '../rtc-data-channel/rtc-data-channel.js';
 import type { RtcVideo } from '../rtc-video/rtc-video.js';
@@ -16,18 +16,12 @@ describe('<rtc-call> beyond Ktor', function () {
     const [a, b] = await callPair(html``, { video: true, audio: true });
     await until(() => b.remoteStreams.length > 0 && b.remoteStreams[0].getTracks().length === 2, 15000, 'tracks');
     await until(() => a.state === 'connected', 15000, 'connected');
-    const muted = oneEvent(b, 'rtc-mute');
-    a.setMuted('video', true);
-    const { detail } = await muted;
+    const detail = await muteSeen(a, b, 'video', true);
     expect(detail.kind).to.equal('video');
     expect(detail.track.kind).to.equal('video');
     expect(a.localStream!.getVideoTracks()[0].enabled).to.be.false;
-    const unmuted = oneEvent(b, 'rtc-unmute');
-    a.setMuted('video', false);
-    expect((await unmuted).detail.kind).to.equal('video');
-    const audioMuted = oneEvent(b, 'rtc-mute');
-    a.setMuted('audio', true);
-    expect((await audioMuted).detail.kind).to.equal('audio');
+    expect((await muteSeen(a, b, 'video', false)).kind).to.equal('video');
+    expect((await muteSeen(a, b, 'audio', true)).kind).to.equal('audio');
   });
 
   it('lists devices and switches the camera during the call without renegotiation', async () => {
@@ -104,12 +98,8 @@ describe('<rtc-call> beyond Ktor', function () {
     await until(() => remoteVideo(b)!.videoWidth === 200, 15000, 'screen frames (200×100)');
     expect(a.hasAttribute('screen')).to.be.true;
     // Muting video while sharing mutes what is sent: the screen.
-    const muted = oneEvent(b, 'rtc-mute');
-    a.setMuted('video', true);
-    expect((await muted).detail.kind).to.equal('video');
-    const unmuted = oneEvent(b, 'rtc-unmute');
-    a.setMuted('video', false);
-    expect((await unmuted).detail.kind).to.equal('video');
+    expect((await muteSeen(a, b, 'video', true)).kind).to.equal('video');
+    expect((await muteSeen(a, b, 'video', false)).kind).to.equal('video');
     await a.stopScreenShare();
     await until(() => remoteVideo(b)!.videoWidth !== 200 && remoteVideo(b)!.videoHeight * 4 === remoteVideo(b)!.videoWidth * 3, 15000, 'camera (4:3) again');
     expect(a.screen).to.be.false;

@@ -1,24 +1,45 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
+import type { TemplateResult } from 'lit';
 import { BroadcastChannelSignaler } from '../../src/index.js';
 import { clientWithCanvasScreen, until } from '../test-helpers.js';
 import type { RtcCall } from './rtc-call.js';
 import type { RtcDataChannel } from '../rtc-data-channel/rtc-data-channel.js';
 
+/** Runs `body` with `count` signalers in one fresh room, and closes them after it. */
+async function inRoom(count: number, body: (signalers: BroadcastChannelSignaler[]) => Promise<void>): Promise<void> {
+  const name = `mesh-${crypto.randomUUID()}`;
+  const signalers = Array.from({ length: count }, () => new BroadcastChannelSignaler(name));
+  try {
+    await body(signalers);
+  } finally {
+    for (const s of signalers) s.close();
+  }
+}
+
+/** One `<rtc-call mesh>` per signaler, each with `inner` inside. */
+async function meshCalls(signalers: BroadcastChannelSignaler[], inner: TemplateResult = html``): Promise<{ root: HTMLElement; calls: RtcCall[] }> {
+  const root = await fixture<HTMLElement>(html`<div>${signalers.map((s) => html`<rtc-call mesh .signaler=${s}>${inner}</rtc-call>`)}</div>`);
+  return { root, calls: [...root.querySelectorAll('rtc-call')] as RtcCall[] };
+}
+
+const fullMesh = (calls: RtcCall[]) => until(() => calls.every((c) => c.peers.length === calls.length - 1), 20000, 'a full mesh');
+const openEverywhere = (channels: RtcDataChannel[]) => until(
+  () => channels.every((c) => [...c.peerChannels.values()].filter((ch) => ch.state === 'open').length === channels.length - 1),
+  20000,
+  'a channel open to every peer',
+);
+
 describe('<rtc-call mesh>', function () {
   this.timeout(60000);
 
   it('connects everyone to everyone; a channel message reaches every other peer with its sender', async () => {
-    const name = `mesh-${crypto.randomUUID()}`;
-    const signalers = [0, 1, 2].map(() => new BroadcastChannelSignaler(name));
-    try {
-      const root = await fixture<HTMLElement>(html`<div>${signalers.map((s) => html`
-        <rtc-call mesh .signaler=${s}><rtc-data-channel label="chat"></rtc-data-channel></rtc-call>`)}</div>`);
-      const calls = [...root.querySelectorAll('rtc-call')] as RtcCall[];
+    await inRoom(3, async (signalers) => {
+      const { root, calls } = await meshCalls(signalers, html`<rtc-data-channel label="chat"></rtc-data-channel>`);
       const connectedPeers = new Set<string | undefined>();
       calls[0].addEventListener('rtc-statechange', (e) => { if (e.detail.state === 'connected') connectedPeers.add(e.detail.peer); });
-      await until(() => calls.every((c) => c.peers.length === 2), 20000, 'a full mesh');
+      await fullMesh(calls);
       const [x, y, z] = [...root.querySelectorAll('rtc-data-channel')] as RtcDataChannel[];
-      await until(() => [x, y, z].every((c) => [...c.peerChannels.values()].filter((ch) => ch.state === 'open').length === 2), 20000, 'two open channels each');
+      await openEverywhere([x, y, z]);
       await until(() => calls.every((c) => c.state === 'connected'), 10000, 'state "connected" in a mesh');
       // Each connection's events name their peer.
       await until(() => connectedPeers.size === 2, 10000, 'rtc-statechange "connected" from both peers');
@@ -42,18 +63,13 @@ describe('<rtc-call mesh>', function () {
       const got = oneEvent(z, 'rtc-message');
       await y.send('still here');
       expect((await got).detail.data).to.equal('still here');
-    } finally {
-      for (const s of signalers) s.close();
-    }
+    });
   });
 
   it('turning the camera on, switching it and muting it during a mesh call reach every peer', async () => {
-    const name = `mesh-${crypto.randomUUID()}`;
-    const signalers = [0, 1, 2].map(() => new BroadcastChannelSignaler(name));
-    try {
-      const root = await fixture<HTMLElement>(html`<div>${signalers.map((s) => html`<rtc-call mesh .signaler=${s}></rtc-call>`)}</div>`);
-      const calls = [...root.querySelectorAll('rtc-call')] as RtcCall[];
-      await until(() => calls.every((c) => c.peers.length === 2), 20000, 'a full mesh');
+    await inRoom(3, async (signalers) => {
+      const { calls } = await meshCalls(signalers);
+      await fullMesh(calls);
       const tracks = [oneEvent(calls[1], 'rtc-track'), oneEvent(calls[2], 'rtc-track')];
       calls[0].video = true;
       for (const { detail } of await Promise.all(tracks)) expect(detail.track.kind).to.equal('video');
@@ -73,17 +89,13 @@ describe('<rtc-call mesh>', function () {
       calls[0].video = false;
       await until(() => camera.readyState === 'ended', 5000, 'the camera released');
       for (const call of calls) call.hangUp();
-    } finally {
-      for (const s of signalers) s.close();
-    }
+    });
   });
 
   it('screen sharing in a mesh reaches every peer, and a peer who joins while it runs gets the screen', async () => {
-    const name = `mesh-${crypto.randomUUID()}`;
-    const signalers = [0, 1, 2].map(() => new BroadcastChannelSignaler(name));
     const remoteVideo = (call: RtcCall) => (call.querySelector('rtc-video[peer]') as (HTMLElement & { videoElement: HTMLVideoElement }) | null)?.videoElement;
     const width = (call: RtcCall) => remoteVideo(call)?.videoWidth ?? 0;
-    try {
+    await inRoom(3, async (signalers) => {
       const root = await fixture<HTMLElement>(html`<div>
         <rtc-call mesh video manual .signaler=${signalers[0]}></rtc-call>
         <rtc-call mesh .signaler=${signalers[1]}></rtc-call></div>`);
@@ -104,18 +116,14 @@ describe('<rtc-call mesh>', function () {
       await until(() => width(watcher) === 200 && width(late) === 200, 15000, 'screen frames at both peers');
       for (const call of [sharer, watcher, late]) call.hangUp();
       sharer.client.close();
-    } finally {
-      for (const s of signalers) s.close();
-    }
+    });
   });
 
   it('rtc-stats in a mesh come per peer, each with its peer id', async () => {
-    const name = `mesh-${crypto.randomUUID()}`;
-    const signalers = [0, 1, 2].map(() => new BroadcastChannelSignaler(name));
-    try {
+    await inRoom(3, async (signalers) => {
       const root = await fixture<HTMLElement>(html`<div>${signalers.map((s) => html`<rtc-call mesh stats-interval="100" .signaler=${s}></rtc-call>`)}</div>`);
       const calls = [...root.querySelectorAll('rtc-call')] as RtcCall[];
-      await until(() => calls.every((c) => c.peers.length === 2), 20000, 'a full mesh');
+      await fullMesh(calls);
       const seen = new Set<string>();
       const details: Array<{ peer?: string; quality: string; lossPercent: number }> = [];
       calls[0].addEventListener('rtc-stats', (e) => { details.push(e.detail); seen.add(e.detail.peer ?? 'none'); });
@@ -123,20 +131,14 @@ describe('<rtc-call mesh>', function () {
       expect([...seen].sort()).to.deep.equal([...calls[0].peers].sort());
       for (const detail of details) expect(detail.quality).to.be.oneOf(['good', 'fair', 'poor']);
       for (const call of calls) call.hangUp();
-    } finally {
-      for (const s of signalers) s.close();
-    }
+    });
   });
 
   it('close() on a mesh channel closes it to every peer, each rtc-close names its peer, and a send then waits instead of vanishing', async () => {
-    const name = `mesh-${crypto.randomUUID()}`;
-    const signalers = [0, 1, 2].map(() => new BroadcastChannelSignaler(name));
-    try {
-      const root = await fixture<HTMLElement>(html`<div>${signalers.map((s) => html`
-        <rtc-call mesh .signaler=${s}><rtc-data-channel label="chat"></rtc-data-channel></rtc-call>`)}</div>`);
-      const calls = [...root.querySelectorAll('rtc-call')] as RtcCall[];
+    await inRoom(3, async (signalers) => {
+      const { root, calls } = await meshCalls(signalers, html`<rtc-data-channel label="chat"></rtc-data-channel>`);
       const [x, y, z] = [...root.querySelectorAll('rtc-data-channel')] as RtcDataChannel[];
-      await until(() => [x, y, z].every((c) => [...c.peerChannels.values()].filter((ch) => ch.state === 'open').length === 2), 20000, 'two open channels each');
+      await openEverywhere([x, y, z]);
       const closedAt = (channel: RtcDataChannel) => {
         const peers: Array<string | undefined> = [];
         channel.addEventListener('rtc-close', (e) => peers.push(e.detail.peer));
@@ -157,22 +159,17 @@ describe('<rtc-call mesh>', function () {
       for (const call of calls) call.hangUp();
       root.remove();
       expect(await sending).to.equal('disconnected');
-    } finally {
-      for (const s of signalers) s.close();
-    }
+    });
   });
 
   it('sendFile in a mesh fails at once with files-mesh instead of waiting for a file channel', async () => {
-    const signaler = new BroadcastChannelSignaler(`mesh-${crypto.randomUUID()}`);
-    try {
+    await inRoom(1, async ([signaler]) => {
       const call = await fixture<RtcCall>(html`<rtc-call mesh .signaler=${signaler}><rtc-data-channel label="f" files></rtc-data-channel></rtc-call>`);
       const channel = call.querySelector('rtc-data-channel') as RtcDataChannel;
       const error = await channel.sendFile(new Blob(['x']), 'x.txt').then(() => null, (e) => e);
       expect(error?.code).to.equal('data-channel');
       expect(error.reason).to.equal('files-mesh');
       call.hangUp();
-    } finally {
-      signaler.close();
-    }
+    });
   });
 });

@@ -111,7 +111,7 @@ export class RtcCall extends LitElement {
   get remoteStreams(): readonly MediaStream[] { return this._remoteStreams; }
   /** The connection state, `new` before start and `closed` after hang-up; in a mesh `connected` while any peer is, else the first peer's. */
   get state(): RTCPeerConnectionState {
-    const states = (this.meshPeers ? this.meshPeers.sessions() : [this.session]).map((s) => s?.connection.state);
+    const states = this.callSessions().map((s) => s?.connection.state);
     return (states.includes('connected') ? 'connected' : states[0]) ?? (this.ended ? 'closed' : 'new');
   }
   /** The signaling session (its `remoteId`, `polite`, `restartIce()`). */
@@ -424,10 +424,11 @@ export class RtcCall extends LitElement {
       return;
     }
     this.screenTrack = track;
+    const camera = this.localTracks.find((t) => t.kind === 'video');
     // A muted camera stays muted as the screen: the peers already show it as muted.
-    track.enabled = this.localTracks.find((t) => t.kind === 'video')?.enabled ?? true;
+    track.enabled = camera?.enabled ?? true;
     track.native.addEventListener('ended', () => { this.stopScreenShare().catch((error) => this.fail(error)); });
-    await this.swap('video', this.localTracks.find((t) => t.kind === 'video')?.native ?? null, track.native);
+    await this.swap('video', camera?.native ?? null, track.native);
     if (!this.screen) this.screen = true;
   }
 
@@ -457,9 +458,14 @@ export class RtcCall extends LitElement {
     this.senders.push(connection.addTrack(track, this._localStream ? { streams: [this._localStream] } : {}));
   }
 
-  /** The call's open sessions: the one peer's, or every mesh peer's. */
+  /** The call's sessions: the one peer's (null before the first), or every mesh peer's. */
+  private callSessions(): Array<SignalingSession | null> {
+    return this.meshPeers ? this.meshPeers.sessions() : [this.session];
+  }
+
+  /** The call's open sessions. */
   private liveSessions(): SignalingSession[] {
-    return (this.meshPeers ? this.meshPeers.sessions() : [this.session]).filter((s): s is SignalingSession => !!s && !s.isClosed);
+    return this.callSessions().filter((s): s is SignalingSession => !!s && !s.isClosed);
   }
 
   private async replaceLocal(kind: 'audio' | 'video', next: WebRtcMediaTrack, stopOld: boolean): Promise<void> {

@@ -235,10 +235,12 @@ export class RtcDataChannel extends LitElement implements ChannelHost {
    * waits; under backpressure it waits; it never drops.
    */
   send(data: DataChannelSendable): Promise<void> {
-    // A mesh: to every peer (a channel still connecting waits until it is open). With none
-    // open or connecting, it waits below for the next one, as a one-to-one call does.
-    const live = [...this.meshChannels.values()].filter((c) => c.state === 'open' || c.state === 'connecting');
-    if (live.length > 0) return Promise.all(live.map((c) => c.send(data))).then(() => undefined);
+    if (this.meshChannels.size > 0) {
+      // A mesh: to every peer (a channel still connecting waits until it is open). With none
+      // open or connecting, it waits below for the next one, as a one-to-one call does.
+      const live = [...this.meshChannels.values()].filter((c) => c.state === 'open' || c.state === 'connecting');
+      if (live.length > 0) return Promise.all(live.map((c) => c.send(data))).then(() => undefined);
+    }
     const channel = this._channel;
     if (channel && channel.state === 'open') return channel.send(data);
     return this.whenOpen().then((open) => open.send(data));
