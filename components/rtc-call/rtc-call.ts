@@ -1,5 +1,5 @@
-import { LitElement, html, css, type PropertyValues } from 'lit';
-import { property } from 'lit/decorators.js';
+import { ReactiveElement, css, type PropertyValues } from '@lit/reactive-element';
+import { property } from '@lit/reactive-element/decorators/property.js';
 import {
   IceError,
   SignalingError,
@@ -86,7 +86,7 @@ export function toWebSocketUrl(value: string): string {
  * @fires rtc-error - Something failed: `{error, code}`.
  * @slot - Content: `<rtc-video>`, `<rtc-data-channel>`, controls.
  */
-export class RtcCall extends LitElement {
+export class RtcCall extends ReactiveElement {
   static override styles = css`:host { display: block; }`;
 
   @property() signaling: string | null = null;
@@ -565,7 +565,10 @@ export class RtcCall extends LitElement {
     this.fireStreams();
   }
 
-  protected override render() {
-    return html`<slot></slot>`;
+  // ReactiveElement, not LitElement: a slot is all there is to render, and lit-html would be 3 KB of the bundle.
+  protected override createRenderRoot(): HTMLElement | DocumentFragment {
+    const root = super.createRenderRoot();
+    root.append(document.createElement('slot'));
+    return root;
   }
 }

@@ -1,5 +1,5 @@
-import { LitElement, type PropertyValues } from 'lit';
-import { property } from 'lit/decorators.js';
+import { ReactiveElement, type PropertyValues } from '@lit/reactive-element';
+import { property } from '@lit/reactive-element/decorators/property.js';
 import {
   DataChannelClosedError,
   DataChannelError,
@@ -42,7 +42,7 @@ const orderedConverter = { fromAttribute: (value: string | null) => value !== 'f
  * @fires rtc-close - The channel closed: `{reason}`.
  * @fires rtc-error - Something failed: `{error, code}`.
  */
-export class RtcDataChannel extends LitElement implements ChannelHost {
+export class RtcDataChannel extends ReactiveElement implements ChannelHost {
   @property() label = 'data';
   @property({ converter: orderedConverter }) ordered = true;
   @property({ attribute: 'max-retransmits', type: Number }) maxRetransmits: number | null = null;

@@ -46,6 +46,34 @@ describe('<rtc-video>', () => {
     }
   });
 
+  it('follows muted, fit and label changed after it shows, and keeps a mute from the video controls', async () => {
+    const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 320, height: 240 } });
+    try {
+      const el = await fixture<RtcVideo>(html`<rtc-video muted fit="nonsense" .stream=${stream}></rtc-video>`);
+      await until(() => framesShown(el.videoElement), 15000, 'frames');
+      const video = el.videoElement!;
+      expect(getComputedStyle(video).objectFit, 'an unknown fit is contain').to.equal('contain');
+      el.muted = false;
+      el.setAttribute('fit', 'fill');
+      el.label = 'Guest';
+      await el.updateComplete;
+      expect(video.muted).to.be.false;
+      expect(getComputedStyle(video).objectFit).to.equal('fill');
+      expect(video.getAttribute('aria-label')).to.equal('Guest');
+      video.muted = true; // the person muted it with the controls
+      el.mirror = true;
+      await el.updateComplete;
+      expect(video.muted, 'an unrelated change does not unmute').to.be.true;
+      expect(el.shadowRoot!.querySelectorAll('video'), 'one video, updated in place').to.have.length(1);
+      el.stream = null;
+      await until(() => !!el.shadowRoot!.querySelector('[part="placeholder"]'), 5000, 'placeholder');
+      expect(el.shadowRoot!.querySelector('[part="placeholder"]')!.getAttribute('aria-label')).to.equal('Guest: no video');
+      expect(video.srcObject).to.equal(null);
+    } finally {
+      for (const track of stream.getTracks()) track.stop();
+    }
+  });
+
   it('is accessible: the video has a label', async () => {
     const el = await fixture<RtcVideo>(html`<rtc-video local label="My camera"></rtc-video>`);
     expect(el.videoElement!.getAttribute('aria-label')).to.equal('My camera');

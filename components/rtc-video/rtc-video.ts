@@ -1,10 +1,19 @@
-import { LitElement, html, nothing, type PropertyValues } from 'lit';
-import { property, state } from 'lit/decorators.js';
+import { ReactiveElement, type PropertyValues } from '@lit/reactive-element';
+import { property } from '@lit/reactive-element/decorators/property.js';
+import { state } from '@lit/reactive-element/decorators/state.js';
 import { callOf } from '../call-of.js';
 import type { RtcCall } from '../rtc-call/rtc-call.js';
 import { styles } from './rtc-video.styles.js';
 
 const FITS = new Set(['contain', 'cover', 'fill', 'none', 'scale-down']);
+
+/** An element with attributes, made with the DOM: no HTML is parsed, so nothing needs a Trusted Types policy. */
+function make<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Record<string, string>, ...children: Array<Node | string>): HTMLElementTagNameMap[K] {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, value);
+  element.append(...children);
+  return element;
+}
 
 /**
  * Shows a stream: the call's camera (`local`), the remote peer's video (`remote`), or a `stream` or
@@ -29,7 +38,7 @@ const FITS = new Set(['contain', 'cover', 'fill', 'none', 'scale-down']);
  * @cssprop --rtc-video-background - Background (default #111).
  * @slot placeholder - Replaces the default placeholder text.
  */
-export class RtcVideo extends LitElement {
+export class RtcVideo extends ReactiveElement {
   static override styles = styles;
 
   @property({ type: Boolean, reflect: true }) local = false;
@@ -48,13 +57,16 @@ export class RtcVideo extends LitElement {
   @state() private hasVideo = false;
 
   private host: RtcCall | null = null;
+  // ReactiveElement, not LitElement: two elements made once and updated by hand cost less than lit-html's 3 KB.
+  private readonly videoBox = make('video', { part: 'video', autoplay: '', playsinline: '' });
+  private readonly placeholderBox = make('div', { part: 'placeholder', role: 'img' }, make('slot', { name: 'placeholder' }, 'No video'));
   private watched: MediaStream | null = null;
   private readonly onStreams = () => this.refresh();
   private readonly onTrackChange = () => this.checkVideo();
 
   /** The `<video>` element (for `requestPictureInPicture`, say). */
   get videoElement(): HTMLVideoElement | null {
-    return this.renderRoot?.querySelector('video') ?? null;
+    return this.renderRoot ? this.videoBox : null;
   }
 
   override connectedCallback(): void {
@@ -116,28 +128,27 @@ export class RtcVideo extends LitElement {
     this.hasVideo = !!this.shown?.getVideoTracks().some((t) => t.readyState === 'live' && !t.muted);
   }
 
-  protected override updated(): void {
-    const video = this.videoElement;
-    if (!video) return;
+  protected override createRenderRoot(): HTMLElement | DocumentFragment {
+    const root = super.createRenderRoot();
+    root.append(this.videoBox);
+    return root;
+  }
+
+  protected override update(changed: PropertyValues): void {
+    super.update(changed);
+    const label = this.label ?? (this.local ? 'Local video' : this.remote ? 'Remote video' : 'Video');
+    const video = this.videoBox;
+    const placeholder = this.placeholderBox;
+    video.className = `fit-${FITS.has(this.fit) ? this.fit : 'contain'}${this.hasVideo ? '' : ' hidden'}`;
+    video.setAttribute('aria-label', label);
+    // Only when ours changes: a mute from the video's own controls stays until then.
+    if (changed.has('muted') || changed.has('local')) video.muted = this.muted || this.local;
+    placeholder.setAttribute('aria-label', `${label}: no video`);
+    if (this.hasVideo) placeholder.remove();
+    else if (!placeholder.parentNode) this.renderRoot.append(placeholder);
     if (video.srcObject !== this.shown) {
       video.srcObject = this.shown;
       if (this.shown) video.play().catch(() => { /* autoplay refused: the controls of the page start it */ });
     }
-  }
-
-  protected override render() {
-    const label = this.label ?? (this.local ? 'Local video' : this.remote ? 'Remote video' : 'Video');
-    const fit = FITS.has(this.fit) ? this.fit : 'contain';
-    return html`
-      <video
-        part="video"
-        class="fit-${fit} ${this.hasVideo ? '' : 'hidden'}"
-        aria-label=${label}
-        autoplay
-        playsinline
-        .muted=${this.muted || this.local}
-      ></video>
-      ${this.hasVideo ? nothing : html`<div part="placeholder" role="img" aria-label="${label}: no video"><slot name="placeholder">No video</slot></div>`}
-    `;
   }
 }
