@@ -1,5 +1,4 @@
 import { ReactiveElement, css, type PropertyValues } from '@lit/reactive-element';
-import { property } from '@lit/reactive-element/decorators/property.js';
 import {
   IceError,
   SignalingError,
@@ -87,21 +86,37 @@ export function toWebSocketUrl(value: string): string {
  * @slot - Content: `<rtc-video>`, `<rtc-data-channel>`, controls.
  */
 export class RtcCall extends ReactiveElement {
+  // Declared here rather than with decorators (no decorator code in the bundle); the fields below
+  // give the defaults, through Lit's accessors since useDefineForClassFields is false.
+  static override properties = {
+    signaling: {},
+    room: {},
+    iceServers: { attribute: 'ice-servers' },
+    audio: { type: Boolean },
+    video: { type: Boolean },
+    manual: { type: Boolean },
+    statsInterval: { attribute: 'stats-interval', type: Number },
+    screen: { type: Boolean, reflect: true },
+    mesh: { type: Boolean },
+    token: {},
+    signaler: { attribute: false },
+    client: { attribute: false },
+  };
   static override styles = css`:host { display: block; }`;
 
-  @property() signaling: string | null = null;
-  @property() room = 'default';
-  @property({ attribute: 'ice-servers' }) iceServers: string | null = null;
-  @property({ type: Boolean }) audio = false;
-  @property({ type: Boolean }) video = false;
-  @property({ type: Boolean }) manual = false;
-  @property({ attribute: 'stats-interval', type: Number }) statsInterval = 0;
-  @property({ type: Boolean, reflect: true }) screen = false;
-  @property({ type: Boolean }) mesh = false;
+  signaling: string | null = null;
+  room = 'default';
+  iceServers: string | null = null;
+  audio = false;
+  video = false;
+  manual = false;
+  statsInterval = 0;
+  screen = false;
+  mesh = false;
   /** A bearer token: the WHIP/WHEP `Authorization`, or the WebSocket join token for the server's `verify`. */
-  @property() token: string | null = null;
-  @property({ attribute: false }) signaler: Signaler | null = null;
-  @property({ attribute: false }) client: WebRtcClient | null = null;
+  token: string | null = null;
+  signaler: Signaler | null = null;
+  client: WebRtcClient | null = null;
 
   /** The current peer connection (a new one after the peer comes back). */
   get connection(): WebRtcPeerConnection | null { return this.session?.connection ?? null; }

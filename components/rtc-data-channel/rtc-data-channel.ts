@@ -1,5 +1,4 @@
 import { ReactiveElement, type PropertyValues } from '@lit/reactive-element';
-import { property } from '@lit/reactive-element/decorators/property.js';
 import {
   DataChannelClosedError,
   DataChannelError,
@@ -43,17 +42,30 @@ const orderedConverter = { fromAttribute: (value: string | null) => value !== 'f
  * @fires rtc-error - Something failed: `{error, code}`.
  */
 export class RtcDataChannel extends ReactiveElement implements ChannelHost {
-  @property() label = 'data';
-  @property({ converter: orderedConverter }) ordered = true;
-  @property({ attribute: 'max-retransmits', type: Number }) maxRetransmits: number | null = null;
-  @property({ attribute: 'max-packet-life-time', type: Number }) maxPacketLifeTime: number | null = null;
-  @property() protocol = '';
-  @property({ attribute: 'channel-id', type: Number }) channelId: number | null = null;
-  @property() call: string | null = null;
+  // Declared here rather than with decorators (no decorator code in the bundle); the fields below
+  // give the defaults, through Lit's accessors since useDefineForClassFields is false.
+  static override properties = {
+    label: {},
+    ordered: { converter: orderedConverter },
+    maxRetransmits: { attribute: 'max-retransmits', type: Number },
+    maxPacketLifeTime: { attribute: 'max-packet-life-time', type: Number },
+    protocol: {},
+    channelId: { attribute: 'channel-id', type: Number },
+    call: {},
+    fragment: { type: Boolean },
+    files: { type: Boolean },
+  };
+  label = 'data';
+  ordered = true;
+  maxRetransmits: number | null = null;
+  maxPacketLifeTime: number | null = null;
+  protocol = '';
+  channelId: number | null = null;
+  call: string | null = null;
   /** Split large messages and join them on the other side (set it on both sides). */
-  @property({ type: Boolean }) fragment = false;
+  fragment = false;
   /** Open a second channel for `sendFile` (set it on both sides). */
-  @property({ type: Boolean }) files = false;
+  files = false;
 
   private fileTransfer: FileTransfer | null = null;
 

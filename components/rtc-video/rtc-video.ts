@@ -1,6 +1,4 @@
 import { ReactiveElement, type PropertyValues } from '@lit/reactive-element';
-import { property } from '@lit/reactive-element/decorators/property.js';
-import { state } from '@lit/reactive-element/decorators/state.js';
 import { callOf } from '../call-of.js';
 import type { RtcCall } from '../rtc-call/rtc-call.js';
 import { styles } from './rtc-video.styles.js';
@@ -39,22 +37,38 @@ function make<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Record<
  * @slot placeholder - Replaces the default placeholder text.
  */
 export class RtcVideo extends ReactiveElement {
+  // Declared here rather than with decorators (no decorator code in the bundle); the fields below
+  // give the defaults, through Lit's accessors since useDefineForClassFields is false.
+  static override properties = {
+    local: { type: Boolean, reflect: true },
+    remote: { type: Boolean, reflect: true },
+    muted: { type: Boolean },
+    mirror: { type: Boolean, reflect: true },
+    fit: {},
+    label: {},
+    call: {},
+    peer: {},
+    stream: { attribute: false },
+    track: { attribute: false },
+    shown: { state: true, attribute: false },
+    hasVideo: { state: true, attribute: false },
+  };
   static override styles = styles;
 
-  @property({ type: Boolean, reflect: true }) local = false;
-  @property({ type: Boolean, reflect: true }) remote = false;
-  @property({ type: Boolean }) muted = false;
-  @property({ type: Boolean, reflect: true }) mirror = false;
-  @property() fit = 'contain';
-  @property() label: string | null = null;
-  @property() call: string | null = null;
+  local = false;
+  remote = false;
+  muted = false;
+  mirror = false;
+  fit = 'contain';
+  label: string | null = null;
+  call: string | null = null;
   /** In a mesh call, the remote peer whose stream to show. */
-  @property() peer: string | null = null;
-  @property({ attribute: false }) stream: MediaStream | null = null;
-  @property({ attribute: false }) track: MediaStreamTrack | null = null;
+  peer: string | null = null;
+  stream: MediaStream | null = null;
+  track: MediaStreamTrack | null = null;
 
-  @state() private shown: MediaStream | null = null;
-  @state() private hasVideo = false;
+  private shown: MediaStream | null = null;
+  private hasVideo = false;
 
   private host: RtcCall | null = null;
   // ReactiveElement, not LitElement: two elements made once and updated by hand cost less than lit-html's 3 KB.
