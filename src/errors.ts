@@ -12,7 +12,9 @@ export type WebRtcErrorCode =
   | 'media-permission'
   | 'client-closed'
   | 'signaling'
-  | 'load';
+  | 'load'
+  /** An element's attribute is out of range (`stats-interval="1s"`): reason `bad-config`. */
+  | 'config';
 
 export class WebRtcError extends Error {
   readonly code: WebRtcErrorCode | string;

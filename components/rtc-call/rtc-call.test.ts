@@ -1,5 +1,6 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import { signalingServerUrl } from '../../test/browser/helpers.js';
+import { createSignalerPair } from '../../src/index.js';
 import { callPair, until } from '../test-helpers.js';
 import type { RtcCall } from './rtc-call.js';
 import type { RtcDataChannel } from '../rtc-data-channel/rtc-data-channel.js';
@@ -169,6 +170,29 @@ describe('<rtc-call>', () => {
     expect(detail.code).to.equal('ice');
     expect(detail.error.reason).to.equal('bad-config');
     call.hangUp();
+  });
+
+  it('a stats-interval that is no number is rtc-error code config, and the call still connects', async () => {
+    const [sa, sb] = createSignalerPair();
+    const calls = [sa, sb].map((signaler) => {
+      const call = document.createElement('rtc-call');
+      call.setAttribute('stats-interval', '1s');
+      call.signaler = signaler;
+      call.append(document.createElement('rtc-data-channel'));
+      return call;
+    });
+    const failed = oneEvent(calls[0], 'rtc-error');
+    document.body.append(...calls);
+    try {
+      const { detail } = await failed;
+      expect(detail.code).to.equal('config');
+      expect(detail.error.reason).to.equal('bad-config');
+      expect(detail.error.message).to.equal('stats-interval must be milliseconds >= 0, not 1s: no rtc-stats');
+      await Promise.all(calls.map((c) => c.querySelector('rtc-data-channel')!.whenOpen()));
+      await until(() => calls.every((c) => c.state === 'connected'), 5000, 'connected');
+    } finally {
+      for (const call of calls) call.remove();
+    }
   });
 
   it('is accessible', async () => {

@@ -6,6 +6,7 @@ import {
   SignalingSession,
   WebRtcClient,
   WebSocketSignaler,
+  WebRtcError,
   type IceServer,
   type Signaler,
   type TrackEvent,
@@ -179,6 +180,11 @@ export class RtcCall extends ReactiveElement {
         // In turn, after the start: quick toggles end in the state the attribute has last.
         this.deviceWork = this.deviceWork.then(() => this.syncDevice(kind)).catch((error) => this.fail(error));
       }
+    }
+    if (changed.has('statsInterval') && !(this.statsInterval >= 0)) {
+      // Not fatal: the call goes on without statistics, but a typo must not go unnoticed.
+      const given = this.getAttribute('stats-interval') ?? this.statsInterval;
+      this.fail(new WebRtcError('config', `stats-interval must be milliseconds >= 0, not ${given}: no rtc-stats`, { reason: 'bad-config' }));
     }
     if (changed.has('room') && this.activeRoom !== null && this.room !== this.activeRoom) {
       this.fail(new SignalingError('Changing "room" after start has no effect: hang up and start again'));
