@@ -68,7 +68,25 @@ describe('<rtc-video>', () => {
       el.stream = null;
       await until(() => !!el.shadowRoot!.querySelector('[part="placeholder"]'), 5000, 'placeholder');
       expect(el.shadowRoot!.querySelector('[part="placeholder"]')!.getAttribute('aria-label')).to.equal('Guest: no video');
-      expect(video.srcObject).to.equal(null);
+      expect(video.srcObject === null, 'no stream on the video').to.be.true;
+    } finally {
+      for (const track of stream.getTracks()) track.stop();
+    }
+  });
+
+  it('shows the stream again after being moved in the page', async () => {
+    const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 320, height: 240 } });
+    try {
+      const el = await fixture<RtcVideo>(html`<rtc-video .stream=${stream}></rtc-video>`);
+      await until(() => framesShown(el.videoElement), 15000, 'frames');
+      const elsewhere = document.createElement('div');
+      document.body.append(elsewhere);
+      elsewhere.append(el); // what a framework does when it reorders a list
+      await el.updateComplete;
+      expect(el.videoElement!.srcObject === stream, 'the stream is back on the video').to.be.true;
+      await until(() => framesShown(el.videoElement), 15000, 'frames after the move');
+      elsewhere.remove();
+      expect(el.videoElement!.srcObject === null, 'out of the page: let go of the stream').to.be.true;
     } finally {
       for (const track of stream.getTracks()) track.stop();
     }

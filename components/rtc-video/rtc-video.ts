@@ -87,6 +87,8 @@ export class RtcVideo extends ReactiveElement {
     super.connectedCallback();
     this.follow();
     this.refresh();
+    // Back in the page (moved, or re-added by a framework): the video lost its stream on leaving.
+    this.requestUpdate();
   }
 
   override disconnectedCallback(): void {
