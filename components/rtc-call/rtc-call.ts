@@ -16,6 +16,7 @@ import {
   type WebRtcStatistics,
 } from '../../src/index.js';
 import { fire, fireError } from '../events.js';
+import { callJoined } from '../call-of.js';
 import type { Mesh } from './mesh.js';
 
 /** What `<rtc-data-channel>` gives its call so that the call can open it on every connection. */
@@ -165,6 +166,7 @@ export class RtcCall extends ReactiveElement {
   override connectedCallback(): void {
     super.connectedCallback();
     this.ended = false;
+    callJoined(); // videos and channels that name this call by id, and were there first
   }
 
   protected override updated(changed: PropertyValues): void {

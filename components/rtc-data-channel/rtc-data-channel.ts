@@ -10,7 +10,7 @@ import {
 } from '../../src/index.js';
 import { fire, fireError } from '../events.js';
 import type { ChannelHost, RtcCall } from '../rtc-call/rtc-call.js';
-import { callOf } from '../call-of.js';
+import { callOf, forgetCall } from '../call-of.js';
 import { channelIdFor } from './channel-id.js';
 import type { FileTransfer } from './file-transfer.js';
 
@@ -30,7 +30,7 @@ const orderedConverter = { fromAttribute: (value: string | null) => value !== 'f
  * @attr max-packet-life-time - Partial reliability: milliseconds before giving up.
  * @attr protocol - Subprotocol name.
  * @attr channel-id - An explicit SCTP stream id (default: derived from the label).
- * @attr call - The id of the `<rtc-call>` to use, when this element is not inside it.
+ * @attr call - The id of the `<rtc-call>` to use, when this element is not inside it (in the same document or shadow root; found also when it comes later in the page or replaces the one named).
  * @attr files - Also open a channel for files: `sendFile()`, `rtc-file`, `rtc-file-progress` (both sides).
  * @fires rtc-file - A file is arriving: `{file: {id, name, size, mimeType, stream}}`.
  * @fires rtc-file-progress - File bytes sent or received so far: `{id, name, size, bytes, direction}`.
@@ -106,6 +106,7 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
     super.disconnectedCallback();
     queueMicrotask(() => {
       if (this.isConnected) return;
+      forgetCall(this);
       this.host?.removeChannel(this);
       this.host = null;
       this._channel?.close();
@@ -121,7 +122,7 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
   }
 
   private findCall(): void {
-    const call = callOf(this, this.call);
+    const call = callOf(this, this.call, () => this.findCall());
     if (call === this.host) return;
     this.host?.removeChannel(this);
     this.host = call;

@@ -1,5 +1,5 @@
 import { ReactiveElement, type PropertyValues } from '@lit/reactive-element';
-import { callOf } from '../call-of.js';
+import { callOf, forgetCall } from '../call-of.js';
 import type { RtcCall } from '../rtc-call/rtc-call.js';
 import { styles } from './rtc-video.styles.js';
 
@@ -25,7 +25,7 @@ function make<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Record<
  * @attr mirror - Flip horizontally (a selfie view).
  * @attr fit - How the video fills the box: contain (default), cover, fill, none, scale-down.
  * @attr label - The accessible name of the video (default "Local video" or "Remote video").
- * @attr call - The id of the `<rtc-call>` to follow, when this element is not inside it.
+ * @attr call - The id of the `<rtc-call>` to follow, when this element is not inside it (in the same document or shadow root; found also when it comes later in the page or replaces the one named).
  * @attr peer - In a mesh call, the remote peer whose stream to show.
  * @prop {MediaStream | null} stream - A stream to show instead of the call's.
  * @prop {MediaStreamTrack | null} track - A track to show instead of the call's.
@@ -75,7 +75,10 @@ export class RtcVideo extends ReactiveElement {
   private readonly videoBox = make('video', { part: 'video', autoplay: '', playsinline: '' });
   private readonly placeholderBox = make('div', { part: 'placeholder', role: 'img' }, make('slot', { name: 'placeholder' }, 'No video'));
   private watched: MediaStream | null = null;
-  private readonly onStreams = () => this.refresh();
+  private readonly onStreams = () => {
+    this.follow(); // the call named by id may have come or gone
+    this.refresh();
+  };
   private readonly onTrackChange = () => this.checkVideo();
 
   /** The `<video>` element (for `requestPictureInPicture`, say). */
@@ -93,6 +96,7 @@ export class RtcVideo extends ReactiveElement {
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
+    forgetCall(this);
     this.host?.removeEventListener('rtc-streams', this.onStreams);
     this.host = null;
     this.watch(null);
@@ -101,7 +105,7 @@ export class RtcVideo extends ReactiveElement {
   }
 
   private follow(): void {
-    const call = callOf(this, this.call);
+    const call = callOf(this, this.call, this.onStreams);
     if (call === this.host) return;
     this.host?.removeEventListener('rtc-streams', this.onStreams);
     this.host = call;
