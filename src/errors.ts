@@ -13,7 +13,7 @@ export type WebRtcErrorCode =
   | 'client-closed'
   | 'signaling'
   | 'load'
-  /** An element's attribute is out of range (`stats-interval="1s"`): reason `bad-config`. */
+  /** An element's attribute is out of range (`stats-interval="1s"`, reason `bad-config`) or changed too late (reason `after-start`). */
   | 'config';
 
 export class WebRtcError extends Error {

@@ -196,6 +196,39 @@ describe('<rtc-call>', () => {
     }
   });
 
+  it('changing what start() read (room, signaling, mesh…) during the call is rtc-error code config, reason after-start', async () => {
+    const url = await signalingServerUrl();
+    const call = await fixture<RtcCall>(html`<rtc-call signaling=${url} room=${`r-${crypto.randomUUID()}`}></rtc-call>`);
+    await call.start();
+    const said: string[] = [];
+    call.addEventListener('rtc-error', (e) => { said.push(`${e.detail.code} ${e.detail.error.reason}: ${e.detail.error.message}`); });
+    call.room = 'elsewhere';
+    call.setAttribute('ice-servers', 'stun:stun.example');
+    call.mesh = true;
+    await call.updateComplete;
+    expect(said).to.deep.equal([
+      'config after-start: Changing "room" after start has no effect: hang up and start again',
+      'config after-start: Changing "ice-servers" after start has no effect: hang up and start again',
+      'config after-start: Changing "mesh" after start has no effect: hang up and start again',
+    ]);
+    // After a hang-up the next start reads them: no error.
+    call.hangUp();
+    call.mesh = false;
+    call.room = 'again';
+    await call.updateComplete;
+    expect(said, said.join(' / ')).to.have.length(3);
+    // With a signaler of its own the call has no room to keep: a room change says nothing.
+    const [sa] = createSignalerPair();
+    const given = await fixture<RtcCall>(html`<rtc-call .signaler=${sa}></rtc-call>`);
+    await given.start();
+    let errors = 0;
+    given.addEventListener('rtc-error', () => errors++);
+    given.room = 'ignored';
+    await given.updateComplete;
+    expect(errors).to.equal(0);
+    given.hangUp();
+  });
+
   it('is accessible', async () => {
     const call = await fixture<RtcCall>(html`<rtc-call manual><button>Hang up</button></rtc-call>`);
     await expect(call).to.be.accessible();

@@ -188,8 +188,12 @@ export class RtcCall extends ReactiveElement {
       const given = this.getAttribute('stats-interval') ?? this.statsInterval;
       this.fail(new WebRtcError('config', `stats-interval must be milliseconds >= 0, not ${given}: no rtc-stats`, { reason: 'bad-config' }));
     }
-    if (changed.has('room') && this.activeRoom !== null && this.room !== this.activeRoom) {
-      this.fail(new SignalingError('Changing "room" after start has no effect: hang up and start again'));
+    // Read once by start(): a change during the call would be ignored without a word.
+    const used = { room: this.activeRoom !== null, signaling: !!this.ownedSignaler, token: !!this.ownedSignaler, iceServers: !!this.ownedClient, mesh: !!this.starting };
+    for (const [name, inUse] of Object.entries(used)) {
+      if (inUse && !this.ended && changed.has(name as keyof this) && changed.get(name as keyof this) !== undefined) {
+        this.fail(new WebRtcError('config', `Changing "${name === 'iceServers' ? 'ice-servers' : name}" after start has no effect: hang up and start again`, { reason: 'after-start' }));
+      }
     }
   }
 
@@ -256,7 +260,8 @@ export class RtcCall extends ReactiveElement {
     }
     this.activeRoom = this.room || 'default';
     const signaler = new WebSocketSignaler(toWebSocketUrl(this.signaling), { room: this.activeRoom, ...(this.token ? { token: this.token } : {}) });
-    signaler.addEventListener('error', (e) => this.fail((e as CustomEvent).detail.error));
+    // After a hang-up its complaints (messages left unsent by our own close) are no news.
+    signaler.addEventListener('error', (e) => { if (!this.ended) this.fail((e as CustomEvent).detail.error); });
     return signaler;
   }
 
