@@ -66,6 +66,20 @@ describe('<rtc-call mesh>', function () {
     });
   });
 
+  it('a channel element that leaves the page closes its channel to every peer', async () => {
+    await inRoom(3, async (signalers) => {
+      const { root, calls } = await meshCalls(signalers, html`<rtc-data-channel label="chat"></rtc-data-channel>`);
+      await fullMesh(calls);
+      const [x, y, z] = [...root.querySelectorAll('rtc-data-channel')] as RtcDataChannel[];
+      await openEverywhere([x, y, z]);
+      const leaver = calls[1].peers.find((peer) => calls[2].peers.includes(peer))!; // calls[0], which holds x
+      x.remove();
+      // Before, only the first peer's channel closed: the other stayed open until the call ended.
+      await until(() => [y, z].every((c) => c.peerChannels.get(leaver)?.state === 'closed'), 10000, 'both peers\' channels to x closed');
+      expect(calls.every((c) => c.state === 'connected')).to.be.true;
+    });
+  });
+
   it('turning the camera on, switching it and muting it during a mesh call reach every peer', async () => {
     await inRoom(3, async (signalers) => {
       const { calls } = await meshCalls(signalers);

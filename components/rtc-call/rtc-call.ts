@@ -17,6 +17,7 @@ import {
 } from '../../src/index.js';
 import { fire, fireError } from '../events.js';
 import { callJoined } from '../call-of.js';
+import { lateChanges } from '../late-change.js';
 import type { Mesh } from './mesh.js';
 
 /** What `<rtc-data-channel>` gives its call so that the call can open it on every connection. */
@@ -189,11 +190,9 @@ export class RtcCall extends ReactiveElement {
       this.fail(new WebRtcError('config', `stats-interval must be milliseconds >= 0, not ${given}: no rtc-stats`, { reason: 'bad-config' }));
     }
     // Read once by start(): a change during the call would be ignored without a word.
-    const used = { room: this.activeRoom !== null, signaling: !!this.ownedSignaler, token: !!this.ownedSignaler, iceServers: !!this.ownedClient, mesh: !!this.starting };
-    for (const [name, inUse] of Object.entries(used)) {
-      if (inUse && !this.ended && changed.has(name as keyof this) && changed.get(name as keyof this) !== undefined) {
-        this.fail(new WebRtcError('config', `Changing "${name === 'iceServers' ? 'ice-servers' : name}" after start has no effect: hang up and start again`, { reason: 'after-start' }));
-      }
+    if (!this.ended) {
+      const used: Record<string, unknown> = { room: this.activeRoom !== null, signaling: this.ownedSignaler, token: this.ownedSignaler, iceServers: this.ownedClient, mesh: this.starting };
+      for (const error of lateChanges(changed, (name) => used[name], 'after start has no effect: hang up and start again')) this.fail(error);
     }
   }
 

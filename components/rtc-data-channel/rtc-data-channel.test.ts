@@ -68,6 +68,65 @@ describe('<rtc-data-channel>', () => {
     expect(fast.channel?.maxPacketLifeTime).to.equal(null);
   });
 
+  it('opens with the options set just after it joined its call', async () => {
+    const [a, b] = await callPair();
+    const [x, y] = [a, b].map((call) => {
+      const channel = document.createElement('rtc-data-channel');
+      call.append(channel);
+      // Set in the same task as the append: plain scripts and some frameworks do it in this order.
+      channel.label = 'late';
+      channel.ordered = false;
+      return channel;
+    });
+    const got = oneEvent(y, 'rtc-message');
+    await x.send('hi');
+    expect((await got).detail.data).to.equal('hi');
+    expect(x.channel?.label).to.equal('late');
+    expect(x.channel?.ordered).to.be.false;
+    expect(x.channel?.id).to.equal(channelIdFor('late'));
+  });
+
+  it('changing an option of a channel in use is rtc-error code config, reason after-start; the next connection has it', async () => {
+    const [a, b, root] = await callPair(html`<rtc-data-channel label="fixed"></rtc-data-channel>`);
+    const [x] = channels(root, 'fixed');
+    await x.whenOpen();
+    const said: string[] = [];
+    x.addEventListener('rtc-error', (e) => { said.push(`${e.detail.code} ${e.detail.error.reason}: ${e.detail.error.message}`); });
+    x.maxRetransmits = 2;
+    x.setAttribute('protocol', 'p2');
+    await x.updateComplete;
+    expect(said).to.deep.equal([
+      'config after-start: Changing "max-retransmits" of a channel in use has no effect until the call\'s next connection',
+      'config after-start: Changing "protocol" of a channel in use has no effect until the call\'s next connection',
+    ]);
+    expect(x.channel?.maxRetransmits).to.equal(null);
+    expect(x.channel?.state).to.equal('open');
+    // The peer leaves: the call waits for the next one, and the channel it opens for it has the new options.
+    b.hangUp();
+    await until(() => x.channel?.maxRetransmits === 2 && x.channel.protocol === 'p2', 10000, 'the next connection\'s channel');
+    expect(a.state).to.not.equal('closed');
+    expect(said).to.have.length(2);
+  });
+
+  it('moved into another call, it closes on the old one (both ends) and opens on the new one', async () => {
+    const [, , root] = await callPair(html`<rtc-data-channel label="mover"></rtc-data-channel>`);
+    const [x, y] = channels(root, 'mover');
+    await x.whenOpen();
+    const [c, d] = await callPair();
+    const w = document.createElement('rtc-data-channel');
+    w.label = 'mover';
+    d.append(w);
+    const reasons: string[] = [];
+    x.addEventListener('rtc-close', (e) => reasons.push(e.detail.reason));
+    c.append(x);
+    // Before, the old call's channel stayed open, its messages still arriving, until that call ended.
+    await until(() => y.state === 'closed', 10000, 'the old partner\'s channel closed');
+    expect(reasons).to.deep.equal(['call-changed']);
+    const got = oneEvent(w, 'rtc-message');
+    await x.send('moved');
+    expect((await got).detail.data).to.equal('moved');
+  });
+
   it('fires open, then messages, then close when the call ends', async () => {
     const [a, , root] = await callPair(html`<rtc-data-channel label="order"></rtc-data-channel>`);
     const [x, y] = channels(root, 'order');

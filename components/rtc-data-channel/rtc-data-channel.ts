@@ -12,6 +12,7 @@ import { fire, fireError } from '../events.js';
 import type { ChannelHost, RtcCall } from '../rtc-call/rtc-call.js';
 import { callOf, forgetCall } from '../call-of.js';
 import { channelIdFor } from './channel-id.js';
+import { lateChanges } from '../late-change.js';
 import type { FileTransfer } from './file-transfer.js';
 
 /** `ordered="false"` turns ordering off; the attribute alone, or any other value, keeps it on. */
@@ -20,7 +21,8 @@ const orderedConverter = { fromAttribute: (value: string | null) => value !== 'f
 /**
  * One data channel of a call. Declared with the same label on both sides it is one channel (a
  * negotiated channel whose id both sides derive from the label). `send` before the channel is
- * open waits; received messages come out as `rtc-message` events.
+ * open waits; received messages come out as `rtc-message` events. The options are read when the
+ * channel opens on a connection: changing one while it is in use is `rtc-error` code `config`.
  *
  * @tag rtc-data-channel
  * @summary A data channel of the enclosing (or referenced) `<rtc-call>`.
@@ -99,6 +101,11 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
 
   override connectedCallback(): void {
     super.connectedCallback();
+    // The first time, after the first update: options set just after the element was added count.
+    if (this.hasUpdated) this.findCall();
+  }
+
+  protected override firstUpdated(): void {
     this.findCall();
   }
 
@@ -109,7 +116,7 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
       forgetCall(this);
       this.host?.removeChannel(this);
       this.host = null;
-      this._channel?.close();
+      this.detachAll('disconnected');
       // Nothing will open or arrive any more: sends and receives still waiting fail instead of hanging.
       const error = new DataChannelClosedError(`Data channel "${this.label}" closed: its element left the page`, { reason: 'disconnected' });
       for (const waiter of this.waiters.splice(0)) waiter.reject(error);
@@ -119,12 +126,20 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
 
   protected override updated(changed: PropertyValues): void {
     if (changed.has('call') && changed.get('call') !== undefined) this.findCall();
+    // attach() read the rest: a channel on a connection keeps what it was opened with.
+    if (this.state !== 'closed') {
+      for (const error of lateChanges(changed, (name) => name !== 'call', 'of a channel in use has no effect until the call\'s next connection')) this.fail(error);
+    }
   }
 
   private findCall(): void {
     const call = callOf(this, this.call, () => this.findCall());
     if (call === this.host) return;
-    this.host?.removeChannel(this);
+    if (this.host) {
+      this.host.removeChannel(this);
+      // Its channels on the old call's connections are no longer this element's.
+      this.detachAll('call-changed');
+    }
     this.host = call;
     if (!call) return;
     // The call element may not be upgraded yet (define order): wait for its class.
@@ -234,6 +249,11 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
     if (!channel || this.closeReasons.has(channel)) return;
     this.closeReasons.set(channel, reason);
     channel.close();
+  }
+
+  /** Closes the channel on every connection (every mesh peer's); each fires rtc-close with `reason`. */
+  private detachAll(reason: string): void {
+    for (const peer of [undefined, ...this.meshChannels.keys()]) this.detach(reason, peer);
   }
 
   /** Resolves with the channel once it is open (waits for the call and the peer); rejects if the element leaves the page first. */
