@@ -1,4 +1,4 @@
-// The build: ESM + .d.ts (tsc), the script-tag bundle and the demo bundles (esbuild), the Wasm
+// The build: ESM + .d.ts (tsc), the script-tag bundle and the demo bundles (esbuild; React, Vue and Svelte apps), the Wasm
 // demo module (AssemblyScript) and custom-elements.json (the CEM analyzer).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync as makeDir, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -74,11 +74,29 @@ for (const file of outputs) {
 }
 await build({
   ...common,
-  entryPoints: ['demo/framework/app.jsx'],
+  entryPoints: ['demo/framework/app.tsx'],
   outfile: 'dist/demo/framework.js',
   jsx: 'automatic',
   define: { 'process.env.NODE_ENV': '"production"' },
 });
+// Vue with its template compiler (the demo's template is compiled in the page).
+await build({
+  ...common,
+  entryPoints: ['demo/vue/app.js'],
+  outfile: 'dist/demo/vue.js',
+  define: { 'process.env.NODE_ENV': '"production"', __VUE_OPTIONS_API__: 'true', __VUE_PROD_DEVTOOLS__: 'false', __VUE_PROD_HYDRATION_MISMATCH_DETAILS__: 'false' },
+});
+/** `.svelte` files, compiled by Svelte's own compiler. */
+const svelteFiles = {
+  name: 'svelte',
+  setup(b) {
+    b.onLoad({ filter: /\.svelte$/ }, async (args) => {
+      const { compile } = await import('svelte/compiler');
+      return { contents: compile(readFileSync(args.path, 'utf8'), { filename: args.path, generate: 'client' }).js.code, loader: 'js' };
+    });
+  },
+};
+await build({ ...common, entryPoints: ['demo/svelte/main.js'], outfile: 'dist/demo/svelte.js', plugins: [svelteFiles], conditions: ['svelte', 'browser'] });
 await build({ ...common, entryPoints: ['demo/wasm/glue.js'], outfile: 'dist/demo/wasm-glue.js' });
 
 makeDir('dist/demo', { recursive: true });

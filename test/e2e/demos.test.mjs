@@ -82,23 +82,26 @@ test('script-tag.html: the plain HTML page calls with nothing but the script tag
   }
 });
 
-test('framework.html: the React app listens to rtc-* events and chats', { timeout: 60000 }, async () => {
-  const url = `${demo.http}/framework.html?room=${room('react')}`;
-  const a = await open(browsers.chromium, url);
-  const b = await open(browsers.chromium, url);
-  try {
-    await until(async () => (await a.$eval('output', (el) => el.textContent)) === 'connected', 30000, 'React shows connected');
-    await until(() => remoteFramesShown(b), 30000, 'frames in the React app');
-    await a.bringToFront(); // input goes to the front tab
-    await a.type('#text', 'from react');
-    await a.click('button[type=submit]');
-    await until(async () => (await b.$$eval('#log li', (items) => items.map((li) => li.textContent))).includes('them: from react'), 10000, 'message');
-    assert.deepEqual([...a.problems, ...b.problems], []);
-  } finally {
-    await a.close();
-    await b.close();
-  }
-});
+// The same app in each framework: it sets the elements' properties, listens to rtc-* events, shows video and chats.
+for (const [page, framework, second] of [['framework.html', 'React', 'chromium'], ['vue.html', 'Vue', 'firefox'], ['svelte.html', 'Svelte', 'firefox']]) {
+  test(`${page}: the ${framework} app listens to rtc-* events and chats (chromium and ${second})`, { timeout: 60000 }, async () => {
+    const url = `${demo.http}/${page}?room=${room(framework)}`;
+    const a = await open(browsers.chromium, url);
+    const b = await open(browsers[second], url);
+    try {
+      await until(async () => (await a.$eval('output', (el) => el.textContent)) === 'connected', 30000, `${framework} shows connected`);
+      await until(() => remoteFramesShown(b), 30000, `frames in the ${framework} app`);
+      await a.bringToFront(); // input goes to the front tab
+      await a.type('#text', `from ${framework}`);
+      await a.click('button[type=submit]');
+      await until(async () => (await b.$$eval('#log li', (items) => items.map((li) => li.textContent))).includes(`them: from ${framework}`), 10000, 'message');
+      assert.deepEqual([...a.problems, ...b.problems], []);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+}
 
 test('wasm/: frames made in WebAssembly cross <rtc-data-channel> intact', { timeout: 60000 }, async () => {
   const a = await open(browsers.chromium, `${demo.http}/wasm/`);
