@@ -24,6 +24,41 @@ describe('<rtc-call> beyond Ktor', function () {
     expect((await muteSeen(a, b, 'audio', true)).kind).to.equal('audio');
   });
 
+  it('muted before the start, the call joins muted; a later peer hears of it; a switched or reopened device stays muted', async () => {
+    const [sa, sb] = createSignalerPair();
+    const root = await fixture<HTMLElement>(html`<div>
+      <rtc-call id="a" audio video manual .signaler=${sa}></rtc-call>
+      <rtc-call id="b" manual .signaler=${sb}></rtc-call></div>`);
+    const [a, b] = [root.querySelector('#a') as RtcCall, root.querySelector('#b') as RtcCall];
+    const muted: string[] = [];
+    b.addEventListener('rtc-mute', (e) => muted.push(e.detail.kind));
+    a.setMuted('audio', true);
+    await Promise.all([a.start(), b.start()]);
+    const microphone = () => a.localStream!.getAudioTracks()[0];
+    expect(microphone().enabled).to.be.false;
+    expect(a.localStream!.getVideoTracks()[0].enabled).to.be.true;
+    // Before, the microphone went out on, and the peer was told nothing.
+    await until(() => muted.includes('audio'), 15000, 'rtc-mute (audio) at the peer');
+    // Muted while alone in the room: the peer who comes next hears of it once connected.
+    b.hangUp();
+    await until(() => a.connection?.state === 'new', 10000, 'a waiting for the next peer');
+    a.setMuted('video', true);
+    muted.length = 0;
+    await b.start();
+    await until(() => muted.includes('audio') && muted.includes('video'), 15000, 'rtc-mute (audio and video) at the next peer');
+    // A switched microphone, and a camera turned off and on, stay muted.
+    const [device] = await a.listDevices('audioinput');
+    await a.switchDevice('audio', device!.deviceId);
+    expect(microphone().enabled).to.be.false;
+    a.video = false;
+    await until(() => a.localStream!.getVideoTracks().length === 0, 10000, 'camera off');
+    a.video = true;
+    await until(() => a.localStream!.getVideoTracks().length === 1, 10000, 'camera on');
+    expect(a.localStream!.getVideoTracks()[0].enabled).to.be.false;
+    a.setMuted('audio', false);
+    expect(microphone().enabled).to.be.true;
+  });
+
   it('lists devices and switches the camera during the call without renegotiation', async () => {
     const [a, b] = await callPair(html`<rtc-video remote></rtc-video>`, { video: true });
     await until(() => framesShown(remoteVideo(b)), 15000, 'frames');
@@ -105,6 +140,46 @@ describe('<rtc-call> beyond Ktor', function () {
     expect(a.screen).to.be.false;
     expect(negotiations).to.equal(0);
     a.client.close();
+  });
+
+  it('`screen` (or shareScreen()) before the start shares from the start; a refused screen is rtc-error and `screen` goes back to false', async () => {
+    const [sa, sb] = createSignalerPair();
+    const root = await fixture<HTMLElement>(html`<div>
+      <rtc-call id="a" screen manual .signaler=${sa}></rtc-call>
+      <rtc-call id="b" manual .signaler=${sb}><rtc-video remote></rtc-video></rtc-call></div>`);
+    const [a, b] = [root.querySelector('#a') as RtcCall, root.querySelector('#b') as RtcCall];
+    a.client = clientWithCanvasScreen();
+    await Promise.all([a.start(), b.start()]);
+    // Before, the attribute stayed on and nothing was shared.
+    await until(() => remoteVideo(b)?.videoWidth === 200, 15000, 'screen frames (200×100)');
+    expect(a.screen).to.be.true;
+    a.hangUp();
+    b.hangUp();
+    a.client.close();
+    const refusing = new WebRtcClient({
+      mediaDevices: {
+        getUserMedia: (c) => navigator.mediaDevices.getUserMedia(c),
+        getDisplayMedia: async () => { throw new DOMException('Permission denied', 'NotAllowedError'); },
+      },
+    });
+    const call = await fixture<RtcCall>(html`<rtc-call manual .signaler=${createSignalerPair()[0]}></rtc-call>`);
+    // No client yet: shareScreen() only says what the start is to do.
+    await call.shareScreen();
+    expect(call.screen).to.be.true;
+    call.screen = false;
+    call.client = refusing;
+    await call.updateComplete;
+    const refused = oneEvent(call, 'rtc-error');
+    call.screen = true;
+    expect((await refused).detail.code).to.equal('media-permission');
+    await call.updateComplete;
+    // Before, `screen` stayed on with nothing shared.
+    expect(call.screen).to.be.false;
+    expect(call.hasAttribute('screen')).to.be.false;
+    await call.start();
+    expect(call.state).to.equal('new'); // the call goes on without the screen
+    call.hangUp();
+    refusing.close();
   });
 
   it('hanging up while the user picks a screen lets the capture go, without an error', async () => {

@@ -161,6 +161,8 @@ export class RtcCall extends ReactiveElement {
   private readonly remoteMuted = new WeakMap<MediaStreamTrack, boolean>();
   /** The room the current WebSocket signaler joined. */
   private activeRoom: string | null = null;
+  /** What setMuted() muted: tracks of these kinds start disabled. */
+  private readonly mutedKinds = new Set<string>();
   /** Turning the camera or microphone on and off, one change after the other. */
   private deviceWork: Promise<void> = Promise.resolve();
 
@@ -244,6 +246,8 @@ export class RtcCall extends ReactiveElement {
       }
       if (this.mesh) await this.startMesh(client, signaler, stale);
       else this.newSession(client, signaler);
+      // `screen` set before there was a call to share it in: the call starts sharing.
+      if (this.screen && !stale()) await this.shareScreen();
     } catch (error) {
       if (!stale()) this.fail(error);
     }
@@ -366,8 +370,14 @@ export class RtcCall extends ReactiveElement {
     fire(this, muted ? 'rtc-mute' : 'rtc-unmute', { track, kind: track.kind });
   }
 
-  /** Mutes or unmutes what this side sends (`audio` or `video`); the other side gets rtc-mute / rtc-unmute. */
+  /**
+   * Mutes or unmutes what this side sends (`audio` or `video`); the other side gets rtc-mute / rtc-unmute.
+   * It holds for tracks opened later too: before the start (join muted), a switched device, a
+   * device turned on again, a shared screen.
+   */
   setMuted(kind: 'audio' | 'video', muted: boolean): void {
+    if (muted) this.mutedKinds.add(kind);
+    else this.mutedKinds.delete(kind);
     // While the screen is shared it is what the video senders send: it mutes with the camera.
     for (const track of [...this.localTracks, this.screenTrack ?? []].flat().filter((t) => t.kind === kind)) {
       track.enabled = !muted;
@@ -412,7 +422,13 @@ export class RtcCall extends ReactiveElement {
   private openDevice(client: WebRtcClient, kind: 'audio' | 'video', deviceId?: string): Promise<WebRtcMediaTrack | null> {
     // A mesh sends the camera to every peer: a smaller picture keeps that affordable.
     const size = this.mesh ? { width: 320, height: 240 } : { width: 640, height: 480 };
-    return this.openUnlessHungUp(() => (kind === 'audio' ? client.createAudioTrack({ deviceId }) : client.createVideoTrack({ ...size, deviceId })));
+    return this.openUnlessHungUp(async () => this.keepMuted(await (kind === 'audio' ? client.createAudioTrack({ deviceId }) : client.createVideoTrack({ ...size, deviceId }))));
+  }
+
+  /** A new track of a muted kind starts muted. */
+  private keepMuted(track: WebRtcMediaTrack): WebRtcMediaTrack {
+    track.enabled = !this.mutedKinds.has(track.kind);
+    return track;
   }
 
   /** Switches the camera or microphone during the call, without renegotiation. */
@@ -440,11 +456,20 @@ export class RtcCall extends ReactiveElement {
     return null;
   }
 
-  /** Sends the screen instead of the camera; the camera comes back with `stopScreenShare()` or when sharing ends. */
+  /** Sends the screen instead of the camera (before the start: from the start); the camera comes back with `stopScreenShare()` or when sharing ends. */
   async shareScreen(): Promise<void> {
     const client = this.activeClient;
+    // Before the start there is nothing to share it in: the start shares it.
+    if (!client) this.screen = true;
     if (!client || this.screenTrack) return;
-    const track = await this.openUnlessHungUp(() => client.createScreenTrack());
+    let track: WebRtcMediaTrack | null;
+    try {
+      track = await this.openUnlessHungUp(() => client.createScreenTrack());
+    } catch (error) {
+      // Refused or impossible: `screen` says what is sent, and that is not the screen.
+      if (!this.screenTrack) this.screen = false;
+      throw error;
+    }
     if (!track || this.screenTrack) {
       // Hung up, or shared meanwhile by another call to this method, while the user was picking.
       track?.close();
@@ -452,8 +477,8 @@ export class RtcCall extends ReactiveElement {
     }
     this.screenTrack = track;
     const camera = this.localTracks.find((t) => t.kind === 'video');
-    // A muted camera stays muted as the screen: the peers already show it as muted.
-    track.enabled = camera?.enabled ?? true;
+    // Muted video stays muted as the screen: the peers already show it as muted.
+    this.keepMuted(track);
     track.native.addEventListener('ended', () => { this.stopScreenShare().catch((error) => this.fail(error)); });
     await this.swap('video', camera?.native ?? null, track.native);
     if (!this.screen) this.screen = true;

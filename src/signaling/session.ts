@@ -314,7 +314,13 @@ export class SignalingSession extends EventTarget {
     try {
       await this.connection.setLocalDescription();
       const description = this.connection.localDescription;
-      if (description) this.send({ type: 'description', description });
+      if (description) {
+        this.send({ type: 'description', description });
+        // Tracks muted before they had a mid (before a peer came, or a new peer): the other side hears of it now.
+        for (const { mid, sender } of this.connection.native.getTransceivers()) {
+          if (mid && sender.track && !sender.track.enabled) this.send({ type: 'track-state', mid, kind: sender.track.kind as 'audio' | 'video', muted: true });
+        }
+      }
     } finally {
       for (const message of this.heldTrackStates?.splice(0) ?? []) this.send(message);
       this.heldTrackStates = undefined;
