@@ -19,6 +19,15 @@ export async function callPair(inner = html``, attrs: { video?: boolean; audio?:
   return [a, b, root];
 }
 
+/** Two calls joined by an in-page signaler pair that start when told (`manual`); `a` gets `attrs`, `b` shows what `a` sends. */
+export async function manualPair(attrs: { video?: boolean; audio?: boolean; screen?: boolean } = {}): Promise<[RtcCall, RtcCall]> {
+  const [sa, sb] = createSignalerPair();
+  const root = await fixture<HTMLElement>(html`<div>
+    <rtc-call id="a" manual ?video=${attrs.video} ?audio=${attrs.audio} ?screen=${attrs.screen} .signaler=${sa}></rtc-call>
+    <rtc-call id="b" manual .signaler=${sb}><rtc-video remote></rtc-video></rtc-call></div>`);
+  return [root.querySelector('#a') as RtcCall, root.querySelector('#b') as RtcCall];
+}
+
 export function framesShown(video: HTMLVideoElement | null | undefined): boolean {
   return !!video && video.videoWidth > 0 && video.currentTime > 0;
 }

@@ -2,7 +2,7 @@
 // channels and file transfer, in real Chromium and Firefox over real connections.
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import { WebRtcClient, createSignalerPair } from '../../src/index.js';
-import { callPair, clientWithCanvasScreen, framesShown, muteSeen, until } from '../test-helpers.js';
+import { callPair, clientWithCanvasScreen, framesShown, manualPair, muteSeen, until } from '../test-helpers.js';
 import type { RtcCall } from './rtc-call.js';
 import type { RtcDataChannel } from '../rtc-data-channel/rtc-data-channel.js';
 import type { RtcVideo } from '../rtc-video/rtc-video.js';
@@ -25,11 +25,7 @@ describe('<rtc-call> beyond Ktor', function () {
   });
 
   it('muted before the start, the call joins muted; a later peer hears of it; a switched or reopened device stays muted', async () => {
-    const [sa, sb] = createSignalerPair();
-    const root = await fixture<HTMLElement>(html`<div>
-      <rtc-call id="a" audio video manual .signaler=${sa}></rtc-call>
-      <rtc-call id="b" manual .signaler=${sb}></rtc-call></div>`);
-    const [a, b] = [root.querySelector('#a') as RtcCall, root.querySelector('#b') as RtcCall];
+    const [a, b] = await manualPair({ audio: true, video: true });
     const muted: string[] = [];
     b.addEventListener('rtc-mute', (e) => muted.push(e.detail.kind));
     a.setMuted('audio', true);
@@ -118,11 +114,7 @@ describe('<rtc-call> beyond Ktor', function () {
   });
 
   it('shares the screen instead of the camera and back, without renegotiation', async () => {
-    const [sa, sb] = createSignalerPair();
-    const root = await fixture<HTMLElement>(html`<div>
-      <rtc-call id="a" video manual .signaler=${sa}></rtc-call>
-      <rtc-call id="b" manual .signaler=${sb}><rtc-video remote></rtc-video></rtc-call></div>`);
-    const [a, b] = [root.querySelector('#a') as RtcCall, root.querySelector('#b') as RtcCall];
+    const [a, b] = await manualPair({ video: true });
     a.client = clientWithCanvasScreen();
     await Promise.all([a.start(), b.start()]);
     // The camera is 640×480 (a browser under load may send it scaled down, never 200×100).
@@ -143,11 +135,7 @@ describe('<rtc-call> beyond Ktor', function () {
   });
 
   it('`screen` (or shareScreen()) before the start shares from the start; a refused screen is rtc-error and `screen` goes back to false', async () => {
-    const [sa, sb] = createSignalerPair();
-    const root = await fixture<HTMLElement>(html`<div>
-      <rtc-call id="a" screen manual .signaler=${sa}></rtc-call>
-      <rtc-call id="b" manual .signaler=${sb}><rtc-video remote></rtc-video></rtc-call></div>`);
-    const [a, b] = [root.querySelector('#a') as RtcCall, root.querySelector('#b') as RtcCall];
+    const [a, b] = await manualPair({ screen: true });
     a.client = clientWithCanvasScreen();
     await Promise.all([a.start(), b.start()]);
     // Before, the attribute stayed on and nothing was shared.
