@@ -106,6 +106,28 @@ describe('<rtc-call mesh>', function () {
     });
   });
 
+  it('a peer who joins a mesh after a mute gets rtc-mute for it', async () => {
+    await inRoom(3, async (signalers) => {
+      const root = await fixture<HTMLElement>(html`<div>
+        <rtc-call mesh audio .signaler=${signalers[0]}></rtc-call>
+        <rtc-call mesh .signaler=${signalers[1]}></rtc-call></div>`);
+      const [talker, first] = [...root.querySelectorAll('rtc-call')] as RtcCall[];
+      await fullMesh([talker, first]);
+      const heard = oneEvent(first, 'rtc-mute');
+      talker.setMuted('audio', true);
+      expect((await heard).detail.kind).to.equal('audio');
+      const late = document.createElement('rtc-call');
+      late.mesh = true;
+      late.signaler = signalers[2];
+      const mutes: string[] = [];
+      late.addEventListener('rtc-mute', (e) => mutes.push(e.detail.kind));
+      root.append(late);
+      // Before, the peer who came after the mute heard silence and was told nothing.
+      await until(() => mutes.includes('audio'), 20000, 'rtc-mute (audio) at the peer who joined later');
+      for (const call of [talker, first, late]) call.hangUp();
+    });
+  });
+
   it('screen sharing in a mesh reaches every peer, and a peer who joins while it runs gets the screen', async () => {
     const remoteVideo = (call: RtcCall) => (call.querySelector('rtc-video[peer]') as (HTMLElement & { videoElement: HTMLVideoElement }) | null)?.videoElement;
     const width = (call: RtcCall) => remoteVideo(call)?.videoWidth ?? 0;
