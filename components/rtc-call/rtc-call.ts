@@ -459,9 +459,12 @@ export class RtcCall extends ReactiveElement {
   /** Sends the screen instead of the camera (before the start: from the start); the camera comes back with `stopScreenShare()` or when sharing ends. */
   async shareScreen(): Promise<void> {
     const client = this.activeClient;
-    // Before the start there is nothing to share it in: the start shares it.
-    if (!client) this.screen = true;
-    if (!client || this.screenTrack) return;
+    if (!client) {
+      // Before the start there is nothing to share it in: the start shares it.
+      this.screen = true;
+      return;
+    }
+    if (this.screenTrack) return;
     let track: WebRtcMediaTrack | null;
     try {
       track = await this.openUnlessHungUp(() => client.createScreenTrack());
