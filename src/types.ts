@@ -32,9 +32,11 @@ export type SignalMessage =
   /**
    * An extension of the contract: "I am here". Sessions announce themselves with it so that a
    * peer that arrives later (a second tab, a reloaded page) can be found; a `hello` without `to`
-   * is answered with one addressed to its sender.
+   * is answered with one addressed to its sender. `negotiate` says whether the sender has anything
+   * to negotiate yet (tracks or channels): the impolite peer makes the first offer when it has, and
+   * the polite peer offers at once when the other's hello says it has not.
    */
-  | { type: 'hello'; from?: string; to?: string }
+  | { type: 'hello'; negotiate?: boolean; from?: string; to?: string }
   /** An extension: a sent track was muted (disabled or stopped) or unmuted; `mid` names its transceiver. */
   | { type: 'track-state'; mid: string; kind: 'audio' | 'video'; muted: boolean; from?: string; to?: string };
 

@@ -1,6 +1,6 @@
 import { SignalingError } from '../../src/errors.js';
 import type { SignalingSession } from '../../src/signaling/session.js';
-import type { Signaler } from '../../src/types.js';
+import type { SignalMessage, Signaler } from '../../src/types.js';
 
 /** A mesh sends every stream to every peer: past a handful, use a media server (WHIP/WHEP). */
 export const MAX_MESH_PEERS = 8;
@@ -30,11 +30,12 @@ export class Mesh {
   private readonly members = new Map<string, MeshPeer>();
   private readonly unsubscribe: () => void;
 
-  constructor(private readonly host: MeshHost, signaler: Signaler) {
+  /** `early`: what the signaler delivered before the mesh listened, handled first. */
+  constructor(private readonly host: MeshHost, signaler: Signaler, early: SignalMessage[] = []) {
     const me = () => signaler.peerId ?? this.id;
     // A message from a peer without a session yet finds that peer: a session is made for it and
     // handed the message (it may be an offer).
-    this.unsubscribe = signaler.subscribe((raw) => {
+    const onMessage = (raw: SignalMessage) => {
       const message = raw as { type?: unknown; from?: unknown; to?: unknown };
       if (typeof message !== 'object' || message === null || typeof message.from !== 'string') return;
       const from = message.from;
@@ -51,7 +52,14 @@ export class Mesh {
       } catch (error) {
         host.fail(error);
       }
-    });
+    };
+    for (const message of early) {
+      // A session made for an earlier message listens from now on: hand it the rest of what came before.
+      const member = typeof message.from === 'string' ? this.members.get(message.from) : undefined;
+      if (member) member.session.deliver(message);
+      else onMessage(message);
+    }
+    this.unsubscribe = signaler.subscribe(onMessage);
     signaler.send({ type: 'hello', from: me() });
   }
 

@@ -107,11 +107,12 @@ describe('<rtc-call>', () => {
   it('hanging up while a camera is being opened (start, switchDevice) leaves nothing open; starting again makes one connection', async () => {
     const { WebRtcClient, createSignalerPair } = await import('../../src/index.js');
     // A camera that answers late, as one behind a permission prompt does.
-    let answer = () => {};
-    const late = () => new Promise<void>((resolve) => { answer = resolve; });
+    const pending: Array<() => void> = [];
+    const answer = () => { for (const resolve of pending.splice(0)) resolve(); };
+    let asked = 0;
     const client = new WebRtcClient({
       mediaDevices: {
-        getUserMedia: async (constraints) => { await late(); return navigator.mediaDevices.getUserMedia(constraints); },
+        getUserMedia: async (constraints) => { asked++; await new Promise<void>((resolve) => pending.push(resolve)); return navigator.mediaDevices.getUserMedia(constraints); },
         enumerateDevices: () => navigator.mediaDevices.enumerateDevices(),
       },
     });
@@ -123,6 +124,7 @@ describe('<rtc-call>', () => {
     try {
       // Hung up before the camera answers: the camera is let go and no connection is made.
       const first = call.start();
+      await until(() => asked === 1, 5000, 'camera asked');
       call.hangUp();
       answer();
       await first;
@@ -130,10 +132,10 @@ describe('<rtc-call>', () => {
       expect(client.openConnections.length).to.equal(0, 'connections left open');
       // Hung up and started again while the first start still waits: only the second one counts.
       const second = call.start();
-      const secondAnswer = answer;
+      await until(() => asked === 2, 5000, 'camera asked again');
       call.hangUp();
       const third = call.start();
-      secondAnswer();
+      await until(() => asked === 3, 5000, 'camera asked a third time');
       answer();
       await Promise.all([second, third]);
       expect(client.openTracks.length).to.equal(1);
@@ -142,6 +144,7 @@ describe('<rtc-call>', () => {
       // Hung up while switching cameras: the new camera is let go too.
       const [camera] = await call.listDevices('videoinput');
       const switching = call.switchDevice('video', camera!.deviceId);
+      await until(() => asked === 4, 5000, 'camera asked to switch');
       call.hangUp();
       answer();
       await switching;
@@ -157,8 +160,8 @@ describe('<rtc-call>', () => {
     expect(parseIceServers('stun:a.example stun:b.example')).to.deep.equal([{ urls: ['stun:a.example', 'stun:b.example'] }]);
     expect(parseIceServers('[{"urls":"turn:t.example","username":"u","credential":"c"}]')).to.deep.equal([{ urls: 'turn:t.example', username: 'u', credential: 'c' }]);
     expect(parseIceServers('')).to.equal(undefined);
-    for (const bad of ['[{"urls": "stun:a.example"', '[not json]']) {
-      expect(() => parseIceServers(bad)).to.throw(/ice-servers must be a JSON array/).with.property('code', 'ice');
+    for (const bad of ['[{"urls": "stun:a.example"', '[not json]', '[{"url": "stun:a.example"}]']) {
+      expect(() => parseIceServers(bad)).to.throw(/ice-servers must be an array of/).with.property('code', 'config');
     }
   });
 

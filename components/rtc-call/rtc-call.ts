@@ -1,6 +1,5 @@
 import { ReactiveElement, css, type PropertyValues } from '@lit/reactive-element';
 import {
-  IceError,
   SignalingError,
   loadPart,
   SignalingSession,
@@ -8,6 +7,7 @@ import {
   WebSocketSignaler,
   WebRtcError,
   type IceServer,
+  type SignalMessage,
   type Signaler,
   type TrackEvent,
   type WebRtcMediaTrack,
@@ -19,6 +19,10 @@ import { fire, fireError } from '../events.js';
 import { callJoined } from '../call-of.js';
 import { lateChanges } from '../late-change.js';
 import type { Mesh } from './mesh.js';
+import { followSignaling } from './signaling-status.js';
+
+/** Signal messages kept while the call gets ready (the camera prompt may stay open a while). */
+const MAX_EARLY_MESSAGES = 1000;
 
 /** What `<rtc-data-channel>` gives its call so that the call can open it on every connection. */
 export interface ChannelHost {
@@ -28,21 +32,39 @@ export interface ChannelHost {
   detach(reason: string, peer?: string): void;
 }
 
-/** `ice-servers`: a JSON array of `{urls, username?, credential?}`, or URLs separated by spaces or commas. */
-export function parseIceServers(value: string | null | undefined): IceServer[] | undefined {
-  if (!value || !value.trim()) return undefined;
-  const text = value.trim();
-  if (text.startsWith('[')) {
-    let parsed: unknown;
+/**
+ * `ice-servers`: as a property, an array of `{urls, username?, credential?}` (what frameworks pass);
+ * as text (the attribute), a JSON array of them or URLs separated by spaces or commas. Anything
+ * else is a `config` error naming what is wrong.
+ */
+export function parseIceServers(value: IceServer[] | string | null | undefined): IceServer[] | undefined {
+  if (value === null || value === undefined) return undefined;
+  let parsed: unknown = value;
+  if (typeof value === 'string') {
+    const text = value.trim();
+    if (!text) return undefined;
+    if (!text.startsWith('[')) return [{ urls: text.split(/[\s,]+/).filter(Boolean) }];
     try {
       parsed = JSON.parse(text);
     } catch {
-      // Not an array either: the same error.
+      // Not an array either: the same error below.
+      parsed = undefined;
     }
-    if (!Array.isArray(parsed)) throw new IceError('ice-servers must be a JSON array or URLs', { reason: 'bad-config' });
-    return parsed as IceServer[];
   }
-  return [{ urls: text.split(/[\s,]+/).filter(Boolean) }];
+  const isUrls = (urls: unknown) => typeof urls === 'string' || (Array.isArray(urls) && urls.every((u) => typeof u === 'string'));
+  const isServer = (server: unknown) => {
+    const { urls, username, credential } = (server ?? {}) as Record<string, unknown>;
+    return typeof server === 'object' && isUrls(urls) && ['string', 'undefined'].includes(typeof username) && ['string', 'undefined'].includes(typeof credential);
+  };
+  if (!Array.isArray(parsed) || !parsed.every(isServer)) {
+    throw new WebRtcError('config', 'ice-servers must be an array of {urls, username?, credential?} (as text: JSON, or URLs)', { reason: 'bad-config' });
+  }
+  return parsed as IceServer[];
+}
+
+/** Two values of a setting are the same: equal, or (ice-servers) the same servers. */
+function sameSetting(name: string, a: unknown, b: unknown): boolean {
+  return a === b || (name === 'iceServers' && JSON.stringify(a) === JSON.stringify(b));
 }
 
 /** `signaling` may be a path ("/" is the page's own server): it becomes a ws:// or wss:// URL. */
@@ -62,7 +84,7 @@ export function toWebSocketUrl(value: string): string {
  * @summary A WebRTC call: signaling, negotiation, ICE restart, local media.
  * @attr signaling - The signaling server: a `ws://` or `wss://` URL, a path on the page's server ("/"), or a media server: `whip+https://…` publishes the camera and microphone, `whep+https://…` plays a stream.
  * @attr room - The room to join on the signaling server (default "default").
- * @attr ice-servers - STUN/TURN servers: a JSON array of RTCIceServer, or URLs separated by spaces.
+ * @attr ice-servers - STUN/TURN servers: a JSON array of RTCIceServer, or URLs separated by spaces (the `iceServers` property also takes the array itself).
  * @attr audio - Send the microphone. Removing it during the call releases the microphone; adding it opens it again.
  * @attr video - Send the camera. Removing it during the call releases the camera (its light goes off); adding it opens it again.
  * @attr manual - Do not start by itself; call `start()`.
@@ -77,8 +99,8 @@ export function toWebSocketUrl(value: string): string {
  * @fires rtc-negotiationneeded - The connection needs negotiating: `{}`.
  * @fires rtc-track - A remote track was added or removed: `{type, track, streams}`.
  * @fires rtc-datachannel - The remote side opened a channel: `{channel}`.
- * @fires rtc-reconnecting - ICE is restarting: `{reason}`.
- * @fires rtc-reconnected - ICE restart worked: `{reason}`.
+ * @fires rtc-reconnecting - ICE is restarting (`{reason}`), or (reason `signaling`) the signaling server cannot be reached and the call keeps trying.
+ * @fires rtc-reconnected - ICE restart worked, or (reason `signaling`) the signaling server is reached again: `{reason}`.
  * @fires rtc-streams - Local or remote streams changed: `{localStream, remoteStreams}`.
  * @fires rtc-peer - A remote peer was found: `{id}`.
  * @fires rtc-mute - The remote side muted a track: `{track, kind}`.
@@ -109,7 +131,8 @@ export class RtcCall extends ReactiveElement {
 
   signaling: string | null = null;
   room = 'default';
-  iceServers: string | null = null;
+  /** An array of `{urls, username?, credential?}`, or its text form (the attribute). */
+  iceServers: IceServer[] | string | null = null;
   audio = false;
   video = false;
   manual = false;
@@ -159,17 +182,29 @@ export class RtcCall extends ReactiveElement {
   private senders: WebRtcRtpSender[] = [];
   private screenTrack: WebRtcMediaTrack | null = null;
   private readonly remoteMuted = new WeakMap<MediaStreamTrack, boolean>();
-  /** The room the current WebSocket signaler joined. */
-  private activeRoom: string | null = null;
   /** What setMuted() muted: tracks of these kinds start disabled. */
   private readonly mutedKinds = new Set<string>();
   /** Turning the camera or microphone on and off, one change after the other. */
   private deviceWork: Promise<void> = Promise.resolve();
+  /** The settings the running call read, by property: changing one to another value is "after start". */
+  private readonly settingsRead = new Map<string, unknown>();
+  /** The element left the page (and so hung up): coming back, it starts as a new one would. */
+  private leftPage = false;
 
   override connectedCallback(): void {
     super.connectedCallback();
-    this.ended = false;
+    if (this.leftPage) {
+      this.leftPage = false;
+      this.ended = false;
+      this.requestUpdate(); // updated() starts it again, unless `manual`
+    }
     callJoined(); // videos and channels that name this call by id, and were there first
+  }
+
+  /** Returns `value` and remembers that the call read it as `name`. */
+  private read<T>(name: string, value: T): T {
+    this.settingsRead.set(name, value);
+    return value;
   }
 
   protected override updated(changed: PropertyValues): void {
@@ -191,17 +226,19 @@ export class RtcCall extends ReactiveElement {
       const given = this.getAttribute('stats-interval') ?? this.statsInterval;
       this.fail(new WebRtcError('config', `stats-interval must be milliseconds >= 0, not ${given}: no rtc-stats`, { reason: 'bad-config' }));
     }
-    // Read once by start(): a change during the call would be ignored without a word.
-    if (!this.ended) {
-      const used: Record<string, unknown> = { room: this.activeRoom !== null, signaling: this.ownedSignaler, token: this.ownedSignaler, iceServers: this.ownedClient, mesh: this.starting };
-      for (const error of lateChanges(changed, (name) => used[name], 'after start has no effect: hang up and start again')) this.fail(error);
-    }
+    // Read once by start(): a change to another value during the call would be ignored without a word.
+    const differs = (name: string) => this.settingsRead.has(name) && !sameSetting(name, this.settingsRead.get(name), this[name as keyof this]);
+    for (const error of lateChanges(changed, differs, 'after start has no effect: hang up and start again')) this.fail(error);
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     // Moving the element within the page is not leaving it: close only if it stays out.
-    queueMicrotask(() => { if (!this.isConnected) this.hangUp('disconnected'); });
+    queueMicrotask(() => {
+      if (this.isConnected) return;
+      this.hangUp('disconnected');
+      this.leftPage = true;
+    });
   }
 
   /** Registers a channel element: it is opened on this and every later connection. */
@@ -224,15 +261,27 @@ export class RtcCall extends ReactiveElement {
     this.ended = false;
     const hangUps = this.hangUps;
     const stale = () => this.hangUps !== hangUps;
+    // Settings given in the same task as start(), before or after it, are the ones it uses.
+    await null;
+    if (stale()) return;
+    let early: SignalMessage[] = [];
+    let stopHolding = () => {};
     try {
-      const given = this.signaler;
+      const given = this.read('signaler', this.signaler);
       const signaler = given ?? (await this.makeSignaler());
       if (stale()) {
         if (!given) signaler.close?.();
         return;
       }
       if (!given) this.ownedSignaler = signaler;
-      const client = this.client ?? (this.ownedClient = new WebRtcClient({ iceServers: parseIceServers(this.iceServers) }));
+      // The signaler may already have joined a room: what peers say while the user answers the
+      // camera prompt is kept for the session, not lost.
+      stopHolding = signaler.subscribe((message) => {
+        if (early.length < MAX_EARLY_MESSAGES) early.push(message);
+        else this.fail(new SignalingError(`More than ${MAX_EARLY_MESSAGES} signal messages came before the call was ready: the rest were refused`, { reason: 'queue-full' }));
+      });
+      const client = this.read('client', this.client) ??
+        (this.ownedClient = new WebRtcClient({ iceServers: parseIceServers(this.read('iceServers', this.iceServers)) }));
       const tracks = await this.openLocalMedia(client);
       if (stale()) {
         // Hung up while the camera or microphone was being opened: let go of them at once.
@@ -244,12 +293,27 @@ export class RtcCall extends ReactiveElement {
         this._localStream = new MediaStream(tracks.map((t) => t.native));
         this.fireStreams();
       }
-      if (this.mesh) await this.startMesh(client, signaler, stale);
-      else this.newSession(client, signaler);
+      this.read('statsInterval', this.statsInterval);
+      if (this.read('mesh', this.mesh)) {
+        const { Mesh } = await loadPart('mesh', () => import('./mesh.js'));
+        if (stale()) return;
+        stopHolding();
+        this.startMesh(Mesh, client, signaler, early);
+      } else {
+        stopHolding();
+        this.newSession(client, signaler, undefined, undefined, early);
+      }
+      early = [];
       // `screen` set before there was a call to share it in: the call starts sharing.
       if (this.screen && !stale()) await this.shareScreen();
     } catch (error) {
-      if (!stale()) this.fail(error);
+      if (stale()) return;
+      this.fail(error);
+      // Nothing started (no signaler, bad settings): let go of what was made, so that start() can
+      // try again once the page has put it right.
+      if (!this.session && !this.meshPeers) this.release('failed');
+    } finally {
+      stopHolding();
     }
   }
 
@@ -257,14 +321,17 @@ export class RtcCall extends ReactiveElement {
     if (!this.signaling) throw new SignalingError('<rtc-call> needs a "signaling" URL or a "signaler" property');
     const media = /^(whip|whep)\+(https?:\/\/.*)$/.exec(this.signaling);
     if (media) {
+      this.read('signaling', this.signaling);
+      const token = this.read('token', this.token);
       // Loaded when used: most pages never talk to a media server.
       const { WhipSignaler } = await loadPart('WHIP/WHEP', () => import('../../src/signaling/whip-signaler.js'));
-      return new WhipSignaler(media[2] as string, { mode: media[1] as 'whip' | 'whep', ...(this.token ? { token: this.token } : {}) });
+      return new WhipSignaler(media[2] as string, { mode: media[1] as 'whip' | 'whep', ...(token ? { token } : {}) });
     }
-    this.activeRoom = this.room || 'default';
-    const signaler = new WebSocketSignaler(toWebSocketUrl(this.signaling), { room: this.activeRoom, ...(this.token ? { token: this.token } : {}) });
-    // After a hang-up its complaints (messages left unsent by our own close) are no news.
-    signaler.addEventListener('error', (e) => { if (!this.ended) this.fail((e as CustomEvent).detail.error); });
+    const room = this.read('room', this.room) || 'default';
+    const url = toWebSocketUrl(this.read('signaling', this.signaling));
+    const token = this.read('token', this.token);
+    const signaler = new WebSocketSignaler(url, { room, ...(token ? { token } : {}) });
+    followSignaling(this, signaler, () => this.ended, (error) => this.fail(error));
     return signaler;
   }
 
@@ -285,8 +352,11 @@ export class RtcCall extends ReactiveElement {
     return tracks;
   }
 
-  /** A session with the one remote peer, or (mesh) with `peer`, this end being `meshId`. */
-  private newSession(client: WebRtcClient, signaler: Signaler, peer?: string, meshId?: string): SignalingSession {
+  /**
+   * A session with the one remote peer, or (mesh) with `peer`, this end being `meshId`; it handles
+   * `early` (what the signaler delivered before the call was ready) before anything newer.
+   */
+  private newSession(client: WebRtcClient, signaler: Signaler, peer?: string, meshId?: string, early: SignalMessage[] = []): SignalingSession {
     const connection = client.createPeerConnection(this.statsInterval > 0 ? { statsIntervalMs: this.statsInterval } : {});
     if (peer === undefined) this.senders = [];
     // While the screen is shared, a new connection (a mesh peer joining) gets it instead of the camera.
@@ -324,6 +394,7 @@ export class RtcCall extends ReactiveElement {
     session.addEventListener('close', (e) => this.onSessionClose(session, (e as CustomEvent).detail.reason));
     // In a mesh every channel element opens one channel per peer.
     for (const channel of this.channels) channel.attach(connection, peer);
+    for (const message of early) session.deliver(message);
     session.start();
     return session;
   }
@@ -343,15 +414,13 @@ export class RtcCall extends ReactiveElement {
     return this.meshPeers?.streamOf(peer) ?? null;
   }
 
-  private async startMesh(client: WebRtcClient, signaler: Signaler, stale: () => boolean): Promise<void> {
-    // Loaded when used: most calls are one-to-one.
-    const { Mesh } = await loadPart('mesh', () => import('./mesh.js'));
-    if (stale()) return;
-    this.meshPeers = new Mesh({
+  /** The mesh (loaded when used: most calls are one-to-one), handed what the signaler delivered before it. */
+  private startMesh(MeshClass: typeof Mesh, client: WebRtcClient, signaler: Signaler, early: SignalMessage[]): void {
+    this.meshPeers = new MeshClass({
       sessionWith: (peer, id) => this.newSession(client, signaler, peer, id),
       fail: (error) => this.fail(error),
       videoParent: () => this.querySelector('[data-rtc-videos]') ?? this,
-    }, signaler);
+    }, signaler, early);
   }
 
   /** rtc-stats for one connection (in a mesh, `peer`'s). */
@@ -599,6 +668,11 @@ export class RtcCall extends ReactiveElement {
   hangUp(reason = 'hangup'): void {
     if (this.ended) return;
     this.ended = true;
+    this.release(reason);
+  }
+
+  /** Closes and stops everything the start made; a start still waiting finds itself stale. */
+  private release(reason: string): void {
     this.hangUps++;
     this.session?.hangUp(reason);
     this.session = null;
@@ -615,7 +689,7 @@ export class RtcCall extends ReactiveElement {
     this.ownedClient = null;
     this.ownedSignaler?.close?.();
     this.ownedSignaler = null;
-    this.activeRoom = null;
+    this.settingsRead.clear();
     this.starting = null;
     this.fireStreams();
   }

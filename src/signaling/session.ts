@@ -38,7 +38,10 @@ export interface SessionEventDetail {
   error: { error: WebRtcError };
 }
 
-/** How long the polite side waits for the other's first offer before making its own. */
+/**
+ * How long the polite side waits for the other's first offer when the other's `hello` did not say
+ * whether it has anything to negotiate (a peer that predates `negotiate`, or a hello that was lost).
+ */
 const INITIAL_POLITE_YIELD_MS = 1500;
 
 function randomId(): string {
@@ -71,6 +74,10 @@ export class SignalingSession extends EventTarget {
   private ignoreOffer = false;
   private settingRemoteAnswer = false;
   private remoteFound = false;
+  /** What the other side's first `hello` said: it has something to negotiate (so it offers first when impolite). */
+  private remoteNegotiates: boolean | undefined;
+  /** Wakes the polite side's wait for the first offer when the other's hello arrives. */
+  private heardHello: (() => void) | undefined;
   private waitingForRemote: Array<() => void> = [];
   private closed = false;
   private restartPolicy: IceRestartPolicy | undefined;
@@ -138,7 +145,7 @@ export class SignalingSession extends EventTarget {
     this.connection.addEventListener('negotiationneeded', this.onNegotiationNeeded);
     this.connection.addEventListener('icecandidate', this.onIceCandidate);
     this.connection.addEventListener('statechange', this.onStateChange);
-    this.send({ type: 'hello' });
+    this.sayHello();
     // The browser's first negotiationneeded comes a task later (about 1 ms in Chromium): when the
     // connection already has something to negotiate, the first offer need not wait for it.
     if (this.firstOfferDue()) void this.onNegotiationNeeded();
@@ -149,6 +156,11 @@ export class SignalingSession extends EventTarget {
     const native = this.connection.native;
     return native.signalingState === 'stable' && !native.localDescription &&
       (native.getTransceivers().length > 0 || this.connection.dataChannels.length > 0);
+  }
+
+  /** Presence, with whether this end has anything to negotiate yet (the first offer's roles hang on it). */
+  private sayHello(): void {
+    this.send({ type: 'hello', negotiate: this.firstOfferDue() });
   }
 
   /** Restarts ICE now (the same path as an automatic restart). */
@@ -182,29 +194,45 @@ export class SignalingSession extends EventTarget {
     for (const resolve of this.waitingForRemote.splice(0)) resolve();
   }
 
-  /** Resolves when a remote offer arrives, or after `timeoutMs`. */
-  private remoteOfferOrTimeout(timeoutMs: number): Promise<void> {
+  /**
+   * The polite side's first offer waits for the other's: until its offer arrives, its hello says
+   * it has nothing to offer, or `timeoutMs` (a peer that never says) has passed.
+   */
+  private otherOffersFirst(timeoutMs: number): Promise<void> {
     return new Promise((resolve) => {
       const stop = new AbortController();
       const done = () => {
         clearTimeout(timer);
         stop.abort();
+        this.heardHello = undefined;
         resolve();
       };
-      const check = () => { if (this.connection.signalingState === 'have-remote-offer' || this.closed) done(); };
+      const check = () => {
+        if (this.connection.signalingState === 'have-remote-offer' || this.closed || this.remoteNegotiates === false) done();
+      };
       const timer = setTimeout(done, timeoutMs);
       this.connection.addEventListener('signalingstatechange', check, { signal: stop.signal });
+      this.heardHello = check;
+      check();
     });
   }
 
   private readonly onNegotiationNeeded = async (): Promise<void> => {
+    const first = !this.connection.remoteDescription && !this.connection.localDescription;
     await this.whenRemoteKnown();
-    if (this.polite && !this.connection.remoteDescription && !this.connection.localDescription) {
-      // The first negotiation: let the impolite side offer first. Chromium stops gathering ICE
-      // candidates when a first offer is rolled back in glare, so we avoid that glare.
-      await this.remoteOfferOrTimeout(INITIAL_POLITE_YIELD_MS);
-      if (this.connection.remoteDescription) return; // answered instead; the browser asks again if still needed
+    // What came with the message that found the peer may be its offer: answer that rather than
+    // offer into glare (the messages already received are handled first).
+    await this.inbox;
+    await this.describing;
+    if (first && this.polite && !this.connection.remoteDescription && this.remoteNegotiates !== false) {
+      // The first negotiation: the impolite side offers first when it has something to negotiate
+      // (its hello says so). Chromium stops gathering ICE candidates when a first offer is rolled
+      // back in glare, so we avoid that glare. Without a word either way, wait a little for it.
+      await this.otherOffersFirst(this.remoteNegotiates ? 4 * INITIAL_POLITE_YIELD_MS : INITIAL_POLITE_YIELD_MS);
+      await this.describing;
     }
+    // Answered instead: the browser asks again if anything is still to negotiate.
+    if (this.closed || (first && this.connection.remoteDescription)) return;
     // Already offering (the first offer went early), or not stable: the browser asks again once stable.
     if (this.closed || this.makingOffer || this.connection.signalingState !== 'stable') return;
     try {
@@ -238,17 +266,17 @@ export class SignalingSession extends EventTarget {
     if (message.from !== undefined && message.from === local) return; // our own echo
     if (message.to !== undefined && message.to !== local) return; // for another peer on a shared channel
     if (this.remoteFound && message.from !== undefined && this.remoteId !== undefined && message.from !== this.remoteId) {
-      // Someone else in the room. A hello is only presence; anything else is not for this session.
-      if (message.type !== 'hello' && !this.options.shared) {
-        this.report(new SignalingError(`A ${message.type} message came from ${message.from}, not from this session's peer`, { reason: 'unknown-peer' }));
-      }
+      // Someone else in the room (a peer that came while this one was still connecting, or is
+      // leaving): not this session's, and no error. The next session finds it by its hello.
       return;
     }
+    if (message.type === 'hello' && this.remoteNegotiates === undefined) this.remoteNegotiates = message.negotiate;
     if (!this.remoteFound && message.type !== 'bye') this.found(message.from);
 
     switch (message.type) {
       case 'hello':
-        if (message.to === undefined) this.send({ type: 'hello' });
+        if (message.to === undefined) this.sayHello();
+        this.heardHello?.();
         return;
       case 'description': {
         // The inbox moves on once setRemoteDescription is under way, not done: the candidates

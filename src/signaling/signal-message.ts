@@ -55,8 +55,11 @@ export function parseSignalMessage(raw: unknown): SignalMessage {
         if (reason !== undefined && typeof reason !== 'string') throw new SignalingError('"reason" must be a string', { reason: 'malformed' });
         return reason === undefined ? { type: 'bye', ...route } : { type: 'bye', reason: reason.slice(0, MAX_REASON_LENGTH), ...route };
       }
-      case 'hello':
-        return { type: 'hello', ...route };
+      case 'hello': {
+        const { negotiate } = message;
+        if (negotiate !== undefined && typeof negotiate !== 'boolean') throw new SignalingError('"negotiate" must be a boolean', { reason: 'malformed' });
+        return negotiate === undefined ? { type: 'hello', ...route } : { type: 'hello', negotiate, ...route };
+      }
       case 'track-state': {
         const { mid, kind, muted } = message;
         if (typeof mid !== 'string' || mid.length === 0 || mid.length > 32) throw new SignalingError('"mid" must be a short string', { reason: 'malformed' });

@@ -1,0 +1,44 @@
+import { SignalingError, type WebSocketSignaler } from '../../src/index.js';
+import { fire } from '../events.js';
+
+/**
+ * Tells the page what the call's own WebSocket signaler goes through: a failed attempt to reach
+ * the server is `rtc-error` (code `signaling`, once per outage) and `rtc-reconnecting` while it
+ * keeps trying, `rtc-reconnected` once it is in the room again, and a close the server made for
+ * good (unauthorized, room full) is `rtc-error`. After a hang-up (`ended`) nothing is news.
+ */
+export function followSignaling(
+  call: HTMLElement,
+  signaler: WebSocketSignaler,
+  ended: () => boolean,
+  fail: (error: unknown) => void,
+): void {
+  let joined = false;
+  let outage = false;
+  let reported = false;
+  const say = (type: 'rtc-reconnecting' | 'rtc-reconnected') => fire(call, type, { reason: 'signaling' });
+  signaler.addEventListener('open', () => {
+    joined = true;
+    reported = false;
+    if (outage && !ended()) say('rtc-reconnected');
+    outage = false;
+  });
+  signaler.addEventListener('reconnecting', (e) => {
+    if (ended()) return;
+    const { attempt, code, reason } = (e as CustomEvent<{ attempt: number; code: number; reason: string }>).detail;
+    if (!outage) say('rtc-reconnecting');
+    outage = true;
+    // A drop of a working connection is not yet a failure; an attempt that did not get in is.
+    if ((!joined || attempt > 1) && !reported) {
+      reported = true;
+      const why = reason ? `${code} ${reason}` : `close code ${code}`;
+      fail(new SignalingError(`Cannot reach the signaling server at ${signaler.url} (${why}); still trying`, { reason: 'unreachable' }));
+    }
+  });
+  signaler.addEventListener('close', (e) => {
+    const { code, reason } = (e as CustomEvent<{ code: number; reason: string }>).detail;
+    if (!ended() && code !== 1000) fail(new SignalingError(`The signaling server closed the connection for good (${code} ${reason})`, { reason: 'closed' }));
+  });
+  // Its complaints after a hang-up (messages our own close left unsent) are no news either.
+  signaler.addEventListener('error', (e) => { if (!ended()) fail((e as CustomEvent).detail.error); });
+}
