@@ -21,9 +21,23 @@ export function launch(name, extraArgs = []) {
   return puppeteer.launch({ browser: 'firefox', executablePath: FIREFOX_PATH, headless: true, extraPrefsFirefox: FIREFOX_PREFS });
 }
 
-/** Opens a page and collects its console errors and uncaught exceptions. */
+/** Every rtc-error / rtc-channel-error an element fired in the page, as "code: message" (collected from the start). */
+function collectRtcErrors() {
+  window.__rtcErrors = [];
+  for (const type of ['rtc-error', 'rtc-channel-error']) {
+    document.addEventListener(type, (e) => window.__rtcErrors.push(`${e.type} ${e.detail.code}: ${e.detail.error?.message}`), true);
+  }
+}
+
+/** The rtc-error and rtc-channel-error events the page has seen, plus the text of its error line. */
+export function rtcErrors(page) {
+  return page.evaluate(() => [...(window.__rtcErrors ?? []), ...[...document.querySelectorAll('#error')].map((el) => el.textContent).filter(Boolean)]);
+}
+
+/** Opens a page and collects its console errors, uncaught exceptions and rtc-error events. */
 export async function open(browser, url) {
   const page = await browser.newPage();
+  await page.evaluateOnNewDocument(collectRtcErrors);
   const problems = [];
   page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
   page.on('console', (message) => { if (message.type() === 'error') problems.push(`console: ${message.text()}`); });

@@ -2,7 +2,22 @@
 // Chromium page calls a Firefox page. Screenshots go to test-artifacts/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ARTIFACTS, launch, open, remoteFramesShown, startDemoServer, until } from './browsers.mjs';
+import { ARTIFACTS, launch, open, remoteFramesShown, rtcErrors, startDemoServer, until } from './browsers.mjs';
+
+/** A normal load, call and hang-up shows and logs no error on either page. */
+async function noErrors(...pages) {
+  const seen = [];
+  for (const page of pages) seen.push(...page.problems, ...(await rtcErrors(page)));
+  assert.deepEqual(seen, []);
+}
+
+/** Hangs up on the first page; the other page's side sees the close, and neither page an error. */
+async function hangUpCleanly(a, b) {
+  await a.evaluate(() => document.querySelector('rtc-call').hangUp());
+  await until(() => b.evaluate(() => document.querySelector('rtc-call').connection?.state === 'new'), 10000, 'the other side waits for the next peer');
+  await new Promise((r) => setTimeout(r, 500)); // time for a late error to show
+  await noErrors(a, b);
+}
 
 let demo;
 const browsers = {};
@@ -39,7 +54,8 @@ for (const [first, second] of [['chromium', 'chromium'], ['firefox', 'firefox'],
       // Hang up: the other side shows the close.
       await a.click('#hangup');
       await until(async () => (await b.$eval('#state', (el) => el.textContent)).startsWith('closed'), 10000, 'closed state');
-      assert.deepEqual([...a.problems, ...b.problems], []);
+      await new Promise((r) => setTimeout(r, 500)); // time for a late error to show
+      await noErrors(a, b);
     } finally {
       await a.close();
       await b.close();
@@ -64,6 +80,7 @@ test('chat.html: two pages chat, and remote text is not rendered as HTML', { tim
     await b.type('#text', 'and back');
     await b.click('button[type=submit]');
     await until(async () => (await a.$$eval('#log li', (items) => items.length)) === 2, 10000, 'reply shown');
+    await hangUpCleanly(a, b);
   } finally {
     await a.close();
     await b.close();
@@ -76,6 +93,7 @@ test('script-tag.html: the plain HTML page calls with nothing but the script tag
   try {
     await until(() => remoteFramesShown(a), 30000, 'frames');
     await until(() => remoteFramesShown(b), 30000, 'frames');
+    await hangUpCleanly(a, b);
   } finally {
     await a.close();
     await b.close();
@@ -95,7 +113,7 @@ for (const [page, framework, second] of [['framework.html', 'React', 'chromium']
       await a.type('#text', `from ${framework}`);
       await a.click('button[type=submit]');
       await until(async () => (await b.$$eval('#log li', (items) => items.map((li) => li.textContent))).includes(`them: from ${framework}`), 10000, 'message');
-      assert.deepEqual([...a.problems, ...b.problems], []);
+      await hangUpCleanly(a, b);
     } finally {
       await a.close();
       await b.close();
@@ -110,6 +128,7 @@ test('wasm/: frames made in WebAssembly cross <rtc-data-channel> intact', { time
     for (const page of [a, b]) {
       await until(async () => (await page.$eval('#stats', (el) => el.textContent)) === 'sent 100, received 100, corrupt 0', 30000, 'all frames');
     }
+    await hangUpCleanly(a, b);
   } finally {
     await a.close();
     await b.close();

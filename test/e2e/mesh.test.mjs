@@ -1,7 +1,7 @@
 // A mesh room with four pages: each sees the other three, and a page that leaves disappears.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, open, startDemoServer, until } from './browsers.mjs';
+import { launch, open, rtcErrors, startDemoServer, until } from './browsers.mjs';
 
 let demo;
 let chromium;
@@ -25,6 +25,7 @@ test('mesh.html: four pages, three remote videos each; one leaves, three pages k
       assert.equal(await peerVideosWithFrames(page), 2);
     }
     assert.deepEqual(pages.flatMap((p) => p.problems), []);
+    for (const page of pages) assert.deepEqual(await rtcErrors(page), [], 'no rtc-error');
   } finally {
     for (const page of pages) await page.close().catch(() => {});
   }

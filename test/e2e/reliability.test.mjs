@@ -2,7 +2,7 @@
 // dies without a word, and the bundle runs under a strict CSP with Trusted Types.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, open, remoteFramesShown, startDemoServer, until } from './browsers.mjs';
+import { launch, open, remoteFramesShown, rtcErrors, startDemoServer, until } from './browsers.mjs';
 
 let demo;
 let chromium;
@@ -78,6 +78,7 @@ for (const name of ['chromium', 'firefox']) {
       for (const page of [a, b]) {
         assert.deepEqual(await page.evaluate(() => window.cspViolations), [], 'no CSP violation');
         assert.deepEqual(page.problems, []);
+        assert.deepEqual(await rtcErrors(page), [], 'no rtc-error');
       }
       if (name === 'chromium') assert.equal(await a.evaluate(() => typeof window.trustedTypes?.createPolicy), 'function', 'Trusted Types are enforced here');
     } finally {
