@@ -170,6 +170,11 @@ describe('<rtc-call> leaving the page and coming back', () => {
     root.append(a);
     await until(() => a.state === 'connected' && b.state === 'connected', CONNECT_MS, 'connected again');
     expect(a.connection !== first, 'a new connection').to.be.true;
+    // Its channel element came back with it.
+    const [x, y] = [a, b].map((call) => call.querySelector('rtc-data-channel')!);
+    const arrived = oneEvent(y, 'rtc-message');
+    await x.send('back');
+    expect((await arrived).detail.data).to.equal('back');
   });
 
   it('a manual call put back does not start by itself', async () => {
@@ -250,6 +255,29 @@ describe('<rtc-call> with a signaling server it cannot reach', () => {
       expect((call.signalingSession?.signaler as WebSocketSignaler).state).to.equal('reconnecting');
       expect(errors).to.deep.equal([]);
     } finally {
+      call.remove();
+    }
+  });
+});
+
+describe('<rtc-call> with a WebSocketSignaler of the page\'s own', () => {
+  it('reports it unreachable as well, and hears nothing more from it after the hang-up', async () => {
+    const given = new WebSocketSignaler('ws://127.0.0.1:9/', { reconnect: { minDelayMs: 50, maxDelayMs: 100 } });
+    const call = document.createElement('rtc-call');
+    call.signaler = given;
+    const error = oneEvent(call, 'rtc-error');
+    document.body.append(call);
+    try {
+      expect((await error).detail.error.reason).to.equal('unreachable');
+      call.hangUp();
+      const after = errorsOf(call);
+      let reconnecting = 0;
+      call.addEventListener('rtc-reconnecting', () => reconnecting++);
+      await sleep(500); // several more failed attempts of the signaler, which the page still owns
+      expect(given.state).to.equal('reconnecting');
+      expect([after, reconnecting]).to.deep.equal([[], 0]);
+    } finally {
+      given.close();
       call.remove();
     }
   });

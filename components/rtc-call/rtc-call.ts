@@ -188,6 +188,8 @@ export class RtcCall extends ReactiveElement {
   private deviceWork: Promise<void> = Promise.resolve();
   /** The settings the running call read, by property: changing one to another value is "after start". */
   private readonly settingsRead = new Map<string, unknown>();
+  /** Removes the listeners of the current start at its hang-up. */
+  private scope: AbortController | null = null;
   /** The element left the page (and so hung up): coming back, it starts as a new one would. */
   private leftPage = false;
 
@@ -264,6 +266,8 @@ export class RtcCall extends ReactiveElement {
     // Settings given in the same task as start(), before or after it, are the ones it uses.
     await null;
     if (stale()) return;
+    // Every listener this start adds goes at the hang-up, on objects that outlive it too (a given signaler).
+    const scope = (this.scope = new AbortController());
     let early: SignalMessage[] = [];
     let stopHolding = () => {};
     try {
@@ -274,6 +278,7 @@ export class RtcCall extends ReactiveElement {
         return;
       }
       if (!given) this.ownedSignaler = signaler;
+      if (signaler instanceof WebSocketSignaler) followSignaling(this, signaler, scope.signal, (error) => this.fail(error));
       // The signaler may already have joined a room: what peers say while the user answers the
       // camera prompt is kept for the session, not lost.
       stopHolding = signaler.subscribe((message) => {
@@ -330,9 +335,7 @@ export class RtcCall extends ReactiveElement {
     const room = this.read('room', this.room) || 'default';
     const url = toWebSocketUrl(this.read('signaling', this.signaling));
     const token = this.read('token', this.token);
-    const signaler = new WebSocketSignaler(url, { room, ...(token ? { token } : {}) });
-    followSignaling(this, signaler, () => this.ended, (error) => this.fail(error));
-    return signaler;
+    return new WebSocketSignaler(url, { room, ...(token ? { token } : {}) });
   }
 
   /** The camera and microphone asked for, until a hang-up; a failure is reported and the call goes on without it. */
@@ -362,13 +365,14 @@ export class RtcCall extends ReactiveElement {
     // While the screen is shared, a new connection (a mesh peer joining) gets it instead of the camera.
     const sent = this.screenTrack ? [...this.localTracks.filter((t) => t.kind !== 'video'), this.screenTrack] : this.localTracks;
     for (const track of sent) this.addSender(connection, track);
+    const scoped = { signal: this.scope?.signal };
     // Each connection's loss is counted against its own previous statistics.
     let previous: WebRtcStatistics | undefined;
     connection.addEventListener('stats', (e) => {
       const { statistics } = (e as CustomEvent).detail;
       void this.onStats(statistics, previous, peer);
       previous = statistics;
-    });
+    }, scoped);
     if (signaler.receiveOnly) {
       // Playing: ask the media server for audio and video.
       connection.native.addTransceiver('audio', { direction: 'recvonly' });
@@ -380,18 +384,18 @@ export class RtcCall extends ReactiveElement {
     if (peer === undefined) this.session = session;
     // These four come out as they are, as rtc-<type>; in a mesh they name their peer.
     for (const type of ['icecandidate', 'statechange', 'negotiationneeded', 'datachannel'] as const) {
-      connection.addEventListener(type, (e) => fire(this, `rtc-${type}`, { ...(e as CustomEvent).detail, peer }));
+      connection.addEventListener(type, (e) => fire(this, `rtc-${type}`, { ...(e as CustomEvent).detail, peer }), scoped);
     }
-    connection.addEventListener('track', (e) => this.onTrack((e as CustomEvent<TrackEvent>).detail, peer));
-    connection.addEventListener('error', (e) => this.fail((e as CustomEvent).detail.error));
-    session.addEventListener('peer', (e) => fire(this, 'rtc-peer', (e as CustomEvent).detail));
+    connection.addEventListener('track', (e) => this.onTrack((e as CustomEvent<TrackEvent>).detail, peer), scoped);
+    connection.addEventListener('error', (e) => this.fail((e as CustomEvent).detail.error), scoped);
+    session.addEventListener('peer', (e) => fire(this, 'rtc-peer', (e as CustomEvent).detail), scoped);
     for (const type of ['reconnecting', 'reconnected'] as const) {
-      session.addEventListener(type, (e) => fire(this, `rtc-${type}`, { reason: (e as CustomEvent).detail.reason, peer }));
+      session.addEventListener(type, (e) => fire(this, `rtc-${type}`, { reason: (e as CustomEvent).detail.reason, peer }), scoped);
     }
-    session.addEventListener('mute', (e) => this.onRemoteMute((e as CustomEvent).detail.track, true));
-    session.addEventListener('unmute', (e) => this.onRemoteMute((e as CustomEvent).detail.track, false));
-    session.addEventListener('error', (e) => this.fail((e as CustomEvent).detail.error));
-    session.addEventListener('close', (e) => this.onSessionClose(session, (e as CustomEvent).detail.reason));
+    session.addEventListener('mute', (e) => this.onRemoteMute((e as CustomEvent).detail.track, true), scoped);
+    session.addEventListener('unmute', (e) => this.onRemoteMute((e as CustomEvent).detail.track, false), scoped);
+    session.addEventListener('error', (e) => this.fail((e as CustomEvent).detail.error), scoped);
+    session.addEventListener('close', (e) => this.onSessionClose(session, (e as CustomEvent).detail.reason), scoped);
     // In a mesh every channel element opens one channel per peer.
     for (const channel of this.channels) channel.attach(connection, peer);
     for (const message of early) session.deliver(message);
@@ -678,6 +682,9 @@ export class RtcCall extends ReactiveElement {
     this.session = null;
     this.meshPeers?.close(reason);
     this.meshPeers = null;
+    // After the sessions' rtc-close: nothing this start listened to is news any more.
+    this.scope?.abort();
+    this.scope = null;
     for (const track of this.localTracks) track.close();
     this.localTracks = [];
     this.screenTrack?.close();

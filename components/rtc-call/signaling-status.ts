@@ -5,26 +5,20 @@ import { fire } from '../events.js';
  * Tells the page what the call's own WebSocket signaler goes through: a failed attempt to reach
  * the server is `rtc-error` (code `signaling`, once per outage) and `rtc-reconnecting` while it
  * keeps trying, `rtc-reconnected` once it is in the room again, and a close the server made for
- * good (unauthorized, room full) is `rtc-error`. After a hang-up (`ended`) nothing is news.
+ * good (unauthorized, room full) is `rtc-error`. `signal` ends it (the hang-up: then nothing is news).
  */
-export function followSignaling(
-  call: HTMLElement,
-  signaler: WebSocketSignaler,
-  ended: () => boolean,
-  fail: (error: unknown) => void,
-): void {
-  let joined = false;
+export function followSignaling(call: HTMLElement, signaler: WebSocketSignaler, signal: AbortSignal, fail: (error: unknown) => void): void {
+  let joined = signaler.state === 'open';
   let outage = false;
   let reported = false;
   const say = (type: 'rtc-reconnecting' | 'rtc-reconnected') => fire(call, type, { reason: 'signaling' });
   signaler.addEventListener('open', () => {
     joined = true;
     reported = false;
-    if (outage && !ended()) say('rtc-reconnected');
+    if (outage) say('rtc-reconnected');
     outage = false;
-  });
+  }, { signal });
   signaler.addEventListener('reconnecting', (e) => {
-    if (ended()) return;
     const { attempt, code, reason } = (e as CustomEvent<{ attempt: number; code: number; reason: string }>).detail;
     if (!outage) say('rtc-reconnecting');
     outage = true;
@@ -34,11 +28,10 @@ export function followSignaling(
       const why = reason ? `${code} ${reason}` : `close code ${code}`;
       fail(new SignalingError(`Cannot reach the signaling server at ${signaler.url} (${why}); still trying`, { reason: 'unreachable' }));
     }
-  });
+  }, { signal });
   signaler.addEventListener('close', (e) => {
     const { code, reason } = (e as CustomEvent<{ code: number; reason: string }>).detail;
-    if (!ended() && code !== 1000) fail(new SignalingError(`The signaling server closed the connection for good (${code} ${reason})`, { reason: 'closed' }));
-  });
-  // Its complaints after a hang-up (messages our own close left unsent) are no news either.
-  signaler.addEventListener('error', (e) => { if (!ended()) fail((e as CustomEvent).detail.error); });
+    if (code !== 1000) fail(new SignalingError(`The signaling server closed the connection for good (${code} ${reason})`, { reason: 'closed' }));
+  }, { signal });
+  signaler.addEventListener('error', (e) => fail((e as CustomEvent).detail.error), { signal });
 }
