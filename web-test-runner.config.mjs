@@ -2,7 +2,7 @@
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { puppeteerLauncher } from '@web/test-runner-puppeteer';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
-import { startSignalingServer } from './dist/server/index.js';
+import { startLocalCoturn, startSignalingServer } from './dist/server/index.js';
 import { startWhipEndpoint } from './test/support/whip-endpoint.mjs';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, FIREFOX_PATH, FIREFOX_PREFS } from './test/support/browser-options.mjs';
 
@@ -51,6 +51,37 @@ function signalingServer() {
   };
 }
 
+/**
+ * coturn on 127.0.0.1 and three signaling servers that hand out its credentials: good ones, ones
+ * that expire in `SHORT_TTL_S` seconds, and ones signed with the wrong secret. `/__turn.json`
+ * gives their URLs (never the secret) and coturn's own URL.
+ */
+const SHORT_TTL_S = 3;
+function turnServers() {
+  let coturn;
+  const servers = {};
+  return {
+    name: 'turn-servers',
+    async serverStart() {
+      coturn = await startLocalCoturn();
+      const urls = [coturn.url];
+      servers.good = await startSignalingServer({ port: 0, maxRoomSize: 8, turn: { secret: coturn.secret, urls } });
+      servers.shortLived = await startSignalingServer({ port: 0, maxRoomSize: 8, turn: { secret: coturn.secret, urls, ttlSeconds: SHORT_TTL_S } });
+      servers.wrongSecret = await startSignalingServer({ port: 0, maxRoomSize: 8, turn: { secret: `not-${coturn.secret}`, urls } });
+    },
+    async serverStop() {
+      await Promise.all(Object.values(servers).map((server) => server.close()));
+      await coturn?.stop();
+    },
+    serve(context) {
+      if (context.path !== '/__turn.json') return undefined;
+      const body = { turnUrl: coturn.url, ttlSeconds: SHORT_TTL_S };
+      for (const [name, server] of Object.entries(servers)) body[name] = server.url;
+      return { body: JSON.stringify(body), type: 'json' };
+    },
+  };
+}
+
 const chromium = chromeLauncher({ launchOptions: { executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS } });
 
 const firefox = puppeteerLauncher({
@@ -69,7 +100,7 @@ export default {
     ...(!only || only.includes('chromium') ? [chromium] : []),
     ...(!only || only.includes('firefox') ? [firefox] : []),
   ],
-  plugins: [signalingServer(), whipEndpoint(), esbuildPlugin({ ts: true, target: 'es2022', tsconfig: './tsconfig.json' })],
+  plugins: [signalingServer(), turnServers(), whipEndpoint(), esbuildPlugin({ ts: true, target: 'es2022', tsconfig: './tsconfig.json' })],
   // Real connections on a loaded 2-core machine are now and then slow: one retry, never more.
   testFramework: { config: { timeout: 20000, retries: 1 } },
   testsFinishTimeout: 300000,

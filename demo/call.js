@@ -2,8 +2,11 @@
 await customElements.whenDefined('rtc-call');
 const $ = (id) => document.getElementById(id);
 const call = $('call');
-const room = new URLSearchParams(location.search).get('room') || 'demo';
+const params = new URLSearchParams(location.search);
+const room = params.get('room') || 'demo';
 call.room = room;
+// ?policy=relay sends everything through the TURN server (npm start -- --coturn).
+if (params.get('policy')) call.iceTransportPolicy = params.get('policy');
 $('room').textContent = room;
 
 call.addEventListener('rtc-statechange', (e) => { $('state').textContent = e.detail.state; });

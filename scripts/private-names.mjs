@@ -17,7 +17,7 @@ export const PRIVATE_NAMES = `_channel _localStream _remoteStreams activeRoom ad
   reportBad reportClose reportRemovedTrack reportRemovedTracks restartPolicy restartSoon retryTimer
   scheduleReconnect expiryTimer screenTrack sendChain sendFailed sendInPieces sendWhenReady settingRemoteAnswer
   sharedLocalStream sizeToSend statsFailure messageLimit statsTimer swap addSender liveSessions callSessions listenAll syncDevice senderOn deviceWork openDevice waitingForRemote whenRemoteKnown
-  wrapSender receivers mismatch held attachFiles fileTransfer flushCandidates localSdp remoteSdp loadFileTransfer
+  wrapSender receivers mismatch held settingsRead leftPage readSetting letGo startScope remoteNegotiates heardHello otherOffersFirst sayHello firstOfferDue turnError relaySeen relayTimer watchRelay checkRelay turnRefused takeIceServers attachFiles fileTransfer flushCandidates localSdp remoteSdp loadFileTransfer
   meshPeers onBytes onFile onProgress patchCandidates sdpfrag startMesh
   pendingSends adopt createTrack handle shutdown follow refresh checkVideo watch unsubscribe pump overflow emit
   take wake history dropped waiters joined starting session report connect flush found inbox senders tracks

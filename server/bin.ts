@@ -3,6 +3,8 @@
 import { parseArgs } from 'node:util';
 import { startSignalingServer, type SignalingServer } from './signaling-server.js';
 import { staticFiles } from './static-files.js';
+import { startLocalCoturn, type LocalCoturn } from './local-coturn.js';
+import type { TurnOptions } from './turn-credentials.js';
 
 const { values } = parseArgs({
   options: {
@@ -12,6 +14,9 @@ const { values } = parseArgs({
     'allowed-origin': { type: 'string', multiple: true },
     static: { type: 'string', multiple: true },
     redis: { type: 'string', default: process.env.REDIS_URL },
+    'turn-url': { type: 'string', multiple: true },
+    'turn-ttl': { type: 'string' },
+    coturn: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -19,7 +24,11 @@ const { values } = parseArgs({
 if (values.help) {
   console.log(`Usage: rtc-elements-server [--port 8787] [--host 127.0.0.1] [--max-room-size 16]
        [--allowed-origin https://example.com]... [--static [/prefix=]dir]... [--redis redis://127.0.0.1:6379]
-WebSocket signaling on ws://host:port/ (any path); with --static, files too (demo pages).`);
+       [--turn-url turn:turn.example.com:3478]... [--turn-ttl 14400] [--coturn]
+WebSocket signaling on ws://host:port/ (any path); with --static, files too (demo pages).
+TURN: with --turn-url and the shared secret in the TURN_SECRET environment variable (coturn's
+static-auth-secret), each peer gets time-limited TURN credentials. --coturn starts a local
+coturn (Debian package coturn) on 127.0.0.1 with a random secret and uses it.`);
   process.exit(0);
 }
 
@@ -37,23 +46,36 @@ for (const entry of values.static ?? []) {
 const serve = Object.keys(mounts).length > 0 ? staticFiles(mounts) : undefined;
 
 let server: SignalingServer;
+let coturn: LocalCoturn | undefined;
 try {
+  let turn: TurnOptions | undefined;
+  if (values.coturn) {
+    coturn = await startLocalCoturn();
+    turn = { secret: coturn.secret, urls: [coturn.url] };
+  } else if (values['turn-url']) {
+    // The secret comes from the environment: a command line is visible to every user of the machine.
+    if (!process.env.TURN_SECRET) throw new Error('--turn-url needs the shared secret in the TURN_SECRET environment variable');
+    turn = { secret: process.env.TURN_SECRET, urls: values['turn-url'] };
+  }
+  if (turn && values['turn-ttl'] !== undefined) turn.ttlSeconds = Number(values['turn-ttl']);
   server = await startSignalingServer({
     port,
     host: values.host,
     maxRoomSize: values['max-room-size'] === undefined ? undefined : Number(values['max-room-size']),
     allowedOrigins: values['allowed-origin'],
     redisUrl: values.redis,
+    turn,
     onRequest: serve ? (request, response) => void serve(request, response) : undefined,
   });
 } catch (error) {
   // A bad option, a port in use, Redis unreachable: one line, not a stack trace.
   console.error(`rtc-elements-server: ${error instanceof Error ? error.message : String(error)}`);
+  await coturn?.stop();
   process.exit(2);
 }
 const httpUrl = server.url.replace(/^ws/, 'http');
-console.log(`rtc-elements-server: signaling on ${server.url}${serve ? `, pages on ${httpUrl}/` : ''}${values.redis ? ', rooms shared over Redis' : ''}`);
+console.log(`rtc-elements-server: signaling on ${server.url}${serve ? `, pages on ${httpUrl}/` : ''}${values.redis ? ', rooms shared over Redis' : ''}${coturn ? `, TURN on ${coturn.url}` : ''}`);
 
-const stop = () => void server.close().then(() => process.exit(0), (error: unknown) => { console.error(error); process.exit(1); });
+const stop = () => void Promise.all([server.close(), coturn?.stop()]).then(() => process.exit(0), (error: unknown) => { console.error(error); process.exit(1); });
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);

@@ -5,6 +5,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { ServerCloseCode, ServerErrorCode, ServerMessage, SignalMessage } from '../src/types.js';
 import { parseClientMessage } from './protocol.js';
 import { TokenBucket } from './rate-limiter.js';
+import { checkTurnOptions, turnCredentials, turnRefreshMs, type TurnOptions } from './turn-credentials.js';
 import { RedisBus, type BusEvent } from './redis-bus.js';
 
 export interface VerifyRequest {
@@ -53,6 +54,11 @@ export interface SignalingServerOptions {
    * so clients of one room may connect to different servers. Without it, rooms live in memory.
    */
   redisUrl?: string;
+  /**
+   * A TURN server with a shared secret (coturn `use-auth-secret`): each peer gets time-limited
+   * credentials in its welcome, and fresh ones (`ice-servers`) at half their lifetime.
+   */
+  turn?: TurnOptions;
 }
 
 export interface SignalingServerStats {
@@ -81,6 +87,8 @@ interface Client {
   alive: boolean;
   /** Set when the socket dropped and the peer is kept for `leaveGraceMs`. */
   graceTimer?: ReturnType<typeof setTimeout>;
+  /** Sends fresh TURN credentials before the last ones expire. */
+  turnTimer?: ReturnType<typeof setInterval>;
 }
 
 /**
@@ -112,6 +120,7 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
   const maxBufferedBytes = limit('maxBufferedBytes', options.maxBufferedBytes, 8 * 1024 * 1024);
   const maxClients = limit('maxClients', options.maxClients, 20000);
   const leaveGraceMs = limit('leaveGraceMs', options.leaveGraceMs, 5000, 0);
+  const turn = options.turn ? checkTurnOptions(options.turn) : undefined;
   const rooms = new Map<string, Map<string, Client>>();
   /** Cluster only: the peers of each room that are on other servers (from joins and bus events). */
   const remotePeers = new Map<string, Set<string>>();
@@ -260,7 +269,14 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
       client.room = room;
       peers.set(id, client);
       rooms.set(room, peers);
-      send(client, { type: 'welcome', id, room, peers: others.filter((p) => p !== id) });
+      const welcome: ServerMessage = { type: 'welcome', id, room, peers: others.filter((p) => p !== id) };
+      if (turn) {
+        welcome.iceServers = [turnCredentials(turn, id)];
+        clearInterval(client.turnTimer);
+        client.turnTimer = setInterval(() => send(client, { type: 'ice-servers', iceServers: [turnCredentials(turn, id)] }), turnRefreshMs(turn));
+        client.turnTimer.unref?.();
+      }
+      send(client, welcome);
       sendToOthers(peers, id, { type: 'peer-joined', id });
       // With Redis away this notice is lost, but the joiner's first hello is not: its relay fails loudly.
       bus?.publish(room, { kind: 'joined', id }).catch(() => {});
@@ -349,6 +365,7 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
     socket.on('error', () => { /* a broken socket ends in 'close' */ });
     socket.on('close', (code) => {
       clients.delete(client);
+      clearInterval(client.turnTimer);
       if (code === 1000 || code === 1001 || !client.room || leaveGraceMs <= 0) {
         leave(client, code === 1000 || code === 1001 ? 'left' : 'closed');
         return;

@@ -3,7 +3,7 @@ import { ClientClosedError, DataChannelError, IceError, SdpError, loadPart, mess
 import { EventStream } from './event-stream.js';
 import { WebRtcMediaTrack } from './media.js';
 import type { WebRtcStatistics } from './stats.js';
-import type { IceCandidate, SessionDescription } from './types.js';
+import type { IceCandidate, IceServer, SessionDescription } from './types.js';
 import { CHANNEL_SIZES, checkCounts, toIceCandidate, toSessionDescription } from './validate.js';
 
 /** One entry of `trackEvents` (Ktor's `TrackEvent.Add` / `TrackEvent.Remove`). */
@@ -28,6 +28,9 @@ export interface PeerConnectionOptions {
   /** @internal the client's bookkeeping. */
   onClose?: (connection: WebRtcPeerConnection) => void;
 }
+
+/** How long a relay-only gathering may go without a relay candidate before that is reported. */
+const RELAY_GATHERING_MS = 8000;
 
 export interface PeerConnectionEventDetail {
   icecandidate: { candidate: IceCandidate | null };
@@ -91,6 +94,11 @@ export class WebRtcPeerConnection extends EventTarget {
   private messageLimit: number | undefined;
   /** The last stats failure reported (a failing tick repeats it). */
   private statsFailure = '';
+  /** The last TURN failure the browser reported (`icecandidateerror`), so that an error can say why. */
+  private turnError: { code: number; text: string } | undefined;
+  /** A relay candidate came in the current gathering (a relay-only one without any is reported). */
+  private relaySeen = false;
+  private relayTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(native: RTCPeerConnection, options: PeerConnectionOptions = {}) {
     super();
@@ -110,15 +118,24 @@ export class WebRtcPeerConnection extends EventTarget {
       this.fire('iceconnectionstatechange', { state });
       if (state === 'failed') {
         // No pair works. Without a relay candidate of our own, a TURN server is the usual cure.
-        const error = this.hasRelayCandidate()
-          ? new IceError('ICE failed: no candidate pair works (the TURN relay did not work either)', { reason: 'ice-failed' })
-          : new IceError('ICE failed: no candidate pair works (a TURN server is probably needed)', { reason: 'needs-turn' });
+        const error = this.turnError?.code === 401
+          ? this.turnRefused()
+          : this.hasRelayCandidate()
+            ? new IceError('ICE failed: no candidate pair works (the TURN relay did not work either)', { reason: 'ice-failed' })
+            : new IceError('ICE failed: no candidate pair works (a TURN server is probably needed)', { reason: 'needs-turn' });
         this.fire('error', { error });
       }
     });
+    native.addEventListener('icecandidateerror', (event) => {
+      const { url, errorCode, errorText } = event as RTCPeerConnectionIceErrorEvent;
+      if (/^turns?:/.test(url ?? '')) this.turnError = { code: errorCode, text: errorText };
+    });
     native.addEventListener('icegatheringstatechange', () => {
       if (this.closed) return;
-      this.fire('icegatheringstatechange', { state: this.iceGatheringState });
+      const state = this.iceGatheringState;
+      this.fire('icegatheringstatechange', { state });
+      if (state === 'gathering') this.watchRelay();
+      if (state === 'complete') this.checkRelay();
     });
     native.addEventListener('signalingstatechange', () => {
       if (this.closed) return;
@@ -207,6 +224,10 @@ export class WebRtcPeerConnection extends EventTarget {
       return;
     }
     const json = toJsonCandidate(candidate);
+    if (/ typ relay/.test(json.candidate)) {
+      this.relaySeen = true;
+      clearTimeout(this.relayTimer);
+    }
     this.iceCandidates.push(json);
     this.fire('icecandidate', { candidate: json });
   }
@@ -276,6 +297,19 @@ export class WebRtcPeerConnection extends EventTarget {
   }
 
   /** Asks for an ICE restart: the next offer carries new credentials (`negotiationneeded` fires). */
+  /**
+   * Uses `iceServers` from now on (fresh TURN credentials, say): the next gathering, an ICE restart,
+   * takes them. A value the browser refuses is an `IceError` (reason `bad-config`).
+   */
+  setIceServers(iceServers: IceServer[]): void {
+    this.assertOpen();
+    try {
+      this.native.setConfiguration({ ...this.native.getConfiguration(), iceServers });
+    } catch (error) {
+      throw new IceError(`The browser refused the iceServers: ${messageOf(error)}`, { cause: error, reason: 'bad-config' });
+    }
+  }
+
   restartIce(): void {
     this.assertOpen();
     try {
@@ -283,6 +317,31 @@ export class WebRtcPeerConnection extends EventTarget {
     } catch (error) {
       throw new IceError(`restartIce failed: ${messageOf(error)}`, { cause: error });
     }
+  }
+
+  /**
+   * Relay-only, a gathering that brings no relay candidate can never connect: say so once it is
+   * complete, or after `RELAY_GATHERING_MS` (a TURN server that does not answer keeps it going).
+   */
+  private watchRelay(): void {
+    this.relaySeen = false;
+    clearTimeout(this.relayTimer);
+    if (this.native.getConfiguration().iceTransportPolicy === 'relay') this.relayTimer = setTimeout(() => this.checkRelay(), RELAY_GATHERING_MS);
+  }
+
+  private checkRelay(): void {
+    clearTimeout(this.relayTimer);
+    this.relayTimer = undefined;
+    if (this.closed || this.relaySeen || this.native.getConfiguration().iceTransportPolicy !== 'relay') return;
+    this.relaySeen = true; // once per gathering
+    const error = this.turnError?.code === 401
+      ? this.turnRefused()
+      : new IceError(`Relay only, and no TURN server gave a relay candidate${this.turnError ? ` (${this.turnError.code} ${this.turnError.text})` : ''}: check its URL and that it is reachable`, { reason: 'turn-unreachable' });
+    this.fire('error', { error });
+  }
+
+  private turnRefused(): IceError {
+    return new IceError(`The TURN server refused the credentials (401 ${this.turnError?.text ?? ''}): they are wrong or expired`, { reason: 'turn-unauthorized' });
   }
 
   private hasRelayCandidate(): boolean {
@@ -512,6 +571,7 @@ export class WebRtcPeerConnection extends EventTarget {
   /** Closes every channel and the connection; pending operations reject. Idempotent. */
   close(): void {
     if (this.closed) return;
+    clearTimeout(this.relayTimer);
     for (const channel of [...this.channels]) channel.close();
     this.closed = true;
     clearInterval(this.statsTimer);

@@ -54,6 +54,11 @@ export interface Signaler {
   readonly offerOnly?: boolean;
   /** `whep`: the session asks to receive audio and video (recvonly transceivers). */
   readonly receiveOnly?: boolean;
+  /**
+   * ICE servers the signaling side hands out (TURN credentials from the reference server, a WHIP
+   * endpoint's `Link` headers). A signaler that is an `EventTarget` fires `iceservers` when they change.
+   */
+  readonly iceServers?: IceServer[];
 }
 
 /** What a client sends the reference server, besides signal messages (which may carry `to`). */
@@ -79,7 +84,10 @@ export type ServerErrorCode =
 
 /** What the reference server sends: control messages, and relayed signal messages with `from` set. */
 export type ServerMessage =
-  | { type: 'welcome'; id: string; room: string; peers: string[] }
+  /** `iceServers`: TURN credentials for this peer, when the server has a TURN secret. */
+  | { type: 'welcome'; id: string; room: string; peers: string[]; iceServers?: IceServer[] }
+  /** Fresh TURN credentials, sent before the last ones expire. */
+  | { type: 'ice-servers'; iceServers: IceServer[] }
   | { type: 'peer-joined'; id: string }
   | { type: 'peer-left'; id: string; reason: string }
   | { type: 'error'; code: ServerErrorCode; message: string }

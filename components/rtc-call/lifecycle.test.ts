@@ -47,6 +47,12 @@ const SETTINGS: Setting[] = [
     value: () => [{ urls: 'stun:127.0.0.1:3478' }],
     used: (call) => JSON.stringify(call.connection?.native.getConfiguration().iceServers ?? []).includes('stun:127.0.0.1:3478'),
   },
+  {
+    name: 'iceTransportPolicy',
+    base: withSignaler,
+    value: () => 'relay',
+    used: (call) => call.connection?.native.getConfiguration().iceTransportPolicy === 'relay',
+  },
   { name: 'mesh', base: withSignaler, value: () => true, used: (call) => call.connection === null && call.signalingSession === null },
   { name: 'statsInterval', base: withSignaler, value: () => 50, used: () => true },
   { name: 'signaler', base: withSignaler, value: () => pairEnd(), used: (call, v) => call.signalingSession?.signaler === v },

@@ -62,6 +62,11 @@ export function parseIceServers(value: IceServer[] | string | null | undefined):
   return parsed as IceServer[];
 }
 
+/** The client's ICE servers and those the signaler handed out (TURN credentials from the server). */
+function iceServersFor(client: WebRtcClient, signaler: Signaler): IceServer[] {
+  return [...(client.config.defaultConnectionConfig?.iceServers ?? client.config.iceServers ?? []), ...(signaler.iceServers ?? [])];
+}
+
 /** Two values of a setting are the same: equal, or (ice-servers) the same servers. */
 function sameSetting(name: string, a: unknown, b: unknown): boolean {
   return a === b || (name === 'iceServers' && JSON.stringify(a) === JSON.stringify(b));
@@ -87,6 +92,7 @@ export function toWebSocketUrl(value: string): string {
  * @attr ice-servers - STUN/TURN servers: a JSON array of RTCIceServer, or URLs separated by spaces (the `iceServers` property also takes the array itself).
  * @attr audio - Send the microphone. Removing it during the call releases the microphone; adding it opens it again.
  * @attr video - Send the camera. Removing it during the call releases the camera (its light goes off); adding it opens it again.
+ * @attr ice-transport-policy - `relay`: only TURN relays (every byte through the TURN server); `all` (default): direct paths first.
  * @attr manual - Do not start by itself; call `start()`.
  * @attr stats-interval - Fire `rtc-stats` this often (milliseconds).
  * @attr token - A token for the signaling server (WebSocket `verify`) or the WHIP/WHEP endpoint (Bearer).
@@ -117,6 +123,7 @@ export class RtcCall extends ReactiveElement {
     signaling: {},
     room: {},
     iceServers: { attribute: 'ice-servers' },
+    iceTransportPolicy: { attribute: 'ice-transport-policy' },
     audio: { type: Boolean },
     video: { type: Boolean },
     manual: { type: Boolean },
@@ -133,6 +140,8 @@ export class RtcCall extends ReactiveElement {
   room = 'default';
   /** An array of `{urls, username?, credential?}`, or its text form (the attribute). */
   iceServers: IceServer[] | string | null = null;
+  /** `relay` sends everything through a TURN server (hides the addresses; tests TURN); `all` (default) tries direct paths first. */
+  iceTransportPolicy: RTCIceTransportPolicy | null = null;
   audio = false;
   video = false;
   manual = false;
@@ -189,7 +198,7 @@ export class RtcCall extends ReactiveElement {
   /** The settings the running call read, by property: changing one to another value is "after start". */
   private readonly settingsRead = new Map<string, unknown>();
   /** Removes the listeners of the current start at its hang-up. */
-  private scope: AbortController | null = null;
+  private startScope: AbortController | null = null;
   /** The element left the page (and so hung up): coming back, it starts as a new one would. */
   private leftPage = false;
 
@@ -204,7 +213,7 @@ export class RtcCall extends ReactiveElement {
   }
 
   /** Returns `value` and remembers that the call read it as `name`. */
-  private read<T>(name: string, value: T): T {
+  private readSetting<T>(name: string, value: T): T {
     this.settingsRead.set(name, value);
     return value;
   }
@@ -267,11 +276,11 @@ export class RtcCall extends ReactiveElement {
     await null;
     if (stale()) return;
     // Every listener this start adds goes at the hang-up, on objects that outlive it too (a given signaler).
-    const scope = (this.scope = new AbortController());
+    const scope = (this.startScope = new AbortController());
     let early: SignalMessage[] = [];
     let stopHolding = () => {};
     try {
-      const given = this.read('signaler', this.signaler);
+      const given = this.readSetting('signaler', this.signaler);
       const signaler = given ?? (await this.makeSignaler());
       if (stale()) {
         if (!given) signaler.close?.();
@@ -285,8 +294,8 @@ export class RtcCall extends ReactiveElement {
         if (early.length < MAX_EARLY_MESSAGES) early.push(message);
         else this.fail(new SignalingError(`More than ${MAX_EARLY_MESSAGES} signal messages came before the call was ready: the rest were refused`, { reason: 'queue-full' }));
       });
-      const client = this.read('client', this.client) ??
-        (this.ownedClient = new WebRtcClient({ iceServers: parseIceServers(this.read('iceServers', this.iceServers)) }));
+      const client = this.readSetting('client', this.client) ??
+        (this.ownedClient = new WebRtcClient({ iceServers: parseIceServers(this.readSetting('iceServers', this.iceServers)) }));
       const tracks = await this.openLocalMedia(client);
       if (stale()) {
         // Hung up while the camera or microphone was being opened: let go of them at once.
@@ -298,8 +307,24 @@ export class RtcCall extends ReactiveElement {
         this._localStream = new MediaStream(tracks.map((t) => t.native));
         this.fireStreams();
       }
-      this.read('statsInterval', this.statsInterval);
-      if (this.read('mesh', this.mesh)) {
+      this.readSetting('statsInterval', this.statsInterval);
+      const policy = this.readSetting('iceTransportPolicy', this.iceTransportPolicy);
+      if (policy !== null && policy !== 'all' && policy !== 'relay') {
+        throw new WebRtcError('config', `ice-transport-policy must be "all" or "relay", not ${JSON.stringify(String(policy).slice(0, 40))}`, { reason: 'bad-config' });
+      }
+      if (signaler instanceof EventTarget) {
+        // Fresh TURN credentials from the server: every connection's next ICE restart uses them.
+        signaler.addEventListener('iceservers', () => {
+          for (const session of this.liveSessions()) {
+            try {
+              session.connection.setIceServers(iceServersFor(client, signaler));
+            } catch (error) {
+              this.fail(error);
+            }
+          }
+        }, { signal: scope.signal });
+      }
+      if (this.readSetting('mesh', this.mesh)) {
         const { Mesh } = await loadPart('mesh', () => import('./mesh.js'));
         if (stale()) return;
         stopHolding();
@@ -316,7 +341,7 @@ export class RtcCall extends ReactiveElement {
       this.fail(error);
       // Nothing started (no signaler, bad settings): let go of what was made, so that start() can
       // try again once the page has put it right.
-      if (!this.session && !this.meshPeers) this.release('failed');
+      if (!this.session && !this.meshPeers) this.letGo('failed');
     } finally {
       stopHolding();
     }
@@ -326,15 +351,15 @@ export class RtcCall extends ReactiveElement {
     if (!this.signaling) throw new SignalingError('<rtc-call> needs a "signaling" URL or a "signaler" property');
     const media = /^(whip|whep)\+(https?:\/\/.*)$/.exec(this.signaling);
     if (media) {
-      this.read('signaling', this.signaling);
-      const token = this.read('token', this.token);
+      this.readSetting('signaling', this.signaling);
+      const token = this.readSetting('token', this.token);
       // Loaded when used: most pages never talk to a media server.
       const { WhipSignaler } = await loadPart('WHIP/WHEP', () => import('../../src/signaling/whip-signaler.js'));
       return new WhipSignaler(media[2] as string, { mode: media[1] as 'whip' | 'whep', ...(token ? { token } : {}) });
     }
-    const room = this.read('room', this.room) || 'default';
-    const url = toWebSocketUrl(this.read('signaling', this.signaling));
-    const token = this.read('token', this.token);
+    const room = this.readSetting('room', this.room) || 'default';
+    const url = toWebSocketUrl(this.readSetting('signaling', this.signaling));
+    const token = this.readSetting('token', this.token);
     return new WebSocketSignaler(url, { room, ...(token ? { token } : {}) });
   }
 
@@ -360,12 +385,16 @@ export class RtcCall extends ReactiveElement {
    * `early` (what the signaler delivered before the call was ready) before anything newer.
    */
   private newSession(client: WebRtcClient, signaler: Signaler, peer?: string, meshId?: string, early: SignalMessage[] = []): SignalingSession {
-    const connection = client.createPeerConnection(this.statsInterval > 0 ? { statsIntervalMs: this.statsInterval } : {});
+    const connection = client.createPeerConnection({
+      ...(this.statsInterval > 0 ? { statsIntervalMs: this.statsInterval } : {}),
+      ...(this.iceTransportPolicy === 'relay' ? { iceTransportPolicy: 'relay' } : {}),
+      ...(signaler.iceServers?.length ? { iceServers: iceServersFor(client, signaler) } : {}),
+    });
     if (peer === undefined) this.senders = [];
     // While the screen is shared, a new connection (a mesh peer joining) gets it instead of the camera.
     const sent = this.screenTrack ? [...this.localTracks.filter((t) => t.kind !== 'video'), this.screenTrack] : this.localTracks;
     for (const track of sent) this.addSender(connection, track);
-    const scoped = { signal: this.scope?.signal };
+    const scoped = { signal: this.startScope?.signal };
     // Each connection's loss is counted against its own previous statistics.
     let previous: WebRtcStatistics | undefined;
     connection.addEventListener('stats', (e) => {
@@ -672,19 +701,19 @@ export class RtcCall extends ReactiveElement {
   hangUp(reason = 'hangup'): void {
     if (this.ended) return;
     this.ended = true;
-    this.release(reason);
+    this.letGo(reason);
   }
 
   /** Closes and stops everything the start made; a start still waiting finds itself stale. */
-  private release(reason: string): void {
+  private letGo(reason: string): void {
     this.hangUps++;
     this.session?.hangUp(reason);
     this.session = null;
     this.meshPeers?.close(reason);
     this.meshPeers = null;
     // After the sessions' rtc-close: nothing this start listened to is news any more.
-    this.scope?.abort();
-    this.scope = null;
+    this.startScope?.abort();
+    this.startScope = null;
     for (const track of this.localTracks) track.close();
     this.localTracks = [];
     this.screenTrack?.close();

@@ -1,5 +1,5 @@
 import { ClientClosedError, SignalingError } from '../errors.js';
-import type { ServerMessage, SignalMessage, Signaler } from '../types.js';
+import type { IceServer, ServerMessage, SignalMessage, Signaler } from '../types.js';
 import { checkCounts } from '../validate.js';
 
 export interface WebSocketSignalerOptions {
@@ -24,6 +24,8 @@ export type WebSocketSignalerState = 'connecting' | 'open' | 'reconnecting' | 'c
 
 export interface WebSocketSignalerEventDetail {
   open: { id: string; room: string; peers: string[] };
+  /** The server handed out ICE servers (TURN credentials, fresh ones before the last expire). */
+  iceservers: { iceServers: IceServer[] };
   'peer-joined': { id: string };
   'peer-left': { id: string; reason: string };
   reconnecting: { attempt: number; delayMs: number; code: number; reason: string };
@@ -46,6 +48,8 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
   readonly room: string;
   /** Peers in the room besides this one. */
   readonly peers = new Set<string>();
+  /** ICE servers from the server (TURN credentials); sessions over this signaler use them. */
+  iceServers: IceServer[] = [];
   private readonly options: WebSocketSignalerOptions;
   private readonly Socket: typeof WebSocket;
   private socket: WebSocket | undefined;
@@ -162,11 +166,15 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
         this.currentState = 'open';
         this.peers.clear();
         for (const peer of message.peers) if (typeof peer === 'string') this.peers.add(peer);
+        this.takeIceServers(message.iceServers);
         this.flush();
         this.fire('open', { id: message.id, room: this.room, peers: [...this.peers] });
         for (const waiter of this.openWaiters.splice(0)) waiter.resolve();
         return;
       }
+      case 'ice-servers':
+        this.takeIceServers(message.iceServers);
+        return;
       case 'peer-joined':
         if (typeof message.id === 'string') {
           this.peers.add(message.id);
@@ -193,6 +201,18 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
         // A relayed signal message: subscribers (sessions) validate it.
         this.deliver(message as SignalMessage);
     }
+  }
+
+  /** Keeps ICE servers the server sent (untrusted: only well-formed entries, a few at most). */
+  private takeIceServers(value: unknown): void {
+    if (value === undefined) return;
+    const text = (v: unknown) => typeof v === 'string' && v.length <= 1024;
+    const servers = Array.isArray(value) ? value.slice(0, 8).filter((server: Partial<IceServer> | null) =>
+      !!server && (text(server.urls) || (Array.isArray(server.urls) && server.urls.length <= 8 && server.urls.every(text))) &&
+      (server.username === undefined || text(server.username)) && (server.credential === undefined || text(server.credential))) : [];
+    if (servers.length === 0) return this.reportBad('ice servers that are not a list of {urls, username?, credential?}');
+    this.iceServers = servers.map(({ urls, username, credential }: IceServer) => ({ urls, ...(username === undefined ? {} : { username }), ...(credential === undefined ? {} : { credential }) }));
+    this.fire('iceservers', { iceServers: this.iceServers });
   }
 
   private reportBad(what: string): void {
