@@ -1,6 +1,34 @@
 import { expect, fixture, html } from '@open-wc/testing';
-import { callPair, framesShown, until } from '../test-helpers.js';
+import { callPair, framesShown, manualPair, until } from '../test-helpers.js';
+import type { RtcCall } from '../rtc-call/rtc-call.js';
 import type { RtcVideo } from './rtc-video.js';
+
+/** How soon the peer must see a camera turned off or muted (the issue: "within a second"). */
+const MUTE_MS = 1000;
+const FRAMES_MS = 15000;
+
+const placeholderShown = (video: RtcVideo) => !!video.shadowRoot!.querySelector('[part="placeholder"]');
+
+/** `call` fired `type` (listened from now on). */
+function seen(call: RtcCall, type: 'rtc-mute' | 'rtc-unmute'): () => boolean {
+  let fired = false;
+  call.addEventListener(type, () => { fired = true; }, { once: true });
+  return () => fired;
+}
+
+/** Frames keep coming after now: the picture moves on. */
+async function framesAdvance(video: RtcVideo, what: string): Promise<void> {
+  const time = video.videoElement!.currentTime;
+  await until(() => !placeholderShown(video) && video.videoElement!.currentTime > time + 0.3, FRAMES_MS, what);
+}
+
+/** `a` sends its camera to `b`, whose `<rtc-video remote>` shows frames. */
+async function cameraCall(): Promise<[RtcCall, RtcCall, RtcVideo]> {
+  const [a, b] = await callPair(html`<rtc-video remote></rtc-video>`, { video: true });
+  const remote = b.querySelector('rtc-video[remote]') as RtcVideo;
+  await until(() => framesShown(remote.videoElement) && !placeholderShown(remote), FRAMES_MS, 'remote frames');
+  return [a, b, remote];
+}
 
 describe('<rtc-video>', () => {
   it('shows the local camera and the remote video without any script', async () => {
@@ -96,5 +124,58 @@ describe('<rtc-video>', () => {
     const el = await fixture<RtcVideo>(html`<rtc-video local label="My camera"></rtc-video>`);
     expect(el.videoElement!.getAttribute('aria-label')).to.equal('My camera');
     await expect(el).to.be.accessible();
+  });
+});
+
+describe('<rtc-video remote> when the peer turns its camera off or mutes it', function () {
+  this.timeout(60000);
+
+  it('turning the camera off fires rtc-mute at the peer within a second', async () => {
+    const [a, b] = await cameraCall();
+    const muted = seen(b, 'rtc-mute');
+    a.video = false;
+    await until(muted, MUTE_MS, 'rtc-mute at the peer');
+  });
+
+  it('turning the camera off shows the peer the placeholder within a second, not the last frame', async () => {
+    const [a, , remote] = await cameraCall();
+    a.video = false;
+    await until(() => placeholderShown(remote), MUTE_MS, 'the placeholder at the peer');
+  });
+
+  it('turning the camera back on fires rtc-unmute and shows frames again', async () => {
+    const [a, b, remote] = await cameraCall();
+    a.video = false;
+    await until(() => placeholderShown(remote), FRAMES_MS, 'the placeholder at the peer');
+    const unmuted = seen(b, 'rtc-unmute');
+    a.video = true;
+    await until(unmuted, FRAMES_MS, 'rtc-unmute at the peer');
+    await framesAdvance(remote, 'frames again at the peer');
+  });
+
+  it('muting the video shows the peer the placeholder within a second, not black frames', async () => {
+    const [a, , remote] = await cameraCall();
+    a.setMuted('video', true);
+    await until(() => placeholderShown(remote), MUTE_MS, 'the placeholder at the peer');
+  });
+
+  it('unmuting the video shows frames again', async () => {
+    const [a, , remote] = await cameraCall();
+    a.setMuted('video', true);
+    await until(() => placeholderShown(remote), FRAMES_MS, 'the placeholder at the peer');
+    a.setMuted('video', false);
+    await framesAdvance(remote, 'frames again at the peer');
+  });
+
+  it('a peer that joins with its camera muted shows the placeholder, and its black frames do not unmute it', async () => {
+    const [a, b] = await manualPair({ video: true });
+    const remote = b.querySelector('rtc-video[remote]') as RtcVideo;
+    const unmuted = seen(b, 'rtc-unmute');
+    a.setMuted('video', true);
+    await Promise.all([a.start(), b.start()]);
+    // The black frames arrive: the browser unmutes the track here.
+    await until(() => b.remoteStreams[0]?.getVideoTracks()[0]?.muted === false && framesShown(remote.videoElement), FRAMES_MS, 'black frames at the peer');
+    await new Promise((resolve) => setTimeout(resolve, MUTE_MS));
+    expect({ placeholder: placeholderShown(remote), unmuted: unmuted() }).to.deep.equal({ placeholder: true, unmuted: false });
   });
 });

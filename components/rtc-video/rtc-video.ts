@@ -97,8 +97,7 @@ export class RtcVideo extends ReactiveElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     forgetCall(this);
-    this.host?.removeEventListener('rtc-streams', this.onStreams);
-    this.host = null;
+    this.listenHost(null);
     this.watch(null);
     const video = this.videoElement;
     if (video) video.srcObject = null;
@@ -106,10 +105,17 @@ export class RtcVideo extends ReactiveElement {
 
   private follow(): void {
     const call = callOf(this, this.call, this.onStreams);
-    if (call === this.host) return;
-    this.host?.removeEventListener('rtc-streams', this.onStreams);
+    if (call !== this.host) this.listenHost(call);
+  }
+
+  /** Follows `call`'s streams, and its peer's mutes (a camera turned off sends nothing that mutes the track here). */
+  private listenHost(call: RtcCall | null): void {
+    for (const [target, how] of [[this.host, 'removeEventListener'], [call, 'addEventListener']] as const) {
+      target?.[how]('rtc-streams', this.onStreams);
+      target?.[how]('rtc-mute', this.onTrackChange);
+      target?.[how]('rtc-unmute', this.onTrackChange);
+    }
     this.host = call;
-    call?.addEventListener('rtc-streams', this.onStreams);
   }
 
   protected override willUpdate(changed: PropertyValues): void {
@@ -145,7 +151,7 @@ export class RtcVideo extends ReactiveElement {
 
   private checkVideo(): void {
     this.listenAll(this.watched, 'addEventListener'); // tracks added since
-    this.hasVideo = !!this.shown?.getVideoTracks().some((t) => t.readyState === 'live' && !t.muted);
+    this.hasVideo = !!this.shown?.getVideoTracks().some((t) => t.readyState === 'live' && !t.muted && !this.host?.isRemoteMuted(t));
   }
 
   protected override createRenderRoot(): HTMLElement | DocumentFragment {
