@@ -9,6 +9,31 @@ const FRAMES_MS = 15000;
 
 const placeholderShown = (video: RtcVideo) => !!video.shadowRoot!.querySelector('[part="placeholder"]');
 
+/** How soon a change the page makes to a stream it gave shows (it fires no event: the element looks every 250 ms). */
+const PAGE_CHANGE_MS = 1000;
+
+/** A camera track of the fake device. */
+async function camera(): Promise<MediaStreamTrack> {
+  return (await navigator.mediaDevices.getUserMedia({ video: { width: 320, height: 240 } })).getVideoTracks()[0]!;
+}
+
+/** Counts the listeners on `target` from now on (added minus removed, as the DOM counts them). */
+function listenerCount(target: EventTarget): () => number {
+  const listeners = new Map<unknown, Set<string>>();
+  const add = target.addEventListener.bind(target);
+  const remove = target.removeEventListener.bind(target);
+  target.addEventListener = (type: string, listener: any, options?: any) => {
+    if (!listeners.has(listener)) listeners.set(listener, new Set());
+    listeners.get(listener)!.add(type);
+    add(type, listener, options);
+  };
+  target.removeEventListener = (type: string, listener: any, options?: any) => {
+    listeners.get(listener)?.delete(type);
+    remove(type, listener, options);
+  };
+  return () => [...listeners.values()].reduce((sum, types) => sum + types.size, 0);
+}
+
 /** `call` fired `type` (listened from now on). */
 function seen(call: RtcCall, type: 'rtc-mute' | 'rtc-unmute'): () => boolean {
   let fired = false;
@@ -177,5 +202,98 @@ describe('<rtc-video remote> when the peer turns its camera off or mutes it', fu
     await until(() => b.remoteStreams[0]?.getVideoTracks()[0]?.muted === false && framesShown(remote.videoElement), FRAMES_MS, 'black frames at the peer');
     await new Promise((resolve) => setTimeout(resolve, MUTE_MS));
     expect({ placeholder: placeholderShown(remote), unmuted: unmuted() }).to.deep.equal({ placeholder: true, unmuted: false });
+  });
+});
+
+describe('<rtc-video> with a stream or track the page changes', function () {
+  this.timeout(30000);
+
+  it('shows a camera track the page adds to the stream it gave', async () => {
+    const stream = new MediaStream();
+    const el = await fixture<RtcVideo>(html`<rtc-video .stream=${stream}></rtc-video>`);
+    expect(placeholderShown(el), 'no video yet').to.be.true;
+    stream.addTrack(await camera());
+    try {
+      await until(() => framesShown(el.videoElement) && !placeholderShown(el), FRAMES_MS, 'frames instead of the placeholder');
+    } finally {
+      for (const track of stream.getTracks()) track.stop();
+    }
+  });
+
+  it('shows the placeholder when the page stops the track it gave, not the last frame', async () => {
+    const track = await camera();
+    const el = await fixture<RtcVideo>(html`<rtc-video .track=${track}></rtc-video>`);
+    await until(() => framesShown(el.videoElement) && !placeholderShown(el), FRAMES_MS, 'frames');
+    track.stop();
+    await until(() => placeholderShown(el), PAGE_CHANGE_MS, 'the placeholder once the track is stopped');
+  });
+
+  it('shows the placeholder when the page stops the video track of the stream it gave', async () => {
+    const stream = new MediaStream([await camera()]);
+    const el = await fixture<RtcVideo>(html`<rtc-video .stream=${stream}></rtc-video>`);
+    await until(() => framesShown(el.videoElement) && !placeholderShown(el), FRAMES_MS, 'frames');
+    stream.getVideoTracks()[0]!.stop();
+    await until(() => placeholderShown(el), PAGE_CHANGE_MS, 'the placeholder once the track is stopped');
+  });
+
+  it('shows the placeholder when the page removes the video track from the stream it gave', async () => {
+    const track = await camera();
+    const stream = new MediaStream([track]);
+    try {
+      const el = await fixture<RtcVideo>(html`<rtc-video .stream=${stream}></rtc-video>`);
+      await until(() => framesShown(el.videoElement) && !placeholderShown(el), FRAMES_MS, 'frames');
+      stream.removeTrack(track);
+      await until(() => placeholderShown(el), PAGE_CHANGE_MS, 'the placeholder once the track is removed');
+    } finally {
+      track.stop();
+    }
+  });
+
+  it('lets go of a track the page removed from the stream it gave', async () => {
+    const track = await camera();
+    const listeners = listenerCount(track);
+    const stream = new MediaStream([track]);
+    try {
+      await fixture<RtcVideo>(html`<rtc-video .stream=${stream}></rtc-video>`);
+      await until(() => listeners() > 0, PAGE_CHANGE_MS, 'listening to the track');
+      stream.removeTrack(track);
+      await until(() => listeners() === 0, PAGE_CHANGE_MS, 'no listener left on the removed track');
+    } finally {
+      track.stop();
+    }
+  });
+
+  it('lets go of the stream and its tracks when it leaves the page, and when given another stream', async () => {
+    const track = await camera();
+    const stream = new MediaStream([track]);
+    const counts = [listenerCount(stream), listenerCount(track)];
+    const other = new MediaStream();
+    try {
+      const el = await fixture<RtcVideo>(html`<rtc-video .stream=${stream}></rtc-video>`);
+      await until(() => counts.every((count) => count() > 0), PAGE_CHANGE_MS, 'listening to the stream and its track');
+      el.stream = other;
+      await el.updateComplete;
+      expect(counts.map((count) => count()), 'another stream').to.deep.equal([0, 0]);
+      el.stream = stream;
+      await el.updateComplete;
+      el.remove();
+      expect(counts.map((count) => count()), 'out of the page').to.deep.equal([0, 0]);
+    } finally {
+      track.stop();
+    }
+  });
+
+  it('back in the page, shows a track the page added to its stream while it was out', async () => {
+    const stream = new MediaStream();
+    const el = await fixture<RtcVideo>(html`<rtc-video .stream=${stream}></rtc-video>`);
+    const parent = el.parentElement!;
+    el.remove();
+    stream.addTrack(await camera());
+    try {
+      parent.append(el);
+      await until(() => framesShown(el.videoElement) && !placeholderShown(el), FRAMES_MS, 'frames instead of the placeholder');
+    } finally {
+      for (const track of stream.getTracks()) track.stop();
+    }
   });
 });

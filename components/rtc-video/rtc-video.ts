@@ -4,6 +4,8 @@ import type { RtcCall } from '../rtc-call/rtc-call.js';
 import { styles } from './rtc-video.styles.js';
 
 const FITS = new Set(['contain', 'cover', 'fill', 'none', 'scale-down']);
+/** How often a shown stream is looked at: the page's own addTrack, removeTrack and track.stop() fire no event. */
+const CHECK_MS = 250;
 
 /** An element with attributes, made with the DOM: no HTML is parsed, so nothing needs a Trusted Types policy. */
 function make<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Record<string, string>, ...children: Array<Node | string>): HTMLElementTagNameMap[K] {
@@ -75,11 +77,20 @@ export class RtcVideo extends ReactiveElement {
   private readonly videoBox = make('video', { part: 'video', autoplay: '', playsinline: '' });
   private readonly placeholderBox = make('div', { part: 'placeholder', role: 'img' }, make('slot', { name: 'placeholder' }, 'No video'));
   private watched: MediaStream | null = null;
+  /** The stream and tracks our listeners are on. */
+  private listened = new Set<EventTarget>();
+  private checkTimer: ReturnType<typeof setInterval> | undefined;
   private readonly onStreams = () => {
     this.follow(); // the call named by id may have come or gone
     this.refresh();
   };
   private readonly onTrackChange = () => this.checkVideo();
+
+  constructor() {
+    super();
+    // A video track the page adds to the stream shows at once (the poll would take up to CHECK_MS).
+    this.videoBox.addEventListener('resize', this.onTrackChange);
+  }
 
   /** The `<video>` element (for `requestPictureInPicture`, say). */
   get videoElement(): HTMLVideoElement | null {
@@ -99,6 +110,7 @@ export class RtcVideo extends ReactiveElement {
     forgetCall(this);
     this.listenHost(null);
     this.watch(null);
+    this.shown = null; // back in the page, it starts again from its properties
     const video = this.videoElement;
     if (video) video.srcObject = null;
   }
@@ -134,23 +146,30 @@ export class RtcVideo extends ReactiveElement {
     this.checkVideo();
   }
 
-  /** Follows tracks coming, going, muting and ending, to switch between video and placeholder. */
+  /**
+   * Follows tracks coming, going, muting and ending, to switch between video and placeholder: by
+   * their events where the browser fires them (remote tracks), and by a look every CHECK_MS where it
+   * does not (what the page does itself). `null` lets go of all of it.
+   */
   private watch(stream: MediaStream | null): void {
     if (stream === this.watched) return;
-    this.listenAll(this.watched, 'removeEventListener');
     this.watched = stream;
-    this.listenAll(stream, 'addEventListener');
+    clearInterval(this.checkTimer);
+    this.checkTimer = stream ? setInterval(this.onTrackChange, CHECK_MS) : undefined;
+    this.listenAll();
   }
 
-  /** Adds or removes our listeners on a stream and its tracks (adding twice adds once). */
-  private listenAll(stream: MediaStream | null, how: 'addEventListener' | 'removeEventListener'): void {
-    for (const target of stream ? [stream, ...stream.getTracks()] : []) {
-      for (const type of ['addtrack', 'removetrack', 'mute', 'unmute', 'ended']) target[how](type, this.onTrackChange);
+  /** Puts our listeners on the watched stream and its tracks of now, and takes them off anything else (a removed track). */
+  private listenAll(): void {
+    const next = new Set<EventTarget>(this.watched ? [this.watched, ...this.watched.getTracks()] : []);
+    for (const target of new Set([...this.listened, ...next])) {
+      for (const type of ['addtrack', 'removetrack', 'mute', 'unmute', 'ended']) target[next.has(target) ? 'addEventListener' : 'removeEventListener'](type, this.onTrackChange);
     }
+    this.listened = next;
   }
 
   private checkVideo(): void {
-    this.listenAll(this.watched, 'addEventListener'); // tracks added since
+    this.listenAll();
     this.hasVideo = !!this.shown?.getVideoTracks().some((t) => t.readyState === 'live' && !t.muted && !this.host?.isRemoteMuted(t));
   }
 
