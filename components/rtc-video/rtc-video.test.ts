@@ -1,5 +1,5 @@
 import { expect, fixture, html } from '@open-wc/testing';
-import { callPair, framesShown, manualPair, until } from '../test-helpers.js';
+import { callPair, clientWithCanvasScreen, framesShown, manualPair, until } from '../test-helpers.js';
 import type { RtcCall } from '../rtc-call/rtc-call.js';
 import type { RtcVideo } from './rtc-video.js';
 
@@ -190,6 +190,37 @@ describe('<rtc-video remote> when the peer turns its camera off or mutes it', fu
     await until(() => placeholderShown(remote), FRAMES_MS, 'the placeholder at the peer');
     a.setMuted('video', false);
     await framesAdvance(remote, 'frames again at the peer');
+  });
+
+  it('ending a screen share with the camera off shows the peer the placeholder within a second, not the last screen frame', async () => {
+    const [a, b] = await manualPair({ video: true });
+    const remote = b.querySelector('rtc-video[remote]') as RtcVideo;
+    a.client = clientWithCanvasScreen();
+    await Promise.all([a.start(), b.start()]);
+    await a.shareScreen();
+    // The "screen" is a 200×100 canvas.
+    await until(() => remote.videoElement!.videoWidth === 200 && !placeholderShown(remote), FRAMES_MS, 'screen frames at the peer');
+    a.video = false;
+    await until(() => a.localStream!.getVideoTracks().length === 0, FRAMES_MS, 'the camera off');
+    const muted = seen(b, 'rtc-mute');
+    await a.stopScreenShare();
+    await until(() => muted() && placeholderShown(remote), MUTE_MS, 'rtc-mute and the placeholder at the peer');
+    a.client.close();
+  });
+
+  it('sharing the screen with the camera off fires rtc-unmute and shows the screen at the peer', async () => {
+    const [a, b] = await manualPair({ video: true });
+    const remote = b.querySelector('rtc-video[remote]') as RtcVideo;
+    a.client = clientWithCanvasScreen();
+    await Promise.all([a.start(), b.start()]);
+    await until(() => framesShown(remote.videoElement) && !placeholderShown(remote), FRAMES_MS, 'camera frames at the peer');
+    a.video = false;
+    await until(() => placeholderShown(remote), FRAMES_MS, 'the placeholder at the peer');
+    const unmuted = seen(b, 'rtc-unmute');
+    await a.shareScreen();
+    await until(unmuted, FRAMES_MS, 'rtc-unmute at the peer');
+    await until(() => remote.videoElement!.videoWidth === 200 && !placeholderShown(remote), FRAMES_MS, 'screen frames at the peer');
+    a.client.close();
   });
 
   it('a peer that joins with its camera muted shows the placeholder, and its black frames do not unmute it', async () => {

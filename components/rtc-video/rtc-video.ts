@@ -122,10 +122,9 @@ export class RtcVideo extends ReactiveElement {
 
   /** Follows `call`'s streams, and its peer's mutes (a camera turned off sends nothing that mutes the track here). */
   private listenHost(call: RtcCall | null): void {
-    for (const [target, how] of [[this.host, 'removeEventListener'], [call, 'addEventListener']] as const) {
-      target?.[how]('rtc-streams', this.onStreams);
-      target?.[how]('rtc-mute', this.onTrackChange);
-      target?.[how]('rtc-unmute', this.onTrackChange);
+    for (const type of ['rtc-streams', 'rtc-mute', 'rtc-unmute']) {
+      this.host?.removeEventListener(type, this.onStreams);
+      call?.addEventListener(type, this.onStreams);
     }
     this.host = call;
   }
