@@ -565,7 +565,7 @@ export class RtcCall extends ReactiveElement {
   private onTrack(event: TrackEvent, peer?: string): void {
     if (peer !== undefined) this.meshPeers?.addStreams(peer, event.streams);
     if (event.type === 'add') {
-      // The media stopping (a stopped track, replaceTrack(null)) mutes the remote track natively.
+      // The media stopping or coming back (a stopped track, a lost connection) mutes and unmutes the remote track natively.
       event.track.native.addEventListener('mute', () => this.onRemoteMute(event.track));
       event.track.native.addEventListener('unmute', () => this.onRemoteMute(event.track));
     }
