@@ -17,7 +17,8 @@ function make<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Record<
 
 /**
  * Shows a stream: the call's camera (`local`), the remote peer's video (`remote`), or a `stream` or
- * `track` you give it. Shows a placeholder while there is no live video.
+ * `track` you give it. Shows a placeholder while there is no live video: none, stopped, muted, or
+ * muted by the call's peer (its camera turned off). A given stream is followed as the page changes it.
  *
  * @tag rtc-video
  * @summary A video view of a local or remote stream.
@@ -32,7 +33,7 @@ function make<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Record<
  * @prop {MediaStream | null} stream - A stream to show instead of the call's.
  * @prop {MediaStreamTrack | null} track - A track to show instead of the call's.
  * @csspart video - The `<video>` element.
- * @csspart placeholder - What shows while there is no video.
+ * @csspart placeholder - What shows while there is no live, unmuted video.
  * @cssprop --rtc-video-width - Width (default 320px).
  * @cssprop --rtc-video-aspect-ratio - Aspect ratio (default 4 / 3).
  * @cssprop --rtc-video-background - Background (default #111).
