@@ -7,4 +7,7 @@
 import './define.js';
 export { RtcCall, RtcDataChannel, RtcVideo } from './index.js';
 export { WebRtcClient, WebSocketSignaler, SignalingSession } from '../src/index.js';
-export { WebRtcError, SignalingError, ClientClosedError, DataChannelError, messageOf } from '../src/errors.js';
+export {
+  WebRtcError, SdpError, IceError, DataChannelClosedError, DataChannelError, MediaDeviceError, MediaPermissionError,
+  ClientClosedError, SignalingError, LoadError, messageOf,
+} from '../src/errors.js';

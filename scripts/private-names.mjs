@@ -23,4 +23,4 @@ export const PRIVATE_NAMES = `_channel _localStream _remoteStreams activeRoom ad
   take wake history dropped waiters joined starting session report connect flush found inbox senders tracks
   connections channels fire closed ended meshChannels reported stopped watched hangUps openUnlessHungUp queueFull drainBuffer bufferedBound
   describing firstOfferDue heldTrackStates sendLocalDescription activeClient onTrack onIceCandidate onChange listeners
-  settingRemote watchingDevices deviceSource attemptLimit disconnectedMs attemptMs pieceLimit usableDevices videoBox placeholderBox detachAll mutedKinds keepMuted`.split(/\s+/);
+  settingRemote watchingDevices deviceSource attemptLimit disconnectedMs attemptMs pieceLimit usableDevices videoBox placeholderBox detachAll mutedKinds keepMuted saidMuted listenHost listened checkTimer`.split(/\s+/);

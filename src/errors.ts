@@ -23,7 +23,8 @@ export class WebRtcError extends Error {
 
   constructor(code: WebRtcErrorCode | string, message: string, options: { cause?: unknown; reason?: string } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
+    // Our classes spell their names out (minifiers rename classes, and consoles print `name`); a subclass of yours keeps its own.
+    this.name = new.target === WebRtcError ? 'WebRtcError' : new.target.name;
     this.code = code;
     this.reason = options.reason;
   }
@@ -33,6 +34,7 @@ export class WebRtcError extends Error {
 export class SdpError extends WebRtcError {
   constructor(message: string, options?: { cause?: unknown; reason?: string }) {
     super('sdp', message, options);
+    this.name = 'SdpError';
   }
 }
 
@@ -40,6 +42,7 @@ export class SdpError extends WebRtcError {
 export class IceError extends WebRtcError {
   constructor(message: string, options?: { cause?: unknown; reason?: string }) {
     super('ice', message, options);
+    this.name = 'IceError';
   }
 }
 
@@ -47,6 +50,7 @@ export class IceError extends WebRtcError {
 export class DataChannelClosedError extends WebRtcError {
   constructor(message = 'The data channel is closed', options?: { cause?: unknown; reason?: string }) {
     super('data-channel-closed', message, options);
+    this.name = 'DataChannelClosedError';
   }
 }
 
@@ -54,6 +58,7 @@ export class DataChannelClosedError extends WebRtcError {
 export class DataChannelError extends WebRtcError {
   constructor(message: string, options?: { cause?: unknown; reason?: string }) {
     super('data-channel', message, options);
+    this.name = 'DataChannelError';
   }
 }
 
@@ -61,6 +66,7 @@ export class DataChannelError extends WebRtcError {
 export class MediaDeviceError extends WebRtcError {
   constructor(message: string, options?: { cause?: unknown; reason?: string }) {
     super('media-device', message, options);
+    this.name = 'MediaDeviceError';
   }
 }
 
@@ -68,6 +74,7 @@ export class MediaDeviceError extends WebRtcError {
 export class MediaPermissionError extends WebRtcError {
   constructor(message: string, options?: { cause?: unknown; reason?: string }) {
     super('media-permission', message, options);
+    this.name = 'MediaPermissionError';
   }
 }
 
@@ -75,6 +82,7 @@ export class MediaPermissionError extends WebRtcError {
 export class ClientClosedError extends WebRtcError {
   constructor(message = 'The WebRTC client is closed', options?: { cause?: unknown; reason?: string }) {
     super('client-closed', message, options);
+    this.name = 'ClientClosedError';
   }
 }
 
@@ -82,6 +90,7 @@ export class ClientClosedError extends WebRtcError {
 export class SignalingError extends WebRtcError {
   constructor(message: string, options?: { cause?: unknown; reason?: string }) {
     super('signaling', message, options);
+    this.name = 'SignalingError';
   }
 }
 
@@ -92,6 +101,7 @@ export class SignalingError extends WebRtcError {
 export class LoadError extends WebRtcError {
   constructor(part: string, cause: unknown) {
     super('load', `The ${part} part did not load (${messageOf(cause)}): serve the rtc-elements-*.js files next to rtc-elements.js`, { cause });
+    this.name = 'LoadError';
   }
 }
 

@@ -22,6 +22,9 @@ async function meshCalls(signalers: BroadcastChannelSignaler[], inner: TemplateR
   return { root, calls: [...root.querySelectorAll('rtc-call')] as RtcCall[] };
 }
 
+/** How soon a peer must see a camera turned off (the issue: "within a second"). */
+const MUTE_MS = 1000;
+
 const fullMesh = (calls: RtcCall[]) => until(() => calls.every((c) => c.peers.length === calls.length - 1), 20000, 'a full mesh');
 const openEverywhere = (channels: RtcDataChannel[]) => until(
   () => channels.every((c) => [...c.peerChannels.values()].filter((ch) => ch.state === 'open').length === channels.length - 1),
@@ -103,6 +106,25 @@ describe('<rtc-call mesh>', function () {
       calls[0].video = false;
       await until(() => camera.readyState === 'ended', 5000, 'the camera released');
       for (const call of calls) call.hangUp();
+    });
+  });
+
+  it('turning the camera off in a mesh fires rtc-mute and shows the placeholder at every peer', async () => {
+    await inRoom(3, async (signalers) => {
+      const root = await fixture<HTMLElement>(html`<div>
+        <rtc-call mesh video .signaler=${signalers[0]}></rtc-call>
+        <rtc-call mesh .signaler=${signalers[1]}></rtc-call>
+        <rtc-call mesh .signaler=${signalers[2]}></rtc-call></div>`);
+      const [sender, ...peers] = [...root.querySelectorAll('rtc-call')] as RtcCall[];
+      type Video = HTMLElement & { videoElement: HTMLVideoElement };
+      const videoAt = (call: RtcCall) => call.querySelector('rtc-video[peer]') as Video | null;
+      const placeholderAt = (call: RtcCall) => !!videoAt(call)?.shadowRoot!.querySelector('[part="placeholder"]');
+      await until(() => peers.every((c) => (videoAt(c)?.videoElement.videoWidth ?? 0) > 0 && !placeholderAt(c)), 20000, 'camera frames at both peers');
+      const mutes = new Set<RtcCall>();
+      for (const call of peers) call.addEventListener('rtc-mute', () => mutes.add(call));
+      sender.video = false;
+      await until(() => mutes.size === 2 && peers.every(placeholderAt), MUTE_MS, 'rtc-mute and the placeholder at both peers');
+      for (const call of root.querySelectorAll('rtc-call')) (call as RtcCall).hangUp();
     });
   });
 

@@ -191,6 +191,8 @@ export class RtcCall extends ReactiveElement {
   private senders: WebRtcRtpSender[] = [];
   private screenTrack: WebRtcMediaTrack | null = null;
   private readonly remoteMuted = new WeakMap<MediaStreamTrack, boolean>();
+  /** Remote tracks the peer said it muted (track-state): muted until it says otherwise, whatever the media does. */
+  private readonly saidMuted = new WeakSet<MediaStreamTrack>();
   /** What setMuted() muted: tracks of these kinds start disabled. */
   private readonly mutedKinds = new Set<string>();
   /** Turning the camera or microphone on and off, one change after the other. */
@@ -465,11 +467,21 @@ export class RtcCall extends ReactiveElement {
     fire(this, 'rtc-stats', { statistics, quality, rttMs, lossPercent, localCandidateType, remoteCandidateType, relayed, peer });
   }
 
-  /** Fires rtc-mute / rtc-unmute once per change, whether the peer said so or the media stopped. */
-  private onRemoteMute(track: WebRtcMediaTrack, muted: boolean): void {
+  /**
+   * Fires rtc-mute / rtc-unmute once per change of "the peer said so, or the media stopped" (`said`:
+   * what the peer said; without it the media changed). Black frames of a track muted by the peer do not unmute it.
+   */
+  private onRemoteMute(track: WebRtcMediaTrack, said?: boolean): void {
+    if (said !== undefined) this.saidMuted[said ? 'add' : 'delete'](track.native);
+    const muted = this.saidMuted.has(track.native) || track.native.muted;
     if ((this.remoteMuted.get(track.native) ?? false) === muted) return;
     this.remoteMuted.set(track.native, muted);
     fire(this, muted ? 'rtc-mute' : 'rtc-unmute', { track, kind: track.kind });
+  }
+
+  /** Whether a track the peer sends is muted: the peer muted it or turned its camera off, or its media stopped (`<rtc-video>` then shows its placeholder). */
+  isRemoteMuted(track: MediaStreamTrack): boolean {
+    return this.remoteMuted.get(track) ?? false;
   }
 
   /**
@@ -511,13 +523,12 @@ export class RtcCall extends ReactiveElement {
       if (next) await this.replaceLocal(kind, next, true);
       return;
     }
-    // Off: the senders send nothing (no renegotiation) and the device is released.
-    const senders = this.senders.filter((s) => s.native.track === track!.native);
+    // Off: the senders send nothing (no renegotiation), the peers are told (swap) and the device is released.
     this.localTracks = this.localTracks.filter((t) => t !== track);
     this._localStream?.removeTrack(track!.native);
+    await this.swap(kind, track!.native, null);
     track!.close();
     this.fireStreams();
-    await Promise.all(senders.map((s) => s.replaceTrack(null)));
   }
 
   /** Opens the microphone or the camera (any, or `deviceId`) unless the call hangs up meanwhile. */
@@ -606,8 +617,14 @@ export class RtcCall extends ReactiveElement {
   private async swap(kind: 'audio' | 'video', from: MediaStreamTrack | null, to: WebRtcMediaTrack | MediaStreamTrack | null): Promise<void> {
     for (const session of this.liveSessions()) {
       const sender = this.senderOn(session.connection, kind, from);
-      if (sender) await sender.replaceTrack(to);
-      else if (to) this.addSender(session.connection, to);
+      if (!sender) {
+        if (to) this.addSender(session.connection, to);
+        continue;
+      }
+      // replaceTrack(null) mutes nothing at the peer (its last frame stays up): the peer is told, and told again when media comes back.
+      if (!to) session.setTrackMuted(from!, true);
+      await sender.replaceTrack(to);
+      if (!from && to && !this.mutedKinds.has(kind)) session.setTrackMuted(to, false);
     }
   }
 
@@ -650,9 +667,9 @@ export class RtcCall extends ReactiveElement {
   private onTrack(event: TrackEvent, peer?: string): void {
     if (peer !== undefined) this.meshPeers?.addStreams(peer, event.streams);
     if (event.type === 'add') {
-      // The media stopping (a stopped track, replaceTrack(null)) mutes the remote track natively.
-      event.track.native.addEventListener('mute', () => this.onRemoteMute(event.track, true));
-      event.track.native.addEventListener('unmute', () => this.onRemoteMute(event.track, false));
+      // The media stopping or coming back (a stopped track, a lost connection) mutes and unmutes the remote track natively.
+      event.track.native.addEventListener('mute', () => this.onRemoteMute(event.track));
+      event.track.native.addEventListener('unmute', () => this.onRemoteMute(event.track));
     }
     for (const stream of event.streams) if (!this._remoteStreams.includes(stream)) this._remoteStreams = [...this._remoteStreams, stream];
     if (event.type === 'remove') {

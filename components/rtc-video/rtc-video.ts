@@ -4,6 +4,8 @@ import type { RtcCall } from '../rtc-call/rtc-call.js';
 import { styles } from './rtc-video.styles.js';
 
 const FITS = new Set(['contain', 'cover', 'fill', 'none', 'scale-down']);
+/** How often a shown stream is looked at: the page's own addTrack, removeTrack and track.stop() fire no event. */
+const CHECK_MS = 250;
 
 /** An element with attributes, made with the DOM: no HTML is parsed, so nothing needs a Trusted Types policy. */
 function make<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Record<string, string>, ...children: Array<Node | string>): HTMLElementTagNameMap[K] {
@@ -15,7 +17,8 @@ function make<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Record<
 
 /**
  * Shows a stream: the call's camera (`local`), the remote peer's video (`remote`), or a `stream` or
- * `track` you give it. Shows a placeholder while there is no live video.
+ * `track` you give it. Shows a placeholder while there is no live video: none, stopped, muted, or
+ * muted by the call's peer (its camera turned off). A given stream is followed as the page changes it.
  *
  * @tag rtc-video
  * @summary A video view of a local or remote stream.
@@ -30,7 +33,7 @@ function make<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Record<
  * @prop {MediaStream | null} stream - A stream to show instead of the call's.
  * @prop {MediaStreamTrack | null} track - A track to show instead of the call's.
  * @csspart video - The `<video>` element.
- * @csspart placeholder - What shows while there is no video.
+ * @csspart placeholder - What shows while there is no live, unmuted video.
  * @cssprop --rtc-video-width - Width (default 320px).
  * @cssprop --rtc-video-aspect-ratio - Aspect ratio (default 4 / 3).
  * @cssprop --rtc-video-background - Background (default #111).
@@ -75,11 +78,20 @@ export class RtcVideo extends ReactiveElement {
   private readonly videoBox = make('video', { part: 'video', autoplay: '', playsinline: '' });
   private readonly placeholderBox = make('div', { part: 'placeholder', role: 'img' }, make('slot', { name: 'placeholder' }, 'No video'));
   private watched: MediaStream | null = null;
+  /** The stream and tracks our listeners are on. */
+  private listened = new Set<EventTarget>();
+  private checkTimer: ReturnType<typeof setInterval> | undefined;
   private readonly onStreams = () => {
     this.follow(); // the call named by id may have come or gone
     this.refresh();
   };
   private readonly onTrackChange = () => this.checkVideo();
+
+  constructor() {
+    super();
+    // A video track the page adds to the stream shows at once (the poll would take up to CHECK_MS).
+    this.videoBox.addEventListener('resize', this.onTrackChange);
+  }
 
   /** The `<video>` element (for `requestPictureInPicture`, say). */
   get videoElement(): HTMLVideoElement | null {
@@ -97,19 +109,25 @@ export class RtcVideo extends ReactiveElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     forgetCall(this);
-    this.host?.removeEventListener('rtc-streams', this.onStreams);
-    this.host = null;
+    this.listenHost(null);
     this.watch(null);
+    this.shown = null; // back in the page, it starts again from its properties
     const video = this.videoElement;
     if (video) video.srcObject = null;
   }
 
   private follow(): void {
     const call = callOf(this, this.call, this.onStreams);
-    if (call === this.host) return;
-    this.host?.removeEventListener('rtc-streams', this.onStreams);
+    if (call !== this.host) this.listenHost(call);
+  }
+
+  /** Follows `call`'s streams, and its peer's mutes (a camera turned off sends nothing that mutes the track here). */
+  private listenHost(call: RtcCall | null): void {
+    for (const type of ['rtc-streams', 'rtc-mute', 'rtc-unmute']) {
+      this.host?.removeEventListener(type, this.onStreams);
+      call?.addEventListener(type, this.onStreams);
+    }
     this.host = call;
-    call?.addEventListener('rtc-streams', this.onStreams);
   }
 
   protected override willUpdate(changed: PropertyValues): void {
@@ -128,24 +146,31 @@ export class RtcVideo extends ReactiveElement {
     this.checkVideo();
   }
 
-  /** Follows tracks coming, going, muting and ending, to switch between video and placeholder. */
+  /**
+   * Follows tracks coming, going, muting and ending, to switch between video and placeholder: by
+   * their events where the browser fires them (remote tracks), and by a look every CHECK_MS where it
+   * does not (what the page does itself). `null` lets go of all of it.
+   */
   private watch(stream: MediaStream | null): void {
     if (stream === this.watched) return;
-    this.listenAll(this.watched, 'removeEventListener');
     this.watched = stream;
-    this.listenAll(stream, 'addEventListener');
+    clearInterval(this.checkTimer);
+    this.checkTimer = stream ? setInterval(this.onTrackChange, CHECK_MS) : undefined;
+    this.listenAll();
   }
 
-  /** Adds or removes our listeners on a stream and its tracks (adding twice adds once). */
-  private listenAll(stream: MediaStream | null, how: 'addEventListener' | 'removeEventListener'): void {
-    for (const target of stream ? [stream, ...stream.getTracks()] : []) {
-      for (const type of ['addtrack', 'removetrack', 'mute', 'unmute', 'ended']) target[how](type, this.onTrackChange);
+  /** Puts our listeners on the watched stream and its tracks of now, and takes them off anything else (a removed track). */
+  private listenAll(): void {
+    const next = new Set<EventTarget>(this.watched ? [this.watched, ...this.watched.getTracks()] : []);
+    for (const target of new Set([...this.listened, ...next])) {
+      for (const type of ['addtrack', 'removetrack', 'mute', 'unmute', 'ended']) target[next.has(target) ? 'addEventListener' : 'removeEventListener'](type, this.onTrackChange);
     }
+    this.listened = next;
   }
 
   private checkVideo(): void {
-    this.listenAll(this.watched, 'addEventListener'); // tracks added since
-    this.hasVideo = !!this.shown?.getVideoTracks().some((t) => t.readyState === 'live' && !t.muted);
+    this.listenAll();
+    this.hasVideo = !!this.shown?.getVideoTracks().some((t) => t.readyState === 'live' && !t.muted && !this.host?.isRemoteMuted(t));
   }
 
   protected override createRenderRoot(): HTMLElement | DocumentFragment {
