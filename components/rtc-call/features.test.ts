@@ -332,8 +332,13 @@ describe('file transfer backpressure', function () {
     x.addEventListener('rtc-file-progress', (e) => { sent = e.detail.bytes; });
     const done = x.sendFile(file);
     const incoming = (await arriving).detail.file;
-    // Nobody reads for a while: the sender must stop at the window (8 MiB) plus the stream's buffer (4 MiB).
-    await new Promise((r) => setTimeout(r, 2000));
+    // Nobody reads: the sender must stop at the window (8 MiB) plus the stream's buffer (4 MiB).
+    // Waited for by its progress standing still (a loaded machine fills the window more slowly).
+    const STILL_MS = 500;
+    for (let waited = 0, before = -1; waited < 20000 && (sent === 0 || sent !== before); waited += STILL_MS) {
+      before = sent;
+      await new Promise((r) => setTimeout(r, STILL_MS));
+    }
     expect(sent).to.be.at.most(13 * MiB);
     expect(sent).to.be.at.least(4 * MiB);
     const reader = incoming.stream.getReader();
