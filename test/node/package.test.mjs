@@ -27,7 +27,8 @@ env.PATH = [join(ROOT, 'node_modules', '.bin'), env.PATH].join(delimiter);
 function run(command, args, cwd) {
   return new Promise((resolvePromise, reject) => {
     execFile(command, args, { cwd, env, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
-      if (error) reject(Object.assign(new Error(`${command} ${args.join(' ')} failed (${error.code}):\n${stdout}${stderr}`), { code: error.code, stdout, stderr }));
+      if (error?.code === 'ENOENT') reject(new Error(`${command} is not installed: run npm install (it is a devDependency)`));
+      else if (error) reject(Object.assign(new Error(`${command} ${args.join(' ')} failed (${error.code}):\n${stdout}${stderr}`), { code: error.code, stdout, stderr }));
       else resolvePromise({ stdout, stderr });
     });
   });
