@@ -1,7 +1,8 @@
-// The build: ESM + .d.ts (tsc), the script-tag bundle and the demo bundles (esbuild; React, Vue and Svelte apps), the Wasm
-// demo module (AssemblyScript) and custom-elements.json (the CEM analyzer).
+// The build: ESM + .d.ts (tsc), the script-tag bundle and custom-elements.json (the CEM analyzer): what the package ships. Then,
+// unless `--package` (prepack) is given, the demo bundles (esbuild; React, Vue and Svelte apps) and the Wasm demo module
+// (AssemblyScript) in dist/demo/, which the demo pages load but package.json "files" leaves out.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync as makeDir, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync as makeDir, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { build } from 'esbuild';
 import { minify } from 'terser';
@@ -10,7 +11,14 @@ import { PRIVATE_NAMES } from './private-names.mjs';
 const run = (command, args) => execFileSync(command, args, { stdio: 'inherit' });
 const bin = (name) => `node_modules/.bin/${name}`;
 
-run(bin('tsc'), ['-p', 'tsconfig.json']);
+const packageOnly = process.argv.includes('--package');
+
+// Outputs of renamed or deleted sources (or of an older build that compiled the test helpers) must not reach the package.
+for (const dir of ['dist/src', 'dist/components', 'dist/server', 'dist/test', 'dist/chunks']) rmSync(dir, { recursive: true, force: true });
+const bundleFiles = existsSync('dist') ? readdirSync('dist').filter((name) => /^rtc-elements.*\.js$/.test(name)) : [];
+for (const name of bundleFiles) rmSync(`dist/${name}`);
+// The package ships no source maps (they would point at .ts sources it does not ship either), so its .js names none.
+run(bin('tsc'), ['-p', 'tsconfig.json', ...(packageOnly ? ['--sourceMap', 'false'] : [])]);
 
 const common = { bundle: true, format: 'esm', target: 'es2022', minify: true, sourcemap: true, legalComments: 'none' };
 // The script-tag bundle: esbuild bundles, terser minifies (a little smaller than esbuild alone).
@@ -55,7 +63,6 @@ const compactCss = {
     }));
   },
 };
-rmSync('dist/chunks', { recursive: true, force: true });
 const outputs = [];
 outputs.push(...(await build({ ...common, minify: false, sourcemap: false, write: false, entryPoints: ['components/bundle.ts'], outfile: 'dist/rtc-elements.js', plugins: [lazyImports, compactCss] })).outputFiles);
 for (const [source, out] of Object.entries(LAZY)) {
@@ -71,6 +78,11 @@ for (const file of outputs) {
     format: { comments: false },
   });
   writeFileSync(file.path, minified.code);
+}
+run(bin('cem'), ['analyze', '--litelement', '--globs', 'components/**/*.ts', '--exclude', 'components/**/*.test.ts', '--exclude', 'components/test-helpers.ts', '--quiet']);
+if (packageOnly) {
+  console.log('build: the package\'s files in dist/ and custom-elements.json are up to date (demo bundles not built)');
+  process.exit(0);
 }
 await build({
   ...common,
@@ -101,5 +113,4 @@ await build({ ...common, entryPoints: ['demo/wasm/glue.js'], outfile: 'dist/demo
 
 makeDir('dist/demo', { recursive: true });
 run(bin('asc'), ['demo/wasm/frames.ts', '--outFile', 'dist/demo/frames.wasm', '--optimize', '--runtime', 'stub']);
-run(bin('cem'), ['analyze', '--litelement', '--globs', 'components/**/*.ts', '--exclude', 'components/**/*.test.ts', '--exclude', 'components/test-helpers.ts', '--quiet']);
 console.log('build: dist/ and custom-elements.json are up to date');

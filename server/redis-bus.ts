@@ -23,7 +23,12 @@ export class RedisBus {
 
   static async connect(url: string, onEvent: (room: string, event: BusEvent) => void, prefix = 'rtc-elements'): Promise<RedisBus> {
     // Imported only when a Redis URL is given: without it the server needs no Redis at all.
-    const { createClient } = await import('redis');
+    const { createClient } = await import('redis').catch((error: unknown) => {
+      // redis is an optional peer dependency: say what to install instead of Node's "Cannot find package".
+      const { code, message } = error as { code?: string; message?: string };
+      if (code !== 'ERR_MODULE_NOT_FOUND' || !message?.includes("'redis'")) throw error;
+      throw new Error('a Redis URL was given, but the "redis" package (an optional peer dependency of rtc-elements) is not installed: run `npm install redis`');
+    });
     // No offline queue: while Redis is away a join fails at once (its socket is closed with 1001)
     // instead of waiting without end.
     const pub = createClient({ url, disableOfflineQueue: true }) as unknown as RedisLike;
