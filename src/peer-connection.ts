@@ -336,12 +336,12 @@ export class WebRtcPeerConnection extends EventTarget {
     this.relaySeen = true; // once per gathering
     const error = this.turnError?.code === 401
       ? this.turnRefused()
-      : new IceError(`Relay only, and no TURN server gave a relay candidate${this.turnError ? ` (${this.turnError.code} ${this.turnError.text})` : ''}: check its URL and that it is reachable`, { reason: 'turn-unreachable' });
+      : new IceError(`Relay only, and no TURN server answered${this.turnError ? ` (${this.turnError.code} ${this.turnError.text})` : ''}`, { reason: 'turn-unreachable' });
     this.fire('error', { error });
   }
 
   private turnRefused(): IceError {
-    return new IceError(`The TURN server refused the credentials (401 ${this.turnError?.text ?? ''}): they are wrong or expired`, { reason: 'turn-unauthorized' });
+    return new IceError(`TURN refused the credentials (401): wrong or expired`, { reason: 'turn-unauthorized' });
   }
 
   private hasRelayCandidate(): boolean {

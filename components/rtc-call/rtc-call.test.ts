@@ -161,7 +161,7 @@ describe('<rtc-call>', () => {
     expect(parseIceServers('[{"urls":"turn:t.example","username":"u","credential":"c"}]')).to.deep.equal([{ urls: 'turn:t.example', username: 'u', credential: 'c' }]);
     expect(parseIceServers('')).to.equal(undefined);
     for (const bad of ['[{"urls": "stun:a.example"', '[not json]', '[{"url": "stun:a.example"}]']) {
-      expect(() => parseIceServers(bad)).to.throw(/ice-servers must be an array of/).with.property('code', 'config');
+      expect(() => parseIceServers(bad)).to.throw(/ice-servers: not a list of/).with.property('code', 'config');
     }
   });
 

@@ -57,7 +57,7 @@ export function parseIceServers(value: IceServer[] | string | null | undefined):
     return typeof server === 'object' && isUrls(urls) && ['string', 'undefined'].includes(typeof username) && ['string', 'undefined'].includes(typeof credential);
   };
   if (!Array.isArray(parsed) || !parsed.every(isServer)) {
-    throw new WebRtcError('config', 'ice-servers must be an array of {urls, username?, credential?} (as text: JSON, or URLs)', { reason: 'bad-config' });
+    throw new WebRtcError('config', 'ice-servers: not a list of {urls, username?, credential?}', { reason: 'bad-config' });
   }
   return parsed as IceServer[];
 }
@@ -294,7 +294,7 @@ export class RtcCall extends ReactiveElement {
       // camera prompt is kept for the session, not lost.
       stopHolding = signaler.subscribe((message) => {
         if (early.length < MAX_EARLY_MESSAGES) early.push(message);
-        else this.fail(new SignalingError(`More than ${MAX_EARLY_MESSAGES} signal messages came before the call was ready: the rest were refused`, { reason: 'queue-full' }));
+        else this.fail(new SignalingError(`Over ${MAX_EARLY_MESSAGES} signal messages before the call was ready: refused`, { reason: 'queue-full' }));
       });
       const client = this.readSetting('client', this.client) ??
         (this.ownedClient = new WebRtcClient({ iceServers: parseIceServers(this.readSetting('iceServers', this.iceServers)) }));
@@ -312,7 +312,7 @@ export class RtcCall extends ReactiveElement {
       this.readSetting('statsInterval', this.statsInterval);
       const policy = this.readSetting('iceTransportPolicy', this.iceTransportPolicy);
       if (policy !== null && policy !== 'all' && policy !== 'relay') {
-        throw new WebRtcError('config', `ice-transport-policy must be "all" or "relay", not ${JSON.stringify(String(policy).slice(0, 40))}`, { reason: 'bad-config' });
+        throw new WebRtcError('config', `ice-transport-policy is "all" or "relay", not ${String(policy).slice(0, 40)}`, { reason: 'bad-config' });
       }
       if (signaler instanceof EventTarget) {
         // Fresh TURN credentials from the server: every connection's next ICE restart uses them.

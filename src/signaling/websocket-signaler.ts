@@ -210,7 +210,7 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
     const servers = Array.isArray(value) ? value.slice(0, 8).filter((server: Partial<IceServer> | null) =>
       !!server && (text(server.urls) || (Array.isArray(server.urls) && server.urls.length <= 8 && server.urls.every(text))) &&
       (server.username === undefined || text(server.username)) && (server.credential === undefined || text(server.credential))) : [];
-    if (servers.length === 0) return this.reportBad('ice servers that are not a list of {urls, username?, credential?}');
+    if (servers.length === 0) return this.reportBad('bad ice servers');
     this.iceServers = servers.map(({ urls, username, credential }: IceServer) => ({ urls, ...(username === undefined ? {} : { username }), ...(credential === undefined ? {} : { credential }) }));
     this.fire('iceservers', { iceServers: this.iceServers });
   }
