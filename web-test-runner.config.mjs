@@ -101,8 +101,8 @@ export default {
     ...(!only || only.includes('firefox') ? [firefox] : []),
   ],
   plugins: [signalingServer(), turnServers(), whipEndpoint(), esbuildPlugin({ ts: true, target: 'es2022', tsconfig: './tsconfig.json' })],
-  // Real connections on a loaded 2-core machine are now and then slow: one retry, never more.
-  testFramework: { config: { timeout: 20000, retries: 1 } },
+  // No retries: a test that passes only on its second try hides a bug.
+  testFramework: { config: { timeout: 20000 } },
   testsFinishTimeout: 300000,
   browserStartTimeout: 60000,
 };
