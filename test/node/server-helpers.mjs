@@ -1,8 +1,10 @@
 import WebSocket from 'ws';
 
 /** A test client of the signaling server: collects what it receives, waits for a given type. */
-export async function connect(url, { room, token, id, headers } = {}) {
-  const ws = new WebSocket(url, { headers });
+export async function connect(url, { room, token, id, resumeToken, headers, localAddress, autoPong } = {}) {
+  const options = { headers, localAddress, autoPong };
+  for (const key of Object.keys(options)) if (options[key] === undefined) delete options[key];
+  const ws = new WebSocket(url, options);
   const inbox = [];
   const waiters = [];
   ws.on('message', (data) => {
@@ -31,6 +33,7 @@ export async function connect(url, { room, token, id, headers } = {}) {
     const join = { type: 'join', room };
     if (token) join.token = token;
     if (id) join.id = id;
+    if (resumeToken) join.resumeToken = resumeToken;
     client.send(join);
     client.welcome = await client.next('welcome');
     client.id = client.welcome.id;

@@ -1,0 +1,147 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { WebSocket } from 'ws';
+import type { ServerCloseCode, ServerMessage } from '../src/types.js';
+import { TokenBucket } from './rate-limiter.js';
+
+export interface ConnectionLimits {
+  rate: { perSecond: number; burst: number };
+  floodCloseAfter: number;
+  maxBufferedBytes: number;
+  /** Bytes handed to sockets and not yet written to the network, all connections together. */
+  maxUnsentBytes: number;
+  joinTimeoutMs: number;
+}
+
+/** What every connection of one server shares: the unsent-bytes budget. */
+export class UnsentBudget {
+  used = 0;
+  constructor(readonly max: number) {}
+}
+
+/** Above this a reader counts as slow when the server-wide budget is spent (it gets no more). */
+const SLOW_SHARE_BYTES = 1024 * 1024;
+/** A socket told to close whose close frame cannot get out (a reader that reads nothing) is cut after this. */
+const CLOSE_WAIT_MS = 1000;
+
+/**
+ * One client connection: its limits (rate, backpressure, join timeout), its heartbeat and its
+ * place in a room. Sends go through `send`, which accounts every byte until the socket has
+ * written it, so that readers that do not read cannot hold the server's memory.
+ */
+export class Connection {
+  id: string | undefined;
+  room: string | undefined;
+  joining = false;
+  refusedInARow = 0;
+  /** Set when the socket dropped and the peer is kept for `leaveGraceMs`. */
+  graceTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly bucket: TokenBucket;
+  #unsent = 0;
+  #closed = false;
+  #pingPayload: Buffer | undefined;
+  #answered = true;
+  #joinTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    readonly socket: WebSocket,
+    readonly request: IncomingMessage,
+    private readonly limits: ConnectionLimits,
+    private readonly budget: UnsentBudget,
+    /** Called when this connection must go (slow reader, heartbeat, no join): the owner leaves the room and closes. */
+    private readonly onFault: (connection: Connection, code: ServerCloseCode, reason: string) => void,
+  ) {
+    this.bucket = new TokenBucket(limits.rate.perSecond, limits.rate.burst);
+    // Only an answer to our own ping counts: an unsolicited pong proves nothing about reading.
+    socket.on('pong', (data: Buffer) => {
+      if (this.#pingPayload && data.equals(this.#pingPayload)) this.#answered = true;
+    });
+    this.armJoinTimer();
+  }
+
+  get unsent(): number {
+    return this.#unsent;
+  }
+
+  get open(): boolean {
+    return !this.#closed && this.socket.readyState === this.socket.OPEN;
+  }
+
+  /** Starts (again) the wait for a join: a connection outside any room may stay `joinTimeoutMs`. */
+  armJoinTimer(): void {
+    clearTimeout(this.#joinTimer);
+    if (this.#closed) return;
+    this.#joinTimer = setTimeout(() => {
+      if (!this.room && !this.joining) this.onFault(this, 4012, 'no join in time');
+    }, this.limits.joinTimeoutMs);
+    this.#joinTimer.unref?.();
+  }
+
+  joined(): void {
+    clearTimeout(this.#joinTimer);
+    this.#joinTimer = undefined;
+  }
+
+  /** Whether this reader is too far behind: over its own limit, or holding much while the server's budget is spent. */
+  isSlow(extra = 0): boolean {
+    if (this.#unsent + extra > this.limits.maxBufferedBytes) return true;
+    return this.budget.used + extra > this.budget.max && this.#unsent + extra > Math.min(SLOW_SHARE_BYTES, this.limits.maxBufferedBytes);
+  }
+
+  send(message: ServerMessage): void {
+    if (!this.open) return;
+    const text = JSON.stringify(message);
+    const bytes = Buffer.byteLength(text);
+    if (this.isSlow(bytes)) {
+      this.onFault(this, 4009, 'slow reader: too much unsent data');
+      return;
+    }
+    this.#unsent += bytes;
+    this.budget.used += bytes;
+    this.socket.send(text, () => {
+      // Written to the network (or failed): no longer held by this server. After close, `release` did it.
+      if (this.#closed) return;
+      this.#unsent -= bytes;
+      this.budget.used -= bytes;
+    });
+  }
+
+  /** One heartbeat round: false when the last ping went unanswered (the caller drops the connection). */
+  heartbeat(): boolean {
+    if (this.#closed) return true;
+    if (!this.#answered) return false;
+    this.#answered = false;
+    this.#pingPayload = randomBytes(8);
+    try {
+      this.socket.ping(this.#pingPayload);
+    } catch { /* closing already */ }
+    return true;
+  }
+
+  /**
+   * Closes with `code`; a socket whose close frame cannot get out (its reader reads nothing) is
+   * cut after a second, and what it held is released at once.
+   */
+  close(code: ServerCloseCode | 1000 | 1001, reason: string): void {
+    if (this.#closed) return;
+    this.release();
+    try {
+      this.socket.close(code, reason.slice(0, 120));
+    } catch {
+      this.socket.terminate();
+      return;
+    }
+    const timer = setTimeout(() => this.socket.terminate(), CLOSE_WAIT_MS);
+    timer.unref?.();
+    this.socket.once('close', () => clearTimeout(timer));
+  }
+
+  /** The socket is gone (or going): its unsent bytes no longer count, its timers stop. */
+  release(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.budget.used -= this.#unsent;
+    this.#unsent = 0;
+    clearTimeout(this.#joinTimer);
+  }
+}
