@@ -19,8 +19,11 @@ export class UnsentBudget {
   constructor(readonly max: number) {}
 }
 
-/** Above this a reader counts as slow when the server-wide budget is spent (it gets no more). */
-const SLOW_SHARE_BYTES = 1024 * 1024;
+/**
+ * Above this a reader counts as slow while the server-wide budget is spent (it gets no more). A
+ * reader that keeps up holds next to nothing (signal messages are small and leave at once).
+ */
+const SLOW_SHARE_BYTES = 64 * 1024;
 /** A socket told to close whose close frame cannot get out (a reader that reads nothing) is cut after this. */
 const CLOSE_WAIT_MS = 1000;
 
@@ -89,9 +92,12 @@ export class Connection {
   }
 
   send(message: ServerMessage): void {
+    if (this.open) this.sendText(JSON.stringify(message));
+  }
+
+  /** Sends a message already serialized (a broadcast serializes once for the whole room). */
+  sendText(text: string, bytes = Buffer.byteLength(text)): void {
     if (!this.open) return;
-    const text = JSON.stringify(message);
-    const bytes = Buffer.byteLength(text);
     if (this.isSlow(bytes)) {
       this.onFault(this, 4009, 'slow reader: too much unsent data');
       return;

@@ -40,9 +40,15 @@ export class Rooms {
   /** Sends to every peer of a room but `except`; returns how many. */
   #sendToOthers(peers: Map<string, Connection>, except: string | undefined, message: ServerMessage): number {
     let sent = 0;
+    let text: string | undefined;
+    let bytes = 0;
     for (const [id, peer] of peers) {
       if (id === except) continue;
-      peer.send(message);
+      if (text === undefined) {
+        text = JSON.stringify(message);
+        bytes = Buffer.byteLength(text);
+      }
+      peer.sendText(text, bytes);
       sent++;
     }
     return sent;
@@ -134,20 +140,18 @@ export class Rooms {
     if (connection.room || connection.joining) return this.reply(connection, 'already-joined', 'This connection has joined a room already');
     connection.joining = true;
     try {
-      let vouched = false;
       if (this.options.verify) {
-        vouched = await this.options.verify(connection, { token, room, id: requestedId });
-        if (!vouched) {
+        if (!(await this.options.verify(connection, { token, room, id: requestedId }))) {
           this.reply(connection, 'unauthorized', 'The token was refused');
           return this.closeConnection(connection, 4001, 'unauthorized');
         }
       }
       if (!connection.open) return;
       const { maxRoomSize } = this.options;
-      // An id is resumed only with the token its welcome gave; without, a requested id is granted
-      // only if nobody holds it and `verify` vouched for the request.
+      // An id is granted only with the resume token its welcome gave (held, in its grace period or
+      // gone: the token proves it is the same peer); without it the joiner gets a new id.
       const resume = requestedId !== undefined && presented !== undefined && isResumeToken(this.registry.secret, room, requestedId, presented);
-      let id = requestedId !== undefined && (resume || vouched) ? requestedId : newId();
+      let id = resume ? (requestedId as string) : newId();
       let admission = await this.registry.admit(room, id, maxRoomSize, resume);
       if (!admission.ok && admission.reason === 'taken') admission = await this.registry.admit(room, (id = newId()), maxRoomSize, false);
       if (!admission.ok) {

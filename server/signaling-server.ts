@@ -44,7 +44,8 @@ export interface SignalingServerOptions {
   maxBufferedBytes?: number;
   /**
    * Unsent bytes of all connections together (default 256 MiB). Past it, a reader holding more than
-   * 1 MiB (or `maxBufferedBytes`, if less) gets nothing more: it is closed with 4009 within a second.
+   * 64 KiB unsent gets nothing more: it is closed with 4009 at once (or within a second if nothing
+   * is sent to it).
    */
   maxUnsentBytes?: number;
   /** A connection that is in no room this long (after connecting, or after a leave) is closed with 4012 (default 10,000 ms). */

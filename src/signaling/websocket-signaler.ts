@@ -31,8 +31,8 @@ export interface WebSocketSignalerEventDetail {
   close: { code: number; reason: string };
 }
 
-/** Close codes after which reconnecting cannot help (unauthorized, room full). */
-const FINAL_CLOSE_CODES = new Set([4001, 4003]);
+/** Close codes after which reconnecting cannot help (unauthorized, room full, id resumed by another connection). */
+const FINAL_CLOSE_CODES = new Set([4001, 4003, 4011]);
 
 /**
  * Signals through the reference server (`server/`) over a WebSocket: joins a room, gets a peer
@@ -50,6 +50,8 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
   private readonly Socket: typeof WebSocket;
   private socket: WebSocket | undefined;
   private id: string | undefined;
+  /** The welcome's secret for `id`: a reconnect presents it to get the same id back. */
+  private resumeToken: string | undefined;
   private joined = false;
   private queue: Array<{ text: string; to: string | undefined; at: number }> = [];
   private listeners = new Set<(message: SignalMessage) => void>();
@@ -110,7 +112,10 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
     this.socket = socket;
     socket.addEventListener('open', () => {
       const join: Record<string, string> = { type: 'join', room: this.room };
-      if (this.id) join.id = this.id;
+      if (this.id && this.resumeToken) {
+        join.id = this.id;
+        join.resumeToken = this.resumeToken;
+      }
       if (this.options.token !== undefined) join.token = this.options.token;
       socket.send(JSON.stringify(join));
     });
@@ -157,6 +162,7 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
       case 'welcome': {
         if (typeof message.id !== 'string' || !Array.isArray(message.peers)) return this.reportBad('a malformed welcome');
         this.id = message.id;
+        this.resumeToken = typeof message.resumeToken === 'string' ? message.resumeToken : undefined;
         this.joined = true;
         this.attempt = 0;
         this.currentState = 'open';
