@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Admission, RoomEvent, RoomRegistry } from './room-registry.js';
 
-// Keys (prefix `rtc-elements`): `room:<room>` hash id → server id; `members:<server>` set of
-// "<room> <id>" (rooms and ids have no spaces); `alive:<server>` with a TTL; `instances` set of
-// server ids; `secret` the resume-token secret. Scripts run atomically in Redis.
+// Keys (prefix `rtc-elements`): `room:<room>` hash id → server id; `left:<room>` hash id → reason
+// of recent leaves (expires after instanceTimeoutMs); `members:<server>` set of "<room> <id>" (rooms
+// and ids have no spaces); `alive:<server>` with a TTL; `instances` set of server ids; `secret` the
+// resume-token secret. Scripts run atomically in Redis. ARGV[1] is always the prefix.
 
 const ADMIT = `
 local roomKey = ARGV[1] .. ':room:' .. ARGV[2]
@@ -16,6 +17,7 @@ elseif redis.call('HLEN', roomKey) >= tonumber(ARGV[5]) then
   return {'full'}
 end
 redis.call('HSET', roomKey, ARGV[3], ARGV[4])
+redis.call('HDEL', ARGV[1] .. ':left:' .. ARGV[2], ARGV[3])
 redis.call('SADD', ARGV[1] .. ':members:' .. ARGV[4], member)
 local out = {'ok'}
 for _, peer in ipairs(redis.call('HKEYS', roomKey)) do
@@ -26,11 +28,13 @@ return out`;
 const RELEASE = `
 local roomKey = ARGV[1] .. ':room:' .. ARGV[2]
 redis.call('SREM', ARGV[1] .. ':members:' .. ARGV[4], ARGV[2] .. ' ' .. ARGV[3])
-if redis.call('HGET', roomKey, ARGV[3]) == ARGV[4] then
-  redis.call('HDEL', roomKey, ARGV[3])
-  return 1
-end
-return 0`;
+local holder = redis.call('HGET', roomKey, ARGV[3])
+if holder and holder ~= ARGV[4] then return 0 end
+redis.call('HDEL', roomKey, ARGV[3])
+local leftKey = ARGV[1] .. ':left:' .. ARGV[2]
+redis.call('HSET', leftKey, ARGV[3], ARGV[5])
+redis.call('PEXPIRE', leftKey, ARGV[6])
+return 1`;
 
 const BEAT = `
 local alive = ARGV[1] .. ':alive:' .. ARGV[2]
@@ -68,6 +72,8 @@ for _, server in ipairs(redis.call('SMEMBERS', ARGV[1] .. ':instances')) do
         local roomKey = ARGV[1] .. ':room:' .. room
         if redis.call('HGET', roomKey, id) == server then
           redis.call('HDEL', roomKey, id)
+          redis.call('HSET', ARGV[1] .. ':left:' .. room, id, 'timeout')
+          redis.call('PEXPIRE', ARGV[1] .. ':left:' .. room, ARGV[3])
           table.insert(out, room)
           table.insert(out, id)
         end
@@ -87,6 +93,13 @@ export interface RedisRegistryOptions {
   onEvent: (room: string, event: RoomEvent) => void;
   /** This server's members now: re-registered when Redis lost them. */
   members: () => Array<{ room: string; id: string }>;
+  /**
+   * Each tick, for each room this server has peers in: who Redis says is in it, and why those who
+   * recently left did. Events are pub/sub and lost while a subscriber reconnects: this catches up.
+   */
+  onMembers: (room: string, ids: Set<string>, left: Map<string, string>) => void;
+  /** The rooms this server has peers in. */
+  rooms: () => Iterable<string>;
   prefix?: string;
 }
 
@@ -166,8 +179,9 @@ export class RedisRegistry implements RoomRegistry {
 
   async #sendLeave(entry: { room: string; id: string; reason: string; released: boolean }): Promise<void> {
     if (!entry.released) {
-      await this.#eval(RELEASE, [entry.room, entry.id, this.serverId]);
+      const mine = Number(await this.#eval(RELEASE, [entry.room, entry.id, this.serverId, entry.reason, this.#options.instanceTimeoutMs]));
       entry.released = true;
+      if (mine !== 1) return; // resumed on another server meanwhile: it did not leave
     }
     await this.publish(entry.room, { kind: 'left', id: entry.id, reason: entry.reason });
   }
@@ -193,7 +207,7 @@ export class RedisRegistry implements RoomRegistry {
     for (const entry of this.#pending.splice(0)) {
       await this.#sendLeave(entry).catch((error: unknown) => { this.#pending.push(entry); throw error; });
     }
-    const reaped = (await this.#eval(REAP, [this.serverId])) as string[];
+    const reaped = (await this.#eval(REAP, [this.serverId, this.#options.instanceTimeoutMs])) as string[];
     for (let i = 0; i + 1 < reaped.length; i += 2) {
       const room = reaped[i] as string;
       const id = reaped[i + 1] as string;
@@ -201,6 +215,23 @@ export class RedisRegistry implements RoomRegistry {
       this.#options.onEvent(room, { kind: 'left', id, reason: 'timeout' });
       const entry = { room, id, reason: 'timeout', released: true };
       await this.#sendLeave(entry).catch(() => { this.#pending.push(entry); });
+    }
+    await this.#reconcile();
+  }
+
+  async #reconcile(): Promise<void> {
+    const rooms = [...this.#options.rooms()];
+    for (let i = 0; i < rooms.length; i += 100) {
+      await Promise.all(rooms.slice(i, i + 100).map(async (room) => {
+        const [ids, left] = await Promise.all([
+          this.#pub.sendCommand(['HKEYS', `${this.#prefix}:room:${room}`]) as Promise<string[]>,
+          this.#pub.sendCommand(['HGETALL', `${this.#prefix}:left:${room}`]) as Promise<string[] | Record<string, string>>,
+        ]);
+        const reasons = new Map<string, string>(Array.isArray(left)
+          ? Array.from({ length: left.length / 2 }, (_, k) => [left[2 * k] as string, left[2 * k + 1] as string])
+          : Object.entries(left));
+        this.#options.onMembers(room, new Set(ids), reasons);
+      }));
     }
   }
 
@@ -223,7 +254,9 @@ export class RedisRegistry implements RoomRegistry {
     this.#closed = true;
     clearInterval(this.#timer);
     const tidy = (async () => {
-      for (const { room, id } of members) await this.#eval(RELEASE, [room, id, this.serverId]).catch(() => {});
+      // Not announced as gone (their calls go on, their signalers reconnect): no leave record either.
+      for (const { room, id } of members) await this.#pub.sendCommand(['HDEL', `${this.#prefix}:room:${room}`, id]).catch(() => {});
+      await this.#pub.sendCommand(['DEL', `${this.#prefix}:members:${this.serverId}`]).catch(() => {});
       await this.#pub.sendCommand(['DEL', `${this.#prefix}:alive:${this.serverId}`]).catch(() => {});
       await this.#pub.sendCommand(['SREM', `${this.#prefix}:instances`, this.serverId]).catch(() => {});
       await Promise.allSettled([this.#sub.close(), this.#pub.close()]);

@@ -23,6 +23,8 @@ export class Rooms {
   readonly local = new Map<string, Map<string, Connection>>();
   /** Cluster only: the peers of each room on other servers that this server's peers were told of. */
   readonly #remote = new Map<string, Set<string>>();
+  /** Cluster: remote peers Redis did not list at the last tick ("<room> <id>"). */
+  readonly #missing = new Set<string>();
   readonly counters = { relayed: 0, refused: 0 };
   registry!: RoomRegistry;
 
@@ -73,13 +75,9 @@ export class Rooms {
         if (event.kind === 'present') return;
         this.#retire(here, room, event.id);
       }
-      if (event.kind === 'present' && remote.has(event.id)) return;
-      remote.add(event.id);
-      this.#sendToOthers(peers, event.id, { type: 'peer-joined', id: event.id });
+      this.#remoteJoined(room, peers, remote, event.id);
     } else if (event.kind === 'left') {
-      if (peers.has(event.id)) return; // resumed here meanwhile
-      remote.delete(event.id);
-      this.#sendToOthers(peers, undefined, { type: 'peer-left', id: event.id, reason: event.reason });
+      this.#remoteLeft(room, peers, remote, event.id, event.reason);
     } else if (event.to !== undefined) {
       const target = peers.get(event.to);
       if (target) {
@@ -88,6 +86,41 @@ export class Rooms {
       }
     } else {
       this.counters.relayed += this.#sendToOthers(peers, event.from, event.message);
+    }
+  }
+
+  /** Each peer of this server hears of a remote peer once, however many paths the news takes. */
+  #remoteJoined(room: string, peers: Map<string, Connection>, remote: Set<string>, id: string): void {
+    this.#missing.delete(`${room} ${id}`);
+    if (remote.has(id) || peers.has(id)) return;
+    remote.add(id);
+    this.#sendToOthers(peers, id, { type: 'peer-joined', id });
+  }
+
+  #remoteLeft(room: string, peers: Map<string, Connection>, remote: Set<string>, id: string, reason: string): void {
+    this.#missing.delete(`${room} ${id}`);
+    if (!remote.delete(id) || peers.has(id)) return;
+    this.#sendToOthers(peers, undefined, { type: 'peer-left', id, reason });
+  }
+
+  /**
+   * Cluster: what Redis says a room holds, each liveness tick. Catches up with the events lost
+   * while a subscriber was away. A remote peer missing from Redis is gone if it has a leave record
+   * (its reason is told), else only when it is still missing at the next tick: after Redis came
+   * back empty, its server may not have registered it again yet.
+   */
+  onMembers(room: string, ids: Set<string>, left: Map<string, string>): void {
+    const peers = this.local.get(room);
+    if (!peers) return;
+    const remote = this.#remote.get(room) ?? new Set<string>();
+    this.#remote.set(room, remote);
+    for (const id of ids) if (!peers.has(id)) this.#remoteJoined(room, peers, remote, id);
+    for (const id of [...remote]) {
+      if (ids.has(id)) continue;
+      const key = `${room} ${id}`;
+      const reason = left.get(id);
+      if (reason !== undefined || this.#missing.has(key)) this.#remoteLeft(room, peers, remote, id, reason ?? 'timeout');
+      else this.#missing.add(key);
     }
   }
 
@@ -105,6 +138,7 @@ export class Rooms {
 
   #dropRoom(room: string): void {
     this.local.delete(room);
+    for (const id of this.#remote.get(room) ?? []) this.#missing.delete(`${room} ${id}`);
     this.#remote.delete(room);
   }
 

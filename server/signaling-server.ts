@@ -146,7 +146,14 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
     }),
   });
   rooms.registry = options.redisUrl
-    ? await RedisRegistry.connect({ url: options.redisUrl, instanceTimeoutMs, onEvent: (room, event) => rooms.onEvent(room, event), members: () => rooms.members() })
+    ? await RedisRegistry.connect({
+      url: options.redisUrl,
+      instanceTimeoutMs,
+      onEvent: (room, event) => rooms.onEvent(room, event),
+      members: () => rooms.members(),
+      onMembers: (room, ids, left) => rooms.onMembers(room, ids, left),
+      rooms: () => rooms.local.keys(),
+    })
     : new LocalRegistry();
   const connections = new Set<Connection>();
 
