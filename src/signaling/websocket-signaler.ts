@@ -31,8 +31,8 @@ export interface WebSocketSignalerEventDetail {
   close: { code: number; reason: string };
 }
 
-/** Close codes after which reconnecting cannot help (unauthorized, room full, id resumed by another connection). */
-const FINAL_CLOSE_CODES = new Set([4001, 4003, 4011]);
+/** Close codes after which reconnecting cannot help (unauthorized, room full). */
+const FINAL_CLOSE_CODES = new Set([4001, 4003]);
 
 /**
  * Signals through the reference server (`server/`) over a WebSocket: joins a room, gets a peer
@@ -51,7 +51,7 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
   private socket: WebSocket | undefined;
   private id: string | undefined;
   /** The welcome's secret for `id`: a reconnect presents it to get the same id back. */
-  private resumeToken: string | undefined;
+  private resume: unknown;
   private joined = false;
   private queue: Array<{ text: string; to: string | undefined; at: number }> = [];
   private listeners = new Set<(message: SignalMessage) => void>();
@@ -111,13 +111,8 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
     }
     this.socket = socket;
     socket.addEventListener('open', () => {
-      const join: Record<string, string> = { type: 'join', room: this.room };
-      if (this.id && this.resumeToken) {
-        join.id = this.id;
-        join.resumeToken = this.resumeToken;
-      }
-      if (this.options.token !== undefined) join.token = this.options.token;
-      socket.send(JSON.stringify(join));
+      // Undefined fields are left out by JSON.stringify; an id without its resume token gets a new one.
+      socket.send(JSON.stringify({ type: 'join', room: this.room, token: this.options.token, id: this.id, resumeToken: this.resume }));
     });
     socket.addEventListener('message', (event) => this.onMessage(event.data));
     socket.addEventListener('close', (event) => {
@@ -162,7 +157,7 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
       case 'welcome': {
         if (typeof message.id !== 'string' || !Array.isArray(message.peers)) return this.reportBad('a malformed welcome');
         this.id = message.id;
-        this.resumeToken = typeof message.resumeToken === 'string' ? message.resumeToken : undefined;
+        this.resume = message.resumeToken; // the server checks it on the next join
         this.joined = true;
         this.attempt = 0;
         this.currentState = 'open';
