@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
 import type { ServerCloseCode, ServerMessage } from '../src/types.js';
@@ -42,7 +42,8 @@ export class Connection {
   readonly bucket: TokenBucket;
   #unsent = 0;
   #closed = false;
-  #pingPayload: Buffer | undefined;
+  /** The payload of the last ping (48 random bits): only a pong that echoes it counts. */
+  #nonce = -1;
   #answered = true;
   #joinTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -57,7 +58,7 @@ export class Connection {
     this.bucket = new TokenBucket(limits.rate.perSecond, limits.rate.burst);
     // Only an answer to our own ping counts: an unsolicited pong proves nothing about reading.
     socket.on('pong', (data: Buffer) => {
-      if (this.#pingPayload && data.equals(this.#pingPayload)) this.#answered = true;
+      if (data.length === 6 && data.readUIntBE(0, 6) === this.#nonce) this.#answered = true;
     });
     this.armJoinTimer();
   }
@@ -117,9 +118,11 @@ export class Connection {
     if (this.#closed) return true;
     if (!this.#answered) return false;
     this.#answered = false;
-    this.#pingPayload = randomBytes(8);
+    this.#nonce = randomInt(2 ** 48 - 1);
+    const payload = Buffer.allocUnsafe(6);
+    payload.writeUIntBE(this.#nonce, 0, 6);
     try {
-      this.socket.ping(this.#pingPayload);
+      this.socket.ping(payload);
     } catch { /* closing already */ }
     return true;
   }

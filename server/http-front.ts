@@ -44,7 +44,11 @@ export class UpgradeFront {
     return this.#total;
   }
 
-  /** Handles one upgrade; `accept` gets it when it passes. The socket counts until it closes. */
+  /**
+   * Handles one upgrade: `accept` gets it when it passes. The caller reports the WebSocket it made
+   * with `opened` and its end with `closed` (`ws` completes an upgrade synchronously, so the count
+   * cannot be overtaken between the check and `opened`).
+   */
   handle(request: IncomingMessage, socket: Duplex, accept: () => void): void {
     const refuse = (status: number, text: string) => {
       socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
@@ -58,20 +62,22 @@ export class UpgradeFront {
       const allowed = this.#options.allowedOrigins;
       if (allowed && (!origin || !allowed.includes(origin))) return refuse(403, 'Forbidden');
       if (this.#total >= this.#options.maxClients) return refuse(503, 'Service Unavailable');
-      const address = request.socket.remoteAddress ?? '';
-      const held = this.#perAddress.get(address) ?? 0;
-      if (held >= this.#options.maxClientsPerAddress) return refuse(429, 'Too Many Requests');
-      this.#perAddress.set(address, held + 1);
-      this.#total++;
-      socket.once('close', () => {
-        this.#total--;
-        const left = (this.#perAddress.get(address) ?? 1) - 1;
-        if (left > 0) this.#perAddress.set(address, left);
-        else this.#perAddress.delete(address);
-      });
+      if ((this.#perAddress.get(request.socket.remoteAddress ?? '') ?? 0) >= this.#options.maxClientsPerAddress) return refuse(429, 'Too Many Requests');
       accept();
     } catch {
       socket.destroy();
     }
+  }
+
+  opened(address: string): void {
+    this.#total++;
+    this.#perAddress.set(address, (this.#perAddress.get(address) ?? 0) + 1);
+  }
+
+  closed(address: string): void {
+    this.#total--;
+    const left = (this.#perAddress.get(address) ?? 1) - 1;
+    if (left > 0) this.#perAddress.set(address, left);
+    else this.#perAddress.delete(address);
   }
 }

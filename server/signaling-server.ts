@@ -196,6 +196,8 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
   function accept(socket: WebSocket, request: IncomingMessage): void {
     const connection = new Connection(socket, request, limits, budget, fault);
     connections.add(connection);
+    const address = request.socket.remoteAddress ?? '';
+    front.opened(address);
     socket.on('message', (data, isBinary) => {
       try {
         onMessage(connection, data, isBinary);
@@ -205,6 +207,7 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
     });
     socket.on('error', () => { /* a broken socket ends in 'close' */ });
     socket.on('close', (code) => {
+      front.closed(address);
       connections.delete(connection);
       rooms.dropped(connection, code);
     });
