@@ -3,8 +3,7 @@ import type { Admission, RoomEvent, RoomRegistry } from './room-registry.js';
 
 // Keys (prefix `rtc-elements`): `room:<room>` hash id → server id; `left:<room>` hash id → reason
 // of recent leaves (expires after instanceTimeoutMs); `members:<server>` set of "<room> <id>" (rooms
-// and ids have no spaces); `alive:<server>` with a TTL; `instances` set of server ids; `secret` the
-// resume-token secret. Scripts run atomically in Redis. ARGV[1] is always the prefix.
+// and ids have no spaces); `alive:<server>` with a TTL; `instances` set of server ids. Scripts run atomically in Redis. ARGV[1] is always the prefix.
 
 const ADMIT = `
 local roomKey = ARGV[1] .. ':room:' .. ARGV[2]
@@ -41,7 +40,6 @@ local alive = ARGV[1] .. ':alive:' .. ARGV[2]
 local existed = redis.call('EXISTS', alive)
 redis.call('SET', alive, '1', 'PX', ARGV[3])
 redis.call('SADD', ARGV[1] .. ':instances', ARGV[2])
-redis.call('SET', ARGV[1] .. ':secret', ARGV[4], 'NX')
 return existed`;
 
 const REREGISTER = `
@@ -112,7 +110,6 @@ export interface RedisRegistryOptions {
 export class RedisRegistry implements RoomRegistry {
   readonly shared = true;
   readonly serverId = randomBytes(6).toString('hex');
-  secret: Buffer = Buffer.alloc(0);
   readonly #pub: RedisLike;
   readonly #sub: RedisLike;
   readonly #prefix: string;
@@ -145,8 +142,6 @@ export class RedisRegistry implements RoomRegistry {
     await Promise.all([pub.connect(), sub.connect()]);
     const registry = new RedisRegistry(pub, sub, options);
     const prefix = registry.#prefix;
-    await pub.sendCommand(['SET', `${prefix}:secret`, randomBytes(32).toString('hex'), 'NX']);
-    registry.secret = Buffer.from(String(await pub.sendCommand(['GET', `${prefix}:secret`])), 'hex');
     await sub.pSubscribe(`${prefix}:events:*`, (text: string, channel: string) => {
       try {
         const { origin, event } = JSON.parse(text) as { origin: string; event: RoomEvent };
@@ -202,7 +197,7 @@ export class RedisRegistry implements RoomRegistry {
   }
 
   async #pass(): Promise<void> {
-    const existed = Number(await this.#eval(BEAT, [this.serverId, this.#ttlMs, this.secret.toString('hex')]));
+    const existed = Number(await this.#eval(BEAT, [this.serverId, this.#ttlMs]));
     if (existed !== 1) await this.#reregister();
     for (const entry of this.#pending.splice(0)) {
       await this.#sendLeave(entry).catch((error: unknown) => { this.#pending.push(entry); throw error; });

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { ServerMessage } from '../src/types.js';
 
 /** What servers of one cluster tell each other about a room. */
@@ -34,8 +34,6 @@ export interface RoomRegistry {
   has(room: string, id: string): Promise<boolean>;
   /** Sends an event to the other servers; rejects when the cluster did not take it. */
   publish(room: string, event: RoomEvent): Promise<void>;
-  /** The secret resume tokens are made with (shared by a cluster, so that a peer may resume on any server). */
-  readonly secret: Buffer;
   /** Frees this server's places (it is going away) and disconnects. */
   close(members: Array<{ room: string; id: string }>): Promise<void>;
 }
@@ -43,7 +41,6 @@ export interface RoomRegistry {
 /** Rooms in this process only. Every step is synchronous, hence atomic. */
 export class LocalRegistry implements RoomRegistry {
   readonly shared = false;
-  readonly secret = randomBytes(32);
   readonly #rooms = new Map<string, Set<string>>();
 
   admit(room: string, id: string, maxRoomSize: number, resume: boolean): Promise<Admission> {
@@ -79,13 +76,22 @@ export class LocalRegistry implements RoomRegistry {
   }
 }
 
-/** The resume token of `id` in `room`: an HMAC, so that the server keeps no per-id secret. */
-export function resumeToken(secret: Buffer, room: string, id: string): string {
-  return createHmac('sha256', secret).update(`${room}\n${id}`).digest('base64url');
+/**
+ * A new peer identity: a secret resume token and the id derived from it (the first 72 bits of its
+ * SHA-256). Whoever presents the token owns the id, on any server of a cluster and after a server
+ * restart, and nobody else can: the server keeps no secret and no per-id record.
+ */
+export function newIdentity(): { id: string; resumeToken: string } {
+  const resumeToken = randomBytes(32).toString('base64url');
+  return { id: idOf(resumeToken), resumeToken };
 }
 
-export function isResumeToken(secret: Buffer, room: string, id: string, token: string): boolean {
-  const expected = Buffer.from(resumeToken(secret, room, id));
-  const given = Buffer.from(token);
+function idOf(resumeToken: string): string {
+  return createHash('sha256').update(resumeToken).digest('base64url').slice(0, 12);
+}
+
+export function isResumeToken(id: string, resumeToken: string): boolean {
+  const expected = Buffer.from(idOf(resumeToken));
+  const given = Buffer.from(id);
   return given.length === expected.length && timingSafeEqual(given, expected);
 }

@@ -1,17 +1,12 @@
-import { randomBytes } from 'node:crypto';
 import type { ServerCloseCode, ServerErrorCode, ServerMessage, SignalMessage } from '../src/types.js';
 import type { Connection } from './connection.js';
-import { isResumeToken, resumeToken, type RoomEvent, type RoomRegistry } from './room-registry.js';
+import { isResumeToken, newIdentity, type RoomEvent, type RoomRegistry } from './room-registry.js';
 
 export interface RoomsOptions {
   maxRoomSize: number;
   leaveGraceMs: number;
   /** The `verify` hook, already bound to the connection's request; undefined when there is none. */
   verify?: (connection: Connection, request: { token: string | undefined; room: string; id: string | undefined }) => Promise<boolean>;
-}
-
-function newId(): string {
-  return randomBytes(9).toString('base64url');
 }
 
 /**
@@ -184,10 +179,11 @@ export class Rooms {
       const { maxRoomSize } = this.options;
       // An id is granted only with the resume token its welcome gave (held, in its grace period or
       // gone: the token proves it is the same peer); without it the joiner gets a new id.
-      const resume = requestedId !== undefined && presented !== undefined && isResumeToken(this.registry.secret, room, requestedId, presented);
-      let id = resume ? (requestedId as string) : newId();
-      let admission = await this.registry.admit(room, id, maxRoomSize, resume);
-      if (!admission.ok && admission.reason === 'taken') admission = await this.registry.admit(room, (id = newId()), maxRoomSize, false);
+      const resume = requestedId !== undefined && presented !== undefined && isResumeToken(requestedId, presented);
+      let identity = resume ? { id: requestedId as string, resumeToken: presented as string } : newIdentity();
+      let admission = await this.registry.admit(room, identity.id, maxRoomSize, resume);
+      if (!admission.ok && admission.reason === 'taken') admission = await this.registry.admit(room, (identity = newIdentity()).id, maxRoomSize, false);
+      const id = identity.id;
       if (!admission.ok) {
         this.reply(connection, 'room-full', `Room "${room}" is full (${maxRoomSize} peers)`);
         return this.closeConnection(connection, 4003, 'room full');
@@ -207,7 +203,7 @@ export class Rooms {
       connection.joined();
       const remote = new Set(admission.peers.filter((p) => !peers.has(p)));
       if (this.registry.shared) this.#remote.set(room, remote);
-      connection.send({ type: 'welcome', id, room, peers: admission.peers, resumeToken: resumeToken(this.registry.secret, room, id) });
+      connection.send({ type: 'welcome', id, room, peers: admission.peers, resumeToken: identity.resumeToken });
       this.#sendToOthers(peers, id, { type: 'peer-joined', id });
       // With Redis away this notice is lost, but the joiner's first hello is not: its relay fails loudly.
       this.registry.publish(room, { kind: 'joined', id }).catch(() => {});
