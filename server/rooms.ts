@@ -1,6 +1,6 @@
 import type { ServerCloseCode, ServerErrorCode, ServerMessage, SignalMessage } from '../src/types.js';
 import type { Connection } from './connection.js';
-import { isResumeToken, newIdentity, type RoomEvent, type RoomRegistry } from './room-registry.js';
+import { isResumeToken, newIdentity, type Admission, type RoomEvent, type RoomRegistry } from './room-registry.js';
 
 export interface RoomsOptions {
   maxRoomSize: number;
@@ -18,6 +18,8 @@ export class Rooms {
   readonly local = new Map<string, Map<string, Connection>>();
   /** Cluster only: the peers of each room on other servers that this server's peers were told of. */
   readonly #remote = new Map<string, Set<string>>();
+  /** Ids being admitted here ("<room> <id>"). */
+  readonly #admitting = new Set<string>();
   /** Cluster: remote peers Redis did not list at the last tick ("<room> <id>"). */
   readonly #missing = new Set<string>();
   readonly counters = { relayed: 0, refused: 0 };
@@ -109,7 +111,7 @@ export class Rooms {
     if (!peers) return;
     const remote = this.#remote.get(room) ?? new Set<string>();
     this.#remote.set(room, remote);
-    for (const id of ids) if (!peers.has(id)) this.#remoteJoined(room, peers, remote, id);
+    for (const id of ids) if (!peers.has(id) && !this.#admitting.has(`${room} ${id}`)) this.#remoteJoined(room, peers, remote, id);
     for (const id of [...remote]) {
       if (ids.has(id)) continue;
       const key = `${room} ${id}`;
@@ -181,8 +183,8 @@ export class Rooms {
       // gone: the token proves it is the same peer); without it the joiner gets a new id.
       const resume = requestedId !== undefined && presented !== undefined && isResumeToken(requestedId, presented);
       let identity = resume ? { id: requestedId as string, resumeToken: presented as string } : newIdentity();
-      let admission = await this.registry.admit(room, identity.id, maxRoomSize, resume);
-      if (!admission.ok && admission.reason === 'taken') admission = await this.registry.admit(room, (identity = newIdentity()).id, maxRoomSize, false);
+      let admission = await this.#admit(room, identity.id, resume);
+      if (!admission.ok && admission.reason === 'taken') admission = await this.#admit(room, (identity = newIdentity()).id, false);
       const id = identity.id;
       if (!admission.ok) {
         this.reply(connection, 'room-full', `Room "${room}" is full (${maxRoomSize} peers)`);
@@ -209,6 +211,17 @@ export class Rooms {
       this.registry.publish(room, { kind: 'joined', id }).catch(() => {});
     } finally {
       connection.joining = false;
+    }
+  }
+
+  /** While Redis holds an id that is not in `local` yet, a reconcile must not take it for a remote peer. */
+  async #admit(room: string, id: string, resume: boolean): Promise<Admission> {
+    const key = `${room} ${id}`;
+    this.#admitting.add(key);
+    try {
+      return await this.registry.admit(room, id, this.options.maxRoomSize, resume);
+    } finally {
+      this.#admitting.delete(key);
     }
   }
 
