@@ -296,7 +296,7 @@ test('item 2: slow readers that send pongs, under a server-wide unsent budget: m
     assert.ok(growth < 96 * 2 ** 20, `the server's RSS grew by ${(growth / 2 ** 20).toFixed(1)} MiB`);
     assert.ok(peakUnsent <= BUDGET + READERS * ROOMS * (128 * 1024 + 1024), `unsent peaked at ${peakUnsent} bytes`);
     assert.equal(latencies.length, sentHellos, 'every legit relay arrived');
-    assert.ok(latencies.at(-1) < 1000, `the slowest legit relay took ${latencies.at(-1)} ms`);
+    assert.ok(latencies.at(-1) < 2000, `the slowest legit relay took ${latencies.at(-1)} ms`);
     // Closed within a bounded time: nothing is held a few seconds after the attack.
     assert.equal((await server.stats()).stats.unsentBytes, 0);
   } finally {
