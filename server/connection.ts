@@ -29,8 +29,10 @@ const CLOSE_WAIT_MS = 1000;
 
 /**
  * One client connection: its limits (rate, backpressure, join timeout), its heartbeat and its
- * place in a room. Sends go through `send`, which accounts every byte until the socket has
- * written it, so that readers that do not read cannot hold the server's memory.
+ * place in a room. Sends go through `send`, and the server-wide budget counts what each socket
+ * still holds (`bufferedAmount`: handed to the socket, not yet written to the network), so that
+ * readers that do not read cannot hold the server's memory. No timer and no closure per send:
+ * the owner's sweep checks join deadlines and re-counts the budget.
  */
 export class Connection {
   id: string | undefined;
@@ -40,12 +42,14 @@ export class Connection {
   /** Set when the socket dropped and the peer is kept for `leaveGraceMs`. */
   graceTimer: ReturnType<typeof setTimeout> | undefined;
   readonly bucket: TokenBucket;
-  #unsent = 0;
+  /** This connection's share of `budget.used`, as of its last count. */
+  #counted = 0;
   #closed = false;
   /** The payload of the last ping (48 random bits): only a pong that echoes it counts. */
   #nonce = -1;
   #answered = true;
-  #joinTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When a connection in no room must have joined (ms, `performance.now()`); 0 when in a room. */
+  #joinBy: number;
 
   constructor(
     readonly socket: WebSocket,
@@ -60,11 +64,7 @@ export class Connection {
     socket.on('pong', (data: Buffer) => {
       if (data.length === 6 && data.readUIntBE(0, 6) === this.#nonce) this.#answered = true;
     });
-    this.armJoinTimer();
-  }
-
-  get unsent(): number {
-    return this.#unsent;
+    this.#joinBy = performance.now() + limits.joinTimeoutMs;
   }
 
   get open(): boolean {
@@ -73,23 +73,33 @@ export class Connection {
 
   /** Starts (again) the wait for a join: a connection outside any room may stay `joinTimeoutMs`. */
   armJoinTimer(): void {
-    clearTimeout(this.#joinTimer);
-    if (this.#closed) return;
-    this.#joinTimer = setTimeout(() => {
-      if (!this.room && !this.joining) this.onFault(this, 4012, 'no join in time');
-    }, this.limits.joinTimeoutMs);
-    this.#joinTimer.unref?.();
+    this.#joinBy = performance.now() + this.limits.joinTimeoutMs;
   }
 
   joined(): void {
-    clearTimeout(this.#joinTimer);
-    this.#joinTimer = undefined;
+    this.#joinBy = 0;
+  }
+
+  /** Bytes this socket holds unsent; brings the server-wide count up to date with it. */
+  #count(): number {
+    const unsent = this.#closed ? 0 : this.socket.bufferedAmount;
+    this.budget.used += unsent - this.#counted;
+    this.#counted = unsent;
+    return unsent;
   }
 
   /** Whether this reader is too far behind: over its own limit, or holding much while the server's budget is spent. */
   isSlow(extra = 0): boolean {
-    if (this.#unsent + extra > this.limits.maxBufferedBytes) return true;
-    return this.budget.used + extra > this.budget.max && this.#unsent + extra > Math.min(SLOW_SHARE_BYTES, this.limits.maxBufferedBytes);
+    const unsent = this.#count() + extra;
+    if (unsent > this.limits.maxBufferedBytes) return true;
+    return this.budget.used + extra > this.budget.max && unsent > Math.min(SLOW_SHARE_BYTES, this.limits.maxBufferedBytes);
+  }
+
+  /** The sweep (about once a second): a connection that did not join in time, or a slow reader, goes. */
+  sweep(now: number): void {
+    if (this.#closed) return;
+    if (this.#joinBy !== 0 && now >= this.#joinBy && !this.room && !this.joining) this.onFault(this, 4012, 'no join in time');
+    else if (this.isSlow()) this.onFault(this, 4009, 'slow reader: too much unsent data');
   }
 
   send(message: ServerMessage): void {
@@ -97,20 +107,15 @@ export class Connection {
   }
 
   /** Sends a message already serialized (a broadcast serializes once for the whole room). */
-  sendText(text: string, bytes = Buffer.byteLength(text)): void {
+  sendText(text: string): void {
     if (!this.open) return;
-    if (this.isSlow(bytes)) {
+    // Length in UTF-16 units: the bytes of mostly-ASCII JSON, without a scan.
+    if (this.isSlow(text.length)) {
       this.onFault(this, 4009, 'slow reader: too much unsent data');
       return;
     }
-    this.#unsent += bytes;
-    this.budget.used += bytes;
-    this.socket.send(text, () => {
-      // Written to the network (or failed): no longer held by this server. After close, `release` did it.
-      if (this.#closed) return;
-      this.#unsent -= bytes;
-      this.budget.used -= bytes;
-    });
+    this.socket.send(text);
+    this.#count();
   }
 
   /** One heartbeat round: false when the last ping went unanswered (the caller drops the connection). */
@@ -129,7 +134,7 @@ export class Connection {
 
   /**
    * Closes with `code`; a socket whose close frame cannot get out (its reader reads nothing) is
-   * cut after a second, and what it held is released at once.
+   * cut after a second, and what it held stops counting at once.
    */
   close(code: ServerCloseCode | 1000 | 1001, reason: string): void {
     if (this.#closed) return;
@@ -145,12 +150,11 @@ export class Connection {
     this.socket.once('close', () => clearTimeout(timer));
   }
 
-  /** The socket is gone (or going): its unsent bytes no longer count, its timers stop. */
+  /** The socket is gone (or going): its unsent bytes no longer count. */
   release(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.budget.used -= this.#unsent;
-    this.#unsent = 0;
-    clearTimeout(this.#joinTimer);
+    this.budget.used -= this.#counted;
+    this.#counted = 0;
   }
 }

@@ -40,14 +40,10 @@ export class Rooms {
   #sendToOthers(peers: Map<string, Connection>, except: string | undefined, message: ServerMessage): number {
     let sent = 0;
     let text: string | undefined;
-    let bytes = 0;
     for (const [id, peer] of peers) {
       if (id === except) continue;
-      if (text === undefined) {
-        text = JSON.stringify(message);
-        bytes = Buffer.byteLength(text);
-      }
-      peer.sendText(text, bytes);
+      text ??= JSON.stringify(message);
+      peer.sendText(text);
       sent++;
     }
     return sent;

@@ -48,7 +48,10 @@ export interface SignalingServerOptions {
    * is sent to it).
    */
   maxUnsentBytes?: number;
-  /** A connection that is in no room this long (after connecting, or after a leave) is closed with 4012 (default 10,000 ms). */
+  /**
+   * A connection that is in no room this long (after connecting, or after a leave) is closed with
+   * 4012, within a second more (default 10,000 ms).
+   */
   joinTimeoutMs?: number;
   /** Connections at once from one IP address (default 256); more get HTTP 429 at the upgrade. */
   maxClientsPerAddress?: number;
@@ -219,11 +222,12 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
     }
   }, heartbeatMs);
   heartbeat.unref();
-  // Readers over their limit that nobody sends to any more still go, within a second.
+  // About once a second: connections that did not join in time go (4012), and so do readers over
+  // their limit that nobody sends to any more (4009); the unsent budget is re-counted meanwhile.
   const sweep = setInterval(() => {
-    if (budget.used <= budget.max) return;
-    for (const connection of connections) if (connection.isSlow()) fault(connection, 4009, 'slow reader: too much unsent data');
-  }, Math.min(1000, heartbeatMs));
+    const now = performance.now();
+    for (const connection of connections) connection.sweep(now);
+  }, Math.min(1000, heartbeatMs, Math.max(50, limits.joinTimeoutMs / 2)));
   sweep.unref();
 
   if (!options.server) {

@@ -297,8 +297,10 @@ test('item 2: slow readers that send pongs, under a server-wide unsent budget: m
     assert.ok(peakUnsent <= BUDGET + READERS * ROOMS * (128 * 1024 + 1024), `unsent peaked at ${peakUnsent} bytes`);
     assert.equal(latencies.length, sentHellos, 'every legit relay arrived');
     assert.ok(latencies.at(-1) < 2000, `the slowest legit relay took ${latencies.at(-1)} ms`);
-    // Closed within a bounded time: nothing is held a few seconds after the attack.
-    assert.equal((await server.stats()).stats.unsentBytes, 0);
+    // Nothing is held after the attack (the count is brought up to date within a second).
+    let unsent = Infinity;
+    for (let i = 0; i < 15 && unsent > 0; i++) { unsent = (await server.stats()).stats.unsentBytes ?? Infinity; if (unsent > 0) await sleep(100); }
+    assert.equal(unsent, 0);
   } finally {
     clearInterval(pongs);
     for (const c of [a, b, ...senders]) c.close();
