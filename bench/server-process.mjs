@@ -1,7 +1,8 @@
 // The server of bench/server-load.mjs, alone in its process so that its memory can be measured.
 import { startSignalingServer } from '../dist/server/index.js';
 
-const server = await startSignalingServer({ port: 0, maxRoomSize: 64, rateLimit: { perSecond: 1000, burst: 1000 } });
+// Every client comes from 127.0.0.1: the per-address limit (256 by default) is lifted here.
+const server = await startSignalingServer({ port: 0, maxRoomSize: 64, maxClientsPerAddress: 5000, rateLimit: { perSecond: 1000, burst: 1000 } });
 process.send({ type: 'ready', url: server.url });
 process.on('message', (m) => {
   if (m.type === 'memory') {

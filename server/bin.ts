@@ -11,6 +11,10 @@ const { values } = parseArgs({
     port: { type: 'string', default: process.env.PORT ?? '8787' },
     host: { type: 'string', default: '127.0.0.1' },
     'max-room-size': { type: 'string' },
+    'max-clients-per-address': { type: 'string' },
+    'join-timeout-ms': { type: 'string' },
+    'max-unsent-bytes': { type: 'string' },
+    'instance-timeout-ms': { type: 'string' },
     'allowed-origin': { type: 'string', multiple: true },
     static: { type: 'string', multiple: true },
     redis: { type: 'string', default: process.env.REDIS_URL },
@@ -23,6 +27,8 @@ const { values } = parseArgs({
 
 if (values.help) {
   console.log(`Usage: rtc-elements-server [--port 8787] [--host 127.0.0.1] [--max-room-size 16]
+       [--max-clients-per-address 256] [--join-timeout-ms 10000] [--max-unsent-bytes 268435456]
+       [--instance-timeout-ms 30000] (with --redis)
        [--allowed-origin https://example.com]... [--static [/prefix=]dir]... [--redis redis://127.0.0.1:6379]
        [--turn-url turn:turn.example.com:3478]... [--turn-ttl 14400] [--coturn]
 WebSocket signaling on ws://host:port/ (any path); with --static, files too (demo pages).
@@ -45,6 +51,12 @@ for (const entry of values.static ?? []) {
 }
 const serve = Object.keys(mounts).length > 0 ? staticFiles(mounts) : undefined;
 
+/** A numeric flag, or undefined; the server refuses one that is not a number (NaN) with a RangeError. */
+function number(name: keyof typeof values): number | undefined {
+  const value = values[name];
+  return value === undefined ? undefined : Number(value);
+}
+
 let server: SignalingServer;
 let coturn: LocalCoturn | undefined;
 try {
@@ -61,7 +73,11 @@ try {
   server = await startSignalingServer({
     port,
     host: values.host,
-    maxRoomSize: values['max-room-size'] === undefined ? undefined : Number(values['max-room-size']),
+    maxRoomSize: number('max-room-size'),
+    maxClientsPerAddress: number('max-clients-per-address'),
+    joinTimeoutMs: number('join-timeout-ms'),
+    maxUnsentBytes: number('max-unsent-bytes'),
+    instanceTimeoutMs: number('instance-timeout-ms'),
     allowedOrigins: values['allowed-origin'],
     redisUrl: values.redis,
     turn,

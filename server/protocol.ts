@@ -3,6 +3,26 @@ import type { ClientControlMessage, ServerErrorCode, SignalMessage } from '../sr
 const SIGNAL_TYPES = new Set(['description', 'candidate', 'bye', 'hello', 'track-state']);
 const ID_PATTERN = /^[\w.:@-]{1,128}$/;
 const ROOM_PATTERN = /^[\w.:@-]{1,128}$/;
+const RESUME_TOKEN_PATTERN = /^[\w-]{16,128}$/;
+/** Deeper JSON is refused before it is parsed: relaying it would overflow the stack of `JSON.stringify`. */
+export const MAX_JSON_DEPTH = 32;
+
+/** Whether `text` nests arrays and objects deeper than `max` (strings are skipped; a linear scan). */
+export function nestsDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) return true;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return false;
+}
 
 export type ClientMessage = ClientControlMessage | SignalMessage;
 
@@ -19,6 +39,7 @@ export function isPeerId(value: unknown): value is string {
  * leaves the contents of signal messages to the receiving session, which validates them again.
  */
 export function parseClientMessage(text: string): Parsed {
+  if (nestsDeeperThan(text, MAX_JSON_DEPTH)) return fail('bad-message', `JSON nested deeper than ${MAX_JSON_DEPTH} levels is not accepted`);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -36,9 +57,13 @@ export function parseClientMessage(text: string): Parsed {
       if (message.token !== undefined && (typeof message.token !== 'string' || message.token.length > 4096)) {
         return fail('bad-message', '"token" must be a string of at most 4096 characters');
       }
+      if (message.resumeToken !== undefined && (typeof message.resumeToken !== 'string' || !RESUME_TOKEN_PATTERN.test(message.resumeToken))) {
+        return fail('bad-message', '"resumeToken" must be the token of an earlier welcome');
+      }
       const join: ClientControlMessage = { type: 'join', room: message.room };
       if (message.id !== undefined) join.id = message.id as string;
       if (message.token !== undefined) join.token = message.token as string;
+      if (message.resumeToken !== undefined) join.resumeToken = message.resumeToken as string;
       return { ok: true, message: join };
     }
     case 'leave':

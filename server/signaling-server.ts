@@ -1,16 +1,21 @@
-import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { ServerCloseCode, ServerErrorCode, ServerMessage, SignalMessage } from '../src/types.js';
+import type { ServerCloseCode } from '../src/types.js';
+import { Connection, UnsentBudget, type ConnectionLimits } from './connection.js';
+import { UpgradeFront } from './http-front.js';
 import { parseClientMessage } from './protocol.js';
-import { TokenBucket } from './rate-limiter.js';
-import { checkTurnOptions, turnCredentials, turnRefreshMs, type TurnOptions } from './turn-credentials.js';
-import { RedisBus, type BusEvent } from './redis-bus.js';
+import { RedisRegistry } from './redis-registry.js';
+import { LocalRegistry } from './room-registry.js';
+import { Rooms } from './rooms.js';
+import { checkTurnOptions, type TurnOptions } from './turn-credentials.js';
 
 export interface VerifyRequest {
   token: string | undefined;
   room: string;
+  /** The id the join asks for (a resumed one needs its resume token besides). */
+  id: string | undefined;
   origin: string | undefined;
   request: IncomingMessage;
 }
@@ -34,10 +39,23 @@ export interface SignalingServerOptions {
   rateLimit?: { perSecond: number; burst: number };
   /** Refused messages in a row before the connection is closed (default 200). */
   floodCloseAfter?: number;
-  /** Ping interval; a socket that missed one pong is dropped (default 15,000 ms). */
+  /** Ping interval; a socket that did not answer the last ping is closed with 4010 (default 15,000 ms). */
   heartbeatMs?: number;
-  /** A reader that lets this much pile up unsent is dropped (default 8 MiB). */
+  /** A reader that lets this much pile up unsent is closed with 4009 (default 8 MiB). */
   maxBufferedBytes?: number;
+  /**
+   * Unsent bytes of all connections together (default 256 MiB). Past it, a reader holding more than
+   * 64 KiB unsent gets nothing more: it is closed with 4009 at once (or within a second if nothing
+   * is sent to it).
+   */
+  maxUnsentBytes?: number;
+  /**
+   * A connection that is in no room this long (after connecting, or after a leave) is closed with
+   * 4012, within a second more (default 10,000 ms).
+   */
+  joinTimeoutMs?: number;
+  /** Connections at once from one IP address (default 256); more get HTTP 429 at the upgrade. */
+  maxClientsPerAddress?: number;
   /** Browser origins allowed to connect (default: any). Other origins get 403 at the upgrade. */
   allowedOrigins?: string[];
   /** Checks a join's token before the peer enters a room; false (or a throw) refuses it. */
@@ -55,6 +73,12 @@ export interface SignalingServerOptions {
    */
   redisUrl?: string;
   /**
+   * Cluster only: a server that stops refreshing its liveness key in Redis is taken for dead
+   * within this time; another server then announces `peer-left` (reason `timeout`) for its peers
+   * and frees their places (default 30,000 ms).
+   */
+  instanceTimeoutMs?: number;
+  /**
    * A TURN server with a shared secret (coturn `use-auth-secret`): each peer gets time-limited
    * credentials in its welcome, and fresh ones (`ice-servers`) at half their lifetime.
    */
@@ -66,6 +90,8 @@ export interface SignalingServerStats {
   rooms: number;
   relayed: number;
   refused: number;
+  /** Bytes handed to sockets and not yet written to the network. */
+  unsentBytes: number;
 }
 
 export interface SignalingServer {
@@ -74,21 +100,6 @@ export interface SignalingServer {
   readonly url: string;
   stats(): SignalingServerStats;
   close(): Promise<void>;
-}
-
-interface Client {
-  socket: WebSocket;
-  request: IncomingMessage;
-  id?: string;
-  room?: string;
-  joining: boolean;
-  bucket: TokenBucket;
-  refusedInARow: number;
-  alive: boolean;
-  /** Set when the socket dropped and the peer is kept for `leaveGraceMs`. */
-  graceTimer?: ReturnType<typeof setTimeout>;
-  /** Sends fresh TURN credentials before the last ones expire. */
-  turnTimer?: ReturnType<typeof setInterval>;
 }
 
 /**
@@ -103,294 +114,131 @@ function limit(name: string, value: number | undefined, fallback: number, min = 
   return value;
 }
 
-function newId(): string {
-  return randomBytes(9).toString('base64url');
-}
-
-/** Starts the reference signaling server. It binds to 127.0.0.1 unless told otherwise. */
+/**
+ * Starts the reference signaling server. It binds to 127.0.0.1 unless told otherwise. Three parts:
+ * the upgrade front (`UpgradeFront`: targets, origins, connection limits), one `Connection` per
+ * socket (rate, backpressure, heartbeat, join timeout) and `Rooms` over a `RoomRegistry` (local or
+ * Redis: atomic admission, liveness, re-registration).
+ */
 export async function startSignalingServer(options: SignalingServerOptions = {}): Promise<SignalingServer> {
   const maxRoomSize = limit('maxRoomSize', options.maxRoomSize, 16);
   const maxMessageBytes = limit('maxMessageBytes', options.maxMessageBytes, 256 * 1024);
-  const rate = {
-    perSecond: limit('rateLimit.perSecond', options.rateLimit?.perSecond, 50),
-    burst: limit('rateLimit.burst', options.rateLimit?.burst, 200),
+  const limits: ConnectionLimits = {
+    rate: {
+      perSecond: limit('rateLimit.perSecond', options.rateLimit?.perSecond, 50),
+      burst: limit('rateLimit.burst', options.rateLimit?.burst, 200),
+    },
+    floodCloseAfter: limit('floodCloseAfter', options.floodCloseAfter, 200),
+    maxBufferedBytes: limit('maxBufferedBytes', options.maxBufferedBytes, 8 * 1024 * 1024),
+    maxUnsentBytes: limit('maxUnsentBytes', options.maxUnsentBytes, 256 * 1024 * 1024),
+    joinTimeoutMs: limit('joinTimeoutMs', options.joinTimeoutMs, 10000),
   };
-  const floodCloseAfter = limit('floodCloseAfter', options.floodCloseAfter, 200);
   const heartbeatMs = limit('heartbeatMs', options.heartbeatMs, 15000);
-  const maxBufferedBytes = limit('maxBufferedBytes', options.maxBufferedBytes, 8 * 1024 * 1024);
-  const maxClients = limit('maxClients', options.maxClients, 20000);
-  const leaveGraceMs = limit('leaveGraceMs', options.leaveGraceMs, 5000, 0);
-  const turn = options.turn ? checkTurnOptions(options.turn) : undefined;
-  const rooms = new Map<string, Map<string, Client>>();
-  /** Cluster only: the peers of each room that are on other servers (from joins and bus events). */
-  const remotePeers = new Map<string, Set<string>>();
-  const clients = new Set<Client>();
-  const counters = { relayed: 0, refused: 0 };
-
-  /** Delivers an event from another server of the cluster to this server's clients. */
-  function onBusEvent(room: string, event: BusEvent): void {
-    const peers = rooms.get(room);
-    if (!peers) return;
-    const remote = remotePeers.get(room);
-    if (event.kind === 'joined') {
-      remote?.add(event.id);
-      sendToOthers(peers, event.id, { type: 'peer-joined', id: event.id });
-    } else if (event.kind === 'left') {
-      remote?.delete(event.id);
-      sendToOthers(peers, undefined, { type: 'peer-left', id: event.id, reason: event.reason });
-    }
-    else if (event.to !== undefined) { const target = peers.get(event.to); if (target) { counters.relayed++; send(target, event.message); } }
-    else counters.relayed += sendToOthers(peers, event.from, event.message);
-  }
-  const bus = options.redisUrl ? await RedisBus.connect(options.redisUrl, onBusEvent) : null;
+  const front = new UpgradeFront({
+    path: options.path,
+    allowedOrigins: options.allowedOrigins,
+    maxClients: limit('maxClients', options.maxClients, 20000),
+    maxClientsPerAddress: limit('maxClientsPerAddress', options.maxClientsPerAddress, 256),
+  });
+  const instanceTimeoutMs = limit('instanceTimeoutMs', options.instanceTimeoutMs, 30000, 100);
+  const budget = new UnsentBudget(limits.maxUnsentBytes);
+  const verify = options.verify;
+  const rooms = new Rooms({
+    maxRoomSize,
+    turn: options.turn ? checkTurnOptions(options.turn) : undefined,
+    leaveGraceMs: limit('leaveGraceMs', options.leaveGraceMs, 5000, 0),
+    verify: verify && (async (connection, { token, room, id }) => {
+      try {
+        return (await verify({ token, room, id, origin: connection.request.headers.origin, request: connection.request })) === true;
+      } catch {
+        return false;
+      }
+    }),
+  });
+  rooms.registry = options.redisUrl
+    ? await RedisRegistry.connect({
+      url: options.redisUrl,
+      instanceTimeoutMs,
+      onEvent: (room, event) => rooms.onEvent(room, event),
+      members: () => rooms.members(),
+      onMembers: (room, ids, left) => rooms.onMembers(room, ids, left),
+      rooms: () => rooms.local.keys(),
+    })
+    : new LocalRegistry();
+  const connections = new Set<Connection>();
 
   const http = options.server ?? createServer((request, response) => {
     if (options.onRequest) options.onRequest(request, response);
     else response.writeHead(426, { 'content-type': 'text/plain' }).end('This is a WebSocket signaling server');
   });
   const wss = new WebSocketServer({ noServer: true, maxPayload: maxMessageBytes, perMessageDeflate: false });
-
-  const onUpgrade = (request: IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => {
-    const refuse = (status: number, text: string) => {
-      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-    };
-    socket.on('error', () => socket.destroy());
-    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-    if (options.path && path !== options.path) return refuse(404, 'Not Found');
-    const origin = request.headers.origin;
-    if (options.allowedOrigins && (!origin || !options.allowedOrigins.includes(origin))) return refuse(403, 'Forbidden');
-    if (clients.size >= maxClients) return refuse(503, 'Service Unavailable');
-    wss.handleUpgrade(request, socket, head, (ws) => accept(ws, request));
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    front.handle(request, socket, () => wss.handleUpgrade(request, socket, head, (ws) => accept(ws, request)));
   };
   http.on('upgrade', onUpgrade);
 
-  function send(client: Client, message: ServerMessage): void {
-    const socket = client.socket;
-    if (socket.readyState !== socket.OPEN) return;
-    if (socket.bufferedAmount > maxBufferedBytes) {
-      // A reader this far behind would hold the server's memory hostage: drop it.
-      closeClient(client, 4009, 'slow reader: too much unsent data');
-      return;
-    }
-    socket.send(JSON.stringify(message));
-  }
+  const fault = (connection: Connection, code: ServerCloseCode, reason: string) => rooms.closeConnection(connection, code, reason);
 
-  /** Sends to every peer of a room but `except` (the sender, or the one who joined); returns how many. */
-  function sendToOthers(peers: Map<string, Client>, except: string | undefined, message: ServerMessage): number {
-    let sent = 0;
-    for (const [id, peer] of peers) {
-      if (id === except) continue;
-      send(peer, message);
-      sent++;
-    }
-    return sent;
-  }
-
-  function reply(client: Client, code: ServerErrorCode, message: string): void {
-    counters.refused++;
-    send(client, { type: 'error', code, message });
-  }
-
-  function closeClient(client: Client, code: ServerCloseCode, reason: string): void {
-    leave(client, reason);
-    try {
-      client.socket.close(code, reason.slice(0, 120));
-    } catch {
-      client.socket.terminate();
-    }
-  }
-
-  function leave(client: Client, reason: string): void {
-    const { room, id } = client;
-    if (!room || !id) return;
-    client.room = undefined;
-    const peers = rooms.get(room);
-    if (!peers || peers.get(id) !== client) return;
-    peers.delete(id);
-    if (peers.size === 0) {
-      rooms.delete(room);
-      remotePeers.delete(room);
-    }
-    sendToOthers(peers, undefined, { type: 'peer-left', id, reason });
-    if (bus) {
-      // With Redis away the other servers' peers miss this notice; their ICE notices the loss.
-      bus.publish(room, { kind: 'left', id, reason }).catch(() => {});
-      void bus.leave(room, id).catch(() => {});
-    }
-  }
-
-  async function join(client: Client, room: string, requestedId: string | undefined, token: string | undefined): Promise<void> {
-    if (client.room || client.joining) return reply(client, 'already-joined', 'This connection has joined a room already');
-    client.joining = true;
-    try {
-      if (options.verify) {
-        let ok = false;
-        try {
-          ok = await options.verify({ token, room, origin: client.request.headers.origin, request: client.request });
-        } catch {
-          ok = false;
-        }
-        if (!ok) {
-          reply(client, 'unauthorized', 'The token was refused');
-          return closeClient(client, 4001, 'unauthorized');
-        }
-      }
-      if (client.socket.readyState !== client.socket.OPEN) return;
-      const peers = rooms.get(room) ?? new Map<string, Client>();
-      if (peers.size >= maxRoomSize) {
-        reply(client, 'room-full', `Room "${room}" is full (${maxRoomSize} peers)`);
-        return closeClient(client, 4003, 'room full');
-      }
-      // A reconnecting client may keep its id (also the one it held a moment ago, still in its
-      // grace period), so that its peers' sessions go on.
-      const previous = requestedId ? peers.get(requestedId) : undefined;
-      if (previous?.graceTimer) {
-        clearTimeout(previous.graceTimer);
-        previous.graceTimer = undefined;
-        previous.room = undefined;
-        peers.delete(requestedId as string);
-        if (bus) await bus.leave(room, requestedId as string); // its own old claim
-      }
-      let id = requestedId && !peers.has(requestedId) ? requestedId : newId();
-      let others = [...peers.keys()];
-      if (bus) {
-        // The cluster decides: room size and ids are shared by every server.
-        let claim = await bus.join(room, id, maxRoomSize);
-        if (claim.taken) claim = await bus.join(room, (id = newId()), maxRoomSize);
-        if (!claim.ok) {
-          reply(client, 'room-full', `Room "${room}" is full (${maxRoomSize} peers)`);
-          return closeClient(client, 4003, 'room full');
-        }
-        others = claim.peers;
-        if (client.socket.readyState !== client.socket.OPEN) { void bus.leave(room, id); return; }
-        remotePeers.set(room, new Set(others.filter((p) => p !== id && !peers.has(p))));
-      }
-      client.id = id;
-      client.room = room;
-      peers.set(id, client);
-      rooms.set(room, peers);
-      const welcome: ServerMessage = { type: 'welcome', id, room, peers: others.filter((p) => p !== id) };
-      if (turn) {
-        welcome.iceServers = [turnCredentials(turn, id)];
-        clearInterval(client.turnTimer);
-        client.turnTimer = setInterval(() => send(client, { type: 'ice-servers', iceServers: [turnCredentials(turn, id)] }), turnRefreshMs(turn));
-        client.turnTimer.unref?.();
-      }
-      send(client, welcome);
-      sendToOthers(peers, id, { type: 'peer-joined', id });
-      // With Redis away this notice is lost, but the joiner's first hello is not: its relay fails loudly.
-      bus?.publish(room, { kind: 'joined', id }).catch(() => {});
-    } finally {
-      client.joining = false;
-    }
-  }
-
-  function relay(client: Client, message: SignalMessage): void {
-    if (!client.room || !client.id) return reply(client, 'not-joined', 'Join a room before sending signal messages');
-    const peers = rooms.get(client.room);
-    if (!peers) return;
-    const routed = { ...message, from: client.id } as SignalMessage;
-    const room = client.room;
-    const from = client.id;
-    if (message.to !== undefined) {
-      // Only peers of the sender's room can be reached.
-      const to = message.to;
-      const target = peers.get(to);
-      if (target) {
-        counters.relayed++;
-        return send(target, routed);
-      }
-      if (!bus) return reply(client, 'unknown-peer', `No peer ${to} in room "${room}"`);
-      // Maybe on another server of the cluster.
-      void bus.has(room, to).then(
-        (present) => present
-          ? bus.publish(room, { kind: 'relay', from, to, message: routed }).catch(() => unrelayed(client, message))
-          : reply(client, 'unknown-peer', `No peer ${to} in room "${room}"`),
-        () => unrelayed(client, message),
-      );
-      return;
-    }
-    counters.relayed += sendToOthers(peers, from, routed);
-    // Lost only if some peer of the room is on another server: then its sender hears of it.
-    bus?.publish(room, { kind: 'relay', from, message: routed }).catch(() => { if (remotePeers.get(room)?.size) unrelayed(client, message); });
-  }
-
-  /** The cluster (Redis) did not take a relay: its sender hears of it instead of it vanishing. */
-  function unrelayed(client: Client, message: SignalMessage): void {
-    reply(client, 'cluster-unavailable', `A ${message.type} message could not reach the peers on other servers: the cluster (Redis) is unavailable`);
-  }
-
-  function onMessage(client: Client, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
-    if (!client.bucket.take()) {
-      client.refusedInARow++;
-      if (client.refusedInARow >= floodCloseAfter) return closeClient(client, 4008, 'rate limit exceeded');
+  function onMessage(connection: Connection, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
+    if (!connection.bucket.take()) {
+      connection.refusedInARow++;
+      if (connection.refusedInARow >= limits.floodCloseAfter) return rooms.closeConnection(connection, 4008, 'rate limit exceeded');
       // One reply per ten refusals: a flood does not get a flood back.
-      if (client.refusedInARow % 10 === 1) reply(client, 'rate-limited', `More than ${rate.perSecond} messages a second: messages are being refused`);
-      else counters.refused++;
+      if (connection.refusedInARow % 10 === 1) rooms.reply(connection, 'rate-limited', `More than ${limits.rate.perSecond} messages a second: messages are being refused`);
+      else rooms.counters.refused++;
       return;
     }
-    client.refusedInARow = 0;
-    if (isBinary) return reply(client, 'bad-message', 'Binary frames are not accepted: send JSON text');
+    connection.refusedInARow = 0;
+    if (isBinary) return rooms.reply(connection, 'bad-message', 'Binary frames are not accepted: send JSON text');
     const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
     const parsed = parseClientMessage(text);
-    if (!parsed.ok) return reply(client, parsed.code, parsed.message);
+    if (!parsed.ok) return rooms.reply(connection, parsed.code, parsed.message);
     const message = parsed.message;
     if (message.type === 'join') {
-      void join(client, message.room, message.id, message.token).catch(() => closeClient(client, 1001, 'server error'));
+      void rooms.join(connection, message.room, message.id, message.token, message.resumeToken).catch(() => rooms.closeConnection(connection, 1001, 'server error'));
     } else if (message.type === 'leave') {
-      leave(client, 'left');
+      rooms.leave(connection, 'left');
     } else {
-      relay(client, message);
+      rooms.relay(connection, message);
     }
   }
 
   function accept(socket: WebSocket, request: IncomingMessage): void {
-    const client: Client = {
-      socket,
-      request,
-      joining: false,
-      bucket: new TokenBucket(rate.perSecond, rate.burst),
-      refusedInARow: 0,
-      alive: true,
-    };
-    clients.add(client);
+    const connection = new Connection(socket, request, limits, budget, fault);
+    connections.add(connection);
+    const address = request.socket.remoteAddress ?? '';
+    front.opened(address);
     socket.on('message', (data, isBinary) => {
       try {
-        onMessage(client, data, isBinary);
+        onMessage(connection, data, isBinary);
       } catch {
-        closeClient(client, 1001, 'server error');
+        rooms.closeConnection(connection, 1001, 'server error');
       }
     });
-    socket.on('pong', () => { client.alive = true; });
     socket.on('error', () => { /* a broken socket ends in 'close' */ });
     socket.on('close', (code) => {
-      clients.delete(client);
-      clearInterval(client.turnTimer);
-      if (code === 1000 || code === 1001 || !client.room || leaveGraceMs <= 0) {
-        leave(client, code === 1000 || code === 1001 ? 'left' : 'closed');
-        return;
-      }
-      client.graceTimer = setTimeout(() => {
-        client.graceTimer = undefined;
-        leave(client, 'closed');
-      }, leaveGraceMs);
-      client.graceTimer.unref?.();
+      front.closed(address);
+      connections.delete(connection);
+      rooms.dropped(connection, code);
     });
   }
 
   const heartbeat = setInterval(() => {
-    for (const client of clients) {
-      if (!client.alive) {
-        leave(client, 'timeout');
-        clients.delete(client);
-        client.socket.terminate();
-        continue;
-      }
-      client.alive = false;
-      try { client.socket.ping(); } catch { /* closing already */ }
+    for (const connection of connections) {
+      if (!connection.heartbeat()) rooms.closeConnection(connection, 4010, 'timeout');
     }
   }, heartbeatMs);
   heartbeat.unref();
+  // About once a second: connections that did not join in time go (4012), and so do readers over
+  // their limit that nobody sends to any more (4009); the unsent budget is re-counted meanwhile.
+  const sweep = setInterval(() => {
+    const now = performance.now();
+    for (const connection of connections) {
+      connection.sweep(now);
+      rooms.refreshTurn(connection, now);
+    }
+  }, Math.min(1000, heartbeatMs, Math.max(50, limits.joinTimeoutMs / 2)));
+  sweep.unref();
 
   if (!options.server) {
     await new Promise<void>((resolve, reject) => {
@@ -407,20 +255,22 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
   return {
     port: address.port,
     url: `ws://${host}:${address.port}${options.path ?? ''}`,
-    stats: () => ({ clients: clients.size, rooms: rooms.size, ...counters }),
+    stats: () => ({ clients: connections.size, rooms: rooms.local.size, ...rooms.counters, unsentBytes: budget.used }),
     close: async () => {
       clearInterval(heartbeat);
+      clearInterval(sweep);
       http.off('upgrade', onUpgrade);
       // No peer-left notices: the peers' calls go on, and their signalers reconnect.
-      const members = [...rooms].flatMap(([room, peers]) => [...peers.keys()].map((id) => ({ room, id })));
-      for (const client of clients) {
-        client.room = undefined;
-        client.socket.terminate();
+      const members = rooms.members();
+      for (const connection of connections) {
+        connection.room = undefined;
+        connection.release();
+        connection.socket.terminate();
       }
-      clients.clear();
-      for (const peers of rooms.values()) for (const client of peers.values()) clearTimeout(client.graceTimer);
-      rooms.clear();
-      await bus?.close(members);
+      connections.clear();
+      for (const peers of rooms.local.values()) for (const connection of peers.values()) clearTimeout(connection.graceTimer);
+      rooms.local.clear();
+      await rooms.registry.close(members);
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       if (!options.server) {
         http.closeAllConnections?.();
@@ -429,3 +279,4 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
     },
   };
 }
+

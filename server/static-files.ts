@@ -1,6 +1,6 @@
 import { createReadStream, type ReadStream } from 'node:fs';
 import { once } from 'node:events';
-import { stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 
@@ -17,9 +17,13 @@ const TYPES: Record<string, string> = {
   '.md': 'text/plain; charset=utf-8',
 };
 
+/** A path segment that starts with a dot (`.env`, `.git`), `.well-known` aside: never served. */
+const DOTFILE = /(^|[\\/])\.(?!well-known([\\/]|$))/;
+
 /**
  * Serves files from directories mounted at URL prefixes (`{'/': 'demo', '/dist/': 'dist'}`).
- * Paths are resolved inside their directory; anything that escapes it is a 404.
+ * Paths are resolved inside their directory; anything that escapes it is a 404, and so are
+ * dotfiles (but `.well-known`) and anything whose real path (symlinks followed) leaves the directory.
  */
 export function staticFiles(mounts: Record<string, string>) {
   const entries = Object.entries(mounts)
@@ -40,13 +44,22 @@ export function staticFiles(mounts: Record<string, string>) {
     const mount = entries.find(([prefix]) => path.startsWith(prefix) || `${path}/` === prefix);
     if (!mount) return notFound();
     const [prefix, dir] = mount;
-    let file = normalize(join(dir, path.slice(prefix.length)));
+    const rest = path.slice(prefix.length);
+    if (DOTFILE.test(rest) || rest.includes('\0')) return notFound();
+    let file = normalize(join(dir, rest));
     if (file !== dir && !file.startsWith(dir + sep)) return notFound();
     let stream: ReadStream | undefined;
     try {
+      // The real path (symlinks followed) must stay inside the real root.
+      const root = await realpath(dir);
+      // …and must not be a dotfile either (a symlink `config` → `.env`).
+      const inside = (real: string) => real === root || (real.startsWith(root + sep) && !DOTFILE.test(real.slice(root.length + 1)));
+      file = await realpath(file);
+      if (!inside(file)) return notFound();
       let info = await stat(file);
       if (info.isDirectory()) {
-        file = join(file, 'index.html');
+        file = await realpath(join(file, 'index.html'));
+        if (!inside(file)) return notFound();
         info = await stat(file);
       }
       if (!info.isFile()) return notFound(); // a directory named index.html, a socket…

@@ -63,8 +63,11 @@ export interface Signaler {
 
 /** What a client sends the reference server, besides signal messages (which may carry `to`). */
 export type ClientControlMessage =
-  /** Join a room; `id` asks to resume an earlier id (after a reconnect), `token` goes to the server's `verify` hook. */
-  | { type: 'join'; room: string; id?: string; token?: string }
+  /**
+   * Join a room; `id` with the `resumeToken` of the welcome that gave it resumes that id (after a
+   * reconnect); `token` goes to the server's `verify` hook.
+   */
+  | { type: 'join'; room: string; id?: string; token?: string; resumeToken?: string }
   | { type: 'leave' };
 
 /** Error codes the reference server replies with (`{type: 'error', code, message}`). */
@@ -84,8 +87,11 @@ export type ServerErrorCode =
 
 /** What the reference server sends: control messages, and relayed signal messages with `from` set. */
 export type ServerMessage =
-  /** `iceServers`: TURN credentials for this peer, when the server has a TURN secret. */
-  | { type: 'welcome'; id: string; room: string; peers: string[]; iceServers?: IceServer[] }
+  /**
+   * `resumeToken` is secret: with it (and only with it) a later join gets `id` back. `iceServers`:
+   * TURN credentials for this peer, when the server has a TURN secret.
+   */
+  | { type: 'welcome'; id: string; room: string; peers: string[]; resumeToken?: string; iceServers?: IceServer[] }
   /** Fresh TURN credentials, sent before the last ones expire. */
   | { type: 'ice-servers'; iceServers: IceServer[] }
   | { type: 'peer-joined'; id: string }
@@ -96,6 +102,7 @@ export type ServerMessage =
 /**
  * Close codes the reference server uses, so that clients know whether to reconnect: 1000 normal,
  * 1001 going away, 1009 message too big, 4001 unauthorized (do not retry), 4003 room full (do not
- * retry), 4008 rate limited, 4009 slow reader, 4010 heartbeat timeout.
+ * retry), 4008 rate limited, 4009 slow reader (too much unsent), 4010 heartbeat timeout, 4011
+ * replaced (the id was resumed by another connection: do not retry), 4012 no join in time.
  */
-export type ServerCloseCode = 1000 | 1001 | 1009 | 4001 | 4003 | 4008 | 4009 | 4010;
+export type ServerCloseCode = 1000 | 1001 | 1009 | 4001 | 4003 | 4008 | 4009 | 4010 | 4011 | 4012;

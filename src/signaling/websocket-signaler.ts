@@ -54,6 +54,8 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
   private readonly Socket: typeof WebSocket;
   private socket: WebSocket | undefined;
   private id: string | undefined;
+  /** The welcome's secret for `id`: a reconnect presents it to get the same id back. */
+  private resume: unknown;
   private joined = false;
   private queue: Array<{ text: string; to: string | undefined; at: number }> = [];
   private listeners = new Set<(message: SignalMessage) => void>();
@@ -113,10 +115,8 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
     }
     this.socket = socket;
     socket.addEventListener('open', () => {
-      const join: Record<string, string> = { type: 'join', room: this.room };
-      if (this.id) join.id = this.id;
-      if (this.options.token !== undefined) join.token = this.options.token;
-      socket.send(JSON.stringify(join));
+      // Undefined fields are left out by JSON.stringify; an id without its resume token gets a new one.
+      socket.send(JSON.stringify({ type: 'join', room: this.room, token: this.options.token, id: this.id, resumeToken: this.resume }));
     });
     socket.addEventListener('message', (event) => this.onMessage(event.data));
     socket.addEventListener('close', (event) => {
@@ -161,6 +161,7 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
       case 'welcome': {
         if (typeof message.id !== 'string' || !Array.isArray(message.peers)) return this.reportBad('a malformed welcome');
         this.id = message.id;
+        this.resume = message.resumeToken; // the server checks it on the next join
         this.joined = true;
         this.attempt = 0;
         this.currentState = 'open';

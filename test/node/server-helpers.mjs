@@ -1,8 +1,12 @@
+import { spawn } from 'node:child_process';
+import { createServer as createNetServer } from 'node:net';
 import WebSocket from 'ws';
 
 /** A test client of the signaling server: collects what it receives, waits for a given type. */
-export async function connect(url, { room, token, id, headers } = {}) {
-  const ws = new WebSocket(url, { headers });
+export async function connect(url, { room, token, id, resumeToken, headers, localAddress, autoPong } = {}) {
+  const options = { headers, localAddress, autoPong };
+  for (const key of Object.keys(options)) if (options[key] === undefined) delete options[key];
+  const ws = new WebSocket(url, options);
   const inbox = [];
   const waiters = [];
   ws.on('message', (data) => {
@@ -31,6 +35,7 @@ export async function connect(url, { room, token, id, headers } = {}) {
     const join = { type: 'join', room };
     if (token) join.token = token;
     if (id) join.id = id;
+    if (resumeToken) join.resumeToken = resumeToken;
     client.send(join);
     client.welcome = await client.next('welcome');
     client.id = client.welcome.id;
@@ -39,3 +44,72 @@ export async function connect(url, { room, token, id, headers } = {}) {
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** A port that was free a moment ago on 127.0.0.1. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createNetServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => { const { port } = probe.address(); probe.close(() => resolve(port)); });
+  });
+}
+
+/** Resolves with the first match of `pattern` in the child's output; rejects after `timeoutMs`. */
+export function waitForLine(child, pattern, timeoutMs = 10000) {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(() => { off(); reject(new Error(`no ${pattern} within ${timeoutMs} ms: ${seen.slice(-500)}`)); }, timeoutMs);
+    const on = (data) => { seen += String(data); const m = pattern.exec(seen); if (m) { clearTimeout(timer); off(); resolve(m); } };
+    const onExit = (code) => { clearTimeout(timer); off(); reject(new Error(`exited with ${code} before ${pattern}: ${seen.slice(-500)}`)); };
+    const off = () => { child.stdout.off('data', on); child.stderr.off('data', on); child.off('exit', onExit); };
+    child.stdout.on('data', on);
+    child.stderr.on('data', on);
+    child.once('exit', onExit);
+  });
+}
+
+/** Whether `child` exits within `timeoutMs`. */
+export function exits(child, timeoutMs) {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), timeoutMs);
+    child.once('exit', () => { clearTimeout(timer); resolve(true); });
+  });
+}
+
+/** Stops children (servers before Redis: pass them in that order); SIGKILL after 5 s. */
+export async function stopAll(children) {
+  for (const child of children.splice(0).reverse()) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    child.kill();
+    if (!(await exits(child, 5000))) child.kill('SIGKILL');
+  }
+}
+
+/** A redis-server on a free 127.0.0.1 port (a few ports are tried: another process may take one first). */
+export async function startRedis(children, port) {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const p = port ?? await freePort();
+    const redis = spawn('redis-server', ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(redis);
+    try {
+      await waitForLine(redis, /Ready to accept connections/);
+      return { redis, port: p, url: `redis://127.0.0.1:${p}` };
+    } catch (error) {
+      if (port !== undefined || attempt === 4) throw error;
+    }
+  }
+}
+
+/** `test/node/fixtures/server-process.mjs` with these options: `{child, url, stats()}`. */
+export async function startServerProcess(children, options = {}) {
+  const child = spawn(process.execPath, [new URL('./fixtures/server-process.mjs', import.meta.url).pathname, JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  children.push(child);
+  const url = (await waitForLine(child, /signaling on (ws:\/\/\S+)/))[1];
+  const stats = () => new Promise((resolve) => {
+    const on = (m) => { if (m.type === 'stats') { child.off('message', on); resolve(m); } };
+    child.on('message', on);
+    child.send({ type: 'stats' });
+  });
+  return { child, url, stats };
+}

@@ -1,0 +1,276 @@
+import { turnCredentials, turnRefreshMs, type TurnOptions } from './turn-credentials.js';
+import type { ServerCloseCode, ServerErrorCode, ServerMessage, SignalMessage } from '../src/types.js';
+import type { Connection } from './connection.js';
+import { isResumeToken, newIdentity, type Admission, type RoomEvent, type RoomRegistry } from './room-registry.js';
+
+export interface RoomsOptions {
+  maxRoomSize: number;
+  leaveGraceMs: number;
+  /** TURN credentials for each peer in its welcome, and fresh ones in the sweep (`refreshTurn`). */
+  turn?: Required<TurnOptions>;
+  /** The `verify` hook, already bound to the connection's request; undefined when there is none. */
+  verify?: (connection: Connection, request: { token: string | undefined; room: string; id: string | undefined }) => Promise<boolean>;
+}
+
+/**
+ * Joins, leaves and relays: the connections of this server by room, over a `RoomRegistry` that
+ * decides admission (atomically) and carries events between the servers of a cluster.
+ */
+export class Rooms {
+  /** This server's connections, by room and id (a peer in its grace period keeps its place). */
+  readonly local = new Map<string, Map<string, Connection>>();
+  /** Cluster only: the peers of each room on other servers that this server's peers were told of. */
+  readonly #remote = new Map<string, Set<string>>();
+  /** Ids being admitted here ("<room> <id>"). */
+  readonly #admitting = new Set<string>();
+  /** Cluster: remote peers Redis did not list at the last tick ("<room> <id>"). */
+  readonly #missing = new Set<string>();
+  readonly counters = { relayed: 0, refused: 0 };
+  registry!: RoomRegistry;
+
+  constructor(private readonly options: RoomsOptions) {}
+
+  /** Sends fresh TURN credentials to a peer whose last ones are at half their lifetime. */
+  refreshTurn(connection: Connection, now: number): void {
+    const { turn } = this.options;
+    if (!turn || !connection.turnDue || now < connection.turnDue || !connection.id) return;
+    connection.turnDue = now + turnRefreshMs(turn);
+    connection.send({ type: 'ice-servers', iceServers: [turnCredentials(turn, connection.id)] });
+  }
+
+  members(): Array<{ room: string; id: string }> {
+    return [...this.local].flatMap(([room, peers]) => [...peers.keys()].map((id) => ({ room, id })));
+  }
+
+  reply(connection: Connection, code: ServerErrorCode, message: string): void {
+    this.counters.refused++;
+    connection.send({ type: 'error', code, message });
+  }
+
+  /** Sends to every peer of a room but `except`; returns how many. */
+  #sendToOthers(peers: Map<string, Connection>, except: string | undefined, message: ServerMessage): number {
+    let sent = 0;
+    let text: string | undefined;
+    for (const [id, peer] of peers) {
+      if (id === except) continue;
+      text ??= JSON.stringify(message);
+      peer.sendText(text);
+      sent++;
+    }
+    return sent;
+  }
+
+  /** Leaves the room (if in one) and closes; the room hears `peer-left` with `reason`. */
+  closeConnection(connection: Connection, code: ServerCloseCode | 1000 | 1001, reason: string): void {
+    this.leave(connection, reason);
+    connection.close(code, reason);
+  }
+
+  /** An event from another server of the cluster (or a dead server's leave found here). */
+  onEvent(room: string, event: RoomEvent): void {
+    const peers = this.local.get(room);
+    if (!peers) return;
+    const remote = this.#remote.get(room) ?? new Set<string>();
+    this.#remote.set(room, remote);
+    if (event.kind === 'joined' || event.kind === 'present') {
+      const here = peers.get(event.id);
+      if (here) {
+        // The id was resumed on another server: this connection (or its grace period) is over, silently.
+        if (event.kind === 'present') return;
+        this.#retire(here, room, event.id);
+      }
+      this.#remoteJoined(room, peers, remote, event.id);
+    } else if (event.kind === 'left') {
+      this.#remoteLeft(room, peers, remote, event.id, event.reason);
+    } else if (event.to !== undefined) {
+      const target = peers.get(event.to);
+      if (target) {
+        this.counters.relayed++;
+        target.send(event.message);
+      }
+    } else {
+      this.counters.relayed += this.#sendToOthers(peers, event.from, event.message);
+    }
+  }
+
+  /** Each peer of this server hears of a remote peer once, however many paths the news takes. */
+  #remoteJoined(room: string, peers: Map<string, Connection>, remote: Set<string>, id: string): void {
+    this.#missing.delete(`${room} ${id}`);
+    if (remote.has(id) || peers.has(id)) return;
+    remote.add(id);
+    this.#sendToOthers(peers, id, { type: 'peer-joined', id });
+  }
+
+  #remoteLeft(room: string, peers: Map<string, Connection>, remote: Set<string>, id: string, reason: string): void {
+    this.#missing.delete(`${room} ${id}`);
+    if (!remote.delete(id) || peers.has(id)) return;
+    this.#sendToOthers(peers, undefined, { type: 'peer-left', id, reason });
+  }
+
+  /**
+   * Cluster: what Redis says a room holds, each liveness tick. Catches up with the events lost
+   * while a subscriber was away. A remote peer missing from Redis is gone if it has a leave record
+   * (its reason is told), else only when it is still missing at the next tick: after Redis came
+   * back empty, its server may not have registered it again yet.
+   */
+  onMembers(room: string, ids: Set<string>, left: Map<string, string>): void {
+    const peers = this.local.get(room);
+    if (!peers) return;
+    const remote = this.#remote.get(room) ?? new Set<string>();
+    this.#remote.set(room, remote);
+    for (const id of ids) if (!peers.has(id) && !this.#admitting.has(`${room} ${id}`)) this.#remoteJoined(room, peers, remote, id);
+    for (const id of [...remote]) {
+      if (ids.has(id)) continue;
+      const key = `${room} ${id}`;
+      const reason = left.get(id);
+      if (reason !== undefined || this.#missing.has(key)) this.#remoteLeft(room, peers, remote, id, reason ?? 'timeout');
+      else this.#missing.add(key);
+    }
+  }
+
+  /** Drops a connection whose id another connection resumed: no `peer-left`, its place is the newcomer's. */
+  #retire(previous: Connection, room: string, id: string): void {
+    clearTimeout(previous.graceTimer);
+    previous.graceTimer = undefined;
+    previous.room = undefined;
+    previous.id = undefined;
+    const peers = this.local.get(room);
+    if (peers?.get(id) === previous) peers.delete(id);
+    if (peers?.size === 0) this.#dropRoom(room);
+    previous.close(4011, 'replaced: the id was resumed by another connection');
+  }
+
+  #dropRoom(room: string): void {
+    this.local.delete(room);
+    for (const id of this.#remote.get(room) ?? []) this.#missing.delete(`${room} ${id}`);
+    this.#remote.delete(room);
+  }
+
+  leave(connection: Connection, reason: string): void {
+    const { room, id } = connection;
+    if (!room || !id) return;
+    connection.room = undefined;
+    const peers = this.local.get(room);
+    if (!peers || peers.get(id) !== connection) return;
+    peers.delete(id);
+    if (peers.size === 0) this.#dropRoom(room);
+    this.#sendToOthers(peers, undefined, { type: 'peer-left', id, reason });
+    this.registry.release(room, id, reason);
+    if (connection.open) connection.armJoinTimer();
+  }
+
+  /** The socket dropped: a peer in a room keeps its place for `leaveGraceMs` unless it left cleanly. */
+  dropped(connection: Connection, code: number): void {
+    connection.release();
+    const clean = code === 1000 || code === 1001;
+    if (clean || !connection.room || this.options.leaveGraceMs <= 0) {
+      this.leave(connection, clean ? 'left' : 'closed');
+      return;
+    }
+    connection.graceTimer = setTimeout(() => {
+      connection.graceTimer = undefined;
+      this.leave(connection, 'closed');
+    }, this.options.leaveGraceMs);
+    connection.graceTimer.unref?.();
+  }
+
+  async join(connection: Connection, room: string, requestedId: string | undefined, token: string | undefined, presented: string | undefined): Promise<void> {
+    if (connection.room || connection.joining) return this.reply(connection, 'already-joined', 'This connection has joined a room already');
+    connection.joining = true;
+    try {
+      if (this.options.verify) {
+        if (!(await this.options.verify(connection, { token, room, id: requestedId }))) {
+          this.reply(connection, 'unauthorized', 'The token was refused');
+          return this.closeConnection(connection, 4001, 'unauthorized');
+        }
+      }
+      if (!connection.open) return;
+      const { maxRoomSize } = this.options;
+      // An id is granted only with the resume token its welcome gave (held, in its grace period or
+      // gone: the token proves it is the same peer); without it the joiner gets a new id.
+      const resume = requestedId !== undefined && presented !== undefined && isResumeToken(requestedId, presented);
+      let identity = resume ? { id: requestedId as string, resumeToken: presented as string } : newIdentity();
+      let admission = await this.#admit(room, identity.id, resume);
+      if (!admission.ok && admission.reason === 'taken') admission = await this.#admit(room, (identity = newIdentity()).id, false);
+      const id = identity.id;
+      if (!admission.ok) {
+        this.reply(connection, 'room-full', `Room "${room}" is full (${maxRoomSize} peers)`);
+        return this.closeConnection(connection, 4003, 'room full');
+      }
+      const peers = this.local.get(room) ?? new Map<string, Connection>();
+      this.local.set(room, peers);
+      const previous = peers.get(id);
+      if (previous && previous !== connection) this.#retire(previous, room, id);
+      if (!this.local.has(room)) this.local.set(room, peers);
+      connection.id = id;
+      connection.room = room;
+      peers.set(id, connection);
+      if (!connection.open) {
+        this.leave(connection, 'closed');
+        return;
+      }
+      connection.joined();
+      const remote = new Set(admission.peers.filter((p) => !peers.has(p)));
+      if (this.registry.shared) this.#remote.set(room, remote);
+      const welcome: ServerMessage = { type: 'welcome', id, room, peers: admission.peers, resumeToken: identity.resumeToken };
+      const { turn } = this.options;
+      if (turn) {
+        welcome.iceServers = [turnCredentials(turn, id)];
+        connection.turnDue = performance.now() + turnRefreshMs(turn);
+      }
+      connection.send(welcome);
+      this.#sendToOthers(peers, id, { type: 'peer-joined', id });
+      // With Redis away this notice is lost, but the joiner's first hello is not: its relay fails loudly.
+      this.registry.publish(room, { kind: 'joined', id }).catch(() => {});
+    } finally {
+      connection.joining = false;
+    }
+  }
+
+  /** While Redis holds an id that is not in `local` yet, a reconcile must not take it for a remote peer. */
+  async #admit(room: string, id: string, resume: boolean): Promise<Admission> {
+    const key = `${room} ${id}`;
+    this.#admitting.add(key);
+    try {
+      return await this.registry.admit(room, id, this.options.maxRoomSize, resume);
+    } finally {
+      this.#admitting.delete(key);
+    }
+  }
+
+  relay(connection: Connection, message: SignalMessage): void {
+    if (!connection.room || !connection.id) return this.reply(connection, 'not-joined', 'Join a room before sending signal messages');
+    const room = connection.room;
+    const from = connection.id;
+    const peers = this.local.get(room);
+    if (!peers) return;
+    const routed = { ...message, from } as SignalMessage;
+    if (message.to !== undefined) {
+      // Only peers of the sender's room can be reached.
+      const to = message.to;
+      const target = peers.get(to);
+      if (target) {
+        this.counters.relayed++;
+        return target.send(routed);
+      }
+      if (!this.registry.shared) return this.reply(connection, 'unknown-peer', `No peer ${to} in room "${room}"`);
+      // Maybe on another server of the cluster.
+      void this.registry.has(room, to).then(
+        (present) => present
+          ? this.registry.publish(room, { kind: 'relay', from, to, message: routed }).catch(() => this.#unrelayed(connection, message))
+          : this.reply(connection, 'unknown-peer', `No peer ${to} in room "${room}"`),
+        () => this.#unrelayed(connection, message),
+      );
+      return;
+    }
+    this.counters.relayed += this.#sendToOthers(peers, from, routed);
+    if (!this.registry.shared) return;
+    // Lost only if some peer of the room is on another server: then its sender hears of it.
+    this.registry.publish(room, { kind: 'relay', from, message: routed }).catch(() => { if (this.#remote.get(room)?.size) this.#unrelayed(connection, message); });
+  }
+
+  /** The cluster (Redis) did not take a relay: its sender hears of it instead of it vanishing. */
+  #unrelayed(connection: Connection, message: SignalMessage): void {
+    this.reply(connection, 'cluster-unavailable', `A ${message.type} message could not reach the peers on other servers: the cluster (Redis) is unavailable`);
+  }
+}
