@@ -80,6 +80,14 @@ for (const file of outputs) {
   writeFileSync(file.path, minified.code);
 }
 run(bin('cem'), ['analyze', '--litelement', '--globs', 'components/**/*.ts', '--exclude', 'components/**/*.test.ts', '--exclude', 'components/test-helpers.ts', '--quiet']);
+// The manifest describes the public API: private and protected members are no one's business (and were half its size).
+const manifest = JSON.parse(readFileSync('custom-elements.json', 'utf8'));
+for (const module of manifest.modules ?? []) {
+  for (const declaration of module.declarations ?? []) {
+    if (declaration.members) declaration.members = declaration.members.filter((m) => m.privacy !== 'private' && m.privacy !== 'protected' && !m.name?.startsWith('#'));
+  }
+}
+writeFileSync('custom-elements.json', `${JSON.stringify(manifest, null, 2)}\n`);
 if (packageOnly) {
   console.log('build: the package\'s files in dist/ and custom-elements.json are up to date (demo bundles not built)');
   process.exit(0);
