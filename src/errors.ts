@@ -23,8 +23,8 @@ export class WebRtcError extends Error {
 
   constructor(code: WebRtcErrorCode | string, message: string, options: { cause?: unknown; reason?: string } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    // Our classes spell their names out (minifiers rename classes, and consoles print `name`); a subclass of yours keeps its own.
-    this.name = new.target === WebRtcError ? 'WebRtcError' : new.target.name;
+    // The class's name (ours are spelled out below, since minifiers rename classes); a subclass of yours gets its own.
+    this.name = new.target.name;
     this.code = code;
     this.reason = options.reason;
   }
@@ -34,7 +34,6 @@ export class WebRtcError extends Error {
 export class SdpError extends WebRtcError {
   constructor(message: string, options?: { cause?: unknown; reason?: string }) {
     super('sdp', message, options);
-    this.name = 'SdpError';
   }
 }
 
@@ -42,7 +41,6 @@ export class SdpError extends WebRtcError {
 export class IceError extends WebRtcError {
   constructor(message: string, options?: { cause?: unknown; reason?: string }) {
     super('ice', message, options);
-    this.name = 'IceError';
   }
 }
 
@@ -50,7 +48,6 @@ export class IceError extends WebRtcError {
 export class DataChannelClosedError extends WebRtcError {
   constructor(message = 'The data channel is closed', options?: { cause?: unknown; reason?: string }) {
     super('data-channel-closed', message, options);
-    this.name = 'DataChannelClosedError';
   }
 }
 
@@ -58,7 +55,6 @@ export class DataChannelClosedError extends WebRtcError {
 export class DataChannelError extends WebRtcError {
   constructor(message: string, options?: { cause?: unknown; reason?: string }) {
     super('data-channel', message, options);
-    this.name = 'DataChannelError';
   }
 }
 
@@ -66,7 +62,6 @@ export class DataChannelError extends WebRtcError {
 export class MediaDeviceError extends WebRtcError {
   constructor(message: string, options?: { cause?: unknown; reason?: string }) {
     super('media-device', message, options);
-    this.name = 'MediaDeviceError';
   }
 }
 
@@ -74,7 +69,6 @@ export class MediaDeviceError extends WebRtcError {
 export class MediaPermissionError extends WebRtcError {
   constructor(message: string, options?: { cause?: unknown; reason?: string }) {
     super('media-permission', message, options);
-    this.name = 'MediaPermissionError';
   }
 }
 
@@ -82,7 +76,6 @@ export class MediaPermissionError extends WebRtcError {
 export class ClientClosedError extends WebRtcError {
   constructor(message = 'The WebRTC client is closed', options?: { cause?: unknown; reason?: string }) {
     super('client-closed', message, options);
-    this.name = 'ClientClosedError';
   }
 }
 
@@ -90,7 +83,6 @@ export class ClientClosedError extends WebRtcError {
 export class SignalingError extends WebRtcError {
   constructor(message: string, options?: { cause?: unknown; reason?: string }) {
     super('signaling', message, options);
-    this.name = 'SignalingError';
   }
 }
 
@@ -101,9 +93,14 @@ export class SignalingError extends WebRtcError {
 export class LoadError extends WebRtcError {
   constructor(part: string, cause: unknown) {
     super('load', `The ${part} part did not load (${messageOf(cause)}): serve the rtc-elements-*.js files next to rtc-elements.js`, { cause });
-    this.name = 'LoadError';
   }
 }
+
+// Consoles print `name`: the classes keep theirs in the minified script-tag bundle too.
+for (const [name, errorClass] of Object.entries({
+  WebRtcError, SdpError, IceError, DataChannelClosedError, DataChannelError, MediaDeviceError,
+  MediaPermissionError, ClientClosedError, SignalingError, LoadError,
+})) Object.defineProperty(errorClass, 'name', { value: name });
 
 /** Imports a part on first use; a failure is a `LoadError` naming the part. */
 export function loadPart<T>(part: string, load: () => Promise<T>): Promise<T> {

@@ -93,8 +93,9 @@ function summarize(entries: StatsEntry[]): StatsSummary {
   const fps = video.find((e) => typeof e.framesPerSecond === 'number')?.framesPerSecond;
   const summary: StatsSummary = {
     rttMs: typeof rtt === 'number' ? rtt * 1000 : null,
-    bytesSent: transports.length ? sumOver(transports, 'bytesSent') : num(pair?.bytesSent),
-    bytesReceived: transports.length ? sumOver(transports, 'bytesReceived') : num(pair?.bytesReceived),
+    // Chromium counts them on the transport; Firefox has a transport entry without them, and the pair has them.
+    bytesSent: Math.max(sumOver(transports, 'bytesSent'), num(pair?.bytesSent)),
+    bytesReceived: Math.max(sumOver(transports, 'bytesReceived'), num(pair?.bytesReceived)),
     packetsLost: sumOver(inbound, 'packetsLost'),
     framesPerSecond: typeof fps === 'number' ? fps : null,
     framesDecoded: sumOver(video, 'framesDecoded'),
@@ -102,11 +103,6 @@ function summarize(entries: StatsEntry[]): StatsSummary {
     remoteCandidateType: candidateType(remote),
     relayed: candidateType(local) === 'relay' || candidateType(remote) === 'relay',
   };
-  // Firefox has no transport entry: fall back to the selected pair.
-  if (!transports.length && pair) {
-    summary.bytesSent = num(pair.bytesSent);
-    summary.bytesReceived = num(pair.bytesReceived);
-  }
   return summary;
 }
 

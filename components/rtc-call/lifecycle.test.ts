@@ -165,6 +165,34 @@ describe('<rtc-call> settings in any order', () => {
   });
 });
 
+describe('<rtc-call> in a page that is still loading', () => {
+  it('uses the room a later module script of the page sets (it starts once the page has loaded)', async () => {
+    const url = await signalingServerUrl();
+    const where = room();
+    const frame = document.createElement('iframe');
+    // A plain page: the bundle by a script tag, the call in the markup, its room from a later script.
+    frame.srcdoc = `<script type="module" src="/dist/rtc-elements.js"></script>
+      <rtc-call signaling="${url}"></rtc-call>
+      <script type="module">
+        window.errors = [];
+        document.addEventListener('rtc-error', (e) => errors.push(e.detail.error.message));
+        document.querySelector('rtc-call').room = ${JSON.stringify(where)};
+      </script>`;
+    const loaded = new Promise((resolve) => frame.addEventListener('load', resolve, { once: true }));
+    document.body.append(frame);
+    try {
+      await loaded;
+      const inner = frame.contentWindow as Window & { errors: string[] };
+      const call = inner.document.querySelector('rtc-call') as RtcCall;
+      await until(() => wsOf(call)?.state === 'open', CONNECT_MS, 'joined');
+      expect(wsOf(call)!.room).to.equal(where);
+      expect(inner.errors).to.deep.equal([]);
+    } finally {
+      frame.remove();
+    }
+  });
+});
+
 describe('<rtc-call> leaving the page and coming back', () => {
   it('a call put back a little later starts again and reconnects', async () => {
     const [a, b, root] = await callPair(html`<rtc-data-channel label="x"></rtc-data-channel>`);

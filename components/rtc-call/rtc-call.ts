@@ -67,6 +67,16 @@ function iceServersFor(client: WebRtcClient, signaler: Signaler): IceServer[] {
   return [...(client.config.defaultConnectionConfig?.iceServers ?? client.config.iceServers ?? []), ...(signaler.iceServers ?? [])];
 }
 
+/**
+ * The page has not reached DOMContentLoaded: its deferred and module scripts may still set things.
+ * (`readyState` is already `interactive` while they run, and stays so after DOMContentLoaded.)
+ */
+function beforeDomContentLoaded(): boolean {
+  if (document.readyState === 'complete') return false;
+  const [navigation] = performance.getEntriesByType('navigation') as PerformanceNavigationTiming[];
+  return navigation ? !navigation.domContentLoadedEventStart : document.readyState === 'loading';
+}
+
 /** Two values of a setting are the same: equal, or (ice-servers) the same servers. */
 function sameSetting(name: string, a: unknown, b: unknown): boolean {
   return a === b || (name === 'iceServers' && JSON.stringify(a) === JSON.stringify(b));
@@ -226,7 +236,9 @@ export class RtcCall extends ReactiveElement {
       work.catch((error) => this.fail(error));
     }
     if (!this.manual && !this.starting && !this.ended && (this.signaler || this.signaling) && this.isConnected) {
-      void this.start();
+      // The page's scripts, later module scripts too, run before DOMContentLoaded: what they set counts.
+      if (beforeDomContentLoaded()) document.addEventListener('DOMContentLoaded', () => this.requestUpdate(), { once: true });
+      else void this.start();
     }
     for (const kind of ['audio', 'video'] as const) {
       if (changed.has(kind) && changed.get(kind) !== undefined && this.starting) {

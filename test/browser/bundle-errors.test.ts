@@ -43,6 +43,18 @@ describe('the script-tag bundle\'s errors', () => {
     expect(engineNames, 'the ESM engine').to.deep.equal(expected);
   });
 
+  it('keeps the classes\' own names (Function.name) through minification', async () => {
+    const bundle = await import(BUNDLE);
+    const names = Object.fromEntries(Object.keys(MAKE).map((name) => [name, bundle[name].name]));
+    expect(names).to.deep.equal(Object.fromEntries(Object.keys(MAKE).map((name) => [name, name])));
+  });
+
+  it('gives a subclass of the page\'s own its subclass\'s name', async () => {
+    const bundle = await import(BUNDLE);
+    class NotSentError extends bundle.DataChannelClosedError {}
+    expect(new NotSentError('m').name).to.equal('NotSentError');
+  });
+
   it('prints the class name first, as consoles show an error', async () => {
     const bundle = await import(BUNDLE);
     expect(String(new bundle.DataChannelClosedError('Cannot send'))).to.equal('DataChannelClosedError: Cannot send');

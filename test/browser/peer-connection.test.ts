@@ -258,6 +258,19 @@ describe('WebRtcPeerConnection', () => {
       expect(stats.summary.relayed).to.equal(false);
     });
 
+    it('counts the bytes that crossed the connection, in both browsers', async () => {
+      const { a, local, remote } = await connectedChannel();
+      await local.send(new Uint8Array(64 * 1024));
+      await remote.receive();
+      // The browsers update these counters on their own schedule: wait for them to show the bytes.
+      await waitFor(async () => {
+        const { summary } = await a.getStatistics();
+        return summary.bytesSent >= 64 * 1024;
+      }, 10000, 'bytesSent counting the 64 KiB sent');
+      const { summary } = await a.getStatistics();
+      expect(summary.bytesReceived).to.be.greaterThan(0);
+    });
+
     it('fires a stats event every statsIntervalMs', async () => {
       const statsClient = new WebRtcClient({ defaultConnectionConfig: { statsIntervalMs: 100 } });
       try {
