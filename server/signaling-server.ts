@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ServerCloseCode, ServerErrorCode, ServerMessage, SignalMessage } from '../src/types.js';
-import { parseClientMessage } from './protocol.js';
+import { parseClientMessage, PROTOCOL_VERSION } from './protocol.js';
 import { TokenBucket } from './rate-limiter.js';
 import { RedisBus, type BusEvent } from './redis-bus.js';
 
@@ -260,7 +260,7 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
       client.room = room;
       peers.set(id, client);
       rooms.set(room, peers);
-      send(client, { type: 'welcome', id, room, peers: others.filter((p) => p !== id) });
+      send(client, { type: 'welcome', id, room, peers: others.filter((p) => p !== id), protocol: PROTOCOL_VERSION });
       sendToOthers(peers, id, { type: 'peer-joined', id });
       // With Redis away this notice is lost, but the joiner's first hello is not: its relay fails loudly.
       bus?.publish(room, { kind: 'joined', id }).catch(() => {});

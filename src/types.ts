@@ -42,6 +42,12 @@ export type SignalMessage =
 
 export type SignalMessageType = SignalMessage['type'];
 
+/**
+ * The wire protocol version this code speaks (docs/PROTOCOL.md): `join` and `welcome` carry it as
+ * `protocol`, and a message without it is version 1. A type, so that this module stays types only.
+ */
+export type ProtocolVersion = 1;
+
 /** Anything that carries signal messages between two peers. */
 export interface Signaler {
   send(message: SignalMessage): void | Promise<void>;
@@ -58,8 +64,11 @@ export interface Signaler {
 
 /** What a client sends the reference server, besides signal messages (which may carry `to`). */
 export type ClientControlMessage =
-  /** Join a room; `id` asks to resume an earlier id (after a reconnect), `token` goes to the server's `verify` hook. */
-  | { type: 'join'; room: string; id?: string; token?: string }
+  /**
+   * Join a room; `id` asks to resume an earlier id (after a reconnect), `token` goes to the server's
+   * `verify` hook, `protocol` is the version the client speaks (missing: 1; docs/PROTOCOL.md).
+   */
+  | { type: 'join'; room: string; id?: string; token?: string; protocol?: number }
   | { type: 'leave' };
 
 /** Error codes the reference server replies with (`{type: 'error', code, message}`). */
@@ -79,7 +88,8 @@ export type ServerErrorCode =
 
 /** What the reference server sends: control messages, and relayed signal messages with `from` set. */
 export type ServerMessage =
-  | { type: 'welcome'; id: string; room: string; peers: string[] }
+  /** `protocol`: the version the server speaks (docs/PROTOCOL.md); a welcome without it is version 1. */
+  | { type: 'welcome'; id: string; room: string; peers: string[]; protocol?: number }
   | { type: 'peer-joined'; id: string }
   | { type: 'peer-left'; id: string; reason: string }
   | { type: 'error'; code: ServerErrorCode; message: string }

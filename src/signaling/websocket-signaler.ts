@@ -1,5 +1,8 @@
 import { ClientClosedError, SignalingError } from '../errors.js';
-import type { ServerMessage, SignalMessage, Signaler } from '../types.js';
+import type { ProtocolVersion, ServerMessage, SignalMessage, Signaler } from '../types.js';
+
+/** The protocol version this signaler speaks (docs/PROTOCOL.md), sent with every join. */
+const PROTOCOL_VERSION: ProtocolVersion = 1;
 import { checkCounts } from '../validate.js';
 
 export interface WebSocketSignalerOptions {
@@ -50,6 +53,8 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
   private readonly Socket: typeof WebSocket;
   private socket: WebSocket | undefined;
   private id: string | undefined;
+  /** The protocol version of the server's latest welcome (1 when it did not say). */
+  serverProtocol: number | undefined;
   private joined = false;
   private queue: Array<{ text: string; to: string | undefined; at: number }> = [];
   private listeners = new Set<(message: SignalMessage) => void>();
@@ -109,7 +114,7 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
     }
     this.socket = socket;
     socket.addEventListener('open', () => {
-      const join: Record<string, string> = { type: 'join', room: this.room };
+      const join: Record<string, string | number> = { type: 'join', room: this.room, protocol: PROTOCOL_VERSION };
       if (this.id) join.id = this.id;
       if (this.options.token !== undefined) join.token = this.options.token;
       socket.send(JSON.stringify(join));
@@ -156,6 +161,8 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
     switch (message.type) {
       case 'welcome': {
         if (typeof message.id !== 'string' || !Array.isArray(message.peers)) return this.reportBad('a malformed welcome');
+        // A welcome without `protocol` is version 1 (servers before the field); this signaler speaks 1.
+        this.serverProtocol = typeof message.protocol === 'number' ? message.protocol : 1;
         this.id = message.id;
         this.joined = true;
         this.attempt = 0;
