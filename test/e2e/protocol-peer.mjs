@@ -62,6 +62,13 @@ export class ProtocolPeer extends EventEmitter {
     this.makingOffer = false;
     this.remoteNegotiates = undefined;
     this.inbox = Promise.resolve();
+    /** Every transport werift made: it closes only those still in use, and bundling leaves others open. */
+    this.transports = new Set();
+  }
+
+  /** Remembers the transports of the moment (werift replaces a bundled transceiver's without closing it). */
+  track() {
+    for (const dtls of this.pc.dtlsTransports) this.transports.add(dtls);
   }
 
   /** §2: join with the protocol version; resolves with the welcome. */
@@ -142,6 +149,7 @@ export class ProtocolPeer extends EventEmitter {
     this.makingOffer = true;
     try {
       await this.pc.setLocalDescription(await this.pc.createOffer());
+      this.track();
       const { type, sdp } = this.pc.localDescription;
       this.signal({ type: 'description', description: { type, sdp } });
     } finally {
@@ -154,9 +162,11 @@ export class ProtocolPeer extends EventEmitter {
     const collision = description.type === 'offer' && (this.makingOffer || this.pc.signalingState !== 'stable');
     if (collision && !this.polite) return;
     if (collision) await this.pc.setLocalDescription({ type: 'rollback' });
+    this.track();
     await this.pc.setRemoteDescription(description);
     if (description.type === 'offer') {
       await this.pc.setLocalDescription(await this.pc.createAnswer());
+      this.track();
       const { type, sdp } = this.pc.localDescription;
       this.signal({ type: 'description', description: { type, sdp } });
     }
@@ -178,6 +188,11 @@ export class ProtocolPeer extends EventEmitter {
 
   async close() {
     this.socket?.close(1000);
+    this.track();
     await this.pc.close().catch(() => {});
+    for (const dtls of this.transports) {
+      await dtls.stop().catch(() => {});
+      await dtls.iceTransport.stop().catch(() => {});
+    }
   }
 }

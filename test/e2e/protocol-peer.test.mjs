@@ -59,6 +59,7 @@ before(async () => {
 after(async () => {
   await Promise.all(Object.values(browsers).map((b) => b?.close()));
   await server?.close();
+  if (process.env.PEER_DEBUG) setTimeout(() => console.error(process.getActiveResourcesInfo()), 2000).unref();
 });
 
 const newRoom = (name) => `${name}-${Math.random().toString(36).slice(2)}`;
