@@ -147,6 +147,26 @@ for (const { browser, role, first, end } of cases) {
   });
 }
 
+for (const browser of ['chromium', 'firefox']) {
+  test(`${browser}: a peer that advertises a 64 KiB max-message-size is refused a 100 KiB send with message-too-big (§9)`, { timeout: 60000 }, async () => {
+    const room = newRoom(`werift-small-${browser}`);
+    const peer = new ProtocolPeer(server.url, room, { video: false, maxMessageSize: 64 * 1024 });
+    let page;
+    try {
+      const opened = once(peer, 'open');
+      await peer.join();
+      page = await openCall(browsers[browser], room);
+      await opened;
+      await until(async () => (await pageLog(page)).open, CONNECT_MS, 'the page channel open');
+      const refusal = await page.evaluate((n) => document.querySelector('rtc-data-channel').send(new Uint8Array(n)).then(() => 'sent', (e) => e.reason), BIG);
+      assert.equal(refusal, 'message-too-big');
+    } finally {
+      await page?.close();
+      await peer.close();
+    }
+  });
+}
+
 test('a second werift peer joins a waiting werift peer, and they chat', { timeout: 30000 }, async () => {
   const room = newRoom('werift-pair');
   const waiting = new ProtocolPeer(server.url, room, { video: false });
