@@ -167,6 +167,31 @@ for (const browser of ['chromium', 'firefox']) {
   });
 }
 
+test('a third peer in the room is ignored by a call in progress (§4)', { timeout: 60000 }, async () => {
+  const room = newRoom('werift-third');
+  const peer = new ProtocolPeer(server.url, room, { video: false });
+  const third = new ProtocolPeer(server.url, room, { video: false });
+  let page;
+  try {
+    const opened = once(peer, 'open');
+    await peer.join();
+    page = await openCall(browsers.chromium, room);
+    await opened;
+    await until(async () => (await pageLog(page)).open, CONNECT_MS, 'the page channel open');
+    await third.join(); // its hello reaches the page and the first peer: both ignore it
+    third.signal({ type: 'description', description: { type: 'offer', sdp: 'v=0\r\n' } });
+    peer.send('still here');
+    await until(async () => (await pageLog(page)).texts.length === 1, CONNECT_MS, 'the message after the third peer came');
+    assert.equal(third.remoteId, undefined, 'nobody answered the third peer');
+    assert.deepEqual((await pageLog(page)).closes, []);
+    assert.deepEqual(page.problems, []);
+  } finally {
+    await page?.close();
+    await peer.close();
+    await third.close();
+  }
+});
+
 test('a second werift peer joins a waiting werift peer, and they chat', { timeout: 30000 }, async () => {
   const room = newRoom('werift-pair');
   const waiting = new ProtocolPeer(server.url, room, { video: false });
