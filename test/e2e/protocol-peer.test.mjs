@@ -59,7 +59,6 @@ before(async () => {
 after(async () => {
   await Promise.all(Object.values(browsers).map((b) => b?.close()));
   await server?.close();
-  if (process.env.PEER_DEBUG) setTimeout(() => console.error(process.getActiveResourcesInfo()), 2000).unref();
 });
 
 const newRoom = (name) => `${name}-${Math.random().toString(36).slice(2)}`;
@@ -84,6 +83,7 @@ for (const { browser, role, first, end } of cases) {
     peer.on('message', (data) => received.push(data));
     let page;
     const t0 = Date.now();
+    // PEER_DEBUG=1 prints how long each step took.
     const mark = (what) => { if (process.env.PEER_DEBUG) console.error(`${Date.now() - t0} ms: ${what}`); };
     try {
       const opened = once(peer, 'open');
