@@ -1,4 +1,7 @@
-import type { ClientControlMessage, ServerErrorCode, SignalMessage } from '../src/types.js';
+import type { ClientControlMessage, ProtocolVersion, ServerErrorCode, SignalMessage } from '../src/types.js';
+
+/** The protocol version this server speaks, sent in every welcome (docs/PROTOCOL.md). */
+export const PROTOCOL_VERSION: ProtocolVersion = 1;
 
 const SIGNAL_TYPES = new Set(['description', 'candidate', 'bye', 'hello', 'track-state']);
 const ID_PATTERN = /^[\w.:@-]{1,128}$/;
@@ -60,7 +63,12 @@ export function parseClientMessage(text: string): Parsed {
       if (message.resumeToken !== undefined && (typeof message.resumeToken !== 'string' || !RESUME_TOKEN_PATTERN.test(message.resumeToken))) {
         return fail('bad-message', '"resumeToken" must be the token of an earlier welcome');
       }
+      // The client's version: missing is 1. Any positive integer is accepted (the welcome says which version the server speaks).
+      if (message.protocol !== undefined && !(Number.isInteger(message.protocol) && (message.protocol as number) >= 1)) {
+        return fail('bad-message', '"protocol" must be a positive integer (the protocol version)');
+      }
       const join: ClientControlMessage = { type: 'join', room: message.room };
+      if (message.protocol !== undefined) join.protocol = message.protocol as number;
       if (message.id !== undefined) join.id = message.id as string;
       if (message.token !== undefined) join.token = message.token as string;
       if (message.resumeToken !== undefined) join.resumeToken = message.resumeToken as string;

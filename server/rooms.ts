@@ -1,6 +1,7 @@
 import { turnCredentials, turnRefreshMs, type TurnOptions } from './turn-credentials.js';
 import type { ServerCloseCode, ServerErrorCode, ServerMessage, SignalMessage } from '../src/types.js';
 import type { Connection } from './connection.js';
+import { PROTOCOL_VERSION } from './protocol.js';
 import { isResumeToken, newIdentity, type Admission, type RoomEvent, type RoomRegistry } from './room-registry.js';
 
 export interface RoomsOptions {
@@ -212,7 +213,7 @@ export class Rooms {
       connection.joined();
       const remote = new Set(admission.peers.filter((p) => !peers.has(p)));
       if (this.registry.shared) this.#remote.set(room, remote);
-      const welcome: ServerMessage = { type: 'welcome', id, room, peers: admission.peers, resumeToken: identity.resumeToken };
+      const welcome: ServerMessage = { type: 'welcome', id, room, peers: admission.peers, resumeToken: identity.resumeToken, protocol: PROTOCOL_VERSION };
       const { turn } = this.options;
       if (turn) {
         welcome.iceServers = [turnCredentials(turn, id)];

@@ -442,7 +442,10 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
   }
 
   /**
-   * Messages until the channel is closed and drained. A plain iterator, not an async generator:
+   * Messages until the channel is closed and drained. A channel that ended on a failure (its
+   * receive queue overflowed, fragment mode did not load) makes the loop throw that error once
+   * the queue is drained, instead of ending as if the other side had closed it (Ktor's channel
+   * iterator also throws the cause of a failed channel). A plain iterator, not an async generator:
    * each message takes fewer promise steps (Firefox, echo loops of 200 small round trips: 0.97 ×
    * the generator's time; Chromium unchanged).
    */
@@ -451,8 +454,9 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
       next: () => this.receive().then(
         (value) => ({ value, done: false }),
         (error) => {
-          if (error instanceof DataChannelClosedError) return { value: undefined, done: true };
-          throw error;
+          const failure = this.closeReason && !(this.closeReason instanceof DataChannelClosedError) ? this.closeReason : undefined;
+          if (error instanceof DataChannelClosedError && !failure) return { value: undefined, done: true };
+          throw failure ?? error;
         },
       ),
     };

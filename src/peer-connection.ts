@@ -46,8 +46,10 @@ export interface PeerConnectionEventDetail {
 }
 
 function toJsonCandidate(candidate: RTCIceCandidate): IceCandidate {
+  // werift (Node) gives the line without the `candidate:` prefix that browsers require (docs/PROTOCOL.md).
+  const line = candidate.candidate;
   const json: IceCandidate = {
-    candidate: candidate.candidate,
+    candidate: line && !line.startsWith('candidate:') ? `candidate:${line}` : line,
     sdpMid: candidate.sdpMid ?? null,
     sdpMLineIndex: candidate.sdpMLineIndex ?? null,
   };
@@ -484,11 +486,14 @@ export class WebRtcPeerConnection extends EventTarget {
   removeTrack(senderOrTrack: WebRtcRtpSender | WebRtcMediaTrack | MediaStreamTrack | RTCRtpSender): void {
     this.assertOpen();
     let sender: RTCRtpSender | undefined;
-    if (senderOrTrack instanceof WebRtcMediaTrack || senderOrTrack instanceof MediaStreamTrack) {
-      const native = senderOrTrack instanceof WebRtcMediaTrack ? senderOrTrack.native : senderOrTrack;
-      sender = this.native.getSenders().find((s) => s.track === native);
-    } else {
+    // No `instanceof MediaStreamTrack`: Node (werift) has no such global. Senders are told apart by
+    // their `replaceTrack`, which tracks lack.
+    if (senderOrTrack instanceof WebRtcMediaTrack) {
+      sender = this.native.getSenders().find((s) => s.track === senderOrTrack.native);
+    } else if ('replaceTrack' in senderOrTrack) {
       sender = 'native' in senderOrTrack ? senderOrTrack.native : senderOrTrack;
+    } else {
+      sender = this.native.getSenders().find((s) => s.track === senderOrTrack);
     }
     if (!sender) throw new SdpError('removeTrack: that track is not being sent on this connection', { reason: 'unknown-track' });
     try {

@@ -42,6 +42,12 @@ export type SignalMessage =
 
 export type SignalMessageType = SignalMessage['type'];
 
+/**
+ * The wire protocol version this code speaks (docs/PROTOCOL.md): `join` and `welcome` carry it as
+ * `protocol`, and a message without it is version 1. A type, so that this module stays types only.
+ */
+export type ProtocolVersion = 1;
+
 /** Anything that carries signal messages between two peers. */
 export interface Signaler {
   send(message: SignalMessage): void | Promise<void>;
@@ -65,9 +71,10 @@ export interface Signaler {
 export type ClientControlMessage =
   /**
    * Join a room; `id` with the `resumeToken` of the welcome that gave it resumes that id (after a
-   * reconnect); `token` goes to the server's `verify` hook.
+   * reconnect); `token` goes to the server's `verify` hook; `protocol` is the version the client
+   * speaks (missing: 1; docs/PROTOCOL.md).
    */
-  | { type: 'join'; room: string; id?: string; token?: string; resumeToken?: string }
+  | { type: 'join'; room: string; id?: string; token?: string; resumeToken?: string; protocol?: number }
   | { type: 'leave' };
 
 /** Error codes the reference server replies with (`{type: 'error', code, message}`). */
@@ -89,9 +96,10 @@ export type ServerErrorCode =
 export type ServerMessage =
   /**
    * `resumeToken` is secret: with it (and only with it) a later join gets `id` back. `iceServers`:
-   * TURN credentials for this peer, when the server has a TURN secret.
+   * TURN credentials for this peer, when the server has a TURN secret. `protocol`: the version the
+   * server speaks (docs/PROTOCOL.md); a welcome without it is version 1.
    */
-  | { type: 'welcome'; id: string; room: string; peers: string[]; resumeToken?: string; iceServers?: IceServer[] }
+  | { type: 'welcome'; id: string; room: string; peers: string[]; resumeToken?: string; iceServers?: IceServer[]; protocol?: number }
   /** Fresh TURN credentials, sent before the last ones expire. */
   | { type: 'ice-servers'; iceServers: IceServer[] }
   | { type: 'peer-joined'; id: string }

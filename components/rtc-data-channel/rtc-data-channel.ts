@@ -31,7 +31,7 @@ const orderedConverter = { fromAttribute: (value: string | null) => value !== 'f
  * @attr max-retransmits - Partial reliability: retransmissions before giving up.
  * @attr max-packet-life-time - Partial reliability: milliseconds before giving up.
  * @attr protocol - Subprotocol name.
- * @attr channel-id - An explicit SCTP stream id (default: derived from the label).
+ * @attr channel-id - An explicit SCTP stream id (default: derived from the label: FNV-1a 32-bit over its UTF-16 code units, mod 1024; "chat" is 427; docs/PROTOCOL.md).
  * @attr call - The id of the `<rtc-call>` to use, when this element is not inside it (in the same document or shadow root; found also when it comes later in the page or replaces the one named).
  * @attr files - Also open a channel for files: `sendFile()`, `rtc-file`, `rtc-file-progress` (both sides).
  * @fires rtc-file - A file is arriving: `{file: {id, name, size, mimeType, stream}}`.

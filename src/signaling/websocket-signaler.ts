@@ -1,5 +1,8 @@
 import { ClientClosedError, SignalingError } from '../errors.js';
-import type { IceServer, ServerMessage, SignalMessage, Signaler } from '../types.js';
+import type { IceServer, ProtocolVersion, ServerMessage, SignalMessage, Signaler } from '../types.js';
+
+/** The protocol version this signaler speaks (docs/PROTOCOL.md), sent with every join. */
+const PROTOCOL_VERSION: ProtocolVersion = 1;
 import { checkCounts } from '../validate.js';
 
 export interface WebSocketSignalerOptions {
@@ -56,6 +59,8 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
   private id: string | undefined;
   /** The welcome's secret for `id`: a reconnect presents it to get the same id back. */
   private resume: unknown;
+  /** The protocol version of the server's latest welcome (1 when it did not say). */
+  serverProtocol: number | undefined;
   private joined = false;
   private queue: Array<{ text: string; to: string | undefined; at: number }> = [];
   private listeners = new Set<(message: SignalMessage) => void>();
@@ -116,7 +121,7 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
     this.socket = socket;
     socket.addEventListener('open', () => {
       // Undefined fields are left out by JSON.stringify; an id without its resume token gets a new one.
-      socket.send(JSON.stringify({ type: 'join', room: this.room, token: this.options.token, id: this.id, resumeToken: this.resume }));
+      socket.send(JSON.stringify({ type: 'join', room: this.room, protocol: PROTOCOL_VERSION, token: this.options.token, id: this.id, resumeToken: this.resume }));
     });
     socket.addEventListener('message', (event) => this.onMessage(event.data));
     socket.addEventListener('close', (event) => {
@@ -160,6 +165,8 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
     switch (message.type) {
       case 'welcome': {
         if (typeof message.id !== 'string' || !Array.isArray(message.peers)) return this.reportBad('a malformed welcome');
+        // A welcome without `protocol` is version 1 (servers before the field); this signaler speaks 1.
+        this.serverProtocol = typeof message.protocol === 'number' ? message.protocol : 1;
         this.id = message.id;
         this.resume = message.resumeToken; // the server checks it on the next join
         this.joined = true;

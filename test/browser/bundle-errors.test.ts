@@ -51,7 +51,7 @@ describe('the script-tag bundle\'s errors', () => {
 
   it('gives a subclass of the page\'s own its subclass\'s name', async () => {
     const bundle = await import(BUNDLE);
-    class NotSentError extends bundle.DataChannelClosedError {}
+    class NotSentError extends (bundle.DataChannelClosedError as new (message: string) => Error) {}
     expect(new NotSentError('m').name).to.equal('NotSentError');
   });
 

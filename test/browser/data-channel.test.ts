@@ -176,10 +176,8 @@ describe('data channels', () => {
     client.close();
   });
 
-  it('an overflowing receive queue reports an error and closes, keeping what arrived', async () => {
-    const { client, local, remote } = await connectedChannel('small', {});
-    // The remote side's queue bound comes from the connection defaults; use a fresh pair with a tiny bound.
-    client.close();
+  /** A connected channel whose receiving end holds at most 1,000 bytes, and that end's overflow error once 2,000 bytes were sent. */
+  async function overflowedChannel() {
     const { WebRtcClient } = await import('../../src/index.js');
     const tiny = new WebRtcClient({ defaultConnectionConfig: { dataChannelDefaults: { receiveQueueBytes: 1000 } } });
     const a = tiny.createPeerConnection();
@@ -187,17 +185,35 @@ describe('data channels', () => {
     const { relayCandidates } = await import('./helpers.js');
     relayCandidates(a, b);
     const sender = a.createDataChannel('tiny');
-    const arrives = nextEvent<{ channel: typeof remote }>(b, 'datachannel');
+    const arrives = nextEvent<{ channel: WebRtcDataChannel }>(b, 'datachannel');
     await negotiate(a, b);
     const { channel: receiver } = await arrives;
     const errored = nextEvent<{ error: DataChannelError }>(receiver, 'error');
     for (let i = 0; i < 5; i++) await sender.send(new Uint8Array(400)).catch(() => {});
     const { error } = await errored;
+    return { tiny, receiver, error };
+  }
+
+  it('an overflowing receive queue reports an error and closes, keeping what arrived', async () => {
+    const { tiny, receiver, error } = await overflowedChannel();
     expect(error.reason).to.equal('receive-queue-overflow');
     let kept = 0;
-    for await (const message of receiver) kept += (message as Uint8Array).byteLength;
+    for (let message = receiver.tryReceive(); message !== null; message = receiver.tryReceive()) kept += (message as Uint8Array).byteLength;
     expect(kept).to.be.greaterThan(1000);
-    void local;
+    tiny.close();
+  });
+
+  it('for await over a channel that overflowed gives what was queued, then throws the overflow error instead of ending quietly', async () => {
+    const { tiny, receiver } = await overflowedChannel();
+    let kept = 0;
+    let thrown: unknown;
+    try {
+      for await (const message of receiver) kept += (message as Uint8Array).byteLength;
+    } catch (error) {
+      thrown = error;
+    }
+    expect(kept).to.be.greaterThan(1000);
+    expect((thrown as DataChannelError | undefined)?.reason).to.equal('receive-queue-overflow');
     tiny.close();
   });
 

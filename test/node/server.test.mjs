@@ -30,6 +30,18 @@ describe('signaling server', () => {
     a.close(); b.close();
   });
 
+  test('the welcome says the protocol version; a join with or without one is accepted, a malformed one refused', async () => {
+    const old = await connect(server.url, { room: 'version' });
+    assert.equal(old.welcome.protocol, 1);
+    const versioned = await connect(server.url);
+    versioned.send({ type: 'join', room: 'version', protocol: 1 });
+    assert.equal((await versioned.next('welcome')).protocol, 1);
+    const bad = await connect(server.url);
+    bad.send({ type: 'join', room: 'version', protocol: 'one' });
+    assert.equal((await bad.next('error')).code, 'bad-message');
+    old.close(); versioned.close(); bad.close();
+  });
+
   test('relays to one peer (with from set) or to the whole room, never to another room', async () => {
     const a = await connect(server.url, { room: 'r2' });
     const b = await connect(server.url, { room: 'r2' });

@@ -1,7 +1,7 @@
 // The engine is not tied to a browser: here it runs in Node over werift's RTCPeerConnection.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RTCPeerConnection } from 'werift';
+import { MediaStreamTrack, RTCPeerConnection } from 'werift';
 import { WebRtcClient } from '../../dist/src/index.js';
 
 test('the engine negotiates and moves text and bytes over werift', { timeout: 30000 }, async () => {
@@ -36,4 +36,26 @@ test('the engine negotiates and moves text and bytes over werift', { timeout: 30
     client.close();
   }
   assert.equal(client.openConnections.length, 0);
+});
+
+test('in Node, removeTrack takes a track (no MediaStreamTrack global needed) and candidates carry the candidate: prefix', { timeout: 30000 }, async () => {
+  assert.equal(typeof globalThis.MediaStreamTrack, 'undefined');
+  const client = new WebRtcClient({ RTCPeerConnection });
+  try {
+    const connection = client.createPeerConnection();
+    const track = new MediaStreamTrack({ kind: 'video' });
+    connection.addTrack(track);
+    assert.equal(connection.native.getSenders().filter((s) => s.track === track).length, 1);
+    connection.removeTrack(track);
+    assert.equal(connection.native.getSenders().filter((s) => s.track === track).length, 0);
+    const sender = connection.addTrack(new MediaStreamTrack({ kind: 'audio' }));
+    connection.removeTrack(sender);
+    connection.createDataChannel('x');
+    await connection.setLocalDescription(await connection.createOffer());
+    const iterator = connection.iceCandidates[Symbol.asyncIterator]();
+    const { value } = await iterator.next();
+    assert.match(value.candidate, /^candidate:\S+ \d+ \S+ \d+ \S+ \d+ typ \S+/);
+  } finally {
+    client.close();
+  }
 });
