@@ -160,7 +160,7 @@ export class SignalingSession extends EventTarget {
 
   /** Presence, with whether this end has anything to negotiate yet (the first offer's roles hang on it). */
   private sayHello(): void {
-    this.send({ type: 'hello', negotiate: this.firstOfferDue() });
+    this.send({ type: 'hello', negotiate: this.makingOffer || this.firstOfferDue() || this.connection.signalingState === 'have-local-offer' });
   }
 
   /** Restarts ICE now (the same path as an automatic restart). */
@@ -219,11 +219,17 @@ export class SignalingSession extends EventTarget {
 
   private readonly onNegotiationNeeded = async (): Promise<void> => {
     const first = !this.connection.remoteDescription && !this.connection.localDescription;
+    // What the other side's hello said predates this need (a channel added after first contact): ask again.
+    const stale = this.remoteNegotiates !== undefined;
     await this.whenRemoteKnown();
     // What came with the message that found the peer may be its offer: answer that rather than
     // offer into glare (the messages already received are handled first).
     await this.inbox;
     await this.describing;
+    if (first && this.polite && stale && !this.makingOffer && this.connection.signalingState === 'stable' && !this.connection.localDescription) {
+      this.remoteNegotiates = undefined;
+      this.send({ type: 'hello', negotiate: true });
+    }
     if (first && this.polite && !this.connection.remoteDescription && this.remoteNegotiates !== false) {
       // The first negotiation: the impolite side offers first when it has something to negotiate
       // (its hello says so). Chromium stops gathering ICE candidates when a first offer is rolled
@@ -275,7 +281,8 @@ export class SignalingSession extends EventTarget {
 
     switch (message.type) {
       case 'hello':
-        if (message.to === undefined) this.sayHello();
+        // Answered: an announcement (no `to`), and the polite side's question before its first offer.
+        if (message.to === undefined || (message.negotiate && !this.polite && !this.connection.remoteDescription)) this.sayHello();
         this.heardHello?.();
         return;
       case 'description': {

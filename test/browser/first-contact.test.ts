@@ -8,6 +8,7 @@ const NO_WAIT_MS = 1000;
 /** Long enough for a needless second offer to show up on the wire. */
 const SETTLE_MS = 300;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+type WebRtcDataChannelLike = { whenOpen(): Promise<unknown> };
 
 interface Side {
   session: SignalingSession;
@@ -86,6 +87,38 @@ describe('first contact', () => {
     await sleep(SETTLE_MS);
     expect(wire).to.deep.equal(['offer', 'answer']);
     expect([...a.errors, ...b.errors]).to.deep.equal([]);
+  });
+
+  /** Both sessions start with nothing to negotiate and have met (their hellos said so). */
+  async function metWithNothing(): Promise<ReturnType<typeof pair>> {
+    const sides = pair({ id: 'a' }, { id: 'b' });
+    sides.a.session.start();
+    sides.b.session.start();
+    await sleep(SETTLE_MS); // the hellos have crossed
+    return sides;
+  }
+
+  it('both sides add a channel after they met: one offer, one answer (their hellos said nothing to negotiate)', async () => {
+    const { a, b, wire } = await metWithNothing();
+    const began = performance.now();
+    for (const side of [a, b]) side.session.connection.createDataChannel('chat', { negotiated: true, id: 7 });
+    await Promise.all([a, b].map((side) => side.session.connection.dataChannels[0]!.whenOpen()));
+    const ms = performance.now() - began;
+    await sleep(SETTLE_MS);
+    expect(wire).to.deep.equal(['offer', 'answer']);
+    expect(ms, `open after ${Math.round(ms)} ms`).to.be.below(NO_WAIT_MS);
+    expect([...a.errors, ...b.errors]).to.deep.equal([]);
+  });
+
+  it('only the polite side adds a channel after they met: it asks, and offers without waiting', async () => {
+    const { a, b, wire } = await metWithNothing();
+    const began = performance.now();
+    b.session.connection.createDataChannel('chat');
+    const remote = await new Promise<WebRtcDataChannelLike>((resolve) => a.session.connection.addEventListener('datachannel', (e) => resolve((e as CustomEvent).detail.channel)));
+    await remote.whenOpen();
+    const ms = performance.now() - began;
+    expect(wire).to.deep.equal(['offer', 'answer']);
+    expect(ms, `open after ${Math.round(ms)} ms`).to.be.below(NO_WAIT_MS);
   });
 
   it('a message from another peer while this one is still connecting is no error', async () => {
