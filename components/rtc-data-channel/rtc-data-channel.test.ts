@@ -3,6 +3,13 @@ import { createSignalerPair } from '../../src/index.js';
 import { callPair, until } from '../test-helpers.js';
 import type { RtcDataChannel } from './rtc-data-channel.js';
 import { channelIdFor } from './channel-id.js';
+import type { RtcEvent } from '../events.js';
+
+/** A channel opening, messages crossing, on loopback. */
+const ARRIVE_MS = 10000;
+/** 17 MiB crossing in fragment mode (Firefox on two shared cores: about 5 s). */
+const BIG_MS = 45000;
+const MiB = 1024 * 1024;
 
 const channels = (root: HTMLElement, label: string) =>
   [...root.querySelectorAll(`rtc-data-channel[label="${label}"]`)] as RtcDataChannel[];
@@ -86,12 +93,12 @@ describe('<rtc-data-channel>', () => {
     expect(x.channel?.id).to.equal(channelIdFor('late'));
   });
 
-  it('changing an option of a channel in use is rtc-error code config, reason after-start; the next connection has it', async () => {
+  it('changing an option of a channel in use is rtc-channel-error code config, reason after-start; the next connection has it', async () => {
     const [a, b, root] = await callPair(html`<rtc-data-channel label="fixed"></rtc-data-channel>`);
     const [x] = channels(root, 'fixed');
     await x.whenOpen();
     const said: string[] = [];
-    x.addEventListener('rtc-error', (e) => { said.push(`${e.detail.code} ${e.detail.error.reason}: ${e.detail.error.message}`); });
+    x.addEventListener('rtc-channel-error', (e) => { said.push(`${e.detail.code} ${e.detail.error.reason}: ${e.detail.error.message}`); });
     x.maxRetransmits = 2;
     x.setAttribute('protocol', 'p2');
     await x.updateComplete;
@@ -117,7 +124,7 @@ describe('<rtc-data-channel>', () => {
     w.label = 'mover';
     d.append(w);
     const reasons: string[] = [];
-    x.addEventListener('rtc-close', (e) => reasons.push(e.detail.reason));
+    x.addEventListener('rtc-channel-close', (e) => reasons.push(e.detail.reason));
     c.append(x);
     // Before, the old call's channel stayed open, its messages still arriving, until that call ended.
     await until(() => y.state === 'closed', 10000, 'the old partner\'s channel closed');
@@ -131,12 +138,12 @@ describe('<rtc-data-channel>', () => {
     const [a, , root] = await callPair(html`<rtc-data-channel label="order"></rtc-data-channel>`);
     const [x, y] = channels(root, 'order');
     const order: string[] = [];
-    for (const type of ['rtc-open', 'rtc-message', 'rtc-close'] as const) y.addEventListener(type, () => order.push(type));
+    for (const type of ['rtc-open', 'rtc-message', 'rtc-channel-close'] as const) y.addEventListener(type, () => order.push(type));
     await x.send('one');
     await until(() => order.includes('rtc-message'), 10000, 'message');
     a.hangUp();
-    await until(() => order.includes('rtc-close'), 10000, 'close');
-    expect(order).to.deep.equal(['rtc-open', 'rtc-message', 'rtc-close']);
+    await until(() => order.includes('rtc-channel-close'), 10000, 'close');
+    expect(order).to.deep.equal(['rtc-open', 'rtc-message', 'rtc-channel-close']);
   });
 
   it('refers to a call by id from outside it', async () => {
@@ -152,5 +159,27 @@ describe('<rtc-data-channel>', () => {
     const arrived = oneEvent(partner, 'rtc-message');
     await outside.send('from outside');
     expect((await arrived).detail.data).to.equal('from outside');
+  });
+
+  it('a channel that closes fires rtc-channel-close, which a listener for the call\'s rtc-close never hears', async () => {
+    const [a, , root] = await callPair(html`<rtc-data-channel label="own-close"></rtc-data-channel>`);
+    const [x] = channels(root, 'own-close');
+    await x.whenOpen();
+    const callCloses: unknown[] = [];
+    a.addEventListener('rtc-close', (e) => callCloses.push(e.detail));
+    const closed = oneEvent(x, 'rtc-channel-close');
+    x.close();
+    expect([(await closed).detail.reason, callCloses]).to.deep.equal(['closed', []]);
+  });
+
+  it('a channel\'s failure fires rtc-channel-error, which a listener for the call\'s rtc-error never hears', async () => {
+    const [a, , root] = await callPair(html`<rtc-data-channel label="own-error"></rtc-data-channel>`);
+    const [x] = channels(root, 'own-error');
+    await x.whenOpen();
+    const callErrors: unknown[] = [];
+    a.addEventListener('rtc-error', (e) => callErrors.push(e.detail));
+    const failed = oneEvent(x, 'rtc-channel-error');
+    x.protocol = 'changed';
+    expect([(await failed).detail.code, callErrors]).to.deep.equal(['config', []]);
   });
 });

@@ -22,7 +22,7 @@ const orderedConverter = { fromAttribute: (value: string | null) => value !== 'f
  * One data channel of a call. Declared with the same label on both sides it is one channel (a
  * negotiated channel whose id both sides derive from the label). `send` before the channel is
  * open waits; received messages come out as `rtc-message` events. The options are read when the
- * channel opens on a connection: changing one while it is in use is `rtc-error` code `config`.
+ * channel opens on a connection: changing one while it is in use is `rtc-channel-error` code `config`.
  *
  * @tag rtc-data-channel
  * @summary A data channel of the enclosing (or referenced) `<rtc-call>`.
@@ -40,8 +40,8 @@ const orderedConverter = { fromAttribute: (value: string | null) => value !== 'f
  * @fires rtc-open - The channel opened: `{channel}`.
  * @fires rtc-message - A message arrived: `{data}`, a string or a Uint8Array (in a mesh also `peer`, who sent it).
  * @fires rtc-bufferedamountlow - The send buffer drained: `{bufferedAmount}`.
- * @fires rtc-close - The channel closed: `{reason}`.
- * @fires rtc-error - Something failed: `{error, code}`.
+ * @fires rtc-channel-close - The channel closed (the call goes on): `{reason, peer?}`.
+ * @fires rtc-channel-error - Something of this channel failed (a send, a file, an option changed while open, a channel id that two labels share): `{error, code}`.
  */
 export class RtcDataChannel extends ReactiveElement implements ChannelHost {
   // Declared here rather than with decorators (no decorator code in the bundle); the fields below
@@ -83,7 +83,7 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
   private _channel: WebRtcDataChannel | null = null;
   /** In a mesh call: one channel per remote peer. */
   private readonly meshChannels = new Map<string, WebRtcDataChannel>();
-  /** Channels whose end was reported, so that `rtc-close` fires once per channel. */
+  /** Channels whose end was reported, so that `rtc-channel-close` fires once per channel. */
   private readonly reported = new WeakSet<WebRtcDataChannel>();
   private readonly closeReasons = new WeakMap<WebRtcDataChannel, string>();
   private host: RtcCall | null = null;
@@ -91,9 +91,9 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
   private waiters: Array<{ resolve: (channel: WebRtcDataChannel) => void; reject: (error: Error) => void }> = [];
   private receivers: Array<{ resolve: (data: DataChannelMessage) => void; reject: (error: Error) => void }> = [];
 
-  /** Reports anything thrown as `rtc-error` (a `WebRtcError` keeps its code; anything else is a `DataChannelError`). */
+  /** Reports anything thrown as `rtc-channel-error` (a `WebRtcError` keeps its code; anything else is a `DataChannelError`). */
   private fail(error: unknown): void {
-    fireError(this, error, (message, cause) => new DataChannelError(message, { cause }));
+    fireError(this, error, (message, cause) => new DataChannelError(message, { cause }), 'rtc-channel-error');
   }
 
   // No shadow DOM and nothing to render: the element is only an anchor in the page.
@@ -236,7 +236,7 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
     this.reported.add(channel);
     const error = new DataChannelClosedError(`Data channel "${this.label}" closed: ${reason}`, { reason });
     for (const receiver of this.receivers.splice(0)) receiver.reject(error);
-    fire(this, 'rtc-close', { reason, peer });
+    fire(this, 'rtc-channel-close', { reason, peer });
   }
 
   /** @internal The call's session (with `peer`, in a mesh) ended. */
@@ -251,7 +251,7 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
     channel.close();
   }
 
-  /** Closes the channel on every connection (every mesh peer's); each fires rtc-close with `reason`. */
+  /** Closes the channel on every connection (every mesh peer's); each fires rtc-channel-close with `reason`. */
   private detachAll(reason: string): void {
     for (const peer of [undefined, ...this.meshChannels.keys()]) this.detach(reason, peer);
   }
@@ -284,7 +284,7 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
     return new Promise((resolve, reject) => this.receivers.push({ resolve, reject }));
   }
 
-  /** Closes this channel, in a mesh every peer's (the call goes on). */
+  /** Closes this channel, in a mesh every peer's (the call goes on; each fires rtc-channel-close). */
   close(): void {
     for (const channel of [this._channel, ...this.meshChannels.values()]) channel?.close();
   }
