@@ -161,6 +161,23 @@ describe('<rtc-data-channel>', () => {
     expect((await arrived).detail.data).to.equal('from outside');
   });
 
+  it('sends made before the open arrive first and in order, with the bytes they had when sent', async () => {
+    const [, , root] = await callPair(html`<rtc-data-channel label="early"></rtc-data-channel>`);
+    const [x, y] = channels(root, 'early');
+    const got: unknown[] = [];
+    y.addEventListener('rtc-message', (e) => got.push(typeof e.detail.data === 'string' ? e.detail.data : [...e.detail.data]));
+    x.addEventListener('rtc-open', () => void x.send('3'), { once: true });
+    expect(x.state).to.not.equal('open');
+    const view = new Uint8Array([1, 2, 3, 4]);
+    const sends = [x.send('1'), x.send(view)];
+    // Wasm memory, say, reused once send() returned.
+    view.fill(9);
+    sends.push(x.send('2'));
+    await Promise.all(sends);
+    await until(() => got.length === 4, ARRIVE_MS, 'four messages');
+    expect(got).to.deep.equal(['1', [1, 2, 3, 4], '2', '3']);
+  });
+
   it('a channel that closes fires rtc-channel-close, which a listener for the call\'s rtc-close never hears', async () => {
     const [a, , root] = await callPair(html`<rtc-data-channel label="own-close"></rtc-data-channel>`);
     const [x] = channels(root, 'own-close');

@@ -87,7 +87,10 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
   private readonly reported = new WeakSet<WebRtcDataChannel>();
   private readonly closeReasons = new WeakMap<WebRtcDataChannel, string>();
   private host: RtcCall | null = null;
-  /** `whenOpen()` calls waiting for a channel to open: they wait across reconnects, until the element leaves the page. */
+  /**
+   * `whenOpen()` and `send()` calls waiting for a channel to open: they wait across reconnects,
+   * until the element leaves the page. Called as it opens, in order, before `rtc-open`.
+   */
   private waiters: Array<{ resolve: (channel: WebRtcDataChannel) => void; reject: (error: Error) => void }> = [];
   private receivers: Array<{ resolve: (data: DataChannelMessage) => void; reject: (error: Error) => void }> = [];
 
@@ -174,8 +177,9 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
     }
     channel.addEventListener('open', () => {
       if (peer === undefined ? this._channel !== channel : this.meshChannels.get(peer) !== channel) return;
-      fire(this, 'rtc-open', peer === undefined ? { channel } : { channel, peer });
+      // Sends made before the open go first, in their order: before anything an rtc-open handler sends.
       for (const waiter of this.waiters.splice(0)) waiter.resolve(channel);
+      fire(this, 'rtc-open', peer === undefined ? { channel } : { channel, peer });
     });
     channel.addEventListener('bufferedamountlow', () => fire(this, 'rtc-bufferedamountlow', { bufferedAmount: channel.bufferedAmount }));
     channel.addEventListener('error', (e) => this.fail((e as CustomEvent).detail.error));
@@ -276,7 +280,10 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
     }
     const channel = this._channel;
     if (channel && channel.state === 'open') return channel.send(data);
-    return this.whenOpen().then((open) => open.send(data));
+    // Copied now: the caller may reuse its buffer (Wasm memory) before the channel opens.
+    const copy = data instanceof ArrayBuffer ? data.slice(0)
+      : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice() : data;
+    return new Promise((resolve, reject) => this.waiters.push({ resolve: (open) => open.send(copy).then(resolve, reject), reject }));
   }
 
   /** Resolves with the next message that arrives (it is also fired as `rtc-message`). */
