@@ -150,6 +150,9 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
     native.addEventListener('bufferedamountlow', () => this.emit('bufferedamountlow'));
     native.addEventListener('error', (event) => {
       const cause = (event as RTCErrorEvent).error ?? event;
+      // SCTP cause 12, User-Initiated Abort: the other side closed its connection (Chromium reports
+      // it as an error when that comes before the bye). A close follows: the peer left, nothing failed.
+      if ((cause as RTCError).sctpCauseCode === 12) return;
       this.emit('error', new DataChannelError(`Data channel "${native.label}" failed: ${messageOf(cause)}`, { cause }));
     });
     native.addEventListener('message', (event) => this.onNativeMessage((event as MessageEvent).data));

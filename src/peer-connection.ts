@@ -143,8 +143,9 @@ export class WebRtcPeerConnection extends EventTarget {
   get iceConnectionState(): RTCIceConnectionState { return this.closed ? 'closed' : this.native.iceConnectionState; }
   get iceGatheringState(): RTCIceGatheringState { return this.native.iceGatheringState; }
   get signalingState(): RTCSignalingState { return this.closed ? 'closed' : this.native.signalingState; }
-  get localDescription(): SessionDescription | null { return toJsonDescription(this.native.localDescription); }
-  get remoteDescription(): SessionDescription | null { return toJsonDescription(this.native.remoteDescription); }
+  // Firefox throws reading these on a closed connection (a negotiation step still waiting then read them).
+  get localDescription(): SessionDescription | null { return this.closed ? null : toJsonDescription(this.native.localDescription); }
+  get remoteDescription(): SessionDescription | null { return this.closed ? null : toJsonDescription(this.native.remoteDescription); }
   get isClosed(): boolean { return this.closed; }
 
   private assertOpen(): void {

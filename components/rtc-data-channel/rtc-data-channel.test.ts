@@ -199,4 +199,17 @@ describe('<rtc-data-channel>', () => {
     x.protocol = 'changed';
     expect([(await failed).detail.code, callErrors]).to.deep.equal(['config', []]);
   });
+
+  it('the other side closing its connection is rtc-channel-close, not rtc-channel-error', async () => {
+    const [, b, root] = await callPair(html`<rtc-data-channel label="left"></rtc-data-channel>`);
+    const [x] = channels(root, 'left');
+    await x.whenOpen();
+    const errors: string[] = [];
+    x.addEventListener('rtc-channel-error', (e) => errors.push(e.detail.error.message));
+    const closed = oneEvent(x, 'rtc-channel-close');
+    // As between two browsers, its SCTP abort comes before its bye (Chromium: "User-Initiated Abort").
+    b.connection!.native.close();
+    await closed;
+    expect(errors).to.deep.equal([]);
+  });
 });
