@@ -212,4 +212,16 @@ describe('<rtc-data-channel>', () => {
     await closed;
     expect(errors).to.deep.equal([]);
   });
+
+  it('two labels with one derived id ("chat" and "ano": 427) are each told: rtc-channel-error reason id-collision', async () => {
+    expect(channelIdFor('ano')).to.equal(channelIdFor('chat'));
+    const told: Record<string, unknown[]> = { chat: [], ano: [] };
+    const note = (e: RtcEvent<'rtc-channel-error'>) => told[(e.target as RtcDataChannel).label].push(e.detail.error.reason);
+    await callPair(html`
+      <rtc-data-channel label="chat" @rtc-channel-error=${note}></rtc-data-channel>
+      <rtc-data-channel label="ano" @rtc-channel-error=${note}></rtc-data-channel>`);
+    // On each side: the second to open is refused, and both hear why.
+    await until(() => told.ano.length === 2, ARRIVE_MS, 'both "ano" elements told');
+    expect(told).to.deep.equal({ chat: ['id-collision', 'id-collision'], ano: ['id-collision', 'id-collision'] });
+  });
 });

@@ -4,6 +4,7 @@ import {
   DataChannelError,
   loadPart,
   type DataChannelMessage,
+  type DataChannelOptions,
   type DataChannelSendable,
   type WebRtcDataChannel,
   type WebRtcPeerConnection,
@@ -14,6 +15,9 @@ import { callOf, forgetCall } from '../call-of.js';
 import { channelIdFor } from './channel-id.js';
 import { lateChanges } from '../late-change.js';
 import type { FileTransfer } from './file-transfer.js';
+
+/** Which element made a channel: the other side of an id collision hears of it too. */
+const owners = new WeakMap<WebRtcDataChannel, RtcDataChannel>();
 
 /** `ordered="false"` turns ordering off; the attribute alone, or any other value, keeps it on. */
 const orderedConverter = { fromAttribute: (value: string | null) => value !== 'false', toAttribute: (value: boolean) => String(value) };
@@ -31,7 +35,7 @@ const orderedConverter = { fromAttribute: (value: string | null) => value !== 'f
  * @attr max-retransmits - Partial reliability: retransmissions before giving up.
  * @attr max-packet-life-time - Partial reliability: milliseconds before giving up.
  * @attr protocol - Subprotocol name.
- * @attr channel-id - An explicit SCTP stream id (default: derived from the label).
+ * @attr channel-id - An explicit SCTP stream id, the same on both sides (default: FNV-1a-32 of the label mod 1024, docs/API.md "Channel ids"; two labels with one id are `rtc-channel-error` reason `id-collision`).
  * @attr call - The id of the `<rtc-call>` to use, when this element is not inside it (in the same document or shadow root; found also when it comes later in the page or replaces the one named).
  * @attr files - Also open a channel for files: `sendFile()`, `rtc-file`, `rtc-file-progress` (both sides).
  * @fires rtc-file - A file is arriving: `{file: {id, name, size, mimeType, stream}}`.
@@ -152,22 +156,15 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
 
   /** @internal Opens this channel on a new connection of the call (in a mesh, one per `peer`). */
   attach(connection: WebRtcPeerConnection, peer?: string): void {
-    let channel: WebRtcDataChannel;
-    try {
-      channel = connection.createDataChannel(this.label, {
-        negotiated: true,
-        id: this.channelId ?? channelIdFor(this.label),
-        ordered: this.ordered,
-        fragment: this.fragment,
-        // Undefined is "not set" for the browser; null would be 0.
-        maxRetransmits: this.maxRetransmits ?? undefined,
-        maxPacketLifeTime: this.maxPacketLifeTime ?? undefined,
-        protocol: this.protocol,
-      });
-    } catch (error) {
-      this.fail(error);
-      return;
-    }
+    const channel = this.open(connection, this.label, this.channelId ?? channelIdFor(this.label), {
+      ordered: this.ordered,
+      fragment: this.fragment,
+      // Undefined is "not set" for the browser; null would be 0.
+      maxRetransmits: this.maxRetransmits ?? undefined,
+      maxPacketLifeTime: this.maxPacketLifeTime ?? undefined,
+      protocol: this.protocol,
+    });
+    if (!channel) return;
     if (peer === undefined) {
       this._channel = channel;
       if (this.files) this.attachFiles(connection);
@@ -189,8 +186,34 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
   private attachFiles(connection: WebRtcPeerConnection): void {
     const label = `${this.label}:files`;
     void this.loadFileTransfer().then((transfer) => {
-      if (!connection.isClosed) transfer.attach(connection.createDataChannel(label, { negotiated: true, id: channelIdFor(label), ordered: true }));
+      const channel = connection.isClosed ? undefined : this.open(connection, label, channelIdFor(label), { ordered: true });
+      if (channel) transfer.attach(channel);
     }, (error) => this.fail(error));
+  }
+
+  /**
+   * A negotiated channel on `connection`, or none (reported) when that fails, or when `id` is
+   * taken there: two labels that give one id would be one channel, each side pairing them by its
+   * own order. Both elements hear of it.
+   */
+  private open(connection: WebRtcPeerConnection, label: string, id: number, options: DataChannelOptions): WebRtcDataChannel | undefined {
+    const holder = connection.dataChannels.find((c) => c.id === id);
+    try {
+      if (holder) {
+        const error = new DataChannelError(
+          `Data channel "${label}" has id ${id}, which "${holder.label}" already uses on this connection: give one of them a channel-id`,
+          { reason: 'id-collision' },
+        );
+        const other = owners.get(holder);
+        if (other !== this) other?.fail(error);
+        throw error;
+      }
+      const channel = connection.createDataChannel(label, { ...options, negotiated: true, id });
+      owners.set(channel, this);
+      return channel;
+    } catch (error) {
+      this.fail(error);
+    }
   }
 
   /**
