@@ -31,8 +31,8 @@ declare module 'react' {
       >;
       'rtc-data-channel': RtcElementProps<
         RtcDataChannel,
-        'label' | 'ordered' | 'maxRetransmits' | 'maxPacketLifeTime' | 'protocol' | 'channelId' | 'call' | 'fragment' | 'files',
-        'max-retransmits' | 'max-packet-life-time' | 'channel-id'
+        'label' | 'ordered' | 'maxRetransmits' | 'maxPacketLifeTime' | 'protocol' | 'channelId' | 'call' | 'fragment' | 'files' | 'receiveQueueBytes',
+        'max-retransmits' | 'max-packet-life-time' | 'channel-id' | 'receive-queue-bytes'
       >;
       'rtc-video': RtcElementProps<RtcVideo, 'local' | 'remote' | 'muted' | 'mirror' | 'fit' | 'label' | 'call' | 'peer' | 'stream' | 'track'>;
     }

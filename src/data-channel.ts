@@ -228,6 +228,14 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
   private sendInPieces(data: DataChannelSendable, fragments: Promise<typeof import('./fragments.js')>): Promise<void> {
     const unsupported = unsupportedType(data);
     if (unsupported) return Promise.reject(unsupported);
+    // The other side joins the pieces within its receive queue (its overflow would close the channel).
+    const size = typeof data === 'string' ? data.length * 2 : data instanceof Blob ? data.size : data.byteLength;
+    if (size > this.receiveQueueBytes) {
+      return Promise.reject(new DataChannelError(
+        `The message is ${size} bytes; in fragment mode a message may be at most receiveQueueBytes (${this.receiveQueueBytes}), what the other side holds: raise it on both sides`,
+        { reason: 'message-too-big' },
+      ));
+    }
     const copy = typeof data === 'string' || data instanceof Blob ? data : snapshot(data);
     return this.inSendOrder(async () => {
       const message = copy instanceof Blob ? new Uint8Array(await copy.arrayBuffer()) : copy;

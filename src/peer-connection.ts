@@ -6,6 +6,12 @@ import type { WebRtcStatistics } from './stats.js';
 import type { IceCandidate, SessionDescription } from './types.js';
 import { CHANNEL_SIZES, checkCounts, toIceCandidate, toSessionDescription } from './validate.js';
 
+/**
+ * The largest message sent whole, whatever `maxMessageSize` says: Firefox↔Firefox announces 1 GiB,
+ * but one message above 8 MiB never arrives and blocks the channel (8 MiB + 1 byte does not).
+ */
+const MESSAGE_CAP = 8 * 1024 * 1024;
+
 /** One entry of `trackEvents` (Ktor's `TrackEvent.Add` / `TrackEvent.Remove`). */
 export interface TrackEvent {
   type: 'add' | 'remove';
@@ -365,7 +371,7 @@ export class WebRtcPeerConnection extends EventTarget {
         if (event.type === 'closed') this.channels.delete(event.channel);
       },
       // Not kept while there is no SCTP transport yet: the negotiation sets it.
-      maxMessageSize: () => (this.messageLimit ??= this.native.sctp?.maxMessageSize) ?? Infinity,
+      maxMessageSize: () => Math.min((this.messageLimit ??= this.native.sctp?.maxMessageSize) ?? Infinity, MESSAGE_CAP),
     });
     this.channels.add(channel);
     if (remote && !this.closed) this.fire('datachannel', { channel });

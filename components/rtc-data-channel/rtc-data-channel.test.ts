@@ -11,6 +11,12 @@ const ARRIVE_MS = 10000;
 const BIG_MS = 45000;
 const MiB = 1024 * 1024;
 
+/** The next message `channel` gets, or `"closed"` if it closes first. */
+const nextOrClose = (channel: RtcDataChannel) => Promise.race([
+  oneEvent(channel, 'rtc-message').then((e) => e.detail.data),
+  oneEvent(channel, 'rtc-channel-close').then(() => 'closed'),
+]);
+
 const channels = (root: HTMLElement, label: string) =>
   [...root.querySelectorAll(`rtc-data-channel[label="${label}"]`)] as RtcDataChannel[];
 
@@ -223,5 +229,50 @@ describe('<rtc-data-channel>', () => {
     // On each side: the second to open is refused, and both hear why.
     await until(() => told.ano.length === 2, ARRIVE_MS, 'both "ano" elements told');
     expect(told).to.deep.equal({ chat: ['id-collision', 'id-collision'], ano: ['id-collision', 'id-collision'] });
+  });
+
+  it('in fragment mode, a message above receive-queue-bytes (16 MiB) is refused with message-too-big, and the channel goes on', async function () {
+    this.timeout(BIG_MS);
+    const [, , root] = await callPair(html`<rtc-data-channel label="big" fragment></rtc-data-channel>`);
+    const [x, y] = channels(root, 'big');
+    await x.whenOpen();
+    const next = nextOrClose(y);
+    const refused = await x.send(new Uint8Array(17 * MiB)).then(() => 'sent', (e) => e.reason);
+    // Not awaited: on a closed channel it would wait for the next one.
+    void x.send('after').catch(() => {});
+    expect([refused, await next]).to.deep.equal(['message-too-big', 'after']);
+  });
+
+  it('in fragment mode, with receive-queue-bytes raised on both sides, a 17 MiB message arrives whole', async function () {
+    this.timeout(BIG_MS + ARRIVE_MS);
+    const [, , root] = await callPair(html`<rtc-data-channel label="bigger" fragment receive-queue-bytes=${32 * MiB}></rtc-data-channel>`);
+    const [x, y] = channels(root, 'bigger');
+    const message = new Uint8Array(17 * MiB).map((_, i) => i * 7);
+    const arrived = nextOrClose(y);
+    await x.send(message);
+    const data = await arrived;
+    expect(typeof data === 'string' ? data : [data.byteLength, data.every((byte: number, i: number) => byte === message[i])]).to.deep.equal([17 * MiB, true]);
+  });
+
+  it('a plain message above what really arrives is refused with message-too-big naming that cap (Firefox↔Firefox: 8 MiB, not the 1 GiB it announces)', async () => {
+    const [, , root] = await callPair(html`<rtc-data-channel label="huge"></rtc-data-channel>`);
+    const [x] = channels(root, 'huge');
+    await x.whenOpen();
+    const error = await x.send(new Uint8Array(12_000_000)).then(() => undefined, (e) => e);
+    const cap = Number(/at most (\d+) bytes/.exec(error?.message)?.[1]);
+    expect([error?.reason, cap <= 8 * MiB]).to.deep.equal(['message-too-big', true]);
+  });
+
+  it('a plain message of exactly that cap arrives whole', async function () {
+    this.timeout(BIG_MS);
+    const [, , root] = await callPair(html`<rtc-data-channel label="at-cap"></rtc-data-channel>`);
+    const [x, y] = channels(root, 'at-cap');
+    await x.whenOpen();
+    const error = await x.send(new Uint8Array(12_000_000)).then(() => undefined, (e) => e);
+    const cap = Number(/at most (\d+) bytes/.exec(error?.message)?.[1]);
+    const arrived = oneEvent(y, 'rtc-message');
+    await x.send(new Uint8Array(cap).fill(5));
+    const data = (await arrived).detail.data as Uint8Array;
+    expect([data.byteLength, data.every((byte) => byte === 5)]).to.deep.equal([cap, true]);
   });
 });

@@ -44,6 +44,7 @@ const orderedConverter = { fromAttribute: (value: string | null) => value !== 'f
  * @fires rtc-open - The channel opened: `{channel}`.
  * @fires rtc-message - A message arrived: `{data}`, a string or a Uint8Array (in a mesh also `peer`, who sent it).
  * @fires rtc-bufferedamountlow - The send buffer drained: `{bufferedAmount}`.
+ * @attr receive-queue-bytes - Bytes received and not yet delivered that the channel holds (default 16 MiB); in fragment mode also the largest message (set it on both sides).
  * @fires rtc-channel-close - The channel closed (the call goes on): `{reason, peer?}`.
  * @fires rtc-channel-error - Something of this channel failed (a send, a file, an option changed while open, a channel id that two labels share): `{error, code}`.
  */
@@ -60,6 +61,7 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
     call: {},
     fragment: { type: Boolean },
     files: { type: Boolean },
+    receiveQueueBytes: { attribute: 'receive-queue-bytes', type: Number },
   };
   label = 'data';
   ordered = true;
@@ -72,6 +74,8 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
   fragment = false;
   /** Open a second channel for `sendFile` (set it on both sides). */
   files = false;
+  /** Bytes received and not yet delivered that the channel holds (default 16 MiB); with `fragment`, the largest message (both sides). */
+  receiveQueueBytes: number | null = null;
 
   private fileTransfer: FileTransfer | null = null;
 
@@ -163,6 +167,7 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
       maxRetransmits: this.maxRetransmits ?? undefined,
       maxPacketLifeTime: this.maxPacketLifeTime ?? undefined,
       protocol: this.protocol,
+      receiveQueueBytes: this.receiveQueueBytes ?? undefined,
     });
     if (!channel) return;
     if (peer === undefined) {

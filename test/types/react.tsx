@@ -22,6 +22,7 @@ export function Call() {
         label="chat"
         max-retransmits={0}
         ordered={false}
+        receive-queue-bytes={32 * 1024 * 1024}
         ref={(channel: RtcDataChannel | null) => void channel?.send('hi')}
         onrtc-channel-close={(e) => { const reason: string = e.detail.reason; return reason; }}
         onrtc-channel-error={(e) => e.detail.error.code}
