@@ -1,7 +1,8 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import { createSignalerPair } from '../../src/index.js';
 import { callPair, until } from '../test-helpers.js';
-import type { RtcDataChannel } from './rtc-data-channel.js';
+import { RtcDataChannel } from './rtc-data-channel.js';
+import type { RtcCall } from '../rtc-call/rtc-call.js';
 import { channelIdFor } from './channel-id.js';
 import type { RtcEvent } from '../events.js';
 
@@ -274,5 +275,120 @@ describe('<rtc-data-channel>', () => {
     await x.send(new Uint8Array(cap).fill(5));
     const data = (await arrived).detail.data as Uint8Array;
     expect([data.byteLength, data.every((byte) => byte === 5)]).to.deep.equal([cap, true]);
+  });
+});
+
+describe.only('<rtc-data-channel> options, set in any order', () => {
+  /** A value other than the default for every option but `call`, on two channels (one limit each). */
+  const first = { label: 'cfg-a', ordered: false, maxRetransmits: 3, protocol: 'p' };
+  const second = { label: 'cfg-b', maxPacketLifeTime: 900, channelId: 900, files: true };
+  const third = { label: 'cfg-c', fragment: true, receiveQueueBytes: 32 * MiB };
+  let defined = 0;
+  const errors: string[] = [];
+
+  /** Two calls that last for a whole describe (a fixture is removed after each test); `after` removes them. */
+  function lastingPair(): [RtcCall, HTMLElement] {
+    const root = document.body.appendChild(document.createElement('div'));
+    const [sa, sb] = createSignalerPair();
+    const calls = [sa, sb].map((signaler) => Object.assign(root.appendChild(document.createElement('rtc-call')), { signaler }));
+    return [calls[0], root];
+  }
+
+  /** Puts a channel element with `values` in each call, in one order; resolves with them. */
+  const orders: Record<string, (calls: RtcCall[], values: object) => Promise<RtcDataChannel[]>> = {
+    'set before the tag is defined': async (calls, values) => {
+      const tag = `rtc-data-channel-later-${++defined}`;
+      const elements = calls.map((call) => call.appendChild(Object.assign(document.createElement(tag), values)) as RtcDataChannel);
+      customElements.define(tag, class extends RtcDataChannel {});
+      return elements;
+    },
+    'set, then appended': async (calls, values) =>
+      calls.map((call) => call.appendChild(Object.assign(document.createElement('rtc-data-channel'), values))),
+    'appended, then set': async (calls, values) =>
+      calls.map((call) => Object.assign(call.appendChild(document.createElement('rtc-data-channel')), values)),
+    'appended, then set after updateComplete (its channel made, not yet open)': async (calls, values) => {
+      await until(() => calls.every((call) => call.connection), ARRIVE_MS, 'the connections');
+      const elements = calls.map((call) => call.appendChild(document.createElement('rtc-data-channel')));
+      await Promise.all(elements.map((element) => element.updateComplete));
+      expect(elements.map((element) => element.channel?.state), errors.join()).to.deep.equal(['connecting', 'connecting']);
+      elements.forEach((element) => Object.assign(element, values));
+      // The next element starts as "data" too: Firefox frees that id only once the replaced channel closed.
+      await Promise.all(elements.map((element) => element.whenOpen()));
+      return elements;
+    },
+  };
+
+  for (const [order, put] of Object.entries(orders)) {
+    describe(order, () => {
+      let a: RtcCall;
+      let x: RtcDataChannel;
+      let y: RtcDataChannel;
+      let z: RtcDataChannel;
+      let v: RtcDataChannel;
+      let w: RtcDataChannel;
+      let root: HTMLElement;
+      after(() => root.remove());
+      before(async () => {
+        errors.length = 0;
+        [a, root] = lastingPair();
+        root.addEventListener('rtc-channel-error', (e) => errors.push(e.detail.error.message));
+        const calls = [...root.querySelectorAll('rtc-call')] as RtcCall[];
+        [x, y] = await put(calls, first);
+        [z] = await put(calls, second);
+        [v, w] = await put(calls, third);
+        await Promise.all([x, y, z, v, w].map((element) => element.whenOpen()));
+      });
+
+      it('label', () => expect(x.channel?.label).to.equal('cfg-a'));
+      it('ordered', () => expect(x.channel?.ordered).to.equal(false));
+      it('max-retransmits', () => expect(x.channel?.maxRetransmits).to.equal(3));
+      it('protocol', () => expect(x.channel?.protocol).to.equal('p'));
+      it('receive-queue-bytes', () => expect(v.channel?.receiveQueueBytes).to.equal(32 * MiB));
+      it('fragment: a 9 MiB message (above any browser\'s one-message cap) arrives whole', async function () {
+        this.timeout(BIG_MS);
+        const arrived = nextOrClose(w);
+        await v.send(new Uint8Array(9 * MiB));
+        const data = await arrived;
+        expect(typeof data === 'string' ? data : data.byteLength).to.equal(9 * MiB);
+      });
+      it('max-packet-life-time', () => expect(z.channel?.maxPacketLifeTime).to.equal(900));
+      it('channel-id', () => expect(z.channel?.id).to.equal(900));
+      it('files: the files channel is open', async () => {
+        await until(() => a.connection!.dataChannels.some((c) => c.label === 'cfg-b:files' && c.state === 'open'), ARRIVE_MS, 'cfg-b:files');
+      });
+      it('no rtc-channel-error', () => expect(errors).to.deep.equal([]));
+    });
+  }
+
+  describe('set while the channel is open', () => {
+    let x: RtcDataChannel;
+    let z: RtcDataChannel;
+    let v: RtcDataChannel;
+    let root: HTMLElement;
+    after(() => root.remove());
+    before(async () => {
+      errors.length = 0;
+      [, root] = lastingPair();
+      const calls = [...root.querySelectorAll('rtc-call')] as RtcCall[];
+      [x] = await orders['set, then appended'](calls, first);
+      [z] = await orders['set, then appended'](calls, second);
+      [v] = await orders['set, then appended'](calls, third);
+      await Promise.all([x, z, v].map((element) => element.whenOpen()));
+      root.addEventListener('rtc-channel-error', (e) => errors.push(`${e.detail.code} ${e.detail.error.reason}: ${e.detail.error.message}`));
+      // Set and set back before the update: the channel's value again, so no change.
+      x.ordered = true;
+      x.ordered = false;
+      Object.assign(x, { label: 'cfg-d', maxRetransmits: 4, protocol: 'q' });
+      Object.assign(z, { maxPacketLifeTime: 800, channelId: 901, files: false });
+      Object.assign(v, { fragment: false, receiveQueueBytes: MiB });
+      await Promise.all([x.updateComplete, z.updateComplete, v.updateComplete]);
+    });
+
+    const said = (attribute: string) => `config after-start: Changing "${attribute}" of a channel in use has no effect until the call's next connection`;
+    for (const attribute of ['label', 'max-retransmits', 'protocol', 'fragment', 'receive-queue-bytes', 'max-packet-life-time', 'channel-id', 'files']) {
+      it(`${attribute} is rtc-channel-error config / after-start`, () => expect(errors).to.include(said(attribute)));
+    }
+    it('a value set back to what the channel read (ordered) is no change', () => expect(errors).to.not.include(said('ordered')));
+    it('the open channel keeps what it read', () => expect([x.channel?.label, x.channel?.maxRetransmits, z.channel?.id]).to.deep.equal(['cfg-a', 3, 900]));
   });
 });

@@ -19,6 +19,11 @@ import type { FileTransfer } from './file-transfer.js';
 /** Which element made a channel: the other side of an id collision hears of it too. */
 const owners = new WeakMap<WebRtcDataChannel, RtcDataChannel>();
 
+/** What a channel reads when it is made: every property but `call`. */
+const OPTIONS = ['label', 'ordered', 'maxRetransmits', 'maxPacketLifeTime', 'protocol', 'channelId', 'fragment', 'files', 'receiveQueueBytes'] as const;
+/** Longest wait for Firefox to free the id of a closed channel that never opened (it takes a tick). */
+const ID_FREE_MS = 50;
+
 /** `ordered="false"` turns ordering off; the attribute alone, or any other value, keeps it on. */
 const orderedConverter = { fromAttribute: (value: string | null) => value !== 'false', toAttribute: (value: boolean) => String(value) };
 
@@ -78,6 +83,9 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
   receiveQueueBytes: number | null = null;
 
   private fileTransfer: FileTransfer | null = null;
+  private filesChannel: WebRtcDataChannel | undefined;
+  /** What each channel read when it was made, and on which connection. */
+  private readonly opened = new WeakMap<WebRtcDataChannel, { connection: WebRtcPeerConnection; read: Record<string, unknown> }>();
 
   /** In a mesh call: this channel to each remote peer, by peer id. */
   get peerChannels(): ReadonlyMap<string, WebRtcDataChannel> { return this.meshChannels; }
@@ -137,10 +145,34 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
 
   protected override updated(changed: PropertyValues): void {
     if (changed.has('call') && changed.get('call') !== undefined) this.findCall();
-    // attach() read the rest: a channel on a connection keeps what it was opened with.
-    if (this.state !== 'closed') {
-      for (const error of lateChanges(changed, (name) => name !== 'call', 'of a channel in use has no effect until the call\'s next connection')) this.fail(error);
+    // attach() read the rest. A channel not open yet is made again with the change; an open one
+    // keeps what it read, and a value other than that is a late change.
+    const late = new Set<string>();
+    for (const [peer, channel] of this.meshChannels.size ? this.meshChannels : new Map([[undefined, this._channel]])) {
+      const at = channel && this.opened.get(channel);
+      const differ = at ? Object.keys(at.read).filter((name) => this[name as 'label'] !== at.read[name]) : [];
+      if (!at || !differ.length) continue;
+      if (channel.state === 'connecting') this.reopen(channel, at.connection, peer);
+      else if (channel.state === 'open') for (const name of differ) late.add(name);
     }
+    for (const error of lateChanges(changed, (name) => late.has(name), 'of a channel in use has no effect until the call\'s next connection')) this.fail(error);
+  }
+
+  /** A channel that never opened takes a changed option: it is made again, without a word (nothing opened or closed for the page). */
+  private reopen(channel: WebRtcDataChannel, connection: WebRtcPeerConnection, peer?: string): void {
+    this.reported.add(channel);
+    channel.close();
+    if (peer === undefined) this.filesChannel?.close();
+    // Firefox frees the id once the old channel's close event has fired; Chromium at once, and
+    // fires none while the connection has no SCTP transport yet.
+    const again = () => {
+      clearTimeout(timer);
+      channel.native.removeEventListener('close', again);
+      const current = peer === undefined ? this._channel : this.meshChannels.get(peer);
+      if (this.host && !connection.isClosed && current === channel) this.attach(connection, peer);
+    };
+    const timer = setTimeout(again, ID_FREE_MS);
+    channel.native.addEventListener('close', again);
   }
 
   private findCall(): void {
@@ -170,6 +202,7 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
       receiveQueueBytes: this.receiveQueueBytes ?? undefined,
     });
     if (!channel) return;
+    this.opened.set(channel, { connection, read: Object.fromEntries(OPTIONS.map((name) => [name, this[name]])) });
     if (peer === undefined) {
       this._channel = channel;
       if (this.files) this.attachFiles(connection);
@@ -192,7 +225,7 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
     const label = `${this.label}:files`;
     void this.loadFileTransfer().then((transfer) => {
       const channel = connection.isClosed ? undefined : this.open(connection, label, channelIdFor(label), { ordered: true });
-      if (channel) transfer.attach(channel);
+      if (channel) transfer.attach(this.filesChannel = channel);
     }, (error) => this.fail(error));
   }
 
