@@ -9,6 +9,7 @@ import {
   type WebRtcDataChannel,
   type WebRtcPeerConnection,
 } from '../../src/index.js';
+import { copyOf } from '../../src/data-channel.js';
 import { fire, fireError } from '../events.js';
 import type { ChannelHost, RtcCall } from '../rtc-call/rtc-call.js';
 import { callOf, forgetCall } from '../call-of.js';
@@ -19,8 +20,6 @@ import type { FileTransfer } from './file-transfer.js';
 /** Which element made a channel: the other side of an id collision hears of it too. */
 const owners = new WeakMap<WebRtcDataChannel, RtcDataChannel>();
 
-/** What a channel reads when it is made: every property but `call`. */
-const OPTIONS = ['label', 'ordered', 'maxRetransmits', 'maxPacketLifeTime', 'protocol', 'channelId', 'fragment', 'files', 'receiveQueueBytes'] as const;
 /** Longest wait for Firefox to free the id of a closed channel that never opened (it takes a tick). */
 const ID_FREE_MS = 50;
 
@@ -85,7 +84,7 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
   private fileTransfer: FileTransfer | null = null;
   private filesChannel: WebRtcDataChannel | undefined;
   /** What each channel read when it was made, and on which connection. */
-  private readonly opened = new WeakMap<WebRtcDataChannel, { connection: WebRtcPeerConnection; read: Record<string, unknown> }>();
+  private readonly opened = new WeakMap<WebRtcDataChannel, { connection: WebRtcPeerConnection; peer?: string; read: Record<string, unknown> }>();
 
   /** In a mesh call: this channel to each remote peer, by peer id. */
   get peerChannels(): ReadonlyMap<string, WebRtcDataChannel> { return this.meshChannels; }
@@ -148,11 +147,11 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
     // attach() read the rest. A channel not open yet is made again with the change; an open one
     // keeps what it read, and a value other than that is a late change.
     const late = new Set<string>();
-    for (const [peer, channel] of this.meshChannels.size ? this.meshChannels : new Map([[undefined, this._channel]])) {
+    for (const channel of new Set([this._channel, ...this.meshChannels.values()])) {
       const at = channel && this.opened.get(channel);
       const differ = at ? Object.keys(at.read).filter((name) => this[name as 'label'] !== at.read[name]) : [];
       if (!at || !differ.length) continue;
-      if (channel.state === 'connecting') this.reopen(channel, at.connection, peer);
+      if (channel.state === 'connecting') this.reopen(channel, at.connection, at.peer);
       else if (channel.state === 'open') for (const name of differ) late.add(name);
     }
     for (const error of lateChanges(changed, (name) => late.has(name), 'of a channel in use has no effect until the call\'s next connection')) this.fail(error);
@@ -202,7 +201,10 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
       receiveQueueBytes: this.receiveQueueBytes ?? undefined,
     });
     if (!channel) return;
-    this.opened.set(channel, { connection, read: Object.fromEntries(OPTIONS.map((name) => [name, this[name]])) });
+    // What it read: every property but `call`.
+    const read = Object.fromEntries(Object.keys(RtcDataChannel.properties).map((name) => [name, this[name as 'label']]));
+    delete read.call;
+    this.opened.set(channel, { connection, peer, read });
     if (peer === undefined) {
       this._channel = channel;
       if (this.files) this.attachFiles(connection);
@@ -239,7 +241,7 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
     try {
       if (holder) {
         const error = new DataChannelError(
-          `Data channel "${label}" has id ${id}, which "${holder.label}" already uses on this connection: give one of them a channel-id`,
+          `Data channel "${label}" has id ${id}, as has "${holder.label}": give one a channel-id`,
           { reason: 'id-collision' },
         );
         const other = owners.get(holder);
@@ -342,8 +344,7 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
     const channel = this._channel;
     if (channel && channel.state === 'open') return channel.send(data);
     // Copied now: the caller may reuse its buffer (Wasm memory) before the channel opens.
-    const copy = data instanceof ArrayBuffer ? data.slice(0)
-      : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice() : data;
+    const copy = copyOf(data);
     return new Promise((resolve, reject) => this.waiters.push({ resolve: (open) => open.send(copy).then(resolve, reject), reject }));
   }
 
