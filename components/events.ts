@@ -35,8 +35,14 @@ export interface RtcEventDetailMap {
   /** In a mesh, `peer` says who sent it. */
   'rtc-message': { data: DataChannelMessage; peer?: string };
   'rtc-bufferedamountlow': { bufferedAmount: number };
+  /** The call's end (in a mesh, one peer's connection). */
   'rtc-close': { reason: string; peer?: string };
+  /** The call's failures. */
   'rtc-error': { error: WebRtcError; code: string };
+  /** A `<rtc-data-channel>`'s channel closed (in a mesh, the one to `peer`); the call goes on. */
+  'rtc-channel-close': { reason: string; peer?: string };
+  /** A `<rtc-data-channel>` failed (its sends, files, options, channel id). */
+  'rtc-channel-error': { error: WebRtcError; code: string };
 }
 
 export type RtcEventName = keyof RtcEventDetailMap;
@@ -63,6 +69,8 @@ declare global {
     'rtc-bufferedamountlow': RtcEvent<'rtc-bufferedamountlow'>;
     'rtc-close': RtcEvent<'rtc-close'>;
     'rtc-error': RtcEvent<'rtc-error'>;
+    'rtc-channel-close': RtcEvent<'rtc-channel-close'>;
+    'rtc-channel-error': RtcEvent<'rtc-channel-error'>;
   }
 }
 
@@ -71,10 +79,15 @@ export function fire<K extends RtcEventName>(target: EventTarget, type: K, detai
   return target.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
 }
 
-/** Fires `rtc-error` for anything thrown, as a `WebRtcError` with its code. */
-export function fireError(target: EventTarget, error: unknown, wrap: (message: string, cause: unknown) => WebRtcError): void {
+/** Fires `rtc-error` (or `type`) for anything thrown, as a `WebRtcError` with its code. */
+export function fireError(
+  target: EventTarget,
+  error: unknown,
+  wrap: (message: string, cause: unknown) => WebRtcError,
+  type: 'rtc-error' | 'rtc-channel-error' = 'rtc-error',
+): void {
   const typed = error instanceof Error && typeof (error as WebRtcError).code === 'string'
     ? (error as WebRtcError)
     : wrap(error instanceof Error ? error.message : String(error), error);
-  fire(target, 'rtc-error', { error: typed, code: typed.code });
+  fire(target, type, { error: typed, code: typed.code });
 }

@@ -8,7 +8,8 @@ import type { RtcVideo } from './rtc-video/rtc-video.js';
 
 /**
  * `onrtc-message={(e) => e.detail.data}`: React 19 listens for the event named after `on`. Every
- * element takes every `rtc-*` event: they bubble, so a call hears its channels' messages too.
+ * element takes every `rtc-*` event: they bubble, so a call hears its channels' events too (a
+ * channel's end and failures are `rtc-channel-close` / `rtc-channel-error`, never the call's `rtc-close` / `rtc-error`).
  */
 export type RtcEventHandlers = { [K in RtcEventName as `on${K}`]?: (event: RtcEvent<K>) => void };
 
@@ -30,8 +31,8 @@ declare module 'react' {
       >;
       'rtc-data-channel': RtcElementProps<
         RtcDataChannel,
-        'label' | 'ordered' | 'maxRetransmits' | 'maxPacketLifeTime' | 'protocol' | 'channelId' | 'call' | 'fragment' | 'files',
-        'max-retransmits' | 'max-packet-life-time' | 'channel-id'
+        'label' | 'ordered' | 'maxRetransmits' | 'maxPacketLifeTime' | 'protocol' | 'channelId' | 'call' | 'fragment' | 'files' | 'receiveQueueBytes',
+        'max-retransmits' | 'max-packet-life-time' | 'channel-id' | 'receive-queue-bytes'
       >;
       'rtc-video': RtcElementProps<RtcVideo, 'local' | 'remote' | 'muted' | 'mirror' | 'fit' | 'label' | 'call' | 'peer' | 'stream' | 'track'>;
     }

@@ -10,7 +10,7 @@ if (params.get('policy')) call.iceTransportPolicy = params.get('policy');
 $('room').textContent = room;
 
 call.addEventListener('rtc-statechange', (e) => { $('state').textContent = e.detail.state; });
-call.addEventListener('rtc-close', (e) => { if (e.target === call) $('state').textContent = `closed (${e.detail.reason})`; });
+call.addEventListener('rtc-close', (e) => { $('state').textContent = `closed (${e.detail.reason})`; });
 call.addEventListener('rtc-error', (e) => { $('error').textContent = `${e.detail.code}: ${e.detail.error.message}`; });
 
 /** A toggle button: `aria-pressed` says whether it is on; `apply(pressed)` does the work. */

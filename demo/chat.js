@@ -17,7 +17,7 @@ function show(text, mine) {
 }
 
 chat.addEventListener('rtc-open', () => { $('status').textContent = 'connected'; });
-chat.addEventListener('rtc-close', () => { $('status').textContent = 'waiting for someone'; });
+chat.addEventListener('rtc-channel-close', () => { $('status').textContent = 'waiting for someone'; });
 chat.addEventListener('rtc-message', (e) => {
   const data = e.detail.data;
   show(typeof data === 'string' ? data.slice(0, 2000) : `(${data.byteLength} bytes)`, false);

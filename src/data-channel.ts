@@ -64,9 +64,10 @@ function unsupportedType(data: unknown): DataChannelError | undefined {
   return new DataChannelError(`send() takes a string, ArrayBuffer, ArrayBufferView or Blob, not ${typeof data}`, { reason: 'unsupported-type' });
 }
 
-/** Copies the bytes now, so a caller may reuse its buffer (Wasm memory, say) once `send` returns. */
-function snapshot(data: ArrayBuffer | ArrayBufferView): Uint8Array {
-  const view = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+/** @internal Copies the bytes now, so a caller may reuse its buffer (Wasm memory, say) once `send` returns. */
+export function copyOf<T extends DataChannelSendable>(data: T): T | Uint8Array {
+  if (typeof data === 'string' || data instanceof Blob) return data;
+  const view = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array((data as ArrayBufferView).buffer, (data as ArrayBufferView).byteOffset, (data as ArrayBufferView).byteLength);
   return view.slice();
 }
 
@@ -150,6 +151,9 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
     native.addEventListener('bufferedamountlow', () => this.emit('bufferedamountlow'));
     native.addEventListener('error', (event) => {
       const cause = (event as RTCErrorEvent).error ?? event;
+      // SCTP cause 12, User-Initiated Abort: the other side closed its connection (Chromium reports
+      // it as an error when that comes before the bye). A close follows: the peer left, nothing failed.
+      if ((cause as RTCError).sctpCauseCode === 12) return;
       this.emit('error', new DataChannelError(`Data channel "${native.label}" failed: ${messageOf(cause)}`, { cause }));
     });
     native.addEventListener('message', (event) => this.onNativeMessage((event as MessageEvent).data));
@@ -206,7 +210,7 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
         }
       }
     }
-    const payload = typeof data === 'string' || data instanceof Blob ? data : snapshot(data);
+    const payload = copyOf(data) as string | Uint8Array | Blob;
     return this.inSendOrder(() => this.sendWhenReady(payload));
   }
 
@@ -225,7 +229,15 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
   private sendInPieces(data: DataChannelSendable, fragments: Promise<typeof import('./fragments.js')>): Promise<void> {
     const unsupported = unsupportedType(data);
     if (unsupported) return Promise.reject(unsupported);
-    const copy = typeof data === 'string' || data instanceof Blob ? data : snapshot(data);
+    // The other side joins the pieces within its receive queue (its overflow would close the channel).
+    const size = typeof data === 'string' ? data.length * 2 : data instanceof Blob ? data.size : data.byteLength;
+    if (size > this.receiveQueueBytes) {
+      return Promise.reject(new DataChannelError(
+        `The message is ${size} bytes; in fragment mode the limit is receiveQueueBytes, ${this.receiveQueueBytes} (on both sides)`,
+        { reason: 'message-too-big' },
+      ));
+    }
+    const copy = copyOf(data) as string | Uint8Array | Blob;
     return this.inSendOrder(async () => {
       const message = copy instanceof Blob ? new Uint8Array(await copy.arrayBuffer()) : copy;
       const { splitMessage } = await fragments;

@@ -6,6 +6,12 @@ import type { WebRtcStatistics } from './stats.js';
 import type { IceCandidate, IceServer, SessionDescription } from './types.js';
 import { CHANNEL_SIZES, checkCounts, toIceCandidate, toSessionDescription } from './validate.js';
 
+/**
+ * The largest message sent whole, whatever `maxMessageSize` says: Firefox↔Firefox announces 1 GiB,
+ * but one message above 8 MiB never arrives and blocks the channel (8 MiB + 1 byte does not).
+ */
+const MESSAGE_CAP = 8 * 1024 * 1024;
+
 /** One entry of `trackEvents` (Ktor's `TrackEvent.Add` / `TrackEvent.Remove`). */
 export interface TrackEvent {
   type: 'add' | 'remove';
@@ -162,8 +168,9 @@ export class WebRtcPeerConnection extends EventTarget {
   get iceConnectionState(): RTCIceConnectionState { return this.closed ? 'closed' : this.native.iceConnectionState; }
   get iceGatheringState(): RTCIceGatheringState { return this.native.iceGatheringState; }
   get signalingState(): RTCSignalingState { return this.closed ? 'closed' : this.native.signalingState; }
-  get localDescription(): SessionDescription | null { return toJsonDescription(this.native.localDescription); }
-  get remoteDescription(): SessionDescription | null { return toJsonDescription(this.native.remoteDescription); }
+  // Firefox throws reading these on a closed connection (a negotiation step still waiting then read them).
+  get localDescription(): SessionDescription | null { return this.closed ? null : toJsonDescription(this.native.localDescription); }
+  get remoteDescription(): SessionDescription | null { return this.closed ? null : toJsonDescription(this.native.remoteDescription); }
   get isClosed(): boolean { return this.closed; }
 
   private assertOpen(): void {
@@ -425,7 +432,7 @@ export class WebRtcPeerConnection extends EventTarget {
         if (event.type === 'closed') this.channels.delete(event.channel);
       },
       // Not kept while there is no SCTP transport yet: the negotiation sets it.
-      maxMessageSize: () => (this.messageLimit ??= this.native.sctp?.maxMessageSize) ?? Infinity,
+      maxMessageSize: () => Math.min((this.messageLimit ??= this.native.sctp?.maxMessageSize) ?? Infinity, MESSAGE_CAP),
     });
     this.channels.add(channel);
     if (remote && !this.closed) this.fire('datachannel', { channel });

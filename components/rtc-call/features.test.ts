@@ -287,7 +287,7 @@ describe('file transfer failures', function () {
     const file = new ChangedFile([new Uint8Array(1024 * 1024)]);
     const arriving = oneEvent(y, 'rtc-file');
     const receiverErrors: Array<string | undefined> = [];
-    y.addEventListener('rtc-error', (e) => receiverErrors.push(e.detail.error.reason));
+    y.addEventListener('rtc-channel-error', (e) => receiverErrors.push(e.detail.error.reason));
     let offers = 0;
     y.addEventListener('rtc-file', () => offers++);
     const sending = x.sendFile(file, 'changed.bin').then(() => null, (e) => e);
@@ -302,7 +302,7 @@ describe('file transfer failures', function () {
     const read = await (async () => { for (;;) if ((await reader.read()).done) return null; })().catch((e) => e);
     expect(read?.reason).to.equal('file-aborted');
     expect(read.message).to.match(/stopped sending "changed\.bin" after \d+ of 1048576 bytes/);
-    await until(() => receiverErrors.includes('file-aborted'), 5000, 'rtc-error on the receiver');
+    await until(() => receiverErrors.includes('file-aborted'), 5000, 'rtc-channel-error on the receiver');
     expect(offers).to.equal(1);
   });
 });

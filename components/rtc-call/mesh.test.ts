@@ -192,14 +192,14 @@ describe('<rtc-call mesh>', function () {
     });
   });
 
-  it('close() on a mesh channel closes it to every peer, each rtc-close names its peer, and a send then waits instead of vanishing', async () => {
+  it('close() on a mesh channel closes it to every peer, each rtc-channel-close names its peer, and a send then waits instead of vanishing', async () => {
     await inRoom(3, async (signalers) => {
       const { root, calls } = await meshCalls(signalers, html`<rtc-data-channel label="chat"></rtc-data-channel>`);
       const [x, y, z] = [...root.querySelectorAll('rtc-data-channel')] as RtcDataChannel[];
       await openEverywhere([x, y, z]);
       const closedAt = (channel: RtcDataChannel) => {
         const peers: Array<string | undefined> = [];
-        channel.addEventListener('rtc-close', (e) => peers.push(e.detail.peer));
+        channel.addEventListener('rtc-channel-close', (e) => peers.push(e.detail.peer));
         return peers;
       };
       const [atX, atY, atZ] = [closedAt(x), closedAt(y), closedAt(z)];

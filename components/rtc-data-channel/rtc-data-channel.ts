@@ -4,16 +4,24 @@ import {
   DataChannelError,
   loadPart,
   type DataChannelMessage,
+  type DataChannelOptions,
   type DataChannelSendable,
   type WebRtcDataChannel,
   type WebRtcPeerConnection,
 } from '../../src/index.js';
+import { copyOf } from '../../src/data-channel.js';
 import { fire, fireError } from '../events.js';
 import type { ChannelHost, RtcCall } from '../rtc-call/rtc-call.js';
 import { callOf, forgetCall } from '../call-of.js';
 import { channelIdFor } from './channel-id.js';
 import { lateChanges } from '../late-change.js';
 import type { FileTransfer } from './file-transfer.js';
+
+/** Which element made a channel: the other side of an id collision hears of it too. */
+const owners = new WeakMap<WebRtcDataChannel, RtcDataChannel>();
+
+/** Longest wait for Firefox to free the id of a closed channel that never opened (it takes a tick). */
+const ID_FREE_MS = 50;
 
 /** `ordered="false"` turns ordering off; the attribute alone, or any other value, keeps it on. */
 const orderedConverter = { fromAttribute: (value: string | null) => value !== 'false', toAttribute: (value: boolean) => String(value) };
@@ -22,7 +30,7 @@ const orderedConverter = { fromAttribute: (value: string | null) => value !== 'f
  * One data channel of a call. Declared with the same label on both sides it is one channel (a
  * negotiated channel whose id both sides derive from the label). `send` before the channel is
  * open waits; received messages come out as `rtc-message` events. The options are read when the
- * channel opens on a connection: changing one while it is in use is `rtc-error` code `config`.
+ * channel opens on a connection: changing one while it is in use is `rtc-channel-error` code `config`.
  *
  * @tag rtc-data-channel
  * @summary A data channel of the enclosing (or referenced) `<rtc-call>`.
@@ -31,7 +39,7 @@ const orderedConverter = { fromAttribute: (value: string | null) => value !== 'f
  * @attr max-retransmits - Partial reliability: retransmissions before giving up.
  * @attr max-packet-life-time - Partial reliability: milliseconds before giving up.
  * @attr protocol - Subprotocol name.
- * @attr channel-id - An explicit SCTP stream id (default: derived from the label: FNV-1a 32-bit over its UTF-16 code units, mod 1024; "chat" is 427; docs/PROTOCOL.md).
+ * @attr channel-id - An explicit SCTP stream id, the same on both sides (default: derived from the label: FNV-1a 32-bit over its UTF-16 code units, mod 1024; "chat" is 427; docs/PROTOCOL.md; two labels with one id are `rtc-channel-error` reason `id-collision`).
  * @attr call - The id of the `<rtc-call>` to use, when this element is not inside it (in the same document or shadow root; found also when it comes later in the page or replaces the one named).
  * @attr files - Also open a channel for files: `sendFile()`, `rtc-file`, `rtc-file-progress` (both sides).
  * @fires rtc-file - A file is arriving: `{file: {id, name, size, mimeType, stream}}`.
@@ -40,8 +48,9 @@ const orderedConverter = { fromAttribute: (value: string | null) => value !== 'f
  * @fires rtc-open - The channel opened: `{channel}`.
  * @fires rtc-message - A message arrived: `{data}`, a string or a Uint8Array (in a mesh also `peer`, who sent it).
  * @fires rtc-bufferedamountlow - The send buffer drained: `{bufferedAmount}`.
- * @fires rtc-close - The channel closed: `{reason}`.
- * @fires rtc-error - Something failed: `{error, code}`.
+ * @attr receive-queue-bytes - Bytes received and not yet delivered that the channel holds (default 16 MiB); in fragment mode also the largest message (set it on both sides).
+ * @fires rtc-channel-close - The channel closed (the call goes on): `{reason, peer?}`.
+ * @fires rtc-channel-error - Something of this channel failed (a send, a file, an option changed while open, a channel id that two labels share): `{error, code}`.
  */
 export class RtcDataChannel extends ReactiveElement implements ChannelHost {
   // Declared here rather than with decorators (no decorator code in the bundle); the fields below
@@ -56,6 +65,7 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
     call: {},
     fragment: { type: Boolean },
     files: { type: Boolean },
+    receiveQueueBytes: { attribute: 'receive-queue-bytes', type: Number },
   };
   label = 'data';
   ordered = true;
@@ -68,8 +78,13 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
   fragment = false;
   /** Open a second channel for `sendFile` (set it on both sides). */
   files = false;
+  /** Bytes received and not yet delivered that the channel holds (default 16 MiB); with `fragment`, the largest message (both sides). */
+  receiveQueueBytes: number | null = null;
 
   private fileTransfer: FileTransfer | null = null;
+  private filesChannel: WebRtcDataChannel | undefined;
+  /** What each channel read when it was made, and on which connection. */
+  private readonly opened = new WeakMap<WebRtcDataChannel, { connection: WebRtcPeerConnection; peer?: string; read: Record<string, unknown> }>();
 
   /** In a mesh call: this channel to each remote peer, by peer id. */
   get peerChannels(): ReadonlyMap<string, WebRtcDataChannel> { return this.meshChannels; }
@@ -83,17 +98,20 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
   private _channel: WebRtcDataChannel | null = null;
   /** In a mesh call: one channel per remote peer. */
   private readonly meshChannels = new Map<string, WebRtcDataChannel>();
-  /** Channels whose end was reported, so that `rtc-close` fires once per channel. */
+  /** Channels whose end was reported, so that `rtc-channel-close` fires once per channel. */
   private readonly reported = new WeakSet<WebRtcDataChannel>();
   private readonly closeReasons = new WeakMap<WebRtcDataChannel, string>();
   private host: RtcCall | null = null;
-  /** `whenOpen()` calls waiting for a channel to open: they wait across reconnects, until the element leaves the page. */
+  /**
+   * `whenOpen()` and `send()` calls waiting for a channel to open: they wait across reconnects,
+   * until the element leaves the page. Called as it opens, in order, before `rtc-open`.
+   */
   private waiters: Array<{ resolve: (channel: WebRtcDataChannel) => void; reject: (error: Error) => void }> = [];
   private receivers: Array<{ resolve: (data: DataChannelMessage) => void; reject: (error: Error) => void }> = [];
 
-  /** Reports anything thrown as `rtc-error` (a `WebRtcError` keeps its code; anything else is a `DataChannelError`). */
+  /** Reports anything thrown as `rtc-channel-error` (a `WebRtcError` keeps its code; anything else is a `DataChannelError`). */
   private fail(error: unknown): void {
-    fireError(this, error, (message, cause) => new DataChannelError(message, { cause }));
+    fireError(this, error, (message, cause) => new DataChannelError(message, { cause }), 'rtc-channel-error');
   }
 
   // No shadow DOM and nothing to render: the element is only an anchor in the page.
@@ -126,10 +144,34 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
 
   protected override updated(changed: PropertyValues): void {
     if (changed.has('call') && changed.get('call') !== undefined) this.findCall();
-    // attach() read the rest: a channel on a connection keeps what it was opened with.
-    if (this.state !== 'closed') {
-      for (const error of lateChanges(changed, (name) => name !== 'call', 'of a channel in use has no effect until the call\'s next connection')) this.fail(error);
+    // attach() read the rest. A channel not open yet is made again with the change; an open one
+    // keeps what it read, and a value other than that is a late change.
+    const late = new Set<string>();
+    for (const channel of new Set([this._channel, ...this.meshChannels.values()])) {
+      const at = channel && this.opened.get(channel);
+      const differ = at ? Object.keys(at.read).filter((name) => this[name as 'label'] !== at.read[name]) : [];
+      if (!at || !differ.length) continue;
+      if (channel.state === 'connecting') this.reopen(channel, at.connection, at.peer);
+      else if (channel.state === 'open') for (const name of differ) late.add(name);
     }
+    for (const error of lateChanges(changed, (name) => late.has(name), 'of a channel in use has no effect until the call\'s next connection')) this.fail(error);
+  }
+
+  /** A channel that never opened takes a changed option: it is made again, without a word (nothing opened or closed for the page). */
+  private reopen(channel: WebRtcDataChannel, connection: WebRtcPeerConnection, peer?: string): void {
+    this.reported.add(channel);
+    channel.close();
+    if (peer === undefined) this.filesChannel?.close();
+    // Firefox frees the id once the old channel's close event has fired; Chromium at once, and
+    // fires none while the connection has no SCTP transport yet.
+    const again = () => {
+      clearTimeout(timer);
+      channel.native.removeEventListener('close', again);
+      const current = peer === undefined ? this._channel : this.meshChannels.get(peer);
+      if (this.host && !connection.isClosed && current === channel) this.attach(connection, peer);
+    };
+    const timer = setTimeout(again, ID_FREE_MS);
+    channel.native.addEventListener('close', again);
   }
 
   private findCall(): void {
@@ -149,22 +191,20 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
 
   /** @internal Opens this channel on a new connection of the call (in a mesh, one per `peer`). */
   attach(connection: WebRtcPeerConnection, peer?: string): void {
-    let channel: WebRtcDataChannel;
-    try {
-      channel = connection.createDataChannel(this.label, {
-        negotiated: true,
-        id: this.channelId ?? channelIdFor(this.label),
-        ordered: this.ordered,
-        fragment: this.fragment,
-        // Undefined is "not set" for the browser; null would be 0.
-        maxRetransmits: this.maxRetransmits ?? undefined,
-        maxPacketLifeTime: this.maxPacketLifeTime ?? undefined,
-        protocol: this.protocol,
-      });
-    } catch (error) {
-      this.fail(error);
-      return;
-    }
+    const channel = this.open(connection, this.label, this.channelId ?? channelIdFor(this.label), {
+      ordered: this.ordered,
+      fragment: this.fragment,
+      // Undefined is "not set" for the browser; null would be 0.
+      maxRetransmits: this.maxRetransmits ?? undefined,
+      maxPacketLifeTime: this.maxPacketLifeTime ?? undefined,
+      protocol: this.protocol,
+      receiveQueueBytes: this.receiveQueueBytes ?? undefined,
+    });
+    if (!channel) return;
+    // What it read: every property but `call`.
+    const read = Object.fromEntries(Object.keys(RtcDataChannel.properties).map((name) => [name, this[name as 'label']]));
+    delete read.call;
+    this.opened.set(channel, { connection, peer, read });
     if (peer === undefined) {
       this._channel = channel;
       if (this.files) this.attachFiles(connection);
@@ -174,8 +214,9 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
     }
     channel.addEventListener('open', () => {
       if (peer === undefined ? this._channel !== channel : this.meshChannels.get(peer) !== channel) return;
-      fire(this, 'rtc-open', peer === undefined ? { channel } : { channel, peer });
+      // Sends made before the open go first, in their order: before anything an rtc-open handler sends.
       for (const waiter of this.waiters.splice(0)) waiter.resolve(channel);
+      fire(this, 'rtc-open', peer === undefined ? { channel } : { channel, peer });
     });
     channel.addEventListener('bufferedamountlow', () => fire(this, 'rtc-bufferedamountlow', { bufferedAmount: channel.bufferedAmount }));
     channel.addEventListener('error', (e) => this.fail((e as CustomEvent).detail.error));
@@ -185,8 +226,34 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
   private attachFiles(connection: WebRtcPeerConnection): void {
     const label = `${this.label}:files`;
     void this.loadFileTransfer().then((transfer) => {
-      if (!connection.isClosed) transfer.attach(connection.createDataChannel(label, { negotiated: true, id: channelIdFor(label), ordered: true }));
+      const channel = connection.isClosed ? undefined : this.open(connection, label, channelIdFor(label), { ordered: true });
+      if (channel) transfer.attach(this.filesChannel = channel);
     }, (error) => this.fail(error));
+  }
+
+  /**
+   * A negotiated channel on `connection`, or none (reported) when that fails, or when `id` is
+   * taken there: two labels that give one id would be one channel, each side pairing them by its
+   * own order. Both elements hear of it.
+   */
+  private open(connection: WebRtcPeerConnection, label: string, id: number, options: DataChannelOptions): WebRtcDataChannel | undefined {
+    const holder = connection.dataChannels.find((c) => c.id === id);
+    try {
+      if (holder) {
+        const error = new DataChannelError(
+          `Data channel "${label}" has id ${id}, as has "${holder.label}": give one a channel-id`,
+          { reason: 'id-collision' },
+        );
+        const other = owners.get(holder);
+        if (other !== this) other?.fail(error);
+        throw error;
+      }
+      const channel = connection.createDataChannel(label, { ...options, negotiated: true, id });
+      owners.set(channel, this);
+      return channel;
+    } catch (error) {
+      this.fail(error);
+    }
   }
 
   /**
@@ -236,7 +303,7 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
     this.reported.add(channel);
     const error = new DataChannelClosedError(`Data channel "${this.label}" closed: ${reason}`, { reason });
     for (const receiver of this.receivers.splice(0)) receiver.reject(error);
-    fire(this, 'rtc-close', { reason, peer });
+    fire(this, 'rtc-channel-close', { reason, peer });
   }
 
   /** @internal The call's session (with `peer`, in a mesh) ended. */
@@ -251,7 +318,7 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
     channel.close();
   }
 
-  /** Closes the channel on every connection (every mesh peer's); each fires rtc-close with `reason`. */
+  /** Closes the channel on every connection (every mesh peer's); each fires rtc-channel-close with `reason`. */
   private detachAll(reason: string): void {
     for (const peer of [undefined, ...this.meshChannels.keys()]) this.detach(reason, peer);
   }
@@ -276,7 +343,9 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
     }
     const channel = this._channel;
     if (channel && channel.state === 'open') return channel.send(data);
-    return this.whenOpen().then((open) => open.send(data));
+    // Copied now: the caller may reuse its buffer (Wasm memory) before the channel opens.
+    const copy = copyOf(data);
+    return new Promise((resolve, reject) => this.waiters.push({ resolve: (open) => open.send(copy).then(resolve, reject), reject }));
   }
 
   /** Resolves with the next message that arrives (it is also fired as `rtc-message`). */
@@ -284,7 +353,7 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
     return new Promise((resolve, reject) => this.receivers.push({ resolve, reject }));
   }
 
-  /** Closes this channel, in a mesh every peer's (the call goes on). */
+  /** Closes this channel, in a mesh every peer's (the call goes on; each fires rtc-channel-close). */
   close(): void {
     for (const channel of [this._channel, ...this.meshChannels.values()]) channel?.close();
   }

@@ -335,6 +335,14 @@ describe('WebRtcPeerConnection', () => {
       expect(() => a.createDataChannel('x')).to.throw(WebRtcError);
     });
 
+    it('a closed connection has no descriptions (null; Firefox threw, so a negotiation step still waiting failed unhandled)', async () => {
+      const { a, b } = makePair(client);
+      a.createDataChannel('x');
+      await negotiate(a, b);
+      a.close();
+      expect([a.localDescription, a.remoteDescription]).to.deep.equal([null, null]);
+    });
+
     it('opens and closes 50 connections and leaves none open', async () => {
       const natives: RTCPeerConnection[] = [];
       for (let i = 0; i < 25; i++) {

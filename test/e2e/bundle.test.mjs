@@ -147,7 +147,7 @@ test('bundle: fragment mode loads on first use; messages and a close that arrive
         firstAt ||= performance.timeOrigin + performance.now();
         got.push(typeof e.detail.data === 'string' ? e.detail.data : e.detail.data.length);
       });
-      await new Promise((resolve) => channel.addEventListener('rtc-close', resolve, { once: true }));
+      await new Promise((resolve) => channel.addEventListener('rtc-channel-close', resolve, { once: true }));
       return { got, firstAt };
     }, markup);
     const closedAt = await a.evaluate(async (markup) => {

@@ -40,6 +40,32 @@ test('the remote page reloads: the call comes back in the same room, without gho
   }
 });
 
+test('a Firefox peer hanging up, three times: the Chromium page gets rtc-channel-close and no rtc-channel-error', { timeout: 120000 }, async () => {
+  const url = `${demo.http}/chat.html?room=${room('hangup')}`;
+  const a = await open(chromium, url);
+  try {
+    await a.evaluate(() => {
+      window.said = [];
+      const chat = document.querySelector('rtc-data-channel');
+      for (const type of ['rtc-channel-close', 'rtc-channel-error']) chat.addEventListener(type, (e) => window.said.push(`${type}: ${e.detail.reason ?? e.detail.error.message}`));
+    });
+    for (let i = 1; i <= 3; i++) {
+      const b = await open(firefox, url);
+      try {
+        await until(async () => (await a.$eval('#status', (el) => el.textContent)) === 'connected', 30000, 'chat connected');
+        await b.evaluate(() => document.querySelector('rtc-call').hangUp());
+        await until(async () => (await a.evaluate(() => window.said.length)) >= i, 15000, 'the channel closed');
+      } finally {
+        await b.close();
+      }
+    }
+    // Before, Chromium took the SCTP abort of Firefox's closing connection for an error: "User-Initiated Abort".
+    assert.deepEqual(await a.evaluate(() => window.said.filter((s) => s.startsWith('rtc-channel-error'))), []);
+  } finally {
+    await a.close();
+  }
+});
+
 test('the remote browser dies without bye: rtc-close with reason "timeout" in bounded time', { timeout: 90000 }, async () => {
   const doomed = await launch('chromium');
   const url = `${demo.http}/call.html?room=${room('vanish')}`;

@@ -18,7 +18,15 @@ export function Call() {
       onrtc-statechange={(e) => { const state: RTCPeerConnectionState = e.detail.state; return state; }}
       onrtc-message={(e) => { const data: DataChannelMessage = e.detail.data; return data; }}
     >
-      <rtc-data-channel label="chat" max-retransmits={0} ordered={false} ref={(channel: RtcDataChannel | null) => void channel?.send('hi')} />
+      <rtc-data-channel
+        label="chat"
+        max-retransmits={0}
+        ordered={false}
+        receive-queue-bytes={32 * 1024 * 1024}
+        ref={(channel: RtcDataChannel | null) => void channel?.send('hi')}
+        onrtc-channel-close={(e) => { const reason: string = e.detail.reason; return reason; }}
+        onrtc-channel-error={(e) => e.detail.error.code}
+      />
       <rtc-video remote fit="cover" peer="p1" ref={(video: RtcVideo | null) => void video?.videoElement} />
       <rtc-call manual signaler={signaler} onrtc-error={(e) => e.detail.error.code} />
     </rtc-call>
