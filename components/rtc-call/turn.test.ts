@@ -25,10 +25,16 @@ async function relayPair(server: string, attrs = ''): Promise<[RtcCall, RtcCall]
   return [...root.querySelectorAll('rtc-call')] as [RtcCall, RtcCall];
 }
 
-/** The candidate types of the pair in use, from the next rtc-stats. */
+/**
+ * The candidate types of the pair in use, from the first rtc-stats that names one (right after an
+ * ICE restart Firefox's statistics name no selected pair for a tick or two).
+ */
 async function pairInUse(call: RtcCall): Promise<string> {
-  const { detail } = await oneEvent(call, 'rtc-stats');
-  return `${detail.localCandidateType}/${detail.remoteCandidateType} relayed=${detail.relayed}`;
+  for (let tick = 0; tick < 20; tick++) {
+    const { detail } = await oneEvent(call, 'rtc-stats');
+    if (detail.localCandidateType !== null) return `${detail.localCandidateType}/${detail.remoteCandidateType} relayed=${detail.relayed}`;
+  }
+  return 'no pair named in 20 rtc-stats';
 }
 
 async function chatCrosses(a: RtcCall, b: RtcCall, text: string): Promise<void> {
