@@ -71,23 +71,37 @@ export class ProtocolPeer extends EventEmitter {
     for (const dtls of this.pc.dtlsTransports) this.transports.add(dtls);
   }
 
-  /** §2: join with the protocol version; resolves with the welcome. */
-  async join() {
+  /**
+   * §2: join with the protocol version; resolves with the welcome. The server gives the id (§2,
+   * resume token), so a test that wants a role joins again (`leave`, `join` on the same socket)
+   * until `fits(id)`: say, an id that sorts before every other for the impolite role (§4).
+   */
+  async join(fits = () => true) {
     this.socket = new WebSocket(this.url);
     await once(this.socket, 'open');
     this.socket.on('message', (data) => {
       const message = JSON.parse(String(data));
       this.inbox = this.inbox.then(() => this.onMessage(message)).catch((error) => this.emit('failure', error));
     });
-    const join = { type: 'join', room: this.room, protocol: PROTOCOL_VERSION };
-    if (this.requestedId) join.id = this.requestedId;
-    this.socket.send(JSON.stringify(join));
-    const [welcome] = await once(this, 'welcome');
-    this.id = welcome.id;
-    this.serverProtocol = welcome.protocol ?? 1; // §2: a missing version is 1
+    const welcome = await this.rejoinUntil(fits);
     // §4: announce presence; it has a channel and a transceiver, so something to negotiate.
     this.signal({ type: 'hello', negotiate: true });
     return welcome;
+  }
+
+  /** Joins (again) until the server's id fits; bounded, and slow enough for the rate limit (§2). */
+  async rejoinUntil(fits, tries = 600) {
+    for (let attempt = 0; ; attempt++) {
+      const welcomed = once(this, 'welcome');
+      this.socket.send(JSON.stringify({ type: 'join', room: this.room, protocol: PROTOCOL_VERSION }));
+      const [welcome] = await welcomed;
+      this.id = welcome.id;
+      this.serverProtocol = welcome.protocol ?? 1; // §2: a missing version is 1
+      if (fits(welcome.id)) return welcome;
+      if (attempt >= tries) throw new Error(`no fitting id in ${tries} joins`);
+      this.socket.send(JSON.stringify({ type: 'leave' }));
+      if (attempt % 40 === 39) await new Promise((r) => setTimeout(r, 1000)); // 50 messages a second on average
+    }
   }
 
   get polite() {
