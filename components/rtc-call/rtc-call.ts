@@ -304,9 +304,11 @@ export class RtcCall extends ReactiveElement {
       if (signaler instanceof WebSocketSignaler) followSignaling(this, signaler, scope.signal, (error) => this.fail(error));
       // The signaler may already have joined a room: what peers say while the user answers the
       // camera prompt is kept for the session, not lost.
+      let refused = 0;
       stopHolding = signaler.subscribe((message) => {
         if (early.length < MAX_EARLY_MESSAGES) early.push(message);
-        else this.fail(new SignalingError(`Over ${MAX_EARLY_MESSAGES} signal messages before the call was ready: refused`, { reason: 'queue-full' }));
+        // Said once: a flood must not become a flood of errors.
+        else if (!refused++) this.fail(new SignalingError(`Over ${MAX_EARLY_MESSAGES} signal messages before the call was ready: the rest were refused`, { reason: 'queue-full' }));
       });
       const client = this.readSetting('client', this.client) ??
         (this.ownedClient = new WebRtcClient({ iceServers: parseIceServers(this.readSetting('iceServers', this.iceServers)) }));
