@@ -22,29 +22,43 @@ function whipEndpoint() {
 
 /**
  * The reference signaling server for browser tests, on 127.0.0.1. Tests fetch
- * `/__signaling.json` for its URL; `/__signaling/restart` stops it and starts it again on the same
- * port after `?downMs=` (the signaling-outage test).
+ * `/__signaling.json` for its URL. The outage test gets a server of its own per browser (the two
+ * browsers run at once, and an outage of the shared one would break the other's tests):
+ * `/__signaling/restartable.json?key=K` gives its URL, `/__signaling/restart?key=K&downMs=` stops
+ * it and starts it again on the same port after `downMs`.
  */
 function signalingServer() {
   let server;
-  let port = 0;
+  const restartable = new Map();
+  const start = (port) => startSignalingServer({ port, maxRoomSize: 8 });
   return {
     name: 'signaling-server',
     async serverStart() {
-      server = await startSignalingServer({ port: 0, maxRoomSize: 8 });
-      port = server.port;
+      server = await start(0);
     },
     async serverStop() {
       await server?.close();
+      await Promise.all([...restartable.values()].map((entry) => entry.server?.close()));
     },
     async serve(context) {
       if (context.path === '/__signaling.json') {
-        return { body: JSON.stringify({ url: `ws://127.0.0.1:${port}` }), type: 'json' };
+        return { body: JSON.stringify({ url: server.url }), type: 'json' };
+      }
+      const key = context.URL.searchParams.get('key') ?? 'default';
+      if (context.path === '/__signaling/restartable.json') {
+        if (!restartable.has(key)) {
+          const own = await start(0);
+          restartable.set(key, { server: own, port: own.port });
+        }
+        return { body: JSON.stringify({ url: `ws://127.0.0.1:${restartable.get(key).port}` }), type: 'json' };
       }
       if (context.path === '/__signaling/restart') {
+        const entry = restartable.get(key);
+        if (!entry) return { status: 404, body: '{"error":"no such server"}', type: 'json' };
         const downMs = Math.min(10000, Number(context.URL.searchParams.get('downMs') ?? 500));
-        await server.close();
-        setTimeout(async () => { server = await startSignalingServer({ port, maxRoomSize: 8 }); }, downMs);
+        await entry.server.close();
+        entry.server = undefined;
+        setTimeout(async () => { entry.server = await start(entry.port); }, downMs);
         return { body: '{"ok":true}', type: 'json' };
       }
     },

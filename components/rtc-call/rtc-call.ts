@@ -591,6 +591,9 @@ export class RtcCall extends ReactiveElement {
       this.screen = true;
       return;
     }
+    // After a camera or microphone change still under way: its sender may be about to send nothing,
+    // and that is the one the screen should take.
+    await this.deviceWork;
     if (this.screenTrack) return;
     let track: WebRtcMediaTrack | null;
     try {
@@ -615,6 +618,7 @@ export class RtcCall extends ReactiveElement {
   }
 
   async stopScreenShare(): Promise<void> {
+    await this.deviceWork;
     const track = this.screenTrack;
     if (!track) return;
     this.screenTrack = null;
