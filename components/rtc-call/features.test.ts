@@ -174,11 +174,12 @@ describe('<rtc-call> beyond Ktor', function () {
     const canvas = document.createElement('canvas');
     canvas.getContext('2d')!.fillRect(0, 0, 10, 10);
     let pick = () => {};
+    let asked = false;
     const client = new WebRtcClient({
       mediaDevices: {
         getUserMedia: (c) => navigator.mediaDevices.getUserMedia(c),
         // The picker answers only when told to, as a person does.
-        getDisplayMedia: async () => { await new Promise<void>((resolve) => { pick = resolve; }); return canvas.captureStream(5); },
+        getDisplayMedia: async () => { asked = true; await new Promise<void>((resolve) => { pick = resolve; }); return canvas.captureStream(5); },
       },
     });
     const call = await fixture<RtcCall>(html`<rtc-call manual></rtc-call>`);
@@ -189,6 +190,7 @@ describe('<rtc-call> beyond Ktor', function () {
     try {
       await call.start();
       const sharing = call.shareScreen();
+      await until(() => asked, 5000, 'the picker open');
       call.hangUp();
       pick();
       await sharing;

@@ -592,9 +592,10 @@ export class RtcCall extends ReactiveElement {
       return;
     }
     // After a camera or microphone change still under way: its sender may be about to send nothing,
-    // and that is the one the screen should take.
+    // and that is the one the screen should take. A hang-up meanwhile ends it here.
+    const hangUps = this.hangUps;
     await this.deviceWork;
-    if (this.screenTrack) return;
+    if (this.screenTrack || this.hangUps !== hangUps) return;
     let track: WebRtcMediaTrack | null;
     try {
       track = await this.openUnlessHungUp(() => client.createScreenTrack());
