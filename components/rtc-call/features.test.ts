@@ -336,8 +336,9 @@ describe('file transfer backpressure', function () {
     const incoming = (await arriving).detail.file;
     // Nobody reads: the sender must stop at the window (8 MiB) plus the stream's buffer (4 MiB).
     // Waited for by its progress standing still (a loaded machine fills the window more slowly).
-    const STILL_MS = 500;
-    for (let waited = 0, before = -1; waited < 20000 && (sent === 0 || sent !== before); waited += STILL_MS) {
+    // Still for 1.5 s: under load Firefox's channel pauses for half a second (it stood at 2.2 MiB for 500 ms once).
+    const STILL_MS = 1500;
+    for (let waited = 0, before = -1; waited < 30000 && (sent === 0 || sent !== before); waited += STILL_MS) {
       before = sent;
       await new Promise((r) => setTimeout(r, STILL_MS));
     }
