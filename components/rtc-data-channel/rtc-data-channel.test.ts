@@ -278,7 +278,7 @@ describe('<rtc-data-channel>', () => {
   });
 });
 
-describe.only('<rtc-data-channel> options, set in any order', () => {
+describe('<rtc-data-channel> options, set in any order', () => {
   /** A value other than the default for every option but `call`, on two channels (one limit each). */
   const first = { label: 'cfg-a', ordered: false, maxRetransmits: 3, protocol: 'p' };
   const second = { label: 'cfg-b', maxPacketLifeTime: 900, channelId: 900, files: true };
