@@ -8,20 +8,8 @@
 // Needs `werift` and `ws` (npm install werift ws).
 import { RTCPeerConnection } from 'werift';
 import WebSocket from 'ws';
-import { SignalingSession, WebRtcClient, WebSocketSignaler } from 'rtc-elements';
-
-/**
- * The id <rtc-data-channel label> uses for its negotiated channel: 32-bit FNV-1a over the label's
- * UTF-16 code units, mod 1024 (docs/PROTOCOL.md, "Data channels"): "chat" is 427.
- */
-export function channelIdFor(label) {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < label.length; i++) {
-    hash ^= label.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash % 1024;
-}
+// channelIdFor: the id <rtc-data-channel label> uses for its negotiated channel ("chat" is 427).
+import { SignalingSession, WebRtcClient, WebSocketSignaler, channelIdFor } from 'rtc-elements';
 
 /**
  * werift advertises `max-message-size` 64 KiB unless told otherwise; browsers then refuse to send

@@ -7,6 +7,7 @@ export type { ConnectionConfig, WebRtcClientConfig, PeerConnectionConstructor, M
 export { WebRtcPeerConnection } from './peer-connection.js';
 export type { TrackEvent, WebRtcRtpSender, PeerConnectionOptions, PeerConnectionEventDetail } from './peer-connection.js';
 export { WebRtcDataChannel } from './data-channel.js';
+export { channelIdFor } from './channel-id.js';
 export type {
   DataChannelEvent,
   DataChannelEventType,

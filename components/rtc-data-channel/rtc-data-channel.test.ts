@@ -3,7 +3,7 @@ import { createSignalerPair } from '../../src/index.js';
 import { callPair, until } from '../test-helpers.js';
 import { RtcDataChannel } from './rtc-data-channel.js';
 import type { RtcCall } from '../rtc-call/rtc-call.js';
-import { channelIdFor } from './channel-id.js';
+import { channelIdFor } from '../../src/channel-id.js';
 import type { RtcEvent } from '../events.js';
 
 /** A channel opening, messages crossing, on loopback. */

@@ -13,7 +13,7 @@ import { copyOf } from '../../src/data-channel.js';
 import { fire, fireError } from '../events.js';
 import type { ChannelHost, RtcCall } from '../rtc-call/rtc-call.js';
 import { callOf, forgetCall } from '../call-of.js';
-import { channelIdFor } from './channel-id.js';
+import { channelIdFor } from '../../src/channel-id.js';
 import { lateChanges } from '../late-change.js';
 import type { FileTransfer } from './file-transfer.js';
 
