@@ -8,9 +8,23 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH, FIREFOX_PATH, FIREFOX_PREFS } from '../su
 export const ARTIFACTS = 'test-artifacts';
 mkdirSync(ARTIFACTS, { recursive: true });
 
-export async function startDemoServer() {
+/**
+ * The demos and `dist/` with the signaling server, on one port of 127.0.0.1. `pages` adds pages a
+ * test makes (`{'/bot.html': html}`, served whatever the query); other options go to the server
+ * (`turn`, say).
+ */
+export async function startDemoServer({ pages = {}, ...options } = {}) {
   const serve = staticFiles({ '/': 'demo', '/dist/': 'dist' });
-  const server = await startSignalingServer({ port: 0, onRequest: (req, res) => void serve(req, res) });
+  const server = await startSignalingServer({
+    port: 0,
+    ...options,
+    onRequest: (req, res) => {
+      const path = req.url?.split('?')[0] ?? '';
+      if (Object.hasOwn(pages, path)) res.writeHead(200, { 'content-type': 'text/html' }).end(pages[path]);
+      else if (path === '/favicon.ico') res.writeHead(204).end(); // no console error for it in the pages
+      else void serve(req, res);
+    },
+  });
   return { server, http: server.url.replace(/^ws/, 'http') };
 }
 

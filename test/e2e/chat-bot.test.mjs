@@ -4,8 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { startSignalingServer, staticFiles } from '../../dist/server/index.js';
-import { launch, open, until } from './browsers.mjs';
+import { launch, open, startDemoServer, until } from './browsers.mjs';
 
 const ANSWER_MS = 20000;
 
@@ -31,16 +30,7 @@ const browsers = {};
 const room = `bot-${Math.random().toString(36).slice(2)}`;
 
 before(async () => {
-  const serve = staticFiles({ '/dist/': 'dist' });
-  server = await startSignalingServer({
-    port: 0,
-    onRequest: (req, res) => {
-      if (req.url?.startsWith('/bot.html')) res.writeHead(200, { 'content-type': 'text/html' }).end(PAGE);
-      else if (req.url === '/favicon.ico') res.writeHead(204).end();
-      else void serve(req, res);
-    },
-  });
-  http = server.url.replace(/^ws/, 'http');
+  ({ server, http } = await startDemoServer({ pages: { '/bot.html': PAGE } }));
   bot = spawn(process.execPath, ['examples/chat-bot.mjs', server.url, room], { stdio: ['ignore', 'pipe', 'inherit'] });
   bot.output = '';
   bot.stdout.on('data', (chunk) => { bot.output += chunk; });

@@ -4,8 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { startSignalingServer, staticFiles } from '../../dist/server/index.js';
-import { launch, open, until } from './browsers.mjs';
+import { launch, open, startDemoServer, until } from './browsers.mjs';
 import { ProtocolPeer } from './protocol-peer.mjs';
 
 const CONNECT_MS = 20000;
@@ -48,16 +47,7 @@ let server;
 let http;
 const browsers = {};
 before(async () => {
-  const serve = staticFiles({ '/dist/': 'dist' });
-  server = await startSignalingServer({
-    port: 0,
-    onRequest: (req, res) => {
-      if (req.url?.startsWith('/werift-peer.html')) res.writeHead(200, { 'content-type': 'text/html' }).end(PAGE);
-      else if (req.url === '/favicon.ico') res.writeHead(204).end();
-      else void serve(req, res);
-    },
-  });
-  http = server.url.replace(/^ws/, 'http');
+  ({ server, http } = await startDemoServer({ pages: { '/werift-peer.html': PAGE } }));
   [browsers.chromium, browsers.firefox] = await Promise.all([launch('chromium'), launch('firefox')]);
 });
 after(async () => {

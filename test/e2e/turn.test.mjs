@@ -2,16 +2,15 @@
 // reference server: video both ways, the pair in use is relay on both sides, and no error.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startLocalCoturn, startSignalingServer, staticFiles } from '../../dist/server/index.js';
-import { launch, open, remoteFramesShown, rtcErrors, until } from './browsers.mjs';
+import { startLocalCoturn } from '../../dist/server/index.js';
+import { launch, open, remoteFramesShown, rtcErrors, startDemoServer, until } from './browsers.mjs';
 
 let coturn;
 let server;
 const browsers = {};
 before(async () => {
   coturn = await startLocalCoturn();
-  const serve = staticFiles({ '/': 'demo', '/dist/': 'dist' });
-  server = await startSignalingServer({ port: 0, turn: { secret: coturn.secret, urls: [coturn.url] }, onRequest: (req, res) => void serve(req, res) });
+  ({ server } = await startDemoServer({ turn: { secret: coturn.secret, urls: [coturn.url] } }));
   [browsers.chromium, browsers.firefox] = await Promise.all([launch('chromium'), launch('firefox')]);
 });
 after(async () => {
