@@ -6,7 +6,6 @@ import { existsSync, mkdirSync as makeDir, readdirSync, readFileSync, rmSync, wr
 import { dirname } from 'node:path';
 import { build } from 'esbuild';
 import { minify } from 'terser';
-import { PRIVATE_NAMES } from './private-names.mjs';
 
 const run = (command, args) => execFileSync(command, args, { stdio: 'inherit' });
 const bin = (name) => `node_modules/.bin/${name}`;
@@ -21,7 +20,8 @@ for (const name of bundleFiles) rmSync(`dist/${name}`);
 run(bin('tsc'), ['-p', 'tsconfig.json', ...(packageOnly ? ['--sourceMap', 'false'] : [])]);
 
 const common = { bundle: true, format: 'esm', target: 'es2022', minify: true, sourcemap: true, legalComments: 'none' };
-// The script-tag bundle: esbuild bundles, terser minifies (a little smaller than esbuild alone).
+// The script-tag bundle: esbuild bundles and minifies, then terser minifies again (smaller than either alone: esbuild names each
+// class's #private members from the shortest names up, and terser compresses further).
 // Rarely used parts (WHIP/WHEP, file transfer, statistics, mesh, fragment mode) are sibling files loaded when first used; they take
 // the errors from the main file, so nothing is bundled twice and the main file stands alone.
 const LAZY = {
@@ -64,17 +64,15 @@ const compactCss = {
   },
 };
 const outputs = [];
-outputs.push(...(await build({ ...common, minify: false, sourcemap: false, write: false, entryPoints: ['components/bundle.ts'], outfile: 'dist/rtc-elements.js', plugins: [lazyImports, compactCss] })).outputFiles);
+outputs.push(...(await build({ ...common, sourcemap: false, write: false, entryPoints: ['components/bundle.ts'], outfile: 'dist/rtc-elements.js', plugins: [lazyImports, compactCss] })).outputFiles);
 for (const [source, out] of Object.entries(LAZY)) {
-  outputs.push(...(await build({ ...common, minify: false, sourcemap: false, write: false, entryPoints: [source], outfile: `dist/${out}`, plugins: [errorsFromMain] })).outputFiles);
+  outputs.push(...(await build({ ...common, sourcemap: false, write: false, entryPoints: [source], outfile: `dist/${out}`, plugins: [errorsFromMain] })).outputFiles);
 }
 for (const file of outputs) {
   const minified = await minify(file.text, {
     module: true,
     ecma: 2022,
     compress: { passes: 3, pure_getters: true },
-    // builtins: our names are explicit, so terser's list of DOM names need not protect them.
-    mangle: { properties: { regex: new RegExp(`^(${PRIVATE_NAMES.join('|')})$`), builtins: true } },
     format: { comments: false },
   });
   writeFileSync(file.path, minified.code);

@@ -52,15 +52,21 @@ export class Connection {
   #answered = true;
   /** When a connection in no room must have joined (ms, `performance.now()`); 0 when in a room. */
   #joinBy: number;
+  readonly #limits: ConnectionLimits;
+  readonly #budget: UnsentBudget;
+  /** Called when this connection must go (slow reader, heartbeat, no join): the owner leaves the room and closes. */
+  readonly #onFault: (connection: Connection, code: ServerCloseCode, reason: string) => void;
 
   constructor(
     readonly socket: WebSocket,
     readonly request: IncomingMessage,
-    private readonly limits: ConnectionLimits,
-    private readonly budget: UnsentBudget,
-    /** Called when this connection must go (slow reader, heartbeat, no join): the owner leaves the room and closes. */
-    private readonly onFault: (connection: Connection, code: ServerCloseCode, reason: string) => void,
+    limits: ConnectionLimits,
+    budget: UnsentBudget,
+    onFault: (connection: Connection, code: ServerCloseCode, reason: string) => void,
   ) {
+    this.#limits = limits;
+    this.#budget = budget;
+    this.#onFault = onFault;
     this.bucket = new TokenBucket(limits.rate.perSecond, limits.rate.burst);
     // Only an answer to our own ping counts: an unsolicited pong proves nothing about reading.
     socket.on('pong', (data: Buffer) => {
@@ -75,7 +81,7 @@ export class Connection {
 
   /** Starts (again) the wait for a join: a connection outside any room may stay `joinTimeoutMs`. */
   armJoinTimer(): void {
-    this.#joinBy = performance.now() + this.limits.joinTimeoutMs;
+    this.#joinBy = performance.now() + this.#limits.joinTimeoutMs;
   }
 
   joined(): void {
@@ -85,7 +91,7 @@ export class Connection {
   /** Bytes this socket holds unsent; brings the server-wide count up to date with it. */
   #count(): number {
     const unsent = this.#closed ? 0 : this.socket.bufferedAmount;
-    this.budget.used += unsent - this.#counted;
+    this.#budget.used += unsent - this.#counted;
     this.#counted = unsent;
     return unsent;
   }
@@ -93,15 +99,15 @@ export class Connection {
   /** Whether this reader is too far behind: over its own limit, or holding much while the server's budget is spent. */
   isSlow(extra = 0): boolean {
     const unsent = this.#count() + extra;
-    if (unsent > this.limits.maxBufferedBytes) return true;
-    return this.budget.used + extra > this.budget.max && unsent > Math.min(SLOW_SHARE_BYTES, this.limits.maxBufferedBytes);
+    if (unsent > this.#limits.maxBufferedBytes) return true;
+    return this.#budget.used + extra > this.#budget.max && unsent > Math.min(SLOW_SHARE_BYTES, this.#limits.maxBufferedBytes);
   }
 
   /** The sweep (about once a second): a connection that did not join in time, or a slow reader, goes. */
   sweep(now: number): void {
     if (this.#closed) return;
-    if (this.#joinBy !== 0 && now >= this.#joinBy && !this.room && !this.joining) this.onFault(this, 4012, 'no join in time');
-    else if (this.isSlow()) this.onFault(this, 4009, 'slow reader: too much unsent data');
+    if (this.#joinBy !== 0 && now >= this.#joinBy && !this.room && !this.joining) this.#onFault(this, 4012, 'no join in time');
+    else if (this.isSlow()) this.#onFault(this, 4009, 'slow reader: too much unsent data');
   }
 
   send(message: ServerMessage): void {
@@ -113,7 +119,7 @@ export class Connection {
     if (!this.open) return;
     // Length in UTF-16 units: the bytes of mostly-ASCII JSON, without a scan.
     if (this.isSlow(text.length)) {
-      this.onFault(this, 4009, 'slow reader: too much unsent data');
+      this.#onFault(this, 4009, 'slow reader: too much unsent data');
       return;
     }
     this.socket.send(text);
@@ -156,7 +162,7 @@ export class Connection {
   release(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.budget.used -= this.#counted;
+    this.#budget.used -= this.#counted;
     this.#counted = 0;
   }
 }

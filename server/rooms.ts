@@ -29,11 +29,15 @@ export class Rooms {
   readonly counters = { relayed: 0, refused: 0 };
   registry!: RoomRegistry;
 
-  constructor(private readonly options: RoomsOptions) {}
+  readonly #options: RoomsOptions;
+
+  constructor(options: RoomsOptions) {
+    this.#options = options;
+  }
 
   /** Sends fresh TURN credentials to a peer whose last ones are at half their lifetime. */
   refreshTurn(connection: Connection, now: number): void {
-    const { turn } = this.options;
+    const { turn } = this.#options;
     if (!turn || !connection.turnDue || now < connection.turnDue || !connection.id) return;
     connection.turnDue = now + turnRefreshMs(turn);
     connection.send({ type: 'ice-servers', iceServers: [turnCredentials(turn, connection.id)] });
@@ -164,14 +168,14 @@ export class Rooms {
   dropped(connection: Connection, code: number): void {
     connection.release();
     const clean = code === 1000 || code === 1001;
-    if (clean || !connection.room || this.options.leaveGraceMs <= 0) {
+    if (clean || !connection.room || this.#options.leaveGraceMs <= 0) {
       this.leave(connection, clean ? 'left' : 'closed');
       return;
     }
     connection.graceTimer = setTimeout(() => {
       connection.graceTimer = undefined;
       this.leave(connection, 'closed');
-    }, this.options.leaveGraceMs);
+    }, this.#options.leaveGraceMs);
     connection.graceTimer.unref?.();
   }
 
@@ -179,14 +183,14 @@ export class Rooms {
     if (connection.room || connection.joining) return this.reply(connection, 'already-joined', 'This connection has joined a room already');
     connection.joining = true;
     try {
-      if (this.options.verify) {
-        if (!(await this.options.verify(connection, { token, room, id: requestedId }))) {
+      if (this.#options.verify) {
+        if (!(await this.#options.verify(connection, { token, room, id: requestedId }))) {
           this.reply(connection, 'unauthorized', 'The token was refused');
           return this.closeConnection(connection, 4001, 'unauthorized');
         }
       }
       if (!connection.open) return;
-      const { maxRoomSize } = this.options;
+      const { maxRoomSize } = this.#options;
       // An id is granted only with the resume token its welcome gave (held, in its grace period or
       // gone: the token proves it is the same peer); without it the joiner gets a new id.
       const resume = requestedId !== undefined && presented !== undefined && isResumeToken(requestedId, presented);
@@ -214,7 +218,7 @@ export class Rooms {
       const remote = new Set(admission.peers.filter((p) => !peers.has(p)));
       if (this.registry.shared) this.#remote.set(room, remote);
       const welcome: ServerMessage = { type: 'welcome', id, room, peers: admission.peers, resumeToken: identity.resumeToken, protocol: PROTOCOL_VERSION };
-      const { turn } = this.options;
+      const { turn } = this.#options;
       if (turn) {
         welcome.iceServers = [turnCredentials(turn, id)];
         connection.turnDue = performance.now() + turnRefreshMs(turn);
@@ -233,7 +237,7 @@ export class Rooms {
     const key = `${room} ${id}`;
     this.#admitting.add(key);
     try {
-      return await this.registry.admit(room, id, this.options.maxRoomSize, resume);
+      return await this.registry.admit(room, id, this.#options.maxRoomSize, resume);
     } finally {
       this.#admitting.delete(key);
     }

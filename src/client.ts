@@ -62,11 +62,11 @@ export interface WebRtcClientConfig {
  */
 export class WebRtcClient extends EventTarget {
   readonly config: WebRtcClientConfig;
-  private readonly connections = new Set<WebRtcPeerConnection>();
-  private readonly tracks = new Set<WebRtcMediaTrack>();
-  private closed = false;
+  readonly #connections = new Set<WebRtcPeerConnection>();
+  readonly #tracks = new Set<WebRtcMediaTrack>();
+  #closed = false;
 
-  private readonly onDeviceChange = () => {
+  readonly #onDeviceChange = () => {
     void this.listDevices().then(
       (devices) => this.dispatchEvent(new CustomEvent('devicechange', { detail: { devices } })),
       () => {},
@@ -74,7 +74,7 @@ export class WebRtcClient extends EventTarget {
   };
 
   /** Whether the client follows the media devices' `devicechange` (only once someone listens for it). */
-  private watchingDevices = false;
+  #watchingDevices = false;
 
   constructor(config: WebRtcClientConfig = {}) {
     super();
@@ -88,15 +88,15 @@ export class WebRtcClient extends EventTarget {
    */
   override addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void {
     super.addEventListener(type, listener, options);
-    if (type === 'devicechange' && listener && !this.watchingDevices && !this.closed) {
-      this.watchingDevices = true;
-      this.deviceSource?.addEventListener?.('devicechange', this.onDeviceChange);
+    if (type === 'devicechange' && listener && !this.#watchingDevices && !this.#closed) {
+      this.#watchingDevices = true;
+      this.#deviceSource?.addEventListener?.('devicechange', this.#onDeviceChange);
     }
   }
 
   /** Cameras, microphones and speakers (Ktor has none of this). */
   async listDevices(kind?: MediaDeviceKind): Promise<MediaDeviceDescription[]> {
-    const source = this.usableDevices;
+    const source = this.#usableDevices;
     if (!source.enumerateDevices) return [];
     const all = await source.enumerateDevices();
     return all
@@ -106,8 +106,8 @@ export class WebRtcClient extends EventTarget {
 
   /** A screen, window or tab (`getDisplayMedia`): the user picks. Ends when the user stops sharing. */
   async createScreenTrack(constraints: ScreenTrackConstraints = {}): Promise<WebRtcMediaTrack> {
-    this.assertOpen();
-    const source = this.usableDevices;
+    this.#assertOpen();
+    const source = this.#usableDevices;
     if (!source.getDisplayMedia) throw toMediaError(new DOMException('Screen capture is not available here', 'NotFoundError'), 'screen');
     const { preferCurrentTab, ...video } = constraints;
     let stream: MediaStream;
@@ -116,41 +116,41 @@ export class WebRtcClient extends EventTarget {
     } catch (error) {
       throw toMediaError(error, 'screen');
     }
-    return this.adopt(stream.getVideoTracks()[0], 'video', 'screen');
+    return this.#adopt(stream.getVideoTracks()[0], 'video', 'screen');
   }
 
-  private adopt(native: MediaStreamTrack | undefined, kind: 'audio' | 'video', label: string): WebRtcMediaTrack {
+  #adopt(native: MediaStreamTrack | undefined, kind: 'audio' | 'video', label: string): WebRtcMediaTrack {
     if (!native) throw toMediaError(new DOMException(`The ${label} gave no ${kind} track`, 'NotFoundError'), label);
-    if (this.closed) {
+    if (this.#closed) {
       // The client closed while the user was asked: release the device at once.
       native.stop();
       throw new ClientClosedError();
     }
-    const track = new WebRtcMediaTrack(native, (closed) => this.tracks.delete(closed));
-    this.tracks.add(track);
+    const track = new WebRtcMediaTrack(native, (closed) => this.#tracks.delete(closed));
+    this.#tracks.add(track);
     return track;
   }
 
   get isClosed(): boolean {
-    return this.closed;
+    return this.#closed;
   }
 
   /** Connections made by this client and not yet closed. */
   get openConnections(): readonly WebRtcPeerConnection[] {
-    return [...this.connections];
+    return [...this.#connections];
   }
 
   /** Local tracks made by this client and not yet closed. */
   get openTracks(): readonly WebRtcMediaTrack[] {
-    return [...this.tracks];
+    return [...this.#tracks];
   }
 
-  private assertOpen(): void {
-    if (this.closed) throw new ClientClosedError();
+  #assertOpen(): void {
+    if (this.#closed) throw new ClientClosedError();
   }
 
   createPeerConnection(config: ConnectionConfig = {}): WebRtcPeerConnection {
-    this.assertOpen();
+    this.#assertOpen();
     const merged: ConnectionConfig = { ...this.config.defaultConnectionConfig, ...config };
     const iceServers = config.iceServers ?? this.config.defaultConnectionConfig?.iceServers ?? this.config.iceServers ?? [];
     const rtcConfig: RTCConfiguration = { iceServers };
@@ -171,55 +171,55 @@ export class WebRtcClient extends EventTarget {
     const connection = new WebRtcPeerConnection(native, {
       statsIntervalMs: merged.statsIntervalMs,
       dataChannelDefaults: merged.dataChannelDefaults,
-      onClose: (closed) => this.connections.delete(closed),
+      onClose: (closed) => this.#connections.delete(closed),
     });
-    this.connections.add(connection);
+    this.#connections.add(connection);
     return connection;
   }
 
   /** Where tracks and device lists come from, if anywhere (an insecure page has none). */
-  private get deviceSource(): MediaSource | undefined {
+  get #deviceSource(): MediaSource | undefined {
     return this.config.mediaDevices ?? globalThis.navigator?.mediaDevices;
   }
 
-  private get usableDevices(): MediaSource {
-    const devices = this.deviceSource;
+  get #usableDevices(): MediaSource {
+    const devices = this.#deviceSource;
     if (!devices) throw toMediaError(new DOMException('navigator.mediaDevices is not available (an insecure page?)', 'NotFoundError'), 'media device');
     return devices;
   }
 
-  private async createTrack(kind: 'audio' | 'video', constraints: MediaTrackConstraints): Promise<WebRtcMediaTrack> {
-    this.assertOpen();
+  async #createTrack(kind: 'audio' | 'video', constraints: MediaTrackConstraints): Promise<WebRtcMediaTrack> {
+    this.#assertOpen();
     const label = kind === 'audio' ? 'microphone' : 'camera';
     let stream: MediaStream;
     try {
-      stream = await this.usableDevices.getUserMedia({ [kind]: constraints });
+      stream = await this.#usableDevices.getUserMedia({ [kind]: constraints });
     } catch (error) {
       throw toMediaError(error, label);
     }
     const native = kind === 'audio' ? stream.getAudioTracks()[0] : stream.getVideoTracks()[0];
-    return this.adopt(native, kind, label);
+    return this.#adopt(native, kind, label);
   }
 
   /** A microphone track (Ktor's `createAudioTrack`). */
   createAudioTrack(constraints: AudioTrackConstraints = {}): Promise<WebRtcMediaTrack> {
-    return this.createTrack('audio', toMediaTrackConstraints(constraints));
+    return this.#createTrack('audio', toMediaTrackConstraints(constraints));
   }
 
   /** A camera track (Ktor's `createVideoTrack`). */
   async createVideoTrack(constraints: VideoTrackConstraints = {}): Promise<WebRtcMediaTrack> {
-    const track = await this.createTrack('video', toMediaTrackConstraints(constraints));
+    const track = await this.#createTrack('video', toMediaTrackConstraints(constraints));
     if (constraints.simulcast?.length) track.sendEncodings = constraints.simulcast.map((layer) => ({ ...layer }));
     return track;
   }
 
   /** Closes every connection and stops every track this client made. Idempotent. */
   close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    if (this.watchingDevices) this.deviceSource?.removeEventListener?.('devicechange', this.onDeviceChange);
-    for (const connection of [...this.connections]) connection.close();
-    for (const track of [...this.tracks]) track.close();
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#watchingDevices) this.#deviceSource?.removeEventListener?.('devicechange', this.#onDeviceChange);
+    for (const connection of [...this.#connections]) connection.close();
+    for (const track of [...this.#tracks]) track.close();
   }
 
   [Symbol.dispose](): void {

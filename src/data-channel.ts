@@ -95,27 +95,27 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
   readonly receiveQueueBytes: number;
   highWaterMark: number;
 
-  private readonly queue: DataChannelMessage[] = [];
-  private queuedBytes = 0;
-  private receivers: Receiver[] = [];
-  private pendingSends = 0;
+  readonly #queue: DataChannelMessage[] = [];
+  #queuedBytes = 0;
+  #receivers: Receiver[] = [];
+  #pendingSends = 0;
   /**
    * At least `bufferedAmount`: its last reading plus what was sent since. Reading the native value
    * is not free (Firefox: 1,000 round trips 5 % slower with one more read), so a send that is
    * under the marks by this bound alone skips the read.
    */
-  private bufferedBound = Infinity;
-  private sendChain: Promise<void> = Promise.resolve();
-  private closeReason: WebRtcError | undefined;
-  private ended = false;
-  private readonly report: (event: DataChannelEvent) => void;
-  private readonly maxMessageSize: () => number;
+  #bufferedBound = Infinity;
+  #sendChain: Promise<void> = Promise.resolve();
+  #closeReason: WebRtcError | undefined;
+  #ended = false;
+  readonly #report: (event: DataChannelEvent) => void;
+  readonly #maxMessageSize: () => number;
   /** Fragment mode's code, loaded when a channel first needs it (a sibling file of the script-tag bundle). */
-  private readonly fragments: Promise<typeof import('./fragments.js')> | undefined;
-  private reassembler: Reassembler | undefined;
+  readonly #fragments: Promise<typeof import('./fragments.js')> | undefined;
+  #reassembler: Reassembler | undefined;
   /** Fragment mode, while its code loads: what arrived (messages, then maybe the close), in order. */
-  private held: unknown[] | undefined;
-  private readonly pieceLimit: number;
+  #held: unknown[] | undefined;
+  readonly #pieceLimit: number;
 
   /** @internal Channels are made by `WebRtcPeerConnection.createDataChannel` or arrive from the remote side. */
   constructor(
@@ -124,41 +124,41 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
   ) {
     super();
     this.native = native;
-    this.report = options.report ?? (() => {});
-    this.maxMessageSize = options.maxMessageSize ?? (() => Infinity);
+    this.#report = options.report ?? (() => {});
+    this.#maxMessageSize = options.maxMessageSize ?? (() => Infinity);
     this.receiveQueueBytes = options.receiveQueueBytes ?? DEFAULT_RECEIVE_QUEUE_BYTES;
     this.highWaterMark = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
-    this.pieceLimit = options.fragmentBytes ?? 64 * 1024;
+    this.#pieceLimit = options.fragmentBytes ?? 64 * 1024;
     if (options.fragment) {
-      const held: unknown[] = (this.held = []);
-      this.fragments = loadPart('fragments', () => import('./fragments.js'));
-      this.fragments.then((fragments) => {
-        this.reassembler = new fragments.Reassembler();
-        this.held = undefined;
-        for (const data of held) (data === held ? this.onNativeClose() : this.onNativeMessage(data));
+      const held: unknown[] = (this.#held = []);
+      this.#fragments = loadPart('fragments', () => import('./fragments.js'));
+      this.#fragments.then((fragments) => {
+        this.#reassembler = new fragments.Reassembler();
+        this.#held = undefined;
+        for (const data of held) (data === held ? this.#onNativeClose() : this.#onNativeMessage(data));
       }, (error: WebRtcError) => {
-        this.held = undefined;
-        this.emit('error', error);
-        this.closeWith(error);
+        this.#held = undefined;
+        this.#emit('error', error);
+        this.#closeWith(error);
       });
     }
     native.binaryType = 'arraybuffer';
     native.bufferedAmountLowThreshold = options.bufferedAmountLowThreshold ?? this.highWaterMark / 4;
-    native.addEventListener('open', () => this.emit('open'));
-    native.addEventListener('closing', () => { if (!this.ended) this.emit('closing'); });
+    native.addEventListener('open', () => this.#emit('open'));
+    native.addEventListener('closing', () => { if (!this.#ended) this.#emit('closing'); });
     // While fragment mode loads, the close waits behind the messages before it (marked by the list itself).
-    native.addEventListener('close', () => (this.held ? this.held.push(this.held) : this.onNativeClose()));
-    native.addEventListener('bufferedamountlow', () => this.emit('bufferedamountlow'));
+    native.addEventListener('close', () => (this.#held ? this.#held.push(this.#held) : this.#onNativeClose()));
+    native.addEventListener('bufferedamountlow', () => this.#emit('bufferedamountlow'));
     native.addEventListener('error', (event) => {
       const cause = (event as RTCErrorEvent).error ?? event;
       // SCTP cause 12, User-Initiated Abort: the other side closed its connection (Chromium reports
       // it as an error when that comes before the bye). A close follows: the peer left, nothing failed.
       if ((cause as RTCError).sctpCauseCode === 12) return;
-      this.emit('error', new DataChannelError(`Data channel "${native.label}" failed: ${messageOf(cause)}`, { cause }));
+      this.#emit('error', new DataChannelError(`Data channel "${native.label}" failed: ${messageOf(cause)}`, { cause }));
     });
-    native.addEventListener('message', (event) => this.onNativeMessage((event as MessageEvent).data));
+    native.addEventListener('message', (event) => this.#onNativeMessage((event as MessageEvent).data));
     // A remote channel may be open before anyone could listen: report it once, asynchronously.
-    if (native.readyState === 'open') queueMicrotask(() => this.emit('open'));
+    if (native.readyState === 'open') queueMicrotask(() => this.#emit('open'));
   }
 
   get label(): string { return this.native.label; }
@@ -173,12 +173,12 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
   get bufferedAmountLowThreshold(): number { return this.native.bufferedAmountLowThreshold; }
   set bufferedAmountLowThreshold(value: number) { this.native.bufferedAmountLowThreshold = value; }
   /** Messages waiting to be pulled. */
-  get queuedMessages(): number { return this.queue.length; }
+  get queuedMessages(): number { return this.#queue.length; }
 
-  private emit(type: DataChannelEventType, error?: WebRtcError): void {
+  #emit(type: DataChannelEventType, error?: WebRtcError): void {
     const eventType = type === 'closed' ? 'close' : type;
     this.dispatchEvent(new CustomEvent(eventType, { detail: { channel: this, error } }));
-    this.report({ type, channel: this, error });
+    this.#report({ type, channel: this, error });
   }
 
   // ---- sending ----
@@ -188,45 +188,45 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
    * channel is connecting or its buffer is above `highWaterMark`. Messages keep their order.
    */
   send(data: DataChannelSendable): Promise<void> {
-    if (this.closeReason || this.state === 'closing' || this.state === 'closed') {
-      return Promise.reject(this.closedError('send'));
+    if (this.#closeReason || this.state === 'closing' || this.state === 'closed') {
+      return Promise.reject(this.#closedError('send'));
     }
-    if (this.fragments) return this.sendInPieces(data, this.fragments);
-    const size = this.sizeToSend(data);
+    if (this.#fragments) return this.#sendInPieces(data, this.#fragments);
+    const size = this.#sizeToSend(data);
     if (size instanceof Error) return Promise.reject(size);
-    if (this.pendingSends === 0 && this.state === 'open' && !(data instanceof Blob)) {
+    if (this.#pendingSends === 0 && this.state === 'open' && !(data instanceof Blob)) {
       // A string takes at most 3 UTF-8 bytes per unit.
       const bytes = typeof data === 'string' ? data.length * 3 : size;
-      const fits = () => this.bufferedBound <= this.highWaterMark && this.bufferedBound + bytes <= BROWSER_QUEUE_BYTES;
-      if (!fits()) this.bufferedBound = this.native.bufferedAmount;
+      const fits = () => this.#bufferedBound <= this.highWaterMark && this.#bufferedBound + bytes <= BROWSER_QUEUE_BYTES;
+      if (!fits()) this.#bufferedBound = this.native.bufferedAmount;
       if (fits()) {
         try {
           this.native.send(data as never);
-          this.bufferedBound += bytes;
+          this.#bufferedBound += bytes;
           return Promise.resolve();
         } catch (error) {
           // A full browser queue is backpressure: the ordered path below waits and sends again.
-          if (!this.queueFull(error)) return Promise.reject(this.sendFailed(error));
+          if (!this.#queueFull(error)) return Promise.reject(this.#sendFailed(error));
         }
       }
     }
     const payload = copyOf(data) as string | Uint8Array | Blob;
-    return this.inSendOrder(() => this.sendWhenReady(payload));
+    return this.#inSendOrder(() => this.#sendWhenReady(payload));
   }
 
   /** Runs `work` after every send before it, so that messages keep their order. */
-  private inSendOrder(work: () => Promise<void>): Promise<void> {
-    this.pendingSends++;
-    const sent = this.sendChain.then(work);
-    this.sendChain = sent.then(
-      () => { this.pendingSends--; },
-      () => { this.pendingSends--; },
+  #inSendOrder(work: () => Promise<void>): Promise<void> {
+    this.#pendingSends++;
+    const sent = this.#sendChain.then(work);
+    this.#sendChain = sent.then(
+      () => { this.#pendingSends--; },
+      () => { this.#pendingSends--; },
     );
     return sent;
   }
 
   /** Fragment mode: the pieces of one message go out back to back, in one slot of the send order. */
-  private sendInPieces(data: DataChannelSendable, fragments: Promise<typeof import('./fragments.js')>): Promise<void> {
+  #sendInPieces(data: DataChannelSendable, fragments: Promise<typeof import('./fragments.js')>): Promise<void> {
     const unsupported = unsupportedType(data);
     if (unsupported) return Promise.reject(unsupported);
     // The other side joins the pieces within its receive queue (its overflow would close the channel).
@@ -238,25 +238,25 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
       ));
     }
     const copy = copyOf(data) as string | Uint8Array | Blob;
-    return this.inSendOrder(async () => {
+    return this.#inSendOrder(async () => {
       const message = copy instanceof Blob ? new Uint8Array(await copy.arrayBuffer()) : copy;
       const { splitMessage } = await fragments;
-      const pieceBytes = Math.max(16, Math.min(this.pieceLimit, this.maxMessageSize()));
-      for (const piece of splitMessage(message, pieceBytes)) await this.sendWhenReady(piece);
+      const pieceBytes = Math.max(16, Math.min(this.#pieceLimit, this.#maxMessageSize()));
+      for (const piece of splitMessage(message, pieceBytes)) await this.#sendWhenReady(piece);
     });
   }
 
-  private sizeToSend(data: DataChannelSendable): number | Error {
+  #sizeToSend(data: DataChannelSendable): number | Error {
     const unsupported = unsupportedType(data);
     if (unsupported) return unsupported;
     let size: number;
     if (typeof data === 'string') {
       // UTF-8 takes at most 3 bytes per UTF-16 unit: encode only when that bound is over the limit.
-      size = data.length * 3 <= this.maxMessageSize() ? data.length : new TextEncoder().encode(data).byteLength;
+      size = data.length * 3 <= this.#maxMessageSize() ? data.length : new TextEncoder().encode(data).byteLength;
     }
     else if (data instanceof Blob) size = data.size;
     else size = data.byteLength;
-    const max = this.maxMessageSize();
+    const max = this.#maxMessageSize();
     if (size > max) {
       return new DataChannelError(`The message is ${size} bytes; this connection accepts at most ${max} bytes per message`, {
         reason: 'message-too-big',
@@ -265,7 +265,7 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
     return size;
   }
 
-  private async sendWhenReady(payload: string | Uint8Array | Blob): Promise<void> {
+  async #sendWhenReady(payload: string | Uint8Array | Blob): Promise<void> {
     await this.whenOpen();
     const data = payload instanceof Blob ? new Uint8Array(await payload.arrayBuffer()) : payload;
     // Above the high-water mark: wait until the buffer is down to the low threshold (what
@@ -275,19 +275,19 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
     // then refuses as full is waited out below.
     const size = typeof data === 'string' ? data.length : data.byteLength;
     const buffered = this.native.bufferedAmount;
-    if (buffered > this.highWaterMark || buffered + size > BROWSER_QUEUE_BYTES) await this.drainBuffer();
+    if (buffered > this.highWaterMark || buffered + size > BROWSER_QUEUE_BYTES) await this.#drainBuffer();
     for (;;) {
-      if (this.closeReason || this.state !== 'open') throw this.closedError('send');
+      if (this.#closeReason || this.state !== 'open') throw this.#closedError('send');
       try {
         this.native.send(data as never);
-        this.bufferedBound = Infinity; // not counted here: the next fast send reads it again
+        this.#bufferedBound = Infinity; // not counted here: the next fast send reads it again
         return;
       } catch (error) {
-        if (!this.queueFull(error)) throw this.sendFailed(error);
+        if (!this.#queueFull(error)) throw this.#sendFailed(error);
       }
       // At least one wait (an event or a poll tick) before trying again, then down to the low mark.
-      await this.bufferDrained();
-      await this.drainBuffer();
+      await this.#bufferDrained();
+      await this.#drainBuffer();
     }
   }
 
@@ -295,20 +295,20 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
    * A browser refused the send because its queue is full (Chromium past 16 MiB: "send queue is
    * full"). With bytes still queued that is backpressure, not a failure.
    */
-  private queueFull(error: unknown): boolean {
+  #queueFull(error: unknown): boolean {
     return error instanceof DOMException && error.name === 'OperationError' && this.state === 'open' && this.native.bufferedAmount > 0;
   }
 
   /** Waits until the buffer is down to the low threshold (or the high-water mark, if lower). */
-  private async drainBuffer(): Promise<void> {
+  async #drainBuffer(): Promise<void> {
     const low = Math.min(this.native.bufferedAmountLowThreshold, this.highWaterMark);
     while (this.native.bufferedAmount > low) {
-      if (this.closeReason || this.state !== 'open') throw this.closedError('send');
-      await this.bufferDrained();
+      if (this.#closeReason || this.state !== 'open') throw this.#closedError('send');
+      await this.#bufferDrained();
     }
   }
 
-  private bufferDrained(): Promise<void> {
+  #bufferDrained(): Promise<void> {
     return new Promise((resolve) => {
       const stop = new AbortController();
       const { signal } = stop;
@@ -326,94 +326,94 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
   /** Resolves when the channel is open; rejects if it closes first. */
   whenOpen(): Promise<void> {
     if (this.state === 'open') return Promise.resolve();
-    if (this.closeReason || this.state !== 'connecting') return Promise.reject(this.closedError('open'));
+    if (this.#closeReason || this.state !== 'connecting') return Promise.reject(this.#closedError('open'));
     return new Promise((resolve, reject) => {
       // One abort removes every listener below.
       const stop = new AbortController();
       const { signal } = stop;
       const opened = () => { stop.abort(); resolve(); };
-      const closed = () => { stop.abort(); reject(this.closedError('open')); };
+      const closed = () => { stop.abort(); reject(this.#closedError('open')); };
       this.native.addEventListener('open', opened, { signal });
       this.native.addEventListener('close', closed, { signal });
       this.addEventListener('close', closed, { signal });
     });
   }
 
-  private sendFailed(error: unknown): WebRtcError {
-    if (this.state !== 'open') return this.closedError('send');
+  #sendFailed(error: unknown): WebRtcError {
+    if (this.state !== 'open') return this.#closedError('send');
     return new DataChannelError(`send() on data channel "${this.label}" failed: ${messageOf(error)}`, { cause: error });
   }
 
-  private closedError(operation: string): WebRtcError {
-    if (this.closeReason && this.closeReason instanceof DataChannelClosedError) return this.closeReason;
+  #closedError(operation: string): WebRtcError {
+    if (this.#closeReason && this.#closeReason instanceof DataChannelClosedError) return this.#closeReason;
     return new DataChannelClosedError(`Cannot ${operation}: data channel "${this.label}" is closed`, {
-      cause: this.closeReason,
+      cause: this.#closeReason,
     });
   }
 
   // ---- receiving ----
 
-  private onNativeMessage(data: unknown): void {
-    if (this.held) {
-      this.held.push(data);
+  #onNativeMessage(data: unknown): void {
+    if (this.#held) {
+      this.#held.push(data);
       return;
     }
     let message: DataChannelMessage;
     try {
       message = toMessage(data);
-      if (this.reassembler) {
-        const whole = this.reassembler.push(message);
-        if (this.reassembler.pendingBytes > this.receiveQueueBytes) this.overflow();
+      if (this.#reassembler) {
+        const whole = this.#reassembler.push(message);
+        if (this.#reassembler.pendingBytes > this.receiveQueueBytes) this.#overflow();
         if (whole === undefined) return;
         message = whole;
       }
     } catch (error) {
-      this.emit('error', error as WebRtcError);
+      this.#emit('error', error as WebRtcError);
       return;
     }
     const size = sizeOf(message);
     // The message is always kept (nothing that arrived is lost); an overflowing queue closes the
     // channel so that the sender learns of it instead of data vanishing later.
-    const overflow = this.queue.length > 0 && this.queuedBytes + size > this.receiveQueueBytes;
-    this.queue.push(message);
-    this.queuedBytes += size;
-    this.deliver();
-    if (overflow) this.overflow();
+    const overflow = this.#queue.length > 0 && this.#queuedBytes + size > this.receiveQueueBytes;
+    this.#queue.push(message);
+    this.#queuedBytes += size;
+    this.#deliver();
+    if (overflow) this.#overflow();
   }
 
-  private overflow(): void {
-    if (!this.closeReason) {
+  #overflow(): void {
+    if (!this.#closeReason) {
       const error = new DataChannelError(
         `Data channel "${this.label}": the receive queue holds more than ${this.receiveQueueBytes} bytes; ` +
           'pull messages faster or raise receiveQueueBytes. The channel was closed so that no later message is lost.',
         { reason: 'receive-queue-overflow' },
       );
-      this.emit('error', error);
-      this.closeWith(error);
+      this.#emit('error', error);
+      this.#closeWith(error);
     }
   }
 
-  private deliver(): void {
-    while (this.receivers.length > 0 && this.queue.length > 0) {
-      const receiver = this.receivers.shift() as Receiver;
-      const head = this.queue[0] as DataChannelMessage;
-      const mismatch = this.mismatch(receiver.expect, head);
+  #deliver(): void {
+    while (this.#receivers.length > 0 && this.#queue.length > 0) {
+      const receiver = this.#receivers.shift() as Receiver;
+      const head = this.#queue[0] as DataChannelMessage;
+      const mismatch = this.#mismatch(receiver.expect, head);
       if (mismatch) {
         receiver.reject(mismatch);
         continue;
       }
-      this.queue.shift();
-      this.queuedBytes -= sizeOf(head);
+      this.#queue.shift();
+      this.#queuedBytes -= sizeOf(head);
       receiver.resolve(head);
     }
-    if (this.ended && this.queue.length === 0) {
-      const receivers = this.receivers;
-      this.receivers = [];
-      for (const receiver of receivers) receiver.reject(this.closedError('receive'));
+    if (this.#ended && this.#queue.length === 0) {
+      const receivers = this.#receivers;
+      this.#receivers = [];
+      for (const receiver of receivers) receiver.reject(this.#closedError('receive'));
     }
   }
 
-  private mismatch(expect: Expect, message: DataChannelMessage): DataChannelError | undefined {
+  #mismatch(expect: Expect, message: DataChannelMessage): DataChannelError | undefined {
     const isText = typeof message === 'string';
     if (expect === 'any' || (expect === 'text') === isText) return undefined;
     return new DataChannelError(
@@ -422,34 +422,34 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
     );
   }
 
-  private take(expect: Expect): Promise<DataChannelMessage> {
+  #take(expect: Expect): Promise<DataChannelMessage> {
     return new Promise((resolve, reject) => {
-      this.receivers.push({ expect, resolve, reject });
-      this.deliver();
-      if (this.ended && this.receivers.length > 0) this.deliver();
+      this.#receivers.push({ expect, resolve, reject });
+      this.#deliver();
+      if (this.#ended && this.#receivers.length > 0) this.#deliver();
     });
   }
 
   /** The next message, text or binary. Rejects with `DataChannelClosedError` once closed and drained. */
   receive(): Promise<DataChannelMessage> {
-    return this.take('any');
+    return this.#take('any');
   }
 
   /** The next message if it is text; rejects (and keeps the message) if it is binary. */
   receiveText(): Promise<string> {
-    return this.take('text') as Promise<string>;
+    return this.#take('text') as Promise<string>;
   }
 
   /** The next message if it is binary; rejects (and keeps the message) if it is text. */
   receiveBinary(): Promise<Uint8Array> {
-    return this.take('binary') as Promise<Uint8Array>;
+    return this.#take('binary') as Promise<Uint8Array>;
   }
 
   /** The next message if one is queued, otherwise `null`. Never waits. */
   tryReceive(): DataChannelMessage | null {
-    if (this.queue.length === 0 || this.receivers.length > 0) return null;
-    const head = this.queue.shift() as DataChannelMessage;
-    this.queuedBytes -= sizeOf(head);
+    if (this.#queue.length === 0 || this.#receivers.length > 0) return null;
+    const head = this.#queue.shift() as DataChannelMessage;
+    this.#queuedBytes -= sizeOf(head);
     return head;
   }
 
@@ -466,7 +466,7 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
       next: () => this.receive().then(
         (value) => ({ value, done: false }),
         (error) => {
-          const failure = this.closeReason && !(this.closeReason instanceof DataChannelClosedError) ? this.closeReason : undefined;
+          const failure = this.#closeReason && !(this.#closeReason instanceof DataChannelClosedError) ? this.#closeReason : undefined;
           if (error instanceof DataChannelClosedError && !failure) return { value: undefined, done: true };
           throw failure ?? error;
         },
@@ -476,24 +476,24 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
 
   // ---- lifetime ----
 
-  private onNativeClose(): void {
-    if (this.ended) return;
-    this.ended = true;
-    this.emit('closed');
-    this.deliver();
+  #onNativeClose(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#emit('closed');
+    this.#deliver();
   }
 
-  private closeWith(reason: WebRtcError): void {
-    this.closeReason ??= reason;
+  #closeWith(reason: WebRtcError): void {
+    this.#closeReason ??= reason;
     if (this.native.readyState !== 'closed') this.native.close();
     // A local close is final at once: pending operations end now, not when the transport agrees.
-    this.onNativeClose();
+    this.#onNativeClose();
   }
 
   /** Closes the channel. Pending receives reject once the queue is drained. Idempotent. */
   close(): void {
-    if (this.closeReason) return;
-    this.closeWith(new DataChannelClosedError(`Data channel "${this.label}" was closed`));
+    if (this.#closeReason) return;
+    this.#closeWith(new DataChannelClosedError(`Data channel "${this.label}" was closed`));
   }
 
   [Symbol.dispose](): void {

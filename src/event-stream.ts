@@ -5,61 +5,65 @@
  * anyone iterated. `replayLimit` bounds the memory kept for late iterators.
  */
 export class EventStream<T> implements AsyncIterable<T> {
-  private readonly history: T[] = [];
+  readonly #history: T[] = [];
   /** How many values were dropped from the front of `history` (so iterators keep absolute positions). */
-  private dropped = 0;
-  private ended = false;
-  private waiters: Array<() => void> = [];
+  #dropped = 0;
+  #ended = false;
+  #waiters: Array<() => void> = [];
 
-  constructor(private readonly replayLimit = Infinity) {}
+  readonly #replayLimit: number;
+
+  constructor(replayLimit = Infinity) {
+    this.#replayLimit = replayLimit;
+  }
 
   get isEnded(): boolean {
-    return this.ended;
+    return this.#ended;
   }
 
   /** The values kept for replay, oldest first. */
   get values(): readonly T[] {
-    return this.history;
+    return this.#history;
   }
 
   push(value: T): void {
-    if (this.ended) return;
-    this.history.push(value);
-    if (this.history.length > this.replayLimit) {
-      this.history.shift();
-      this.dropped++;
+    if (this.#ended) return;
+    this.#history.push(value);
+    if (this.#history.length > this.#replayLimit) {
+      this.#history.shift();
+      this.#dropped++;
     }
-    this.wake();
+    this.#wake();
   }
 
   end(): void {
-    if (this.ended) return;
-    this.ended = true;
-    this.wake();
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#wake();
   }
 
-  private wake(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
+  #wake(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
     for (const wake of waiters) wake();
   }
 
   [Symbol.asyncIterator](): AsyncIterator<T> {
-    let position = this.dropped;
+    let position = this.#dropped;
     let returned = false;
     return {
       next: async (): Promise<IteratorResult<T>> => {
         for (;;) {
           if (returned) return { value: undefined, done: true };
           // A slow iterator that fell behind the replay window skips to the oldest kept value.
-          if (position < this.dropped) position = this.dropped;
-          const index = position - this.dropped;
-          if (index < this.history.length) {
+          if (position < this.#dropped) position = this.#dropped;
+          const index = position - this.#dropped;
+          if (index < this.#history.length) {
             position++;
-            return { value: this.history[index] as T, done: false };
+            return { value: this.#history[index] as T, done: false };
           }
-          if (this.ended) return { value: undefined, done: true };
-          await new Promise<void>((resolve) => this.waiters.push(resolve));
+          if (this.#ended) return { value: undefined, done: true };
+          await new Promise<void>((resolve) => this.#waiters.push(resolve));
         }
       },
       return: async (): Promise<IteratorResult<T>> => {

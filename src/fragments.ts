@@ -40,8 +40,8 @@ export function splitMessage(message: string | Uint8Array, maxBytes: number): Ar
 
 /** Joins pieces back into messages; throws `DataChannelError` on a piece that breaks the format. */
 export class Reassembler {
-  private text: string[] = [];
-  private binary: Uint8Array[] = [];
+  #text: string[] = [];
+  #binary: Uint8Array[] = [];
   /** Bytes held for a message not yet complete. */
   pendingBytes = 0;
 
@@ -50,30 +50,30 @@ export class Reassembler {
     if (piece.length === 0 || (flag !== WHOLE && flag !== MORE && flag !== LAST)) {
       throw new DataChannelError('A message piece without a valid fragment header: is the other side using fragment mode?', { reason: 'bad-fragment' });
     }
-    const mixed = typeof piece === 'string' ? this.binary.length > 0 : this.text.length > 0;
+    const mixed = typeof piece === 'string' ? this.#binary.length > 0 : this.#text.length > 0;
     if (mixed || (flag === WHOLE && this.pendingBytes > 0)) {
       throw new DataChannelError('A message piece arrived in the middle of another message', { reason: 'bad-fragment' });
     }
     if (typeof piece === 'string') {
       const body = piece.slice(1);
       if (flag === WHOLE) return body;
-      this.text.push(body);
+      this.#text.push(body);
       this.pendingBytes += body.length * 2;
       if (flag === MORE) return undefined;
-      const whole = this.text.join('');
-      this.text = [];
+      const whole = this.#text.join('');
+      this.#text = [];
       this.pendingBytes = 0;
       return whole;
     }
     const body = piece.subarray(1);
     if (flag === WHOLE) return body;
-    this.binary.push(body);
+    this.#binary.push(body);
     this.pendingBytes += body.byteLength;
     if (flag === MORE) return undefined;
     const whole = new Uint8Array(this.pendingBytes);
     let offset = 0;
-    for (const part of this.binary) { whole.set(part, offset); offset += part.byteLength; }
-    this.binary = [];
+    for (const part of this.#binary) { whole.set(part, offset); offset += part.byteLength; }
+    this.#binary = [];
     this.pendingBytes = 0;
     return whole;
   }

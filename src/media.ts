@@ -77,12 +77,12 @@ export class WebRtcMediaTrack {
   readonly native: MediaStreamTrack;
   /** Encodings `addTrack` sends this track with (simulcast), when set. */
   sendEncodings: RTCRtpEncodingParameters[] | undefined;
-  private closed = false;
-  private readonly onClose: ((track: WebRtcMediaTrack) => void) | undefined;
+  #closed = false;
+  readonly #onClose: ((track: WebRtcMediaTrack) => void) | undefined;
 
   constructor(native: MediaStreamTrack, onClose?: (track: WebRtcMediaTrack) => void) {
     this.native = native;
-    this.onClose = onClose;
+    this.#onClose = onClose;
   }
 
   get id(): string { return this.native.id; }
@@ -91,14 +91,14 @@ export class WebRtcMediaTrack {
   set enabled(value: boolean) { this.native.enabled = value; }
   get muted(): boolean { return this.native.muted; }
   get readyState(): MediaStreamTrackState { return this.native.readyState; }
-  get isClosed(): boolean { return this.closed; }
+  get isClosed(): boolean { return this.#closed; }
 
   /** Stops the track (the camera light goes off). Idempotent. */
   close(): void {
-    if (this.closed) return;
-    this.closed = true;
+    if (this.#closed) return;
+    this.#closed = true;
     this.native.stop();
-    this.onClose?.(this);
+    this.#onClose?.(this);
   }
 
   [Symbol.dispose](): void {

@@ -82,105 +82,105 @@ export class WebRtcPeerConnection extends EventTarget {
   /** Remote tracks added and removed. */
   readonly trackEvents = new EventStream<TrackEvent>(1000);
 
-  private readonly options: PeerConnectionOptions;
-  private pendingCandidates: Array<IceCandidate | null> = [];
+  readonly #options: PeerConnectionOptions;
+  #pendingCandidates: Array<IceCandidate | null> = [];
   /** Remote descriptions being set (candidates behind one go straight to the browser). */
-  private settingRemote = 0;
-  private readonly channels = new Set<WebRtcDataChannel>();
-  private readonly remoteTracks = new Map<MediaStreamTrack, WebRtcMediaTrack>();
-  private localStream: MediaStream | undefined;
-  private closed = false;
-  private negotiationNeeded = false;
+  #settingRemote = 0;
+  readonly #channels = new Set<WebRtcDataChannel>();
+  readonly #remoteTracks = new Map<MediaStreamTrack, WebRtcMediaTrack>();
+  #localStream: MediaStream | undefined;
+  #closed = false;
+  #negotiationNeeded = false;
   /** Who listens for negotiationneeded (a count would drift with `once` and `signal` listeners). */
-  private readonly negotiationListeners = new Set<EventListenerOrEventListenerObject>();
-  private readonly onceNegotiationListeners = new Set<EventListenerOrEventListenerObject>();
-  private statsTimer: ReturnType<typeof setInterval> | undefined;
+  readonly #negotiationListeners = new Set<EventListenerOrEventListenerObject>();
+  readonly #onceNegotiationListeners = new Set<EventListenerOrEventListenerObject>();
+  #statsTimer: ReturnType<typeof setInterval> | undefined;
   /**
    * The SCTP transport's `maxMessageSize`, read once per negotiation: every send checks it, and in
    * Firefox reading `sctp` is slow: 200 small round trips took 1.06 × the time with it (A/B, 100 rounds).
    */
-  private messageLimit: number | undefined;
+  #messageLimit: number | undefined;
   /** The last stats failure reported (a failing tick repeats it). */
-  private statsFailure = '';
+  #statsFailure = '';
   /** The last TURN failure the browser reported (`icecandidateerror`), so that an error can say why. */
-  private turnError: { code: number; text: string } | undefined;
+  #turnError: { code: number; text: string } | undefined;
   /** A relay candidate came in the current gathering (a relay-only one without any is reported). */
-  private relaySeen = false;
-  private relayTimer: ReturnType<typeof setTimeout> | undefined;
+  #relaySeen = false;
+  #relayTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(native: RTCPeerConnection, options: PeerConnectionOptions = {}) {
     super();
     this.native = native;
-    this.options = options;
-    native.addEventListener('icecandidate', (event) => this.onIceCandidate((event as RTCPeerConnectionIceEvent).candidate));
-    native.addEventListener('datachannel', (event) => this.adoptChannel((event as RTCDataChannelEvent).channel, {}, true));
-    native.addEventListener('track', (event) => this.onTrack(event as RTCTrackEvent));
-    native.addEventListener('negotiationneeded', () => this.onNegotiationNeeded());
+    this.#options = options;
+    native.addEventListener('icecandidate', (event) => this.#onIceCandidate((event as RTCPeerConnectionIceEvent).candidate));
+    native.addEventListener('datachannel', (event) => this.#adoptChannel((event as RTCDataChannelEvent).channel, {}, true));
+    native.addEventListener('track', (event) => this.#onTrack(event as RTCTrackEvent));
+    native.addEventListener('negotiationneeded', () => this.#onNegotiationNeeded());
     native.addEventListener('connectionstatechange', () => {
-      if (this.closed) return;
-      this.fire('statechange', { state: this.state });
+      if (this.#closed) return;
+      this.#fire('statechange', { state: this.state });
     });
     native.addEventListener('iceconnectionstatechange', () => {
-      if (this.closed) return;
+      if (this.#closed) return;
       const state = this.iceConnectionState;
-      this.fire('iceconnectionstatechange', { state });
+      this.#fire('iceconnectionstatechange', { state });
       if (state === 'failed') {
         // No pair works. Without a relay candidate of our own, a TURN server is the usual cure.
-        const error = this.turnError?.code === 401
-          ? this.turnRefused()
-          : this.hasRelayCandidate()
+        const error = this.#turnError?.code === 401
+          ? this.#turnRefused()
+          : this.#hasRelayCandidate()
             ? new IceError('ICE failed: no candidate pair works (the TURN relay did not work either)', { reason: 'ice-failed' })
             : new IceError('ICE failed: no candidate pair works (a TURN server is probably needed)', { reason: 'needs-turn' });
-        this.fire('error', { error });
+        this.#fire('error', { error });
       }
     });
     native.addEventListener('icecandidateerror', (event) => {
       const { url, errorCode, errorText } = event as RTCPeerConnectionIceErrorEvent;
-      if (/^turns?:/.test(url ?? '')) this.turnError = { code: errorCode, text: errorText };
+      if (/^turns?:/.test(url ?? '')) this.#turnError = { code: errorCode, text: errorText };
     });
     native.addEventListener('icegatheringstatechange', () => {
-      if (this.closed) return;
+      if (this.#closed) return;
       const state = this.iceGatheringState;
-      this.fire('icegatheringstatechange', { state });
-      if (state === 'gathering') this.watchRelay();
-      if (state === 'complete') this.checkRelay();
+      this.#fire('icegatheringstatechange', { state });
+      if (state === 'gathering') this.#watchRelay();
+      if (state === 'complete') this.#checkRelay();
     });
     native.addEventListener('signalingstatechange', () => {
-      if (this.closed) return;
+      if (this.#closed) return;
       // Someone is negotiating: a pending negotiationneeded no longer needs replaying.
-      if (this.signalingState !== 'stable') this.negotiationNeeded = false;
+      if (this.signalingState !== 'stable') this.#negotiationNeeded = false;
       // A description may change the remote's message size limit.
-      this.messageLimit = undefined;
-      this.fire('signalingstatechange', { state: this.signalingState });
+      this.#messageLimit = undefined;
+      this.#fire('signalingstatechange', { state: this.signalingState });
     });
     if (options.statsIntervalMs && options.statsIntervalMs > 0) {
-      this.statsTimer = setInterval(() => void this.emitStats(), options.statsIntervalMs);
+      this.#statsTimer = setInterval(() => void this.#emitStats(), options.statsIntervalMs);
     }
   }
 
-  private fire<K extends keyof PeerConnectionEventDetail>(type: K, detail: PeerConnectionEventDetail[K]): void {
+  #fire<K extends keyof PeerConnectionEventDetail>(type: K, detail: PeerConnectionEventDetail[K]): void {
     this.dispatchEvent(new CustomEvent(type, { detail }));
   }
 
   // ---- state ----
 
-  get state(): RTCPeerConnectionState { return this.closed ? 'closed' : this.native.connectionState; }
-  get iceConnectionState(): RTCIceConnectionState { return this.closed ? 'closed' : this.native.iceConnectionState; }
+  get state(): RTCPeerConnectionState { return this.#closed ? 'closed' : this.native.connectionState; }
+  get iceConnectionState(): RTCIceConnectionState { return this.#closed ? 'closed' : this.native.iceConnectionState; }
   get iceGatheringState(): RTCIceGatheringState { return this.native.iceGatheringState; }
-  get signalingState(): RTCSignalingState { return this.closed ? 'closed' : this.native.signalingState; }
+  get signalingState(): RTCSignalingState { return this.#closed ? 'closed' : this.native.signalingState; }
   // Firefox throws reading these on a closed connection (a negotiation step still waiting then read them).
-  get localDescription(): SessionDescription | null { return this.closed ? null : toJsonDescription(this.native.localDescription); }
-  get remoteDescription(): SessionDescription | null { return this.closed ? null : toJsonDescription(this.native.remoteDescription); }
-  get isClosed(): boolean { return this.closed; }
+  get localDescription(): SessionDescription | null { return this.#closed ? null : toJsonDescription(this.native.localDescription); }
+  get remoteDescription(): SessionDescription | null { return this.#closed ? null : toJsonDescription(this.native.remoteDescription); }
+  get isClosed(): boolean { return this.#closed; }
 
-  private assertOpen(): void {
-    if (this.closed) throw new ClientClosedError('The peer connection is closed');
+  #assertOpen(): void {
+    if (this.#closed) throw new ClientClosedError('The peer connection is closed');
   }
 
   // ---- session descriptions ----
 
   async createOffer(options: { iceRestart?: boolean } = {}): Promise<SessionDescription> {
-    this.assertOpen();
+    this.#assertOpen();
     try {
       return toJsonDescription(await this.native.createOffer(options)) as SessionDescription;
     } catch (error) {
@@ -189,7 +189,7 @@ export class WebRtcPeerConnection extends EventTarget {
   }
 
   async createAnswer(): Promise<SessionDescription> {
-    this.assertOpen();
+    this.#assertOpen();
     try {
       return toJsonDescription(await this.native.createAnswer()) as SessionDescription;
     } catch (error) {
@@ -199,7 +199,7 @@ export class WebRtcPeerConnection extends EventTarget {
 
   /** Sets the local description; without an argument the browser creates the right one (offer or answer). */
   async setLocalDescription(description?: SessionDescription): Promise<void> {
-    this.assertOpen();
+    this.#assertOpen();
     const clean = description === undefined ? undefined : toSessionDescription(description);
     try {
       await this.native.setLocalDescription(clean as RTCSessionDescriptionInit);
@@ -210,35 +210,35 @@ export class WebRtcPeerConnection extends EventTarget {
 
   /** Sets the remote description, then applies the candidates that arrived before it. */
   async setRemoteDescription(description: SessionDescription): Promise<void> {
-    this.assertOpen();
+    this.#assertOpen();
     const clean = toSessionDescription(description);
-    this.settingRemote++;
+    this.#settingRemote++;
     try {
       await this.native.setRemoteDescription(clean as RTCSessionDescriptionInit);
     } catch (error) {
       throw new SdpError(`setRemoteDescription(${clean.type}) failed: ${messageOf(error)}`, { cause: error });
     } finally {
-      this.settingRemote--;
+      this.#settingRemote--;
     }
-    this.reportRemovedTracks();
-    await this.flushPendingCandidates();
+    this.#reportRemovedTracks();
+    await this.#flushPendingCandidates();
   }
 
   // ---- ICE ----
 
-  private onIceCandidate(candidate: RTCIceCandidate | null | undefined): void {
-    if (this.closed) return;
+  #onIceCandidate(candidate: RTCIceCandidate | null | undefined): void {
+    if (this.#closed) return;
     if (!candidate || !candidate.candidate) {
-      this.fire('icecandidate', { candidate: null });
+      this.#fire('icecandidate', { candidate: null });
       return;
     }
     const json = toJsonCandidate(candidate);
     if (/ typ relay/.test(json.candidate)) {
-      this.relaySeen = true;
-      clearTimeout(this.relayTimer);
+      this.#relaySeen = true;
+      clearTimeout(this.#relayTimer);
     }
     this.iceCandidates.push(json);
-    this.fire('icecandidate', { candidate: json });
+    this.#fire('icecandidate', { candidate: json });
   }
 
   /**
@@ -246,24 +246,24 @@ export class WebRtcPeerConnection extends EventTarget {
    * remote description are kept and applied when it is set.
    */
   async addIceCandidate(candidate: IceCandidate | null): Promise<void> {
-    this.assertOpen();
+    this.#assertOpen();
     const clean = toIceCandidate(candidate);
-    if (!this.native.remoteDescription && !this.settingRemote) {
-      this.pendingCandidates.push(clean);
+    if (!this.native.remoteDescription && !this.#settingRemote) {
+      this.#pendingCandidates.push(clean);
       return;
     }
     // With a remote description being set, the browser's operations chain applies the candidate
     // right after it: ICE checks need not wait for a round trip through us.
     try {
-      await this.applyCandidate(clean);
+      await this.#applyCandidate(clean);
     } catch (error) {
       // Behind a description that failed: it waits for the next one, as it would have.
-      if (this.closed || this.native.remoteDescription) throw error;
-      this.pendingCandidates.push(clean);
+      if (this.#closed || this.native.remoteDescription) throw error;
+      this.#pendingCandidates.push(clean);
     }
   }
 
-  private async applyCandidate(candidate: IceCandidate | null): Promise<void> {
+  async #applyCandidate(candidate: IceCandidate | null): Promise<void> {
     try {
       if (candidate === null || candidate.candidate === '') await this.native.addIceCandidate();
       else await this.native.addIceCandidate(candidate as RTCIceCandidateInit);
@@ -272,23 +272,23 @@ export class WebRtcPeerConnection extends EventTarget {
     }
   }
 
-  private async flushPendingCandidates(): Promise<void> {
-    const pending = this.pendingCandidates;
-    this.pendingCandidates = [];
+  async #flushPendingCandidates(): Promise<void> {
+    const pending = this.#pendingCandidates;
+    this.#pendingCandidates = [];
     // All at once, not one round trip each: the browser applies them in order. The caller of
     // setRemoteDescription did not send these: a failure is reported, not thrown at it.
-    await Promise.all(pending.map((candidate) => this.applyCandidate(candidate).catch((error) => this.fire('error', { error: error as WebRtcError }))));
+    await Promise.all(pending.map((candidate) => this.#applyCandidate(candidate).catch((error) => this.#fire('error', { error: error as WebRtcError }))));
   }
 
   /** Candidates received before a remote description, waiting to be applied. */
   get pendingCandidateCount(): number {
-    return this.pendingCandidates.length;
+    return this.#pendingCandidates.length;
   }
 
   /** Resolves when ICE gathering is complete (at once if it is). Rejects if the connection closes first. */
   awaitIceGatheringComplete(): Promise<void> {
     if (this.native.iceGatheringState === 'complete') return Promise.resolve();
-    if (this.closed) return Promise.reject(new ClientClosedError('The peer connection is closed'));
+    if (this.#closed) return Promise.reject(new ClientClosedError('The peer connection is closed'));
     return new Promise((resolve, reject) => {
       const stop = new AbortController();
       const { signal } = stop;
@@ -311,7 +311,7 @@ export class WebRtcPeerConnection extends EventTarget {
    * takes them. A value the browser refuses is an `IceError` (reason `bad-config`).
    */
   setIceServers(iceServers: IceServer[]): void {
-    this.assertOpen();
+    this.#assertOpen();
     try {
       this.native.setConfiguration({ ...this.native.getConfiguration(), iceServers });
     } catch (error) {
@@ -320,7 +320,7 @@ export class WebRtcPeerConnection extends EventTarget {
   }
 
   restartIce(): void {
-    this.assertOpen();
+    this.#assertOpen();
     try {
       this.native.restartIce();
     } catch (error) {
@@ -332,51 +332,51 @@ export class WebRtcPeerConnection extends EventTarget {
    * Relay-only, a gathering that brings no relay candidate can never connect: say so once it is
    * complete, or after `RELAY_GATHERING_MS` (a TURN server that does not answer keeps it going).
    */
-  private watchRelay(): void {
-    this.relaySeen = false;
-    clearTimeout(this.relayTimer);
-    if (this.native.getConfiguration().iceTransportPolicy === 'relay') this.relayTimer = setTimeout(() => this.checkRelay(), RELAY_GATHERING_MS);
+  #watchRelay(): void {
+    this.#relaySeen = false;
+    clearTimeout(this.#relayTimer);
+    if (this.native.getConfiguration().iceTransportPolicy === 'relay') this.#relayTimer = setTimeout(() => this.#checkRelay(), RELAY_GATHERING_MS);
   }
 
-  private checkRelay(): void {
-    clearTimeout(this.relayTimer);
-    this.relayTimer = undefined;
-    if (this.closed || this.relaySeen || this.native.getConfiguration().iceTransportPolicy !== 'relay') return;
-    this.relaySeen = true; // once per gathering
-    const error = this.turnError?.code === 401
-      ? this.turnRefused()
-      : new IceError(`Relay only, and no TURN server answered${this.turnError ? ` (${this.turnError.code} ${this.turnError.text})` : ''}`, { reason: 'turn-unreachable' });
-    this.fire('error', { error });
+  #checkRelay(): void {
+    clearTimeout(this.#relayTimer);
+    this.#relayTimer = undefined;
+    if (this.#closed || this.#relaySeen || this.native.getConfiguration().iceTransportPolicy !== 'relay') return;
+    this.#relaySeen = true; // once per gathering
+    const error = this.#turnError?.code === 401
+      ? this.#turnRefused()
+      : new IceError(`Relay only, and no TURN server answered${this.#turnError ? ` (${this.#turnError.code} ${this.#turnError.text})` : ''}`, { reason: 'turn-unreachable' });
+    this.#fire('error', { error });
   }
 
-  private turnRefused(): IceError {
+  #turnRefused(): IceError {
     return new IceError(`TURN refused the credentials (401): wrong or expired`, { reason: 'turn-unauthorized' });
   }
 
-  private hasRelayCandidate(): boolean {
+  #hasRelayCandidate(): boolean {
     return this.iceCandidates.values.some((c) => / typ relay/.test(c.candidate));
   }
 
   // ---- negotiationneeded, kept until someone listens ----
 
-  private onNegotiationNeeded(): void {
-    if (this.closed) return;
-    this.negotiationNeeded = true;
-    if (this.negotiationListeners.size > 0) this.deliverNegotiationNeeded();
+  #onNegotiationNeeded(): void {
+    if (this.#closed) return;
+    this.#negotiationNeeded = true;
+    if (this.#negotiationListeners.size > 0) this.#deliverNegotiationNeeded();
   }
 
-  private deliverNegotiationNeeded(): void {
-    if (!this.negotiationNeeded || this.closed) return;
-    this.negotiationNeeded = false;
-    this.fire('negotiationneeded', {});
+  #deliverNegotiationNeeded(): void {
+    if (!this.#negotiationNeeded || this.#closed) return;
+    this.#negotiationNeeded = false;
+    this.#fire('negotiationneeded', {});
     // `once` listeners are gone now.
-    for (const listener of this.onceNegotiationListeners) this.negotiationListeners.delete(listener);
-    this.onceNegotiationListeners.clear();
+    for (const listener of this.#onceNegotiationListeners) this.#negotiationListeners.delete(listener);
+    this.#onceNegotiationListeners.clear();
   }
 
   /** Whether negotiation was asked for and nobody has listened or started it yet. */
   get isNegotiationNeeded(): boolean {
-    return this.negotiationNeeded;
+    return this.#negotiationNeeded;
   }
 
   override addEventListener(
@@ -387,11 +387,11 @@ export class WebRtcPeerConnection extends EventTarget {
     super.addEventListener(type, listener, options);
     const { once, signal } = typeof options === 'object' ? options : {};
     if (type === 'negotiationneeded' && listener && !signal?.aborted) {
-      this.negotiationListeners.add(listener);
-      if (once) this.onceNegotiationListeners.add(listener);
+      this.#negotiationListeners.add(listener);
+      if (once) this.#onceNegotiationListeners.add(listener);
       signal?.addEventListener('abort', () => this.removeEventListener(type, listener), { once: true });
       // A negotiationneeded that fired while nobody listened is delivered to the first listener.
-      if (this.negotiationNeeded) queueMicrotask(() => this.deliverNegotiationNeeded());
+      if (this.#negotiationNeeded) queueMicrotask(() => this.#deliverNegotiationNeeded());
     }
   }
 
@@ -402,8 +402,8 @@ export class WebRtcPeerConnection extends EventTarget {
   ): void {
     super.removeEventListener(type, listener, options);
     if (type === 'negotiationneeded' && listener) {
-      this.negotiationListeners.delete(listener);
-      this.onceNegotiationListeners.delete(listener);
+      this.#negotiationListeners.delete(listener);
+      this.#onceNegotiationListeners.delete(listener);
     }
   }
 
@@ -411,7 +411,7 @@ export class WebRtcPeerConnection extends EventTarget {
 
   /** Creates a data channel. `send` on it waits until it opens. */
   createDataChannel(label: string, options: DataChannelOptions = {}): WebRtcDataChannel {
-    this.assertOpen();
+    this.#assertOpen();
     checkCounts(options, CHANNEL_SIZES);
     let native: RTCDataChannel;
     try {
@@ -420,28 +420,28 @@ export class WebRtcPeerConnection extends EventTarget {
     } catch (error) {
       throw new DataChannelError(`createDataChannel("${label}") failed: ${messageOf(error)}`, { cause: error });
     }
-    return this.adoptChannel(native, options, false);
+    return this.#adoptChannel(native, options, false);
   }
 
-  private adoptChannel(native: RTCDataChannel, options: DataChannelOptions, remote: boolean): WebRtcDataChannel {
+  #adoptChannel(native: RTCDataChannel, options: DataChannelOptions, remote: boolean): WebRtcDataChannel {
     const channel = new WebRtcDataChannel(native, {
-      ...this.options.dataChannelDefaults,
+      ...this.#options.dataChannelDefaults,
       ...options,
       report: (event) => {
         this.dataChannelEvents.push(event);
-        if (event.type === 'closed') this.channels.delete(event.channel);
+        if (event.type === 'closed') this.#channels.delete(event.channel);
       },
       // Not kept while there is no SCTP transport yet: the negotiation sets it.
-      maxMessageSize: () => Math.min((this.messageLimit ??= this.native.sctp?.maxMessageSize) ?? Infinity, MESSAGE_CAP),
+      maxMessageSize: () => Math.min((this.#messageLimit ??= this.native.sctp?.maxMessageSize) ?? Infinity, MESSAGE_CAP),
     });
-    this.channels.add(channel);
-    if (remote && !this.closed) this.fire('datachannel', { channel });
+    this.#channels.add(channel);
+    if (remote && !this.#closed) this.#fire('datachannel', { channel });
     return channel;
   }
 
   /** Open channels of this connection. */
   get dataChannels(): readonly WebRtcDataChannel[] {
-    return [...this.channels];
+    return [...this.#channels];
   }
 
   // ---- media ----
@@ -454,9 +454,9 @@ export class WebRtcPeerConnection extends EventTarget {
     track: WebRtcMediaTrack | MediaStreamTrack,
     options: { streams?: MediaStream[]; sendEncodings?: RTCRtpEncodingParameters[] } = {},
   ): WebRtcRtpSender {
-    this.assertOpen();
+    this.#assertOpen();
     const native = track instanceof WebRtcMediaTrack ? track.native : track;
-    const streams = options.streams ?? [this.sharedLocalStream()].filter((s): s is MediaStream => !!s);
+    const streams = options.streams ?? [this.#sharedLocalStream()].filter((s): s is MediaStream => !!s);
     const sendEncodings = options.sendEncodings ?? (track instanceof WebRtcMediaTrack ? track.sendEncodings : undefined);
     let sender: RTCRtpSender;
     try {
@@ -466,15 +466,15 @@ export class WebRtcPeerConnection extends EventTarget {
     } catch (error) {
       throw new SdpError(`addTrack failed: ${messageOf(error)}`, { cause: error });
     }
-    return this.wrapSender(sender);
+    return this.#wrapSender(sender);
   }
 
-  private sharedLocalStream(): MediaStream | undefined {
-    if (!this.localStream && typeof MediaStream !== 'undefined') this.localStream = new MediaStream();
-    return this.localStream;
+  #sharedLocalStream(): MediaStream | undefined {
+    if (!this.#localStream && typeof MediaStream !== 'undefined') this.#localStream = new MediaStream();
+    return this.#localStream;
   }
 
-  private wrapSender(sender: RTCRtpSender): WebRtcRtpSender {
+  #wrapSender(sender: RTCRtpSender): WebRtcRtpSender {
     return {
       native: sender,
       get track() { return sender.track; },
@@ -491,7 +491,7 @@ export class WebRtcPeerConnection extends EventTarget {
 
   /** Stops sending a track (given its sender, its wrapper or the native track). */
   removeTrack(senderOrTrack: WebRtcRtpSender | WebRtcMediaTrack | MediaStreamTrack | RTCRtpSender): void {
-    this.assertOpen();
+    this.#assertOpen();
     let sender: RTCRtpSender | undefined;
     // No `instanceof MediaStreamTrack`: Node (werift) has no such global. Senders are told apart by
     // their `replaceTrack`, which tracks lack.
@@ -510,16 +510,16 @@ export class WebRtcPeerConnection extends EventTarget {
     }
   }
 
-  private onTrack(event: RTCTrackEvent): void {
-    if (this.closed || this.remoteTracks.has(event.track)) return;
+  #onTrack(event: RTCTrackEvent): void {
+    if (this.#closed || this.#remoteTracks.has(event.track)) return;
     const native = event.track;
     const track = new WebRtcMediaTrack(native);
-    this.remoteTracks.set(native, track);
+    this.#remoteTracks.set(native, track);
     const streams = [...event.streams];
     const added: TrackEvent = { type: 'add', track, streams };
     this.trackEvents.push(added);
-    this.fire('track', added);
-    const removed = () => this.reportRemovedTrack(native);
+    this.#fire('track', added);
+    const removed = () => this.#reportRemovedTrack(native);
     for (const stream of streams) {
       stream.addEventListener('removetrack', (e) => {
         if ((e as MediaStreamTrackEvent).track === native) removed();
@@ -528,53 +528,53 @@ export class WebRtcPeerConnection extends EventTarget {
     native.addEventListener('ended', removed);
   }
 
-  private reportRemovedTrack(native: MediaStreamTrack): void {
-    const track = this.remoteTracks.get(native);
+  #reportRemovedTrack(native: MediaStreamTrack): void {
+    const track = this.#remoteTracks.get(native);
     if (!track) return;
-    this.remoteTracks.delete(native);
+    this.#remoteTracks.delete(native);
     const streams = [] as MediaStream[];
     const removed: TrackEvent = { type: 'remove', track, streams };
     this.trackEvents.push(removed);
-    if (!this.closed) this.fire('track', removed);
+    if (!this.#closed) this.#fire('track', removed);
   }
 
   /** After a remote description, receivers that no longer receive have lost their track. */
-  private reportRemovedTracks(): void {
+  #reportRemovedTracks(): void {
     for (const transceiver of this.native.getTransceivers?.() ?? []) {
       const direction = transceiver.currentDirection;
       if (direction === 'sendonly' || direction === 'inactive' || direction === 'stopped') {
-        this.reportRemovedTrack(transceiver.receiver.track);
+        this.#reportRemovedTrack(transceiver.receiver.track);
       }
     }
   }
 
   /** Remote tracks currently received. */
   get remoteTrackList(): readonly WebRtcMediaTrack[] {
-    return [...this.remoteTracks.values()];
+    return [...this.#remoteTracks.values()];
   }
 
   // ---- statistics ----
 
   /** Statistics in one shape in every browser (see `stats.ts`). */
   async getStatistics(): Promise<WebRtcStatistics> {
-    this.assertOpen();
+    this.#assertOpen();
     // Loaded when first asked for: most pages never read stats.
     const { normalizeStats } = await loadPart('statistics', () => import('./stats.js'));
     return normalizeStats(await this.native.getStats());
   }
 
-  private async emitStats(): Promise<void> {
+  async #emitStats(): Promise<void> {
     try {
       const statistics = await this.getStatistics();
-      this.statsFailure = '';
-      if (!this.closed) this.fire('stats', { statistics });
+      this.#statsFailure = '';
+      if (!this.#closed) this.#fire('stats', { statistics });
     } catch (error) {
       // Closing between two ticks leaves no stats (getStats rejects only then). Anything else (the
       // statistics part did not load) is reported once, not on every tick.
       const message = messageOf(error);
-      if (this.closed || message === this.statsFailure) return;
-      this.statsFailure = message;
-      this.fire('error', { error: error as WebRtcError });
+      if (this.#closed || message === this.#statsFailure) return;
+      this.#statsFailure = message;
+      this.#fire('error', { error: error as WebRtcError });
     }
   }
 
@@ -582,20 +582,20 @@ export class WebRtcPeerConnection extends EventTarget {
 
   /** Closes every channel and the connection; pending operations reject. Idempotent. */
   close(): void {
-    if (this.closed) return;
-    clearTimeout(this.relayTimer);
-    for (const channel of [...this.channels]) channel.close();
-    this.closed = true;
-    clearInterval(this.statsTimer);
+    if (this.#closed) return;
+    clearTimeout(this.#relayTimer);
+    for (const channel of [...this.#channels]) channel.close();
+    this.#closed = true;
+    clearInterval(this.#statsTimer);
     this.native.close();
-    for (const native of [...this.remoteTracks.keys()]) this.reportRemovedTrack(native);
-    this.pendingCandidates = [];
+    for (const native of [...this.#remoteTracks.keys()]) this.#reportRemovedTrack(native);
+    this.#pendingCandidates = [];
     this.iceCandidates.end();
     this.dataChannelEvents.end();
     this.trackEvents.end();
     // The native connection fires no state change on close(): tell listeners ourselves.
     this.dispatchEvent(new CustomEvent('statechange', { detail: { state: 'closed' } }));
-    this.options.onClose?.(this);
+    this.#options.onClose?.(this);
   }
 
   [Symbol.dispose](): void {

@@ -27,11 +27,14 @@ interface MeshPeer {
 export class Mesh {
   /** This end's id when the signaler assigns none. */
   readonly id = crypto.randomUUID();
-  private readonly members = new Map<string, MeshPeer>();
-  private readonly unsubscribe: () => void;
+  readonly #members = new Map<string, MeshPeer>();
+  readonly #unsubscribe: () => void;
 
   /** `early`: what the signaler delivered before the mesh listened, handled first. */
-  constructor(private readonly host: MeshHost, signaler: Signaler, early: SignalMessage[] = []) {
+  readonly #host: MeshHost;
+
+  constructor(host: MeshHost, signaler: Signaler, early: SignalMessage[] = []) {
+    this.#host = host;
     const me = () => signaler.peerId ?? this.id;
     // A message from a peer without a session yet finds that peer: a session is made for it and
     // handed the message (it may be an offer).
@@ -39,15 +42,15 @@ export class Mesh {
       const message = raw as { type?: unknown; from?: unknown; to?: unknown };
       if (typeof message !== 'object' || message === null || typeof message.from !== 'string') return;
       const from = message.from;
-      if (from === me() || this.members.has(from) || message.type === 'bye') return;
+      if (from === me() || this.#members.has(from) || message.type === 'bye') return;
       if (message.to !== undefined && message.to !== me()) return;
-      if (this.members.size >= MAX_MESH_PEERS) {
+      if (this.#members.size >= MAX_MESH_PEERS) {
         host.fail(new SignalingError(`A mesh holds at most ${MAX_MESH_PEERS} peers: ${from} was not connected`, { reason: 'mesh-full' }));
         return;
       }
       try {
         const session = host.sessionWith(from, this.id);
-        this.members.set(from, { session, streams: [], video: null });
+        this.#members.set(from, { session, streams: [], video: null });
         session.deliver(raw);
       } catch (error) {
         host.fail(error);
@@ -55,32 +58,32 @@ export class Mesh {
     };
     for (const message of early) {
       // A session made for an earlier message listens from now on: hand it the rest of what came before.
-      const member = typeof message.from === 'string' ? this.members.get(message.from) : undefined;
+      const member = typeof message.from === 'string' ? this.#members.get(message.from) : undefined;
       if (member) member.session.deliver(message);
       else onMessage(message);
     }
-    this.unsubscribe = signaler.subscribe(onMessage);
+    this.#unsubscribe = signaler.subscribe(onMessage);
     signaler.send({ type: 'hello', from: me() });
   }
 
   /** Remote peers, by id. */
   get peers(): string[] {
-    return [...this.members.keys()];
+    return [...this.#members.keys()];
   }
 
   /** Every peer's session (closed ones go with their peer, at their close event). */
   sessions(): SignalingSession[] {
-    return [...this.members.values()].map((member) => member.session);
+    return [...this.#members.values()].map((member) => member.session);
   }
 
   /** The first stream `peer` sends, or null. */
   streamOf(peer: string): MediaStream | null {
-    return this.members.get(peer)?.streams[0] ?? null;
+    return this.#members.get(peer)?.streams[0] ?? null;
   }
 
   /** A track arrived from `peer`: its streams are kept, and its video appears. */
   addStreams(peer: string, streams: readonly MediaStream[]): void {
-    const member = this.members.get(peer);
+    const member = this.#members.get(peer);
     if (!member) return;
     for (const stream of streams) if (!member.streams.includes(stream)) member.streams.push(stream);
     if (member.video || member.streams.length === 0) return;
@@ -89,26 +92,26 @@ export class Mesh {
     video.setAttribute('peer', peer);
     video.setAttribute('label', `Peer ${peer}`);
     member.video = video;
-    this.host.videoParent().append(video);
+    this.#host.videoParent().append(video);
   }
 
   /** `session` ended: if it was a peer's, that peer and its video go, and its streams are returned. */
   remove(session: SignalingSession): MediaStream[] | null {
     const peer = session.remoteId;
-    const member = peer === undefined ? undefined : this.members.get(peer);
+    const member = peer === undefined ? undefined : this.#members.get(peer);
     if (!member || member.session !== session) return null;
-    this.members.delete(peer as string);
+    this.#members.delete(peer as string);
     member.video?.remove();
     return member.streams;
   }
 
   /** Leaves the mesh: stops listening, hangs up every peer and removes their videos. */
   close(reason: string): void {
-    this.unsubscribe();
-    for (const [, member] of [...this.members]) {
+    this.#unsubscribe();
+    for (const [, member] of [...this.#members]) {
       member.session.hangUp(reason);
       member.video?.remove();
     }
-    this.members.clear();
+    this.#members.clear();
   }
 }

@@ -164,96 +164,96 @@ export class RtcCall extends ReactiveElement {
   client: WebRtcClient | null = null;
 
   /** The current peer connection (a new one after the peer comes back). */
-  get connection(): WebRtcPeerConnection | null { return this.session?.connection ?? null; }
+  get connection(): WebRtcPeerConnection | null { return this.#session?.connection ?? null; }
   /** Camera and microphone being sent, or null. */
-  get localStream(): MediaStream | null { return this._localStream; }
+  get localStream(): MediaStream | null { return this.#localStream; }
   /** Streams received from the peer. */
-  get remoteStreams(): readonly MediaStream[] { return this._remoteStreams; }
+  get remoteStreams(): readonly MediaStream[] { return this.#remoteStreams; }
   /** The connection state, `new` before start and `closed` after hang-up; in a mesh `connected` while any peer is, else the first peer's. */
   get state(): RTCPeerConnectionState {
-    const states = this.callSessions().map((s) => s?.connection.state);
-    return (states.includes('connected') ? 'connected' : states[0]) ?? (this.ended ? 'closed' : 'new');
+    const states = this.#callSessions().map((s) => s?.connection.state);
+    return (states.includes('connected') ? 'connected' : states[0]) ?? (this.#ended ? 'closed' : 'new');
   }
   /** The signaling session (its `remoteId`, `polite`, `restartIce()`). */
-  get signalingSession(): SignalingSession | null { return this.session; }
+  get signalingSession(): SignalingSession | null { return this.#session; }
 
-  private session: SignalingSession | null = null;
+  #session: SignalingSession | null = null;
 
   /** The client in use: the one given, or the one this call made. */
-  private get activeClient(): WebRtcClient | null {
-    return this.client ?? this.ownedClient;
+  get #activeClient(): WebRtcClient | null {
+    return this.client ?? this.#ownedClient;
   }
 
   /** Reports anything thrown as `rtc-error` (a `WebRtcError` keeps its code; anything else is a `SignalingError`). */
-  private fail(error: unknown): void {
+  #fail(error: unknown): void {
     fireError(this, error, (message, cause) => new SignalingError(message, { cause }));
   }
-  private ownedClient: WebRtcClient | null = null;
-  private ownedSignaler: Signaler | null = null;
-  private _localStream: MediaStream | null = null;
-  private localTracks: WebRtcMediaTrack[] = [];
-  private _remoteStreams: MediaStream[] = [];
-  private readonly channels = new Set<ChannelHost>();
-  private starting: Promise<void> | null = null;
-  private ended = false;
+  #ownedClient: WebRtcClient | null = null;
+  #ownedSignaler: Signaler | null = null;
+  #localStream: MediaStream | null = null;
+  #localTracks: WebRtcMediaTrack[] = [];
+  #remoteStreams: MediaStream[] = [];
+  readonly #channels = new Set<ChannelHost>();
+  #starting: Promise<void> | null = null;
+  #ended = false;
   /** Counts hang-ups: a start still waiting (for the camera, say) when one happens undoes its work. */
-  private hangUps = 0;
-  private senders: WebRtcRtpSender[] = [];
-  private screenTrack: WebRtcMediaTrack | null = null;
-  private readonly remoteMuted = new WeakMap<MediaStreamTrack, boolean>();
+  #hangUps = 0;
+  #senders: WebRtcRtpSender[] = [];
+  #screenTrack: WebRtcMediaTrack | null = null;
+  readonly #remoteMuted = new WeakMap<MediaStreamTrack, boolean>();
   /** Remote tracks the peer said it muted (track-state): muted until it says otherwise, whatever the media does. */
-  private readonly saidMuted = new WeakSet<MediaStreamTrack>();
+  readonly #saidMuted = new WeakSet<MediaStreamTrack>();
   /** What setMuted() muted: tracks of these kinds start disabled. */
-  private readonly mutedKinds = new Set<string>();
+  readonly #mutedKinds = new Set<string>();
   /** Turning the camera or microphone on and off, one change after the other. */
-  private deviceWork: Promise<void> = Promise.resolve();
+  #deviceWork: Promise<void> = Promise.resolve();
   /** The settings the running call read, by property: changing one to another value is "after start". */
-  private readonly settingsRead = new Map<string, unknown>();
+  readonly #settingsRead = new Map<string, unknown>();
   /** Removes the listeners of the current start at its hang-up. */
-  private startScope: AbortController | null = null;
+  #startScope: AbortController | null = null;
   /** The element left the page (and so hung up): coming back, it starts as a new one would. */
-  private leftPage = false;
+  #leftPage = false;
 
   override connectedCallback(): void {
     super.connectedCallback();
-    if (this.leftPage) {
-      this.leftPage = false;
-      this.ended = false;
+    if (this.#leftPage) {
+      this.#leftPage = false;
+      this.#ended = false;
       this.requestUpdate(); // updated() starts it again, unless `manual`
     }
     callJoined(); // videos and channels that name this call by id, and were there first
   }
 
   /** Returns `value` and remembers that the call read it as `name`. */
-  private readSetting<T>(name: string, value: T): T {
-    this.settingsRead.set(name, value);
+  #readSetting<T>(name: string, value: T): T {
+    this.#settingsRead.set(name, value);
     return value;
   }
 
   protected override updated(changed: PropertyValues): void {
     if (changed.has('screen') && (changed.get('screen') !== undefined || this.screen)) {
       const work = this.screen ? this.shareScreen() : this.stopScreenShare();
-      work.catch((error) => this.fail(error));
+      work.catch((error) => this.#fail(error));
     }
-    if (!this.manual && !this.starting && !this.ended && (this.signaler || this.signaling) && this.isConnected) {
+    if (!this.manual && !this.#starting && !this.#ended && (this.signaler || this.signaling) && this.isConnected) {
       // The page's scripts, later module scripts too, run before DOMContentLoaded: what they set counts.
       if (beforeDomContentLoaded()) document.addEventListener('DOMContentLoaded', () => this.requestUpdate(), { once: true });
       else void this.start();
     }
     for (const kind of ['audio', 'video'] as const) {
-      if (changed.has(kind) && changed.get(kind) !== undefined && this.starting) {
+      if (changed.has(kind) && changed.get(kind) !== undefined && this.#starting) {
         // In turn, after the start: quick toggles end in the state the attribute has last.
-        this.deviceWork = this.deviceWork.then(() => this.syncDevice(kind)).catch((error) => this.fail(error));
+        this.#deviceWork = this.#deviceWork.then(() => this.#syncDevice(kind)).catch((error) => this.#fail(error));
       }
     }
     if (changed.has('statsInterval') && !(this.statsInterval >= 0)) {
       // Not fatal: the call goes on without statistics, but a typo must not go unnoticed.
       const given = this.getAttribute('stats-interval') ?? this.statsInterval;
-      this.fail(new WebRtcError('config', `stats-interval must be milliseconds >= 0, not ${given}: no rtc-stats`, { reason: 'bad-config' }));
+      this.#fail(new WebRtcError('config', `stats-interval must be milliseconds >= 0, not ${given}: no rtc-stats`, { reason: 'bad-config' }));
     }
     // Read once by start(): a change to another value during the call would be ignored without a word.
-    const differs = (name: string) => this.settingsRead.has(name) && !sameSetting(name, this.settingsRead.get(name), this[name as keyof this]);
-    for (const error of lateChanges(changed, differs, 'after start has no effect: hang up and start again')) this.fail(error);
+    const differs = (name: string) => this.#settingsRead.has(name) && !sameSetting(name, this.#settingsRead.get(name), this[name as keyof this]);
+    for (const error of lateChanges(changed, differs, 'after start has no effect: hang up and start again')) this.#fail(error);
   }
 
   override disconnectedCallback(): void {
@@ -262,135 +262,135 @@ export class RtcCall extends ReactiveElement {
     queueMicrotask(() => {
       if (this.isConnected) return;
       this.hangUp('disconnected');
-      this.leftPage = true;
+      this.#leftPage = true;
     });
   }
 
   /** Registers a channel element: it is opened on this and every later connection. */
   addChannel(host: ChannelHost): void {
-    this.channels.add(host);
-    for (const session of this.liveSessions()) host.attach(session.connection, this.meshPeers ? session.remoteId : undefined);
+    this.#channels.add(host);
+    for (const session of this.#liveSessions()) host.attach(session.connection, this.#meshPeers ? session.remoteId : undefined);
   }
 
   removeChannel(host: ChannelHost): void {
-    this.channels.delete(host);
+    this.#channels.delete(host);
   }
 
   /** Starts the call: gets local media, connects to the signaler and waits for a peer. Idempotent. */
   start(): Promise<void> {
-    this.starting ??= this.run();
-    return this.starting;
+    this.#starting ??= this.#run();
+    return this.#starting;
   }
 
-  private async run(): Promise<void> {
-    this.ended = false;
-    const hangUps = this.hangUps;
-    const stale = () => this.hangUps !== hangUps;
+  async #run(): Promise<void> {
+    this.#ended = false;
+    const hangUps = this.#hangUps;
+    const stale = () => this.#hangUps !== hangUps;
     // Settings given in the same task as start(), before or after it, are the ones it uses.
     await null;
     if (stale()) return;
     // Every listener this start adds goes at the hang-up, on objects that outlive it too (a given signaler).
-    const scope = (this.startScope = new AbortController());
+    const scope = (this.#startScope = new AbortController());
     let early: SignalMessage[] = [];
     let stopHolding = () => {};
     try {
-      const given = this.readSetting('signaler', this.signaler);
-      const signaler = given ?? (await this.makeSignaler());
+      const given = this.#readSetting('signaler', this.signaler);
+      const signaler = given ?? (await this.#makeSignaler());
       if (stale()) {
         if (!given) signaler.close?.();
         return;
       }
-      if (!given) this.ownedSignaler = signaler;
-      if (signaler instanceof WebSocketSignaler) followSignaling(this, signaler, scope.signal, (error) => this.fail(error));
+      if (!given) this.#ownedSignaler = signaler;
+      if (signaler instanceof WebSocketSignaler) followSignaling(this, signaler, scope.signal, (error) => this.#fail(error));
       // The signaler may already have joined a room: what peers say while the user answers the
       // camera prompt is kept for the session, not lost.
       let refused = 0;
       stopHolding = signaler.subscribe((message) => {
         if (early.length < MAX_EARLY_MESSAGES) early.push(message);
         // Said once: a flood must not become a flood of errors.
-        else if (!refused++) this.fail(new SignalingError(`Over ${MAX_EARLY_MESSAGES} signal messages before the call was ready: the rest were refused`, { reason: 'queue-full' }));
+        else if (!refused++) this.#fail(new SignalingError(`Over ${MAX_EARLY_MESSAGES} signal messages before the call was ready: the rest were refused`, { reason: 'queue-full' }));
       });
-      const client = this.readSetting('client', this.client) ??
-        (this.ownedClient = new WebRtcClient({ iceServers: parseIceServers(this.readSetting('iceServers', this.iceServers)) }));
-      const tracks = await this.openLocalMedia(client);
+      const client = this.#readSetting('client', this.client) ??
+        (this.#ownedClient = new WebRtcClient({ iceServers: parseIceServers(this.#readSetting('iceServers', this.iceServers)) }));
+      const tracks = await this.#openLocalMedia(client);
       if (stale()) {
         // Hung up while the camera or microphone was being opened: let go of them at once.
         for (const track of tracks) track.close();
         return;
       }
       if (tracks.length > 0) {
-        this.localTracks = tracks;
-        this._localStream = new MediaStream(tracks.map((t) => t.native));
-        this.fireStreams();
+        this.#localTracks = tracks;
+        this.#localStream = new MediaStream(tracks.map((t) => t.native));
+        this.#fireStreams();
       }
-      this.readSetting('statsInterval', this.statsInterval);
-      const policy = this.readSetting('iceTransportPolicy', this.iceTransportPolicy);
+      this.#readSetting('statsInterval', this.statsInterval);
+      const policy = this.#readSetting('iceTransportPolicy', this.iceTransportPolicy);
       if (policy !== null && policy !== 'all' && policy !== 'relay') {
         throw new WebRtcError('config', `ice-transport-policy is "all" or "relay", not ${String(policy).slice(0, 40)}`, { reason: 'bad-config' });
       }
       if (signaler instanceof EventTarget) {
         // Fresh TURN credentials from the server: every connection's next ICE restart uses them.
         signaler.addEventListener('iceservers', () => {
-          for (const session of this.liveSessions()) {
+          for (const session of this.#liveSessions()) {
             try {
               session.connection.setIceServers(iceServersFor(client, signaler));
             } catch (error) {
-              this.fail(error);
+              this.#fail(error);
             }
           }
         }, { signal: scope.signal });
       }
-      if (this.readSetting('mesh', this.mesh)) {
+      if (this.#readSetting('mesh', this.mesh)) {
         const { Mesh } = await loadPart('mesh', () => import('./mesh.js'));
         if (stale()) return;
         stopHolding();
-        this.startMesh(Mesh, client, signaler, early);
+        this.#startMesh(Mesh, client, signaler, early);
       } else {
         stopHolding();
-        this.newSession(client, signaler, undefined, undefined, early);
+        this.#newSession(client, signaler, undefined, undefined, early);
       }
       early = [];
       // `screen` set before there was a call to share it in: the call starts sharing.
       if (this.screen && !stale()) await this.shareScreen();
     } catch (error) {
       if (stale()) return;
-      this.fail(error);
+      this.#fail(error);
       // Nothing started (no signaler, bad settings): let go of what was made, so that start() can
       // try again once the page has put it right.
-      if (!this.session && !this.meshPeers) this.letGo('failed');
+      if (!this.#session && !this.#meshPeers) this.#letGo('failed');
     } finally {
       stopHolding();
     }
   }
 
-  private async makeSignaler(): Promise<Signaler> {
+  async #makeSignaler(): Promise<Signaler> {
     if (!this.signaling) throw new SignalingError('<rtc-call> needs a "signaling" URL or a "signaler" property');
     const media = /^(whip|whep)\+(https?:\/\/.*)$/.exec(this.signaling);
     if (media) {
-      this.readSetting('signaling', this.signaling);
-      const token = this.readSetting('token', this.token);
+      this.#readSetting('signaling', this.signaling);
+      const token = this.#readSetting('token', this.token);
       // Loaded when used: most pages never talk to a media server.
       const { WhipSignaler } = await loadPart('WHIP/WHEP', () => import('../../src/signaling/whip-signaler.js'));
       return new WhipSignaler(media[2] as string, { mode: media[1] as 'whip' | 'whep', ...(token ? { token } : {}) });
     }
-    const room = this.readSetting('room', this.room) || 'default';
-    const url = toWebSocketUrl(this.readSetting('signaling', this.signaling));
-    const token = this.readSetting('token', this.token);
+    const room = this.#readSetting('room', this.room) || 'default';
+    const url = toWebSocketUrl(this.#readSetting('signaling', this.signaling));
+    const token = this.#readSetting('token', this.token);
     return new WebSocketSignaler(url, { room, ...(token ? { token } : {}) });
   }
 
   /** The camera and microphone asked for, until a hang-up; a failure is reported and the call goes on without it. */
-  private async openLocalMedia(client: WebRtcClient): Promise<WebRtcMediaTrack[]> {
+  async #openLocalMedia(client: WebRtcClient): Promise<WebRtcMediaTrack[]> {
     const tracks: WebRtcMediaTrack[] = [];
     for (const kind of ['audio', 'video'] as const) {
       if (!this[kind]) continue;
       try {
-        const track = await this.openDevice(client, kind);
+        const track = await this.#openDevice(client, kind);
         if (!track) break;
         tracks.push(track);
       } catch (error) {
         // No camera or no permission: the call goes on without it, and says why.
-        this.fail(error);
+        this.#fail(error);
       }
     }
     return tracks;
@@ -400,22 +400,22 @@ export class RtcCall extends ReactiveElement {
    * A session with the one remote peer, or (mesh) with `peer`, this end being `meshId`; it handles
    * `early` (what the signaler delivered before the call was ready) before anything newer.
    */
-  private newSession(client: WebRtcClient, signaler: Signaler, peer?: string, meshId?: string, early: SignalMessage[] = []): SignalingSession {
+  #newSession(client: WebRtcClient, signaler: Signaler, peer?: string, meshId?: string, early: SignalMessage[] = []): SignalingSession {
     const connection = client.createPeerConnection({
       ...(this.statsInterval > 0 ? { statsIntervalMs: this.statsInterval } : {}),
       ...(this.iceTransportPolicy === 'relay' ? { iceTransportPolicy: 'relay' } : {}),
       ...(signaler.iceServers?.length ? { iceServers: iceServersFor(client, signaler) } : {}),
     });
-    if (peer === undefined) this.senders = [];
+    if (peer === undefined) this.#senders = [];
     // While the screen is shared, a new connection (a mesh peer joining) gets it instead of the camera.
-    const sent = this.screenTrack ? [...this.localTracks.filter((t) => t.kind !== 'video'), this.screenTrack] : this.localTracks;
-    for (const track of sent) this.addSender(connection, track);
-    const scoped = { signal: this.startScope?.signal };
+    const sent = this.#screenTrack ? [...this.#localTracks.filter((t) => t.kind !== 'video'), this.#screenTrack] : this.#localTracks;
+    for (const track of sent) this.#addSender(connection, track);
+    const scoped = { signal: this.#startScope?.signal };
     // Each connection's loss is counted against its own previous statistics.
     let previous: WebRtcStatistics | undefined;
     connection.addEventListener('stats', (e) => {
       const { statistics } = (e as CustomEvent).detail;
-      void this.onStats(statistics, previous, peer);
+      void this.#onStats(statistics, previous, peer);
       previous = statistics;
     }, scoped);
     if (signaler.receiveOnly) {
@@ -426,23 +426,23 @@ export class RtcCall extends ReactiveElement {
     const session = peer === undefined
       ? new SignalingSession(connection, signaler)
       : new SignalingSession(connection, signaler, { id: meshId, remoteId: peer, shared: true });
-    if (peer === undefined) this.session = session;
+    if (peer === undefined) this.#session = session;
     // These four come out as they are, as rtc-<type>; in a mesh they name their peer.
     for (const type of ['icecandidate', 'statechange', 'negotiationneeded', 'datachannel'] as const) {
       connection.addEventListener(type, (e) => fire(this, `rtc-${type}`, { ...(e as CustomEvent).detail, peer }), scoped);
     }
-    connection.addEventListener('track', (e) => this.onTrack((e as CustomEvent<TrackEvent>).detail, peer), scoped);
-    connection.addEventListener('error', (e) => this.fail((e as CustomEvent).detail.error), scoped);
+    connection.addEventListener('track', (e) => this.#onTrack((e as CustomEvent<TrackEvent>).detail, peer), scoped);
+    connection.addEventListener('error', (e) => this.#fail((e as CustomEvent).detail.error), scoped);
     session.addEventListener('peer', (e) => fire(this, 'rtc-peer', (e as CustomEvent).detail), scoped);
     for (const type of ['reconnecting', 'reconnected'] as const) {
       session.addEventListener(type, (e) => fire(this, `rtc-${type}`, { reason: (e as CustomEvent).detail.reason, peer }), scoped);
     }
-    session.addEventListener('mute', (e) => this.onRemoteMute((e as CustomEvent).detail.track, true), scoped);
-    session.addEventListener('unmute', (e) => this.onRemoteMute((e as CustomEvent).detail.track, false), scoped);
-    session.addEventListener('error', (e) => this.fail((e as CustomEvent).detail.error), scoped);
-    session.addEventListener('close', (e) => this.onSessionClose(session, (e as CustomEvent).detail.reason), scoped);
+    session.addEventListener('mute', (e) => this.#onRemoteMute((e as CustomEvent).detail.track, true), scoped);
+    session.addEventListener('unmute', (e) => this.#onRemoteMute((e as CustomEvent).detail.track, false), scoped);
+    session.addEventListener('error', (e) => this.#fail((e as CustomEvent).detail.error), scoped);
+    session.addEventListener('close', (e) => this.#onSessionClose(session, (e as CustomEvent).detail.reason), scoped);
     // In a mesh every channel element opens one channel per peer.
-    for (const channel of this.channels) channel.attach(connection, peer);
+    for (const channel of this.#channels) channel.attach(connection, peer);
     for (const message of early) session.deliver(message);
     session.start();
     return session;
@@ -450,30 +450,30 @@ export class RtcCall extends ReactiveElement {
 
   // ---- mesh: one session per peer in the room (components/rtc-call/mesh.ts) ----
 
-  private meshPeers: Mesh | null = null;
+  #meshPeers: Mesh | null = null;
 
   /** Remote peers of a mesh call, by id. */
   get peers(): readonly string[] {
-    return this.meshPeers?.peers ?? [];
+    return this.#meshPeers?.peers ?? [];
   }
 
   /** The streams one remote peer sends (mesh), or the first remote stream (one-to-one). */
   streamForPeer(peer: string | null): MediaStream | null {
-    if (peer === null) return this._remoteStreams[0] ?? null;
-    return this.meshPeers?.streamOf(peer) ?? null;
+    if (peer === null) return this.#remoteStreams[0] ?? null;
+    return this.#meshPeers?.streamOf(peer) ?? null;
   }
 
   /** The mesh (loaded when used: most calls are one-to-one), handed what the signaler delivered before it. */
-  private startMesh(MeshClass: typeof Mesh, client: WebRtcClient, signaler: Signaler, early: SignalMessage[]): void {
-    this.meshPeers = new MeshClass({
-      sessionWith: (peer, id) => this.newSession(client, signaler, peer, id),
-      fail: (error) => this.fail(error),
+  #startMesh(MeshClass: typeof Mesh, client: WebRtcClient, signaler: Signaler, early: SignalMessage[]): void {
+    this.#meshPeers = new MeshClass({
+      sessionWith: (peer, id) => this.#newSession(client, signaler, peer, id),
+      fail: (error) => this.#fail(error),
       videoParent: () => this.querySelector('[data-rtc-videos]') ?? this,
     }, signaler, early);
   }
 
   /** rtc-stats for one connection (in a mesh, `peer`'s). */
-  private async onStats(statistics: WebRtcStatistics, previous: WebRtcStatistics | undefined, peer?: string): Promise<void> {
+  async #onStats(statistics: WebRtcStatistics, previous: WebRtcStatistics | undefined, peer?: string): Promise<void> {
     // Already loaded: the statistics came from it.
     const { qualityOf } = await loadPart('statistics', () => import('../../src/stats.js'));
     const { quality, rttMs, lossPercent } = qualityOf(statistics, previous);
@@ -485,17 +485,17 @@ export class RtcCall extends ReactiveElement {
    * Fires rtc-mute / rtc-unmute once per change of "the peer said so, or the media stopped" (`said`:
    * what the peer said; without it the media changed). Black frames of a track muted by the peer do not unmute it.
    */
-  private onRemoteMute(track: WebRtcMediaTrack, said?: boolean): void {
-    if (said !== undefined) this.saidMuted[said ? 'add' : 'delete'](track.native);
-    const muted = this.saidMuted.has(track.native) || track.native.muted;
-    if ((this.remoteMuted.get(track.native) ?? false) === muted) return;
-    this.remoteMuted.set(track.native, muted);
+  #onRemoteMute(track: WebRtcMediaTrack, said?: boolean): void {
+    if (said !== undefined) this.#saidMuted[said ? 'add' : 'delete'](track.native);
+    const muted = this.#saidMuted.has(track.native) || track.native.muted;
+    if ((this.#remoteMuted.get(track.native) ?? false) === muted) return;
+    this.#remoteMuted.set(track.native, muted);
     fire(this, muted ? 'rtc-mute' : 'rtc-unmute', { track, kind: track.kind });
   }
 
   /** Whether a track the peer sends is muted: the peer muted it or turned its camera off, or its media stopped (`<rtc-video>` then shows its placeholder). */
   isRemoteMuted(track: MediaStreamTrack): boolean {
-    return this.remoteMuted.get(track) ?? false;
+    return this.#remoteMuted.get(track) ?? false;
   }
 
   /**
@@ -504,19 +504,19 @@ export class RtcCall extends ReactiveElement {
    * device turned on again, a shared screen.
    */
   setMuted(kind: 'audio' | 'video', muted: boolean): void {
-    if (muted) this.mutedKinds.add(kind);
-    else this.mutedKinds.delete(kind);
+    if (muted) this.#mutedKinds.add(kind);
+    else this.#mutedKinds.delete(kind);
     // While the screen is shared it is what the video senders send: it mutes with the camera.
-    for (const track of [...this.localTracks, this.screenTrack ?? []].flat().filter((t) => t.kind === kind)) {
+    for (const track of [...this.#localTracks, this.#screenTrack ?? []].flat().filter((t) => t.kind === kind)) {
       track.enabled = !muted;
       // Every peer hears of it (a mesh has one session per peer).
-      for (const session of this.liveSessions()) session.setTrackMuted(track, muted);
+      for (const session of this.#liveSessions()) session.setTrackMuted(track, muted);
     }
   }
 
   /** Cameras and microphones (labels once permission is granted). */
   async listDevices(kind?: MediaDeviceKind) {
-    if (this.activeClient) return this.activeClient.listDevices(kind);
+    if (this.#activeClient) return this.#activeClient.listDevices(kind);
     // Before start: a client for this question only.
     const client = new WebRtcClient();
     try {
@@ -527,49 +527,49 @@ export class RtcCall extends ReactiveElement {
   }
 
   /** Makes the sent `kind` follow its attribute: opens the device, or stops it and leaves its senders idle. */
-  private async syncDevice(kind: 'audio' | 'video'): Promise<void> {
-    await this.starting;
-    const client = this.activeClient;
-    const track = this.localTracks.find((t) => t.kind === kind);
-    if (!client || this.ended || this[kind] === !!track) return;
+  async #syncDevice(kind: 'audio' | 'video'): Promise<void> {
+    await this.#starting;
+    const client = this.#activeClient;
+    const track = this.#localTracks.find((t) => t.kind === kind);
+    if (!client || this.#ended || this[kind] === !!track) return;
     if (this[kind]) {
-      const next = await this.openDevice(client, kind);
-      if (next) await this.replaceLocal(kind, next, true);
+      const next = await this.#openDevice(client, kind);
+      if (next) await this.#replaceLocal(kind, next, true);
       return;
     }
     // Off: the senders send nothing (no renegotiation), the peers are told (swap) and the device is released.
-    this.localTracks = this.localTracks.filter((t) => t !== track);
-    this._localStream?.removeTrack(track!.native);
-    await this.swap(kind, track!.native, null);
+    this.#localTracks = this.#localTracks.filter((t) => t !== track);
+    this.#localStream?.removeTrack(track!.native);
+    await this.#swap(kind, track!.native, null);
     track!.close();
-    this.fireStreams();
+    this.#fireStreams();
   }
 
   /** Opens the microphone or the camera (any, or `deviceId`) unless the call hangs up meanwhile. */
-  private openDevice(client: WebRtcClient, kind: 'audio' | 'video', deviceId?: string): Promise<WebRtcMediaTrack | null> {
+  #openDevice(client: WebRtcClient, kind: 'audio' | 'video', deviceId?: string): Promise<WebRtcMediaTrack | null> {
     // A mesh sends the camera to every peer: a smaller picture keeps that affordable.
     const size = this.mesh ? { width: 320, height: 240 } : { width: 640, height: 480 };
-    return this.openUnlessHungUp(async () => this.keepMuted(await (kind === 'audio' ? client.createAudioTrack({ deviceId }) : client.createVideoTrack({ ...size, deviceId }))));
+    return this.#openUnlessHungUp(async () => this.#keepMuted(await (kind === 'audio' ? client.createAudioTrack({ deviceId }) : client.createVideoTrack({ ...size, deviceId }))));
   }
 
   /** A new track of a muted kind starts muted. */
-  private keepMuted(track: WebRtcMediaTrack): WebRtcMediaTrack {
-    track.enabled = !this.mutedKinds.has(track.kind);
+  #keepMuted(track: WebRtcMediaTrack): WebRtcMediaTrack {
+    track.enabled = !this.#mutedKinds.has(track.kind);
     return track;
   }
 
   /** Switches the camera or microphone during the call, without renegotiation. */
   async switchDevice(kind: 'audio' | 'video', deviceId: string): Promise<void> {
-    const client = this.activeClient;
+    const client = this.#activeClient;
     if (!client) throw new SignalingError('Start the call before switching devices');
-    const next = await this.openDevice(client, kind, deviceId);
-    if (next) await this.replaceLocal(kind, next, true);
+    const next = await this.#openDevice(client, kind, deviceId);
+    if (next) await this.#replaceLocal(kind, next, true);
   }
 
   /** Opens a track (the user may take a while to allow it); if the call hangs up meanwhile, lets it go and gives null. */
-  private async openUnlessHungUp(open: () => Promise<WebRtcMediaTrack>): Promise<WebRtcMediaTrack | null> {
-    const hangUps = this.hangUps;
-    const stale = () => this.hangUps !== hangUps;
+  async #openUnlessHungUp(open: () => Promise<WebRtcMediaTrack>): Promise<WebRtcMediaTrack | null> {
+    const hangUps = this.#hangUps;
+    const stale = () => this.#hangUps !== hangUps;
     let track: WebRtcMediaTrack;
     try {
       track = await open();
@@ -585,7 +585,7 @@ export class RtcCall extends ReactiveElement {
 
   /** Sends the screen instead of the camera (before the start: from the start); the camera comes back with `stopScreenShare()` or when sharing ends. */
   async shareScreen(): Promise<void> {
-    const client = this.activeClient;
+    const client = this.#activeClient;
     if (!client) {
       // Before the start there is nothing to share it in: the start shares it.
       this.screen = true;
@@ -593,38 +593,38 @@ export class RtcCall extends ReactiveElement {
     }
     // After a camera or microphone change still under way: its sender may be about to send nothing,
     // and that is the one the screen should take. A hang-up meanwhile ends it here.
-    const hangUps = this.hangUps;
-    await this.deviceWork;
-    if (this.screenTrack || this.hangUps !== hangUps) return;
+    const hangUps = this.#hangUps;
+    await this.#deviceWork;
+    if (this.#screenTrack || this.#hangUps !== hangUps) return;
     let track: WebRtcMediaTrack | null;
     try {
-      track = await this.openUnlessHungUp(() => client.createScreenTrack());
+      track = await this.#openUnlessHungUp(() => client.createScreenTrack());
     } catch (error) {
       // Refused or impossible: `screen` says what is sent, and that is not the screen.
-      if (!this.screenTrack) this.screen = false;
+      if (!this.#screenTrack) this.screen = false;
       throw error;
     }
-    if (!track || this.screenTrack) {
+    if (!track || this.#screenTrack) {
       // Hung up, or shared meanwhile by another call to this method, while the user was picking.
       track?.close();
       return;
     }
-    this.screenTrack = track;
-    const camera = this.localTracks.find((t) => t.kind === 'video');
+    this.#screenTrack = track;
+    const camera = this.#localTracks.find((t) => t.kind === 'video');
     // Muted video stays muted as the screen: the peers already show it as muted.
-    this.keepMuted(track);
-    track.native.addEventListener('ended', () => { this.stopScreenShare().catch((error) => this.fail(error)); });
-    await this.swap('video', camera?.native ?? null, track.native);
+    this.#keepMuted(track);
+    track.native.addEventListener('ended', () => { this.stopScreenShare().catch((error) => this.#fail(error)); });
+    await this.#swap('video', camera?.native ?? null, track.native);
     if (!this.screen) this.screen = true;
   }
 
   async stopScreenShare(): Promise<void> {
-    await this.deviceWork;
-    const track = this.screenTrack;
+    await this.#deviceWork;
+    const track = this.#screenTrack;
     if (!track) return;
-    this.screenTrack = null;
-    const camera = this.localTracks.find((t) => t.kind === 'video');
-    await this.swap('video', track.native, camera?.native ?? null);
+    this.#screenTrack = null;
+    const camera = this.#localTracks.find((t) => t.kind === 'video');
+    await this.#swap('video', track.native, camera?.native ?? null);
     track.close();
     if (this.screen) this.screen = false;
   }
@@ -633,137 +633,137 @@ export class RtcCall extends ReactiveElement {
    * On every connection (each mesh peer's), our `kind` sender that sends `from` sends `to` instead
    * (replaceTrack: no renegotiation). Where none does, `to` gets a new sender (negotiationneeded renegotiates).
    */
-  private async swap(kind: 'audio' | 'video', from: MediaStreamTrack | null, to: WebRtcMediaTrack | MediaStreamTrack | null): Promise<void> {
-    for (const session of this.liveSessions()) {
-      const sender = this.senderOn(session.connection, kind, from);
+  async #swap(kind: 'audio' | 'video', from: MediaStreamTrack | null, to: WebRtcMediaTrack | MediaStreamTrack | null): Promise<void> {
+    for (const session of this.#liveSessions()) {
+      const sender = this.#senderOn(session.connection, kind, from);
       if (!sender) {
-        if (to) this.addSender(session.connection, to);
+        if (to) this.#addSender(session.connection, to);
         continue;
       }
       // replaceTrack(null) mutes nothing at the peer (its last frame stays up): the peer is told, and told again when media comes back.
       if (!to) session.setTrackMuted(from!, true);
       await sender.replaceTrack(to);
-      if (!from && to && !this.mutedKinds.has(kind)) session.setTrackMuted(to, false);
+      if (!from && to && !this.#mutedKinds.has(kind)) session.setTrackMuted(to, false);
     }
   }
 
-  private addSender(connection: WebRtcPeerConnection, track: WebRtcMediaTrack | MediaStreamTrack): void {
-    this.senders.push(connection.addTrack(track, this._localStream ? { streams: [this._localStream] } : {}));
+  #addSender(connection: WebRtcPeerConnection, track: WebRtcMediaTrack | MediaStreamTrack): void {
+    this.#senders.push(connection.addTrack(track, this.#localStream ? { streams: [this.#localStream] } : {}));
   }
 
   /** The call's sessions: the one peer's (null before the first), or every mesh peer's. */
-  private callSessions(): Array<SignalingSession | null> {
-    return this.meshPeers ? this.meshPeers.sessions() : [this.session];
+  #callSessions(): Array<SignalingSession | null> {
+    return this.#meshPeers ? this.#meshPeers.sessions() : [this.#session];
   }
 
   /** The call's open sessions. */
-  private liveSessions(): SignalingSession[] {
-    return this.callSessions().filter((s): s is SignalingSession => !!s && !s.isClosed);
+  #liveSessions(): SignalingSession[] {
+    return this.#callSessions().filter((s): s is SignalingSession => !!s && !s.isClosed);
   }
 
-  private async replaceLocal(kind: 'audio' | 'video', next: WebRtcMediaTrack, stopOld: boolean): Promise<void> {
-    const old = this.localTracks.find((t) => t.kind === kind);
-    this.localTracks = [...this.localTracks.filter((t) => t !== old), next];
-    const stream = this._localStream ?? new MediaStream();
+  async #replaceLocal(kind: 'audio' | 'video', next: WebRtcMediaTrack, stopOld: boolean): Promise<void> {
+    const old = this.#localTracks.find((t) => t.kind === kind);
+    this.#localTracks = [...this.#localTracks.filter((t) => t !== old), next];
+    const stream = this.#localStream ?? new MediaStream();
     if (old) stream.removeTrack(old.native);
     stream.addTrack(next.native);
-    this._localStream = stream;
+    this.#localStream = stream;
     // While the screen is shared, the new camera waits for stopScreenShare().
-    if (!(kind === 'video' && this.screenTrack)) await this.swap(kind, old?.native ?? null, next);
+    if (!(kind === 'video' && this.#screenTrack)) await this.#swap(kind, old?.native ?? null, next);
     if (old && stopOld) old.close();
-    this.fireStreams();
+    this.#fireStreams();
   }
 
   /**
    * Our sender of `kind` on `connection` that sends `track`: the old track, or nothing (null) once
    * the device was turned off. A sender sending nothing knows no kind: its transceiver's receiver does.
    */
-  private senderOn(connection: WebRtcPeerConnection, kind: string, track: MediaStreamTrack | null): WebRtcRtpSender | undefined {
+  #senderOn(connection: WebRtcPeerConnection, kind: string, track: MediaStreamTrack | null): WebRtcRtpSender | undefined {
     const transceivers = connection.native.getTransceivers();
-    return this.senders.find((s) => s.native.track === track && transceivers.some((t) => t.sender === s.native && t.receiver.track.kind === kind));
+    return this.#senders.find((s) => s.native.track === track && transceivers.some((t) => t.sender === s.native && t.receiver.track.kind === kind));
   }
 
-  private onTrack(event: TrackEvent, peer?: string): void {
-    if (peer !== undefined) this.meshPeers?.addStreams(peer, event.streams);
+  #onTrack(event: TrackEvent, peer?: string): void {
+    if (peer !== undefined) this.#meshPeers?.addStreams(peer, event.streams);
     if (event.type === 'add') {
       // The media stopping or coming back (a stopped track, a lost connection) mutes and unmutes the remote track natively.
-      event.track.native.addEventListener('mute', () => this.onRemoteMute(event.track));
-      event.track.native.addEventListener('unmute', () => this.onRemoteMute(event.track));
+      event.track.native.addEventListener('mute', () => this.#onRemoteMute(event.track));
+      event.track.native.addEventListener('unmute', () => this.#onRemoteMute(event.track));
     }
-    for (const stream of event.streams) if (!this._remoteStreams.includes(stream)) this._remoteStreams = [...this._remoteStreams, stream];
+    for (const stream of event.streams) if (!this.#remoteStreams.includes(stream)) this.#remoteStreams = [...this.#remoteStreams, stream];
     if (event.type === 'remove') {
-      this._remoteStreams = this._remoteStreams.filter((s) => s.getTracks().some((t) => t.readyState === 'live' && t !== event.track.native));
+      this.#remoteStreams = this.#remoteStreams.filter((s) => s.getTracks().some((t) => t.readyState === 'live' && t !== event.track.native));
     }
     fire(this, 'rtc-track', { type: event.type, track: event.track, streams: event.streams, peer });
-    this.fireStreams();
+    this.#fireStreams();
   }
 
-  private fireStreams(): void {
-    fire(this, 'rtc-streams', { localStream: this._localStream, remoteStreams: this._remoteStreams });
+  #fireStreams(): void {
+    fire(this, 'rtc-streams', { localStream: this.#localStream, remoteStreams: this.#remoteStreams });
   }
 
-  private onSessionClose(session: SignalingSession, reason: string): void {
-    const peerStreams = this.meshPeers?.remove(session);
+  #onSessionClose(session: SignalingSession, reason: string): void {
+    const peerStreams = this.#meshPeers?.remove(session);
     if (peerStreams) {
       // A mesh peer left: its video goes, the others stay.
-      for (const channel of this.channels) channel.detach(reason, session.remoteId);
+      for (const channel of this.#channels) channel.detach(reason, session.remoteId);
       const gone = session.connection.native.getSenders();
-      this.senders = this.senders.filter((s) => !gone.includes(s.native));
-      this._remoteStreams = this._remoteStreams.filter((s) => !peerStreams.includes(s));
-      this.fireStreams();
+      this.#senders = this.#senders.filter((s) => !gone.includes(s.native));
+      this.#remoteStreams = this.#remoteStreams.filter((s) => !peerStreams.includes(s));
+      this.#fireStreams();
       fire(this, 'rtc-close', { reason, peer: session.remoteId });
       return;
     }
-    if (session !== this.session) return;
-    for (const channel of this.channels) channel.detach(reason);
-    if (this._remoteStreams.length > 0) {
-      this._remoteStreams = [];
-      this.fireStreams();
+    if (session !== this.#session) return;
+    for (const channel of this.#channels) channel.detach(reason);
+    if (this.#remoteStreams.length > 0) {
+      this.#remoteStreams = [];
+      this.#fireStreams();
     }
     fire(this, 'rtc-close', { reason });
     // The peer left or vanished, not us: wait in the room for the next one.
-    const client = this.activeClient;
-    const signaler = this.signaler ?? this.ownedSignaler;
-    if (!this.ended && this.isConnected && client && !client.isClosed && signaler) {
+    const client = this.#activeClient;
+    const signaler = this.signaler ?? this.#ownedSignaler;
+    if (!this.#ended && this.isConnected && client && !client.isClosed && signaler) {
       try {
-        this.newSession(client, signaler);
+        this.#newSession(client, signaler);
       } catch (error) {
-        this.fail(error);
+        this.#fail(error);
       }
     }
   }
 
   /** Ends the call: says bye, closes the connection, stops local media. Idempotent. */
   hangUp(reason = 'hangup'): void {
-    if (this.ended) return;
-    this.ended = true;
-    this.letGo(reason);
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#letGo(reason);
   }
 
   /** Closes and stops everything the start made; a start still waiting finds itself stale. */
-  private letGo(reason: string): void {
-    this.hangUps++;
-    this.session?.hangUp(reason);
-    this.session = null;
-    this.meshPeers?.close(reason);
-    this.meshPeers = null;
+  #letGo(reason: string): void {
+    this.#hangUps++;
+    this.#session?.hangUp(reason);
+    this.#session = null;
+    this.#meshPeers?.close(reason);
+    this.#meshPeers = null;
     // After the sessions' rtc-close: nothing this start listened to is news any more.
-    this.startScope?.abort();
-    this.startScope = null;
-    for (const track of this.localTracks) track.close();
-    this.localTracks = [];
-    this.screenTrack?.close();
-    this.screenTrack = null;
-    this.senders = [];
-    this._localStream = null;
-    this._remoteStreams = [];
-    this.ownedClient?.close();
-    this.ownedClient = null;
-    this.ownedSignaler?.close?.();
-    this.ownedSignaler = null;
-    this.settingsRead.clear();
-    this.starting = null;
-    this.fireStreams();
+    this.#startScope?.abort();
+    this.#startScope = null;
+    for (const track of this.#localTracks) track.close();
+    this.#localTracks = [];
+    this.#screenTrack?.close();
+    this.#screenTrack = null;
+    this.#senders = [];
+    this.#localStream = null;
+    this.#remoteStreams = [];
+    this.#ownedClient?.close();
+    this.#ownedClient = null;
+    this.#ownedSignaler?.close?.();
+    this.#ownedSignaler = null;
+    this.#settingsRead.clear();
+    this.#starting = null;
+    this.#fireStreams();
   }
 
   // ReactiveElement, not LitElement: a slot is all there is to render, and lit-html would be 3 KB of the bundle.

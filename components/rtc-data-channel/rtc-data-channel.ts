@@ -81,36 +81,36 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
   /** Bytes received and not yet delivered that the channel holds (default 16 MiB); with `fragment`, the largest message (both sides). */
   receiveQueueBytes: number | null = null;
 
-  private fileTransfer: FileTransfer | null = null;
-  private filesChannel: WebRtcDataChannel | undefined;
+  #fileTransfer: FileTransfer | null = null;
+  #filesChannel: WebRtcDataChannel | undefined;
   /** What each channel read when it was made, and on which connection. */
-  private readonly opened = new WeakMap<WebRtcDataChannel, { connection: WebRtcPeerConnection; peer?: string; read: Record<string, unknown> }>();
+  readonly #opened = new WeakMap<WebRtcDataChannel, { connection: WebRtcPeerConnection; peer?: string; read: Record<string, unknown> }>();
 
   /** In a mesh call: this channel to each remote peer, by peer id. */
-  get peerChannels(): ReadonlyMap<string, WebRtcDataChannel> { return this.meshChannels; }
+  get peerChannels(): ReadonlyMap<string, WebRtcDataChannel> { return this.#meshChannels; }
   /** The engine channel, once attached to a connection. */
-  get channel(): WebRtcDataChannel | null { return this._channel; }
+  get channel(): WebRtcDataChannel | null { return this.#channel; }
   /** `connecting`, `open`, `closing` or `closed`; `closed` before a call attaches it; in a mesh `open` while any peer's is. */
   get state(): RTCDataChannelState {
-    return [...this.meshChannels.values()].some((c) => c.state === 'open') ? 'open' : this._channel?.state ?? 'closed';
+    return [...this.#meshChannels.values()].some((c) => c.state === 'open') ? 'open' : this.#channel?.state ?? 'closed';
   }
 
-  private _channel: WebRtcDataChannel | null = null;
+  #channel: WebRtcDataChannel | null = null;
   /** In a mesh call: one channel per remote peer. */
-  private readonly meshChannels = new Map<string, WebRtcDataChannel>();
+  readonly #meshChannels = new Map<string, WebRtcDataChannel>();
   /** Channels whose end was reported, so that `rtc-channel-close` fires once per channel. */
-  private readonly reported = new WeakSet<WebRtcDataChannel>();
-  private readonly closeReasons = new WeakMap<WebRtcDataChannel, string>();
-  private host: RtcCall | null = null;
+  readonly #reported = new WeakSet<WebRtcDataChannel>();
+  readonly #closeReasons = new WeakMap<WebRtcDataChannel, string>();
+  #host: RtcCall | null = null;
   /**
    * `whenOpen()` and `send()` calls waiting for a channel to open: they wait across reconnects,
    * until the element leaves the page. Called as it opens, in order, before `rtc-open`.
    */
-  private waiters: Array<{ resolve: (channel: WebRtcDataChannel) => void; reject: (error: Error) => void }> = [];
-  private receivers: Array<{ resolve: (data: DataChannelMessage) => void; reject: (error: Error) => void }> = [];
+  #waiters: Array<{ resolve: (channel: WebRtcDataChannel) => void; reject: (error: Error) => void }> = [];
+  #receivers: Array<{ resolve: (data: DataChannelMessage) => void; reject: (error: Error) => void }> = [];
 
   /** Reports anything thrown as `rtc-channel-error` (a `WebRtcError` keeps its code; anything else is a `DataChannelError`). */
-  private fail(error: unknown): void {
+  #fail(error: unknown): void {
     fireError(this, error, (message, cause) => new DataChannelError(message, { cause }), 'rtc-channel-error');
   }
 
@@ -120,11 +120,11 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
   override connectedCallback(): void {
     super.connectedCallback();
     // The first time, after the first update: options set just after the element was added count.
-    if (this.hasUpdated) this.findCall();
+    if (this.hasUpdated) this.#findCall();
   }
 
   protected override firstUpdated(): void {
-    this.findCall();
+    this.#findCall();
   }
 
   override disconnectedCallback(): void {
@@ -132,66 +132,66 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
     queueMicrotask(() => {
       if (this.isConnected) return;
       forgetCall(this);
-      this.host?.removeChannel(this);
-      this.host = null;
-      this.detachAll('disconnected');
+      this.#host?.removeChannel(this);
+      this.#host = null;
+      this.#detachAll('disconnected');
       // Nothing will open or arrive any more: sends and receives still waiting fail instead of hanging.
       const error = new DataChannelClosedError(`Data channel "${this.label}" closed: its element left the page`, { reason: 'disconnected' });
-      for (const waiter of this.waiters.splice(0)) waiter.reject(error);
-      for (const receiver of this.receivers.splice(0)) receiver.reject(error);
+      for (const waiter of this.#waiters.splice(0)) waiter.reject(error);
+      for (const receiver of this.#receivers.splice(0)) receiver.reject(error);
     });
   }
 
   protected override updated(changed: PropertyValues): void {
-    if (changed.has('call') && changed.get('call') !== undefined) this.findCall();
+    if (changed.has('call') && changed.get('call') !== undefined) this.#findCall();
     // attach() read the rest. A channel not open yet is made again with the change; an open one
     // keeps what it read, and a value other than that is a late change.
     const late = new Set<string>();
-    for (const channel of new Set([this._channel, ...this.meshChannels.values()])) {
-      const at = channel && this.opened.get(channel);
+    for (const channel of new Set([this.#channel, ...this.#meshChannels.values()])) {
+      const at = channel && this.#opened.get(channel);
       const differ = at ? Object.keys(at.read).filter((name) => this[name as 'label'] !== at.read[name]) : [];
       if (!at || !differ.length) continue;
-      if (channel.state === 'connecting') this.reopen(channel, at.connection, at.peer);
+      if (channel.state === 'connecting') this.#reopen(channel, at.connection, at.peer);
       else if (channel.state === 'open') for (const name of differ) late.add(name);
     }
-    for (const error of lateChanges(changed, (name) => late.has(name), 'of a channel in use has no effect until the call\'s next connection')) this.fail(error);
+    for (const error of lateChanges(changed, (name) => late.has(name), 'of a channel in use has no effect until the call\'s next connection')) this.#fail(error);
   }
 
   /** A channel that never opened takes a changed option: it is made again, without a word (nothing opened or closed for the page). */
-  private reopen(channel: WebRtcDataChannel, connection: WebRtcPeerConnection, peer?: string): void {
-    this.reported.add(channel);
+  #reopen(channel: WebRtcDataChannel, connection: WebRtcPeerConnection, peer?: string): void {
+    this.#reported.add(channel);
     channel.close();
-    if (peer === undefined) this.filesChannel?.close();
+    if (peer === undefined) this.#filesChannel?.close();
     // Firefox frees the id once the old channel's close event has fired; Chromium at once, and
     // fires none while the connection has no SCTP transport yet.
     const again = () => {
       clearTimeout(timer);
       channel.native.removeEventListener('close', again);
-      const current = peer === undefined ? this._channel : this.meshChannels.get(peer);
-      if (this.host && !connection.isClosed && current === channel) this.attach(connection, peer);
+      const current = peer === undefined ? this.#channel : this.#meshChannels.get(peer);
+      if (this.#host && !connection.isClosed && current === channel) this.attach(connection, peer);
     };
     const timer = setTimeout(again, ID_FREE_MS);
     channel.native.addEventListener('close', again);
   }
 
-  private findCall(): void {
-    const call = callOf(this, this.call, () => this.findCall());
-    if (call === this.host) return;
-    if (this.host) {
-      this.host.removeChannel(this);
+  #findCall(): void {
+    const call = callOf(this, this.call, () => this.#findCall());
+    if (call === this.#host) return;
+    if (this.#host) {
+      this.#host.removeChannel(this);
       // Its channels on the old call's connections are no longer this element's.
-      this.detachAll('call-changed');
+      this.#detachAll('call-changed');
     }
-    this.host = call;
+    this.#host = call;
     if (!call) return;
     // The call element may not be upgraded yet (define order): wait for its class.
     if (typeof call.addChannel === 'function') call.addChannel(this);
-    else void customElements.whenDefined('rtc-call').then(() => { if (this.host === call) call.addChannel(this); });
+    else void customElements.whenDefined('rtc-call').then(() => { if (this.#host === call) call.addChannel(this); });
   }
 
   /** @internal Opens this channel on a new connection of the call (in a mesh, one per `peer`). */
   attach(connection: WebRtcPeerConnection, peer?: string): void {
-    const channel = this.open(connection, this.label, this.channelId ?? channelIdFor(this.label), {
+    const channel = this.#open(connection, this.label, this.channelId ?? channelIdFor(this.label), {
       ordered: this.ordered,
       fragment: this.fragment,
       // Undefined is "not set" for the browser; null would be 0.
@@ -204,31 +204,31 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
     // What it read: every property but `call`.
     const read = Object.fromEntries(Object.keys(RtcDataChannel.properties).map((name) => [name, this[name as 'label']]));
     delete read.call;
-    this.opened.set(channel, { connection, peer, read });
+    this.#opened.set(channel, { connection, peer, read });
     if (peer === undefined) {
-      this._channel = channel;
-      if (this.files) this.attachFiles(connection);
+      this.#channel = channel;
+      if (this.files) this.#attachFiles(connection);
     } else {
-      this.meshChannels.set(peer, channel);
-      this._channel ??= channel;
+      this.#meshChannels.set(peer, channel);
+      this.#channel ??= channel;
     }
     channel.addEventListener('open', () => {
-      if (peer === undefined ? this._channel !== channel : this.meshChannels.get(peer) !== channel) return;
+      if (peer === undefined ? this.#channel !== channel : this.#meshChannels.get(peer) !== channel) return;
       // Sends made before the open go first, in their order: before anything an rtc-open handler sends.
-      for (const waiter of this.waiters.splice(0)) waiter.resolve(channel);
+      for (const waiter of this.#waiters.splice(0)) waiter.resolve(channel);
       fire(this, 'rtc-open', peer === undefined ? { channel } : { channel, peer });
     });
     channel.addEventListener('bufferedamountlow', () => fire(this, 'rtc-bufferedamountlow', { bufferedAmount: channel.bufferedAmount }));
-    channel.addEventListener('error', (e) => this.fail((e as CustomEvent).detail.error));
-    void this.pump(channel, peer);
+    channel.addEventListener('error', (e) => this.#fail((e as CustomEvent).detail.error));
+    void this.#pump(channel, peer);
   }
 
-  private attachFiles(connection: WebRtcPeerConnection): void {
+  #attachFiles(connection: WebRtcPeerConnection): void {
     const label = `${this.label}:files`;
-    void this.loadFileTransfer().then((transfer) => {
-      const channel = connection.isClosed ? undefined : this.open(connection, label, channelIdFor(label), { ordered: true });
-      if (channel) transfer.attach(this.filesChannel = channel);
-    }, (error) => this.fail(error));
+    void this.#loadFileTransfer().then((transfer) => {
+      const channel = connection.isClosed ? undefined : this.#open(connection, label, channelIdFor(label), { ordered: true });
+      if (channel) transfer.attach(this.#filesChannel = channel);
+    }, (error) => this.#fail(error));
   }
 
   /**
@@ -236,7 +236,7 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
    * taken there: two labels that give one id would be one channel, each side pairing them by its
    * own order. Both elements hear of it.
    */
-  private open(connection: WebRtcPeerConnection, label: string, id: number, options: DataChannelOptions): WebRtcDataChannel | undefined {
+  #open(connection: WebRtcPeerConnection, label: string, id: number, options: DataChannelOptions): WebRtcDataChannel | undefined {
     const holder = connection.dataChannels.find((c) => c.id === id);
     try {
       if (holder) {
@@ -245,14 +245,14 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
           { reason: 'id-collision' },
         );
         const other = owners.get(holder);
-        if (other !== this) other?.fail(error);
+        if (other && other !== this) other.#fail(error);
         throw error;
       }
       const channel = connection.createDataChannel(label, { ...options, negotiated: true, id });
       owners.set(channel, this);
       return channel;
     } catch (error) {
-      this.fail(error);
+      this.#fail(error);
     }
   }
 
@@ -263,71 +263,71 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
   async sendFile(file: Blob, name?: string): Promise<string> {
     if (!this.files) throw new DataChannelError('sendFile needs the "files" attribute (on both sides)', { reason: 'files-off' });
     // A mesh opens no file channels: without this the file would wait for one for ever.
-    if (this.host?.mesh) throw new DataChannelError('sendFile works in one-to-one calls, not in a mesh', { reason: 'files-mesh' });
-    return (await this.loadFileTransfer()).send(file, name);
+    if (this.#host?.mesh) throw new DataChannelError('sendFile works in one-to-one calls, not in a mesh', { reason: 'files-mesh' });
+    return (await this.#loadFileTransfer()).send(file, name);
   }
 
   /** File transfer is loaded when first used: most channels carry messages only. */
-  private async loadFileTransfer(): Promise<FileTransfer> {
-    if (this.fileTransfer) return this.fileTransfer;
+  async #loadFileTransfer(): Promise<FileTransfer> {
+    if (this.#fileTransfer) return this.#fileTransfer;
     const { FileTransfer } = await loadPart('file transfer', () => import('./file-transfer.js'));
-    this.fileTransfer ??= new FileTransfer(
+    this.#fileTransfer ??= new FileTransfer(
       (file) => fire(this, 'rtc-file', { file }),
       (progress) => fire(this, 'rtc-file-progress', progress),
-      (error) => this.fail(error),
+      (error) => this.#fail(error),
     );
-    return this.fileTransfer;
+    return this.#fileTransfer;
   }
 
   /** Delivers every message as `rtc-message` (and to pending `receive()` calls), in order. */
-  private async pump(channel: WebRtcDataChannel, peer?: string): Promise<void> {
+  async #pump(channel: WebRtcDataChannel, peer?: string): Promise<void> {
     try {
       for (;;) {
         let data: DataChannelMessage | null = await channel.receive();
         // Then whatever else is already queued, without a promise per message.
         while (data !== null) {
-          for (const receiver of this.receivers.splice(0)) receiver.resolve(data);
+          for (const receiver of this.#receivers.splice(0)) receiver.resolve(data);
           fire(this, 'rtc-message', peer === undefined ? { data } : { data, peer });
           data = channel.tryReceive();
         }
       }
     } catch (error) {
-      if (!(error instanceof DataChannelClosedError)) this.fail(error);
+      if (!(error instanceof DataChannelClosedError)) this.#fail(error);
     }
     // After the last message: native order is open, messages, close.
-    this.reportClose(channel, this.closeReasons.get(channel) ?? 'closed', peer);
+    this.#reportClose(channel, this.#closeReasons.get(channel) ?? 'closed', peer);
   }
 
-  private reportClose(channel: WebRtcDataChannel, reason: string, peer?: string): void {
-    if (this.reported.has(channel)) return;
-    this.reported.add(channel);
+  #reportClose(channel: WebRtcDataChannel, reason: string, peer?: string): void {
+    if (this.#reported.has(channel)) return;
+    this.#reported.add(channel);
     const error = new DataChannelClosedError(`Data channel "${this.label}" closed: ${reason}`, { reason });
-    for (const receiver of this.receivers.splice(0)) receiver.reject(error);
+    for (const receiver of this.#receivers.splice(0)) receiver.reject(error);
     fire(this, 'rtc-channel-close', { reason, peer });
   }
 
   /** @internal The call's session (with `peer`, in a mesh) ended. */
   detach(reason: string, peer?: string): void {
-    const channel = peer === undefined ? this._channel : this.meshChannels.get(peer);
+    const channel = peer === undefined ? this.#channel : this.#meshChannels.get(peer);
     if (peer !== undefined) {
-      this.meshChannels.delete(peer);
-      if (this._channel === channel) this._channel = this.meshChannels.values().next().value ?? null;
+      this.#meshChannels.delete(peer);
+      if (this.#channel === channel) this.#channel = this.#meshChannels.values().next().value ?? null;
     }
-    if (!channel || this.closeReasons.has(channel)) return;
-    this.closeReasons.set(channel, reason);
+    if (!channel || this.#closeReasons.has(channel)) return;
+    this.#closeReasons.set(channel, reason);
     channel.close();
   }
 
   /** Closes the channel on every connection (every mesh peer's); each fires rtc-channel-close with `reason`. */
-  private detachAll(reason: string): void {
-    for (const peer of [undefined, ...this.meshChannels.keys()]) this.detach(reason, peer);
+  #detachAll(reason: string): void {
+    for (const peer of [undefined, ...this.#meshChannels.keys()]) this.detach(reason, peer);
   }
 
   /** Resolves with the channel once it is open (waits for the call and the peer); rejects if the element leaves the page first. */
   whenOpen(): Promise<WebRtcDataChannel> {
-    const channel = this._channel;
+    const channel = this.#channel;
     if (channel && channel.state === 'open') return Promise.resolve(channel);
-    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+    return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
   }
 
   /**
@@ -335,26 +335,26 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
    * waits; under backpressure it waits; it never drops.
    */
   send(data: DataChannelSendable): Promise<void> {
-    if (this.meshChannels.size > 0) {
+    if (this.#meshChannels.size > 0) {
       // A mesh: to every peer (a channel still connecting waits until it is open). With none
       // open or connecting, it waits below for the next one, as a one-to-one call does.
-      const live = [...this.meshChannels.values()].filter((c) => c.state === 'open' || c.state === 'connecting');
+      const live = [...this.#meshChannels.values()].filter((c) => c.state === 'open' || c.state === 'connecting');
       if (live.length > 0) return Promise.all(live.map((c) => c.send(data))).then(() => undefined);
     }
-    const channel = this._channel;
+    const channel = this.#channel;
     if (channel && channel.state === 'open') return channel.send(data);
     // Copied now: the caller may reuse its buffer (Wasm memory) before the channel opens.
     const copy = copyOf(data);
-    return new Promise((resolve, reject) => this.waiters.push({ resolve: (open) => open.send(copy).then(resolve, reject), reject }));
+    return new Promise((resolve, reject) => this.#waiters.push({ resolve: (open) => open.send(copy).then(resolve, reject), reject }));
   }
 
   /** Resolves with the next message that arrives (it is also fired as `rtc-message`). */
   receive(): Promise<DataChannelMessage> {
-    return new Promise((resolve, reject) => this.receivers.push({ resolve, reject }));
+    return new Promise((resolve, reject) => this.#receivers.push({ resolve, reject }));
   }
 
   /** Closes this channel, in a mesh every peer's (the call goes on; each fires rtc-channel-close). */
   close(): void {
-    for (const channel of [this._channel, ...this.meshChannels.values()]) channel?.close();
+    for (const channel of [this.#channel, ...this.#meshChannels.values()]) channel?.close();
   }
 }

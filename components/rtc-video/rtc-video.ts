@@ -73,35 +73,35 @@ export class RtcVideo extends ReactiveElement {
   private shown: MediaStream | null = null;
   private hasVideo = false;
 
-  private host: RtcCall | null = null;
+  #host: RtcCall | null = null;
   // ReactiveElement, not LitElement: two elements made once and updated by hand cost less than lit-html's 3 KB.
-  private readonly videoBox = make('video', { part: 'video', autoplay: '', playsinline: '' });
-  private readonly placeholderBox = make('div', { part: 'placeholder', role: 'img' }, make('slot', { name: 'placeholder' }, 'No video'));
-  private watched: MediaStream | null = null;
+  readonly #videoBox = make('video', { part: 'video', autoplay: '', playsinline: '' });
+  readonly #placeholderBox = make('div', { part: 'placeholder', role: 'img' }, make('slot', { name: 'placeholder' }, 'No video'));
+  #watched: MediaStream | null = null;
   /** The stream and tracks our listeners are on. */
-  private listened = new Set<EventTarget>();
-  private checkTimer: ReturnType<typeof setInterval> | undefined;
-  private readonly onStreams = () => {
-    this.follow(); // the call named by id may have come or gone
-    this.refresh();
+  #listened = new Set<EventTarget>();
+  #checkTimer: ReturnType<typeof setInterval> | undefined;
+  readonly #onStreams = () => {
+    this.#follow(); // the call named by id may have come or gone
+    this.#refresh();
   };
-  private readonly onTrackChange = () => this.checkVideo();
+  readonly #onTrackChange = () => this.#checkVideo();
 
   constructor() {
     super();
     // A video track the page adds to the stream shows at once (the poll would take up to CHECK_MS).
-    this.videoBox.addEventListener('resize', this.onTrackChange);
+    this.#videoBox.addEventListener('resize', this.#onTrackChange);
   }
 
   /** The `<video>` element (for `requestPictureInPicture`, say). */
   get videoElement(): HTMLVideoElement | null {
-    return this.renderRoot ? this.videoBox : null;
+    return this.renderRoot ? this.#videoBox : null;
   }
 
   override connectedCallback(): void {
     super.connectedCallback();
-    this.follow();
-    this.refresh();
+    this.#follow();
+    this.#refresh();
     // Back in the page (moved, or re-added by a framework): the video lost its stream on leaving.
     this.requestUpdate();
   }
@@ -109,41 +109,41 @@ export class RtcVideo extends ReactiveElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     forgetCall(this);
-    this.listenHost(null);
-    this.watch(null);
+    this.#listenHost(null);
+    this.#watch(null);
     this.shown = null; // back in the page, it starts again from its properties
     const video = this.videoElement;
     if (video) video.srcObject = null;
   }
 
-  private follow(): void {
-    const call = callOf(this, this.call, this.onStreams);
-    if (call !== this.host) this.listenHost(call);
+  #follow(): void {
+    const call = callOf(this, this.call, this.#onStreams);
+    if (call !== this.#host) this.#listenHost(call);
   }
 
   /** Follows `call`'s streams, and its peer's mutes (a camera turned off sends nothing that mutes the track here). */
-  private listenHost(call: RtcCall | null): void {
+  #listenHost(call: RtcCall | null): void {
     for (const type of ['rtc-streams', 'rtc-mute', 'rtc-unmute']) {
-      this.host?.removeEventListener(type, this.onStreams);
-      call?.addEventListener(type, this.onStreams);
+      this.#host?.removeEventListener(type, this.#onStreams);
+      call?.addEventListener(type, this.#onStreams);
     }
-    this.host = call;
+    this.#host = call;
   }
 
   protected override willUpdate(changed: PropertyValues): void {
-    if (changed.has('call')) this.follow();
-    if (changed.has('stream') || changed.has('track') || changed.has('local') || changed.has('remote') || changed.has('call') || changed.has('peer')) this.refresh();
+    if (changed.has('call')) this.#follow();
+    if (changed.has('stream') || changed.has('track') || changed.has('local') || changed.has('remote') || changed.has('call') || changed.has('peer')) this.#refresh();
   }
 
-  private refresh(): void {
+  #refresh(): void {
     let next: MediaStream | null = null;
     if (this.track) next = this.shown?.getTracks()[0] === this.track ? this.shown : new MediaStream([this.track]);
     else if (this.stream) next = this.stream;
-    else if (this.host && this.local) next = this.host.localStream ?? null;
-    else if (this.host && this.remote) next = this.host.streamForPeer?.(this.peer) ?? this.host.remoteStreams[0] ?? null;
+    else if (this.#host && this.local) next = this.#host.localStream ?? null;
+    else if (this.#host && this.remote) next = this.#host.streamForPeer?.(this.peer) ?? this.#host.remoteStreams[0] ?? null;
     if (next !== this.shown) this.shown = next;
-    this.watch(next);
-    this.checkVideo();
+    this.#watch(next);
+    this.#checkVideo();
   }
 
   /**
@@ -151,39 +151,39 @@ export class RtcVideo extends ReactiveElement {
    * their events where the browser fires them (remote tracks), and by a look every CHECK_MS where it
    * does not (what the page does itself). `null` lets go of all of it.
    */
-  private watch(stream: MediaStream | null): void {
-    if (stream === this.watched) return;
-    this.watched = stream;
-    clearInterval(this.checkTimer);
-    this.checkTimer = stream ? setInterval(this.onTrackChange, CHECK_MS) : undefined;
-    this.listenAll();
+  #watch(stream: MediaStream | null): void {
+    if (stream === this.#watched) return;
+    this.#watched = stream;
+    clearInterval(this.#checkTimer);
+    this.#checkTimer = stream ? setInterval(this.#onTrackChange, CHECK_MS) : undefined;
+    this.#listenAll();
   }
 
   /** Puts our listeners on the watched stream and its tracks of now, and takes them off anything else (a removed track). */
-  private listenAll(): void {
-    const next = new Set<EventTarget>(this.watched ? [this.watched, ...this.watched.getTracks()] : []);
-    for (const target of new Set([...this.listened, ...next])) {
-      for (const type of ['addtrack', 'removetrack', 'mute', 'unmute', 'ended']) target[next.has(target) ? 'addEventListener' : 'removeEventListener'](type, this.onTrackChange);
+  #listenAll(): void {
+    const next = new Set<EventTarget>(this.#watched ? [this.#watched, ...this.#watched.getTracks()] : []);
+    for (const target of new Set([...this.#listened, ...next])) {
+      for (const type of ['addtrack', 'removetrack', 'mute', 'unmute', 'ended']) target[next.has(target) ? 'addEventListener' : 'removeEventListener'](type, this.#onTrackChange);
     }
-    this.listened = next;
+    this.#listened = next;
   }
 
-  private checkVideo(): void {
-    this.listenAll();
-    this.hasVideo = !!this.shown?.getVideoTracks().some((t) => t.readyState === 'live' && !t.muted && !this.host?.isRemoteMuted(t));
+  #checkVideo(): void {
+    this.#listenAll();
+    this.hasVideo = !!this.shown?.getVideoTracks().some((t) => t.readyState === 'live' && !t.muted && !this.#host?.isRemoteMuted(t));
   }
 
   protected override createRenderRoot(): HTMLElement | DocumentFragment {
     const root = super.createRenderRoot();
-    root.append(this.videoBox);
+    root.append(this.#videoBox);
     return root;
   }
 
   protected override update(changed: PropertyValues): void {
     super.update(changed);
     const label = this.label ?? (this.local ? 'Local video' : this.remote ? 'Remote video' : 'Video');
-    const video = this.videoBox;
-    const placeholder = this.placeholderBox;
+    const video = this.#videoBox;
+    const placeholder = this.#placeholderBox;
     video.className = `fit-${FITS.has(this.fit) ? this.fit : 'contain'}${this.hasVideo ? '' : ' hidden'}`;
     video.setAttribute('aria-label', label);
     // Only when ours changes: a mute from the video's own controls stays until then.

@@ -3,39 +3,39 @@ import type { SignalMessage, Signaler } from '../types.js';
 
 class PairEnd implements Signaler {
   other!: PairEnd;
-  private listeners = new Set<(message: SignalMessage) => void>();
+  #listeners = new Set<(message: SignalMessage) => void>();
   /** Messages that arrived before anyone listened: kept, so that start order does not matter. */
-  private backlog: SignalMessage[] = [];
-  private closed = false;
+  #backlog: SignalMessage[] = [];
+  #closed = false;
 
   send(message: SignalMessage): void {
-    if (this.closed) throw new ClientClosedError('This signaler is closed');
+    if (this.#closed) throw new ClientClosedError('This signaler is closed');
     // A JSON round trip, as on any real wire: what cannot cross one does not cross this.
     const copy = JSON.parse(JSON.stringify(message)) as SignalMessage;
     const other = this.other;
-    queueMicrotask(() => other.deliver(copy));
+    queueMicrotask(() => other.#deliver(copy));
   }
 
-  private deliver(message: SignalMessage): void {
-    if (this.closed) return;
-    if (this.listeners.size === 0) {
-      this.backlog.push(message);
+  #deliver(message: SignalMessage): void {
+    if (this.#closed) return;
+    if (this.#listeners.size === 0) {
+      this.#backlog.push(message);
       return;
     }
-    for (const listener of [...this.listeners]) listener(message);
+    for (const listener of [...this.#listeners]) listener(message);
   }
 
   subscribe(listener: (message: SignalMessage) => void): () => void {
-    this.listeners.add(listener);
-    const backlog = this.backlog.splice(0);
+    this.#listeners.add(listener);
+    const backlog = this.#backlog.splice(0);
     queueMicrotask(() => { for (const message of backlog) listener(message); });
-    return () => this.listeners.delete(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   close(): void {
-    this.closed = true;
-    this.listeners.clear();
-    this.backlog = [];
+    this.#closed = true;
+    this.#listeners.clear();
+    this.#backlog = [];
   }
 }
 

@@ -63,40 +63,40 @@ export class SignalingSession extends EventTarget {
   /** The other side's id, once it is known. */
   remoteId: string | undefined;
 
-  private readonly options: SessionOptions;
-  private unsubscribe: (() => void) | undefined;
-  private inbox: Promise<void> = Promise.resolve();
+  readonly #options: SessionOptions;
+  #unsubscribe: (() => void) | undefined;
+  #inbox: Promise<void> = Promise.resolve();
   /** The latest description being applied: the next description and track states wait for it. */
-  private describing: Promise<void> = Promise.resolve();
-  private makingOffer = false;
+  #describing: Promise<void> = Promise.resolve();
+  #makingOffer = false;
   /** Track states held while a local description is set but not yet sent: they must not overtake it. */
-  private heldTrackStates: SignalMessage[] | undefined;
-  private ignoreOffer = false;
-  private settingRemoteAnswer = false;
-  private remoteFound = false;
+  #heldTrackStates: SignalMessage[] | undefined;
+  #ignoreOffer = false;
+  #settingRemoteAnswer = false;
+  #remoteFound = false;
   /** What the other side's first `hello` said: it has something to negotiate (so it offers first when impolite). */
-  private remoteNegotiates: boolean | undefined;
+  #remoteNegotiates: boolean | undefined;
   /** Wakes the polite side's wait for the first offer when the other's hello arrives. */
-  private heardHello: (() => void) | undefined;
-  private waitingForRemote: Array<() => void> = [];
-  private closed = false;
-  private restartPolicy: IceRestartPolicy | undefined;
+  #heardHello: (() => void) | undefined;
+  #waitingForRemote: Array<() => void> = [];
+  #closed = false;
+  #restartPolicy: IceRestartPolicy | undefined;
 
   constructor(connection: WebRtcPeerConnection, signaler: Signaler, options: SessionOptions = {}) {
     super();
     this.connection = connection;
     this.signaler = signaler;
-    this.options = options;
+    this.#options = options;
     this.id = options.id ?? randomId();
     if (options.remoteId !== undefined) {
       this.remoteId = options.remoteId;
-      this.remoteFound = true;
+      this.#remoteFound = true;
     }
   }
 
   /** Hands the session a message its signaler delivered before the session listened (a mesh found a peer by it). */
   deliver(message: SignalMessage): void {
-    this.inbox = this.inbox.then(() => this.handle(message)).catch((error) => this.report(error));
+    this.#inbox = this.#inbox.then(() => this.#handle(message)).catch((error) => this.#report(error));
   }
 
   /** This end's id as the other side sees it. */
@@ -105,185 +105,185 @@ export class SignalingSession extends EventTarget {
   }
 
   get polite(): boolean {
-    if (this.options.polite !== undefined) return this.options.polite;
+    if (this.#options.polite !== undefined) return this.#options.polite;
     if (this.signaler.offerOnly) return false;
     return this.remoteId !== undefined && this.localId > this.remoteId;
   }
 
   get isClosed(): boolean {
-    return this.closed;
+    return this.#closed;
   }
 
-  private fire<K extends keyof SessionEventDetail>(type: K, detail: SessionEventDetail[K]): void {
+  #fire<K extends keyof SessionEventDetail>(type: K, detail: SessionEventDetail[K]): void {
     this.dispatchEvent(new CustomEvent(type, { detail }));
   }
 
-  private report(error: unknown): void {
-    if (this.closed) return;
+  #report(error: unknown): void {
+    if (this.#closed) return;
     const wrapped = error instanceof Error && 'code' in error
       ? (error as WebRtcError)
       : new SignalingError(`Signaling failed: ${messageOf(error)}`, { cause: error });
-    this.fire('error', { error: wrapped });
+    this.#fire('error', { error: wrapped });
   }
 
   /** Starts listening and announces this end. Idempotent. */
   start(): void {
-    if (this.unsubscribe || this.closed) return;
+    if (this.#unsubscribe || this.#closed) return;
     // First: bad restart options throw (RangeError) before anything listens.
-    if (this.options.iceRestart !== false) {
-      this.restartPolicy = new IceRestartPolicy(this.connection, {
-        reconnecting: (reason, attempt) => this.fire('reconnecting', { reason, attempt }),
-        reconnected: (reason, attempts) => this.fire('reconnected', { reason, attempts }),
+    if (this.#options.iceRestart !== false) {
+      this.#restartPolicy = new IceRestartPolicy(this.connection, {
+        reconnecting: (reason, attempt) => this.#fire('reconnecting', { reason, attempt }),
+        reconnected: (reason, attempts) => this.#fire('reconnected', { reason, attempts }),
         failed: (reason, attempts) => {
-          this.fire('failed', { reason, attempts });
+          this.#fire('failed', { reason, attempts });
           // The other side is gone or unreachable: after the bounded restarts, give up.
           this.close('timeout');
         },
-      }, this.options.iceRestart, this);
+      }, this.#options.iceRestart, this);
     }
-    this.unsubscribe = this.signaler.subscribe((message) => this.deliver(message));
-    this.connection.addEventListener('negotiationneeded', this.onNegotiationNeeded);
-    this.connection.addEventListener('icecandidate', this.onIceCandidate);
-    this.connection.addEventListener('statechange', this.onStateChange);
-    this.sayHello();
+    this.#unsubscribe = this.signaler.subscribe((message) => this.deliver(message));
+    this.connection.addEventListener('negotiationneeded', this.#onNegotiationNeeded);
+    this.connection.addEventListener('icecandidate', this.#onIceCandidate);
+    this.connection.addEventListener('statechange', this.#onStateChange);
+    this.#sayHello();
     // The browser's first negotiationneeded comes a task later (about 1 ms in Chromium): when the
     // connection already has something to negotiate, the first offer need not wait for it.
-    if (this.firstOfferDue()) void this.onNegotiationNeeded();
+    if (this.#firstOfferDue()) void this.#onNegotiationNeeded();
   }
 
   /** A fresh connection with a channel or transceiver: the browser is bound to ask for an offer. */
-  private firstOfferDue(): boolean {
+  #firstOfferDue(): boolean {
     const native = this.connection.native;
     return native.signalingState === 'stable' && !native.localDescription &&
       (native.getTransceivers().length > 0 || this.connection.dataChannels.length > 0);
   }
 
   /** Presence, with whether this end has anything to negotiate yet (the first offer's roles hang on it). */
-  private sayHello(): void {
-    this.send({ type: 'hello', negotiate: this.makingOffer || this.firstOfferDue() || this.connection.signalingState === 'have-local-offer' });
+  #sayHello(): void {
+    this.#send({ type: 'hello', negotiate: this.#makingOffer || this.#firstOfferDue() || this.connection.signalingState === 'have-local-offer' });
   }
 
   /** Restarts ICE now (the same path as an automatic restart). */
   restartIce(reason = 'manual'): void {
-    if (this.restartPolicy) this.restartPolicy.restart(reason);
+    if (this.#restartPolicy) this.#restartPolicy.restart(reason);
     else this.connection.restartIce();
   }
 
-  private send(message: SignalMessage): void {
-    if (this.closed && message.type !== 'bye') return;
+  #send(message: SignalMessage): void {
+    if (this.#closed && message.type !== 'bye') return;
     const routed: SignalMessage = { ...message, from: this.localId };
     if (this.remoteId !== undefined) routed.to = this.remoteId;
     try {
       const result = this.signaler.send(routed);
-      if (result && typeof result.then === 'function') result.then(undefined, (error) => this.report(error));
+      if (result && typeof result.then === 'function') result.then(undefined, (error) => this.#report(error));
     } catch (error) {
-      this.report(error);
+      this.#report(error);
     }
   }
 
-  private whenRemoteKnown(): Promise<void> {
-    if (this.remoteFound) return Promise.resolve();
-    return new Promise((resolve) => this.waitingForRemote.push(resolve));
+  #whenRemoteKnown(): Promise<void> {
+    if (this.#remoteFound) return Promise.resolve();
+    return new Promise((resolve) => this.#waitingForRemote.push(resolve));
   }
 
-  private found(id: string | undefined): void {
-    if (this.remoteFound) return;
-    this.remoteFound = true;
+  #found(id: string | undefined): void {
+    if (this.#remoteFound) return;
+    this.#remoteFound = true;
     this.remoteId = id;
-    this.fire('peer', { id });
-    for (const resolve of this.waitingForRemote.splice(0)) resolve();
+    this.#fire('peer', { id });
+    for (const resolve of this.#waitingForRemote.splice(0)) resolve();
   }
 
   /**
    * The polite side's first offer waits for the other's: until its offer arrives, its hello says
    * it has nothing to offer, or `timeoutMs` (a peer that never says) has passed.
    */
-  private otherOffersFirst(timeoutMs: number): Promise<void> {
+  #otherOffersFirst(timeoutMs: number): Promise<void> {
     return new Promise((resolve) => {
       const stop = new AbortController();
       const done = () => {
         clearTimeout(timer);
         stop.abort();
-        this.heardHello = undefined;
+        this.#heardHello = undefined;
         resolve();
       };
       const check = () => {
-        if (this.connection.signalingState === 'have-remote-offer' || this.closed || this.remoteNegotiates === false) done();
+        if (this.connection.signalingState === 'have-remote-offer' || this.#closed || this.#remoteNegotiates === false) done();
       };
       const timer = setTimeout(done, timeoutMs);
       this.connection.addEventListener('signalingstatechange', check, { signal: stop.signal });
-      this.heardHello = check;
+      this.#heardHello = check;
       check();
     });
   }
 
-  private readonly onNegotiationNeeded = async (): Promise<void> => {
+  readonly #onNegotiationNeeded = async (): Promise<void> => {
     const first = !this.connection.remoteDescription && !this.connection.localDescription;
     // What the other side's hello said predates this need (a channel added after first contact): ask again.
-    const stale = this.remoteNegotiates !== undefined;
-    await this.whenRemoteKnown();
+    const stale = this.#remoteNegotiates !== undefined;
+    await this.#whenRemoteKnown();
     // What came with the message that found the peer may be its offer: answer that rather than
     // offer into glare (the messages already received are handled first).
-    await this.inbox;
-    await this.describing;
-    if (first && this.polite && stale && !this.makingOffer && this.connection.signalingState === 'stable' && !this.connection.localDescription) {
-      this.remoteNegotiates = undefined;
-      this.send({ type: 'hello', negotiate: true });
+    await this.#inbox;
+    await this.#describing;
+    if (first && this.polite && stale && !this.#makingOffer && this.connection.signalingState === 'stable' && !this.connection.localDescription) {
+      this.#remoteNegotiates = undefined;
+      this.#send({ type: 'hello', negotiate: true });
     }
-    if (first && this.polite && !this.connection.remoteDescription && this.remoteNegotiates !== false) {
+    if (first && this.polite && !this.connection.remoteDescription && this.#remoteNegotiates !== false) {
       // The first negotiation: the impolite side offers first when it has something to negotiate
       // (its hello says so). Chromium stops gathering ICE candidates when a first offer is rolled
       // back in glare, so we avoid that glare. Without a word either way, wait a little for it.
-      await this.otherOffersFirst(this.remoteNegotiates ? 4 * INITIAL_POLITE_YIELD_MS : INITIAL_POLITE_YIELD_MS);
-      await this.describing;
+      await this.#otherOffersFirst(this.#remoteNegotiates ? 4 * INITIAL_POLITE_YIELD_MS : INITIAL_POLITE_YIELD_MS);
+      await this.#describing;
     }
     // Answered instead: the browser asks again if anything is still to negotiate.
-    if (this.closed || (first && this.connection.remoteDescription)) return;
+    if (this.#closed || (first && this.connection.remoteDescription)) return;
     // Already offering (the first offer went early), or not stable: the browser asks again once stable.
-    if (this.closed || this.makingOffer || this.connection.signalingState !== 'stable') return;
+    if (this.#closed || this.#makingOffer || this.connection.signalingState !== 'stable') return;
     try {
-      this.makingOffer = true;
-      await this.sendLocalDescription();
+      this.#makingOffer = true;
+      await this.#sendLocalDescription();
     } catch (error) {
-      this.report(error);
+      this.#report(error);
     } finally {
-      this.makingOffer = false;
+      this.#makingOffer = false;
     }
   };
 
-  private readonly onIceCandidate = (event: Event): void => {
-    this.send({ type: 'candidate', candidate: (event as CustomEvent).detail.candidate });
+  readonly #onIceCandidate = (event: Event): void => {
+    this.#send({ type: 'candidate', candidate: (event as CustomEvent).detail.candidate });
   };
 
-  private readonly onStateChange = (): void => {
-    if (this.connection.state === 'closed' && !this.closed) this.close('closed');
+  readonly #onStateChange = (): void => {
+    if (this.connection.state === 'closed' && !this.#closed) this.close('closed');
   };
 
-  private async handle(raw: SignalMessage): Promise<void> {
-    if (this.closed) return;
+  async #handle(raw: SignalMessage): Promise<void> {
+    if (this.#closed) return;
     let message: SignalMessage;
     try {
       message = parseSignalMessage(raw);
     } catch (error) {
-      this.report(error);
+      this.#report(error);
       return;
     }
     const local = this.localId;
     if (message.from !== undefined && message.from === local) return; // our own echo
     if (message.to !== undefined && message.to !== local) return; // for another peer on a shared channel
-    if (this.remoteFound && message.from !== undefined && this.remoteId !== undefined && message.from !== this.remoteId) {
+    if (this.#remoteFound && message.from !== undefined && this.remoteId !== undefined && message.from !== this.remoteId) {
       // Someone else in the room (a peer that came while this one was still connecting, or is
       // leaving): not this session's, and no error. The next session finds it by its hello.
       return;
     }
-    if (message.type === 'hello' && this.remoteNegotiates === undefined) this.remoteNegotiates = message.negotiate;
-    if (!this.remoteFound && message.type !== 'bye') this.found(message.from);
+    if (message.type === 'hello' && this.#remoteNegotiates === undefined) this.#remoteNegotiates = message.negotiate;
+    if (!this.#remoteFound && message.type !== 'bye') this.#found(message.from);
 
     switch (message.type) {
       case 'hello':
         // Answered: an announcement (no `to`), and the polite side's question before its first offer.
-        if (message.to === undefined || (message.negotiate && !this.polite && !this.connection.remoteDescription)) this.sayHello();
-        this.heardHello?.();
+        if (message.to === undefined || (message.negotiate && !this.polite && !this.connection.remoteDescription)) this.#sayHello();
+        this.#heardHello?.();
         return;
       case 'description': {
         // The inbox moves on once setRemoteDescription is under way, not done: the candidates
@@ -292,73 +292,73 @@ export class SignalingSession extends EventTarget {
         let underWay!: () => void;
         const started = new Promise<void>((resolve) => { underWay = resolve; });
         const description = message.description;
-        this.describing = this.describing.then(() => this.onDescription(description, underWay)).catch((error) => this.report(error)).finally(underWay);
+        this.#describing = this.#describing.then(() => this.#onDescription(description, underWay)).catch((error) => this.#report(error)).finally(underWay);
         return started;
       }
       case 'candidate':
         // Not awaited either: the browser applies candidates in order on its operations chain.
-        this.connection.addIceCandidate(message.candidate).catch((error) => { if (!this.ignoreOffer) this.report(error); });
+        this.connection.addIceCandidate(message.candidate).catch((error) => { if (!this.#ignoreOffer) this.#report(error); });
         return;
       case 'bye':
-        if (this.remoteFound || message.from === undefined) this.close(message.reason ?? 'bye', true);
+        if (this.#remoteFound || message.from === undefined) this.close(message.reason ?? 'bye', true);
         return;
       case 'track-state': {
-        await this.describing; // the transceiver comes with the description before it
+        await this.#describing; // the transceiver comes with the description before it
         const transceiver = this.connection.native.getTransceivers().find((t) => t.mid === message.mid);
         const track = this.connection.remoteTrackList.find((t) => t.native === transceiver?.receiver.track);
         if (!track) {
-          this.report(new SignalingError(`track-state for an unknown transceiver (mid ${message.mid})`, { reason: 'unknown-track' }));
+          this.#report(new SignalingError(`track-state for an unknown transceiver (mid ${message.mid})`, { reason: 'unknown-track' }));
           return;
         }
-        this.fire(message.muted ? 'mute' : 'unmute', { track, kind: message.kind });
+        this.#fire(message.muted ? 'mute' : 'unmute', { track, kind: message.kind });
         return;
       }
     }
   }
 
   /** Applies a description (and answers an offer); calls `underWay` once setRemoteDescription is called. */
-  private async onDescription(description: Extract<SignalMessage, { type: 'description' }>['description'], underWay: () => void): Promise<void> {
+  async #onDescription(description: Extract<SignalMessage, { type: 'description' }>['description'], underWay: () => void): Promise<void> {
     const connection = this.connection;
-    const readyForOffer = !this.makingOffer && (connection.signalingState === 'stable' || this.settingRemoteAnswer);
+    const readyForOffer = !this.#makingOffer && (connection.signalingState === 'stable' || this.#settingRemoteAnswer);
     const collision = description.type === 'offer' && !readyForOffer;
-    this.ignoreOffer = !this.polite && collision;
-    if (this.ignoreOffer) return;
-    this.settingRemoteAnswer = description.type === 'answer';
+    this.#ignoreOffer = !this.polite && collision;
+    if (this.#ignoreOffer) return;
+    this.#settingRemoteAnswer = description.type === 'answer';
     try {
       const applying = connection.setRemoteDescription(description);
       underWay();
       await applying;
     } catch (error) {
-      this.report(error);
+      this.#report(error);
       return;
     } finally {
-      this.settingRemoteAnswer = false;
+      this.#settingRemoteAnswer = false;
     }
     if (description.type === 'offer') {
       try {
-        await this.sendLocalDescription();
+        await this.#sendLocalDescription();
       } catch (error) {
-        this.report(error);
+        this.#report(error);
       }
     }
   }
 
   /** Sets the local description (an offer or an answer) and sends it, then the track states held meanwhile. */
-  private async sendLocalDescription(): Promise<void> {
-    this.heldTrackStates ??= [];
+  async #sendLocalDescription(): Promise<void> {
+    this.#heldTrackStates ??= [];
     try {
       await this.connection.setLocalDescription();
       const description = this.connection.localDescription;
       if (description) {
-        this.send({ type: 'description', description });
+        this.#send({ type: 'description', description });
         // Tracks muted before they had a mid (before a peer came, or a new peer): the other side hears of it now.
         for (const { mid, sender } of this.connection.native.getTransceivers()) {
-          if (mid && sender.track && !sender.track.enabled) this.send({ type: 'track-state', mid, kind: sender.track.kind as 'audio' | 'video', muted: true });
+          if (mid && sender.track && !sender.track.enabled) this.#send({ type: 'track-state', mid, kind: sender.track.kind as 'audio' | 'video', muted: true });
         }
       }
     } finally {
-      for (const message of this.heldTrackStates?.splice(0) ?? []) this.send(message);
-      this.heldTrackStates = undefined;
+      for (const message of this.#heldTrackStates?.splice(0) ?? []) this.#send(message);
+      this.#heldTrackStates = undefined;
     }
   }
 
@@ -373,30 +373,30 @@ export class SignalingSession extends EventTarget {
     if (!transceiver?.mid) return; // not negotiated yet: the state goes with the track
     const message: SignalMessage = { type: 'track-state', mid: transceiver.mid, kind: native.kind as 'audio' | 'video', muted };
     // A mid can be newer than what the other side has seen: then the description goes first.
-    if (this.heldTrackStates) this.heldTrackStates.push(message);
-    else this.send(message);
+    if (this.#heldTrackStates) this.#heldTrackStates.push(message);
+    else this.#send(message);
   }
 
   /** Says `bye` to the other side, then closes. */
   hangUp(reason = 'hangup'): void {
-    if (this.closed) return;
-    this.send({ type: 'bye', reason });
+    if (this.#closed) return;
+    this.#send({ type: 'bye', reason });
     this.close(reason);
   }
 
   /** Stops listening and closes the connection. Idempotent. */
   close(reason = 'closed', remote = false): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.unsubscribe?.();
-    this.unsubscribe = undefined;
-    this.restartPolicy?.stop();
-    this.connection.removeEventListener('negotiationneeded', this.onNegotiationNeeded);
-    this.connection.removeEventListener('icecandidate', this.onIceCandidate);
-    this.connection.removeEventListener('statechange', this.onStateChange);
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
+    this.#restartPolicy?.stop();
+    this.connection.removeEventListener('negotiationneeded', this.#onNegotiationNeeded);
+    this.connection.removeEventListener('icecandidate', this.#onIceCandidate);
+    this.connection.removeEventListener('statechange', this.#onStateChange);
     this.connection.close();
-    for (const resolve of this.waitingForRemote.splice(0)) resolve();
-    this.fire('close', { reason, remote });
+    for (const resolve of this.#waitingForRemote.splice(0)) resolve();
+    this.#fire('close', { reason, remote });
   }
 
   [Symbol.dispose](): void {

@@ -53,23 +53,23 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
   readonly peers = new Set<string>();
   /** ICE servers from the server (TURN credentials); sessions over this signaler use them. */
   iceServers: IceServer[] = [];
-  private readonly options: WebSocketSignalerOptions;
-  private readonly Socket: typeof WebSocket;
-  private socket: WebSocket | undefined;
-  private id: string | undefined;
+  readonly #options: WebSocketSignalerOptions;
+  readonly #Socket: typeof WebSocket;
+  #socket: WebSocket | undefined;
+  #id: string | undefined;
   /** The welcome's secret for `id`: a reconnect presents it to get the same id back. */
-  private resume: unknown;
+  #resume: unknown;
   /** The protocol version of the server's latest welcome (1 when it did not say). */
   serverProtocol: number | undefined;
-  private joined = false;
-  private queue: Array<{ text: string; to: string | undefined; at: number }> = [];
-  private listeners = new Set<(message: SignalMessage) => void>();
-  private attempt = 0;
-  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  #joined = false;
+  #queue: Array<{ text: string; to: string | undefined; at: number }> = [];
+  #listeners = new Set<(message: SignalMessage) => void>();
+  #attempt = 0;
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
   /** Fires when the oldest queued message is due to expire, so that it is reported on time. */
-  private expiryTimer: ReturnType<typeof setTimeout> | undefined;
-  private currentState: WebSocketSignalerState = 'connecting';
-  private openWaiters: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
+  #expiryTimer: ReturnType<typeof setTimeout> | undefined;
+  #currentState: WebSocketSignalerState = 'connecting';
+  #openWaiters: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
 
   constructor(url: string, options: WebSocketSignalerOptions = {}) {
     super();
@@ -78,236 +78,236 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
     checkCounts(options.reconnect, 'minDelayMs maxDelayMs maxAttempts');
     this.url = url;
     this.room = options.room ?? 'default';
-    this.options = options;
+    this.#options = options;
     const Socket = options.WebSocket ?? globalThis.WebSocket;
     if (!Socket) throw new SignalingError('No WebSocket in this environment: pass one in the options', { reason: 'unsupported' });
-    this.Socket = Socket;
-    this.connect();
+    this.#Socket = Socket;
+    this.#connect();
   }
 
   get peerId(): string | undefined {
-    return this.id;
+    return this.#id;
   }
 
   get state(): WebSocketSignalerState {
-    return this.currentState;
+    return this.#currentState;
   }
 
   /** Messages waiting for the connection. */
   get queuedCount(): number {
-    return this.queue.length;
+    return this.#queue.length;
   }
 
   /** Resolves once joined (at once if joined); rejects if the signaler closes first. */
   whenOpen(): Promise<void> {
-    if (this.joined) return Promise.resolve();
-    if (this.currentState === 'closed') return Promise.reject(new ClientClosedError('The signaler is closed'));
-    return new Promise((resolve, reject) => this.openWaiters.push({ resolve, reject }));
+    if (this.#joined) return Promise.resolve();
+    if (this.#currentState === 'closed') return Promise.reject(new ClientClosedError('The signaler is closed'));
+    return new Promise((resolve, reject) => this.#openWaiters.push({ resolve, reject }));
   }
 
-  private fire<K extends keyof WebSocketSignalerEventDetail>(type: K, detail: WebSocketSignalerEventDetail[K]): void {
+  #fire<K extends keyof WebSocketSignalerEventDetail>(type: K, detail: WebSocketSignalerEventDetail[K]): void {
     this.dispatchEvent(new CustomEvent(type, { detail }));
   }
 
-  private connect(): void {
+  #connect(): void {
     let socket: WebSocket;
     try {
-      socket = new this.Socket(this.url);
+      socket = new this.#Socket(this.url);
     } catch (error) {
-      this.fire('error', { error: new SignalingError(`Cannot open ${this.url}: ${String(error)}`, { cause: error, reason: 'connect' }) });
-      this.scheduleReconnect(1006, 'connect failed');
+      this.#fire('error', { error: new SignalingError(`Cannot open ${this.url}: ${String(error)}`, { cause: error, reason: 'connect' }) });
+      this.#scheduleReconnect(1006, 'connect failed');
       return;
     }
-    this.socket = socket;
+    this.#socket = socket;
     socket.addEventListener('open', () => {
       // Undefined fields are left out by JSON.stringify; an id without its resume token gets a new one.
-      socket.send(JSON.stringify({ type: 'join', room: this.room, protocol: PROTOCOL_VERSION, token: this.options.token, id: this.id, resumeToken: this.resume }));
+      socket.send(JSON.stringify({ type: 'join', room: this.room, protocol: PROTOCOL_VERSION, token: this.#options.token, id: this.#id, resumeToken: this.#resume }));
     });
-    socket.addEventListener('message', (event) => this.onMessage(event.data));
+    socket.addEventListener('message', (event) => this.#onMessage(event.data));
     socket.addEventListener('close', (event) => {
-      if (this.socket !== socket) return;
-      this.socket = undefined;
-      this.joined = false;
-      if (this.currentState === 'closed') return;
-      if (FINAL_CLOSE_CODES.has(event.code) || this.options.reconnect === false) {
-        this.shutdown(event.code, event.reason || 'closed by the server');
+      if (this.#socket !== socket) return;
+      this.#socket = undefined;
+      this.#joined = false;
+      if (this.#currentState === 'closed') return;
+      if (FINAL_CLOSE_CODES.has(event.code) || this.#options.reconnect === false) {
+        this.#shutdown(event.code, event.reason || 'closed by the server');
         return;
       }
-      this.scheduleReconnect(event.code, event.reason);
+      this.#scheduleReconnect(event.code, event.reason);
     });
     socket.addEventListener('error', () => { /* 'close' follows and decides */ });
   }
 
-  private scheduleReconnect(code: number, reason: string): void {
-    const options = this.options.reconnect || {};
+  #scheduleReconnect(code: number, reason: string): void {
+    const options = this.#options.reconnect || {};
     const max = options.maxAttempts ?? Infinity;
-    if (this.attempt >= max) {
-      this.shutdown(code, `gave up after ${this.attempt} reconnect attempts`);
+    if (this.#attempt >= max) {
+      this.#shutdown(code, `gave up after ${this.#attempt} reconnect attempts`);
       return;
     }
-    this.attempt++;
+    this.#attempt++;
     const min = options.minDelayMs ?? 250;
-    const delayMs = Math.min(options.maxDelayMs ?? 5000, min * 2 ** (this.attempt - 1)) * (0.75 + Math.random() * 0.5);
-    this.currentState = 'reconnecting';
-    this.fire('reconnecting', { attempt: this.attempt, delayMs, code, reason });
-    this.retryTimer = setTimeout(() => this.connect(), delayMs);
+    const delayMs = Math.min(options.maxDelayMs ?? 5000, min * 2 ** (this.#attempt - 1)) * (0.75 + Math.random() * 0.5);
+    this.#currentState = 'reconnecting';
+    this.#fire('reconnecting', { attempt: this.#attempt, delayMs, code, reason });
+    this.#retryTimer = setTimeout(() => this.#connect(), delayMs);
   }
 
-  private onMessage(data: unknown): void {
-    if (typeof data !== 'string') return this.reportBad('a binary frame');
+  #onMessage(data: unknown): void {
+    if (typeof data !== 'string') return this.#reportBad('a binary frame');
     let message: ServerMessage;
     try {
       message = JSON.parse(data);
     } catch {
-      return this.reportBad('text that is not JSON');
+      return this.#reportBad('text that is not JSON');
     }
-    if (typeof message !== 'object' || message === null) return this.reportBad('a message that is not an object');
+    if (typeof message !== 'object' || message === null) return this.#reportBad('a message that is not an object');
     switch (message.type) {
       case 'welcome': {
-        if (typeof message.id !== 'string' || !Array.isArray(message.peers)) return this.reportBad('a malformed welcome');
+        if (typeof message.id !== 'string' || !Array.isArray(message.peers)) return this.#reportBad('a malformed welcome');
         // A welcome without `protocol` is version 1 (servers before the field); this signaler speaks 1.
         this.serverProtocol = typeof message.protocol === 'number' ? message.protocol : 1;
-        this.id = message.id;
-        this.resume = message.resumeToken; // the server checks it on the next join
-        this.joined = true;
-        this.attempt = 0;
-        this.currentState = 'open';
+        this.#id = message.id;
+        this.#resume = message.resumeToken; // the server checks it on the next join
+        this.#joined = true;
+        this.#attempt = 0;
+        this.#currentState = 'open';
         this.peers.clear();
         for (const peer of message.peers) if (typeof peer === 'string') this.peers.add(peer);
-        this.takeIceServers(message.iceServers);
-        this.flush();
-        this.fire('open', { id: message.id, room: this.room, peers: [...this.peers] });
-        for (const waiter of this.openWaiters.splice(0)) waiter.resolve();
+        this.#takeIceServers(message.iceServers);
+        this.#flush();
+        this.#fire('open', { id: message.id, room: this.room, peers: [...this.peers] });
+        for (const waiter of this.#openWaiters.splice(0)) waiter.resolve();
         return;
       }
       case 'ice-servers':
-        this.takeIceServers(message.iceServers);
+        this.#takeIceServers(message.iceServers);
         return;
       case 'peer-joined':
         if (typeof message.id === 'string') {
           this.peers.add(message.id);
-          this.flush();
-          this.fire('peer-joined', { id: message.id });
+          this.#flush();
+          this.#fire('peer-joined', { id: message.id });
         }
         return;
       case 'peer-left':
         if (typeof message.id === 'string') {
           this.peers.delete(message.id);
           const reason = typeof message.reason === 'string' ? message.reason.slice(0, 200) : 'left';
-          this.fire('peer-left', { id: message.id, reason });
+          this.#fire('peer-left', { id: message.id, reason });
           // A clean leave is "peer-left"; a socket that dropped for good (or missed heartbeats) is a "timeout".
-          this.deliver({ type: 'bye', from: message.id, reason: reason === 'left' ? 'peer-left' : 'timeout' });
+          this.#deliver({ type: 'bye', from: message.id, reason: reason === 'left' ? 'peer-left' : 'timeout' });
         }
         return;
       case 'error': {
         const code = typeof message.code === 'string' ? message.code.slice(0, 40) : 'unknown';
         const text = typeof message.message === 'string' ? message.message.slice(0, 300) : '';
-        this.fire('error', { error: new SignalingError(`The signaling server refused a message (${code}): ${text}`, { reason: code }) });
+        this.#fire('error', { error: new SignalingError(`The signaling server refused a message (${code}): ${text}`, { reason: code }) });
         return;
       }
       default:
         // A relayed signal message: subscribers (sessions) validate it.
-        this.deliver(message as SignalMessage);
+        this.#deliver(message as SignalMessage);
     }
   }
 
   /** Keeps ICE servers the server sent (untrusted: only well-formed entries, a few at most). */
-  private takeIceServers(value: unknown): void {
+  #takeIceServers(value: unknown): void {
     if (value === undefined) return;
     const text = (v: unknown) => typeof v === 'string' && v.length <= 1024;
     const servers = Array.isArray(value) ? value.slice(0, 8).filter((server: Partial<IceServer> | null) =>
       !!server && (text(server.urls) || (Array.isArray(server.urls) && server.urls.length <= 8 && server.urls.every(text))) &&
       (server.username === undefined || text(server.username)) && (server.credential === undefined || text(server.credential))) : [];
-    if (servers.length === 0) return this.reportBad('bad ice servers');
+    if (servers.length === 0) return this.#reportBad('bad ice servers');
     this.iceServers = servers.map(({ urls, username, credential }: IceServer) => ({ urls, ...(username === undefined ? {} : { username }), ...(credential === undefined ? {} : { credential }) }));
-    this.fire('iceservers', { iceServers: this.iceServers });
+    this.#fire('iceservers', { iceServers: this.iceServers });
   }
 
-  private reportBad(what: string): void {
-    this.fire('error', { error: new SignalingError(`The signaling server sent ${what}`, { reason: 'malformed' }) });
+  #reportBad(what: string): void {
+    this.#fire('error', { error: new SignalingError(`The signaling server sent ${what}`, { reason: 'malformed' }) });
   }
 
-  private deliver(message: SignalMessage): void {
-    for (const listener of [...this.listeners]) listener(message);
+  #deliver(message: SignalMessage): void {
+    for (const listener of [...this.#listeners]) listener(message);
   }
 
-  private canSend(to: string | undefined): boolean {
-    return this.joined && !!this.socket && this.socket.readyState === this.Socket.OPEN && (to === undefined || this.peers.has(to));
+  #canSend(to: string | undefined): boolean {
+    return this.#joined && !!this.#socket && this.#socket.readyState === this.#Socket.OPEN && (to === undefined || this.peers.has(to));
   }
 
   /** Sends what waited, in order, for peers now present; drops (and reports) what waited too long. */
-  private flush(): void {
-    const timeout = this.options.queueTimeoutMs ?? 30000;
+  #flush(): void {
+    const timeout = this.#options.queueTimeoutMs ?? 30000;
     const now = Date.now();
-    const waiting = this.queue;
-    this.queue = [];
+    const waiting = this.#queue;
+    this.#queue = [];
     let expired = 0;
     for (const entry of waiting) {
-      if (this.canSend(entry.to)) this.socket?.send(entry.text);
+      if (this.#canSend(entry.to)) this.#socket?.send(entry.text);
       else if (now - entry.at >= timeout) expired++;
-      else this.queue.push(entry);
+      else this.#queue.push(entry);
     }
     // Wake up when the oldest message left is due (the queue is in time order): it is reported on time.
-    clearTimeout(this.expiryTimer);
-    if (this.queue[0]) this.expiryTimer = setTimeout(() => this.flush(), this.queue[0].at + timeout - now);
+    clearTimeout(this.#expiryTimer);
+    if (this.#queue[0]) this.#expiryTimer = setTimeout(() => this.#flush(), this.#queue[0].at + timeout - now);
     if (expired > 0) {
-      this.fire('error', { error: new SignalingError(`${expired} signal messages were dropped: their peer did not come back within ${timeout} ms`, { reason: 'unsent' }) });
+      this.#fire('error', { error: new SignalingError(`${expired} signal messages were dropped: their peer did not come back within ${timeout} ms`, { reason: 'unsent' }) });
     }
   }
 
   send(message: SignalMessage): void {
-    if (this.currentState === 'closed') throw new ClientClosedError('The signaler is closed');
+    if (this.#currentState === 'closed') throw new ClientClosedError('The signaler is closed');
     const text = JSON.stringify(message);
     const to = typeof message.to === 'string' ? message.to : undefined;
     // Every change that lets waiting messages go (joined, a peer came) flushes the queue, so what
     // waits is only for peers that are not here: a message that can go now overtakes none of its own.
-    if (this.canSend(to)) {
-      this.socket?.send(text);
+    if (this.#canSend(to)) {
+      this.#socket?.send(text);
       return;
     }
-    if (this.queue.length >= (this.options.maxQueue ?? 1000)) {
-      this.flush();
-      if (this.queue.length >= (this.options.maxQueue ?? 1000)) {
-        throw new SignalingError(`${this.queue.length} signal messages are waiting already; this one was not queued`, { reason: 'queue-full' });
+    if (this.#queue.length >= (this.#options.maxQueue ?? 1000)) {
+      this.#flush();
+      if (this.#queue.length >= (this.#options.maxQueue ?? 1000)) {
+        throw new SignalingError(`${this.#queue.length} signal messages are waiting already; this one was not queued`, { reason: 'queue-full' });
       }
     }
-    this.queue.push({ text, to, at: Date.now() });
-    if (this.queue.length === 1) this.flush(); // arms the expiry timer
+    this.#queue.push({ text, to, at: Date.now() });
+    if (this.#queue.length === 1) this.#flush(); // arms the expiry timer
   }
 
   subscribe(listener: (message: SignalMessage) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
-  private shutdown(code: number, reason: string): void {
-    if (this.currentState === 'closed') return;
-    this.currentState = 'closed';
-    clearTimeout(this.retryTimer);
-    clearTimeout(this.expiryTimer);
-    this.joined = false;
-    const queued = this.queue.length;
-    this.queue = [];
-    for (const waiter of this.openWaiters.splice(0)) waiter.reject(new SignalingError(`The signaler closed: ${reason}`, { reason: 'closed' }));
+  #shutdown(code: number, reason: string): void {
+    if (this.#currentState === 'closed') return;
+    this.#currentState = 'closed';
+    clearTimeout(this.#retryTimer);
+    clearTimeout(this.#expiryTimer);
+    this.#joined = false;
+    const queued = this.#queue.length;
+    this.#queue = [];
+    for (const waiter of this.#openWaiters.splice(0)) waiter.reject(new SignalingError(`The signaler closed: ${reason}`, { reason: 'closed' }));
     if (queued > 0) {
-      this.fire('error', { error: new SignalingError(`${queued} queued signal messages were not sent: the signaler closed (${reason})`, { reason: 'unsent' }) });
+      this.#fire('error', { error: new SignalingError(`${queued} queued signal messages were not sent: the signaler closed (${reason})`, { reason: 'unsent' }) });
     }
-    this.fire('close', { code, reason });
+    this.#fire('close', { code, reason });
   }
 
   /** Leaves the room and closes the socket; no reconnect. Idempotent. */
   close(): void {
-    if (this.currentState === 'closed') return;
-    const socket = this.socket;
-    this.socket = undefined;
+    if (this.#currentState === 'closed') return;
+    const socket = this.#socket;
+    this.#socket = undefined;
     if (socket) {
       try {
-        if (socket.readyState === this.Socket.OPEN) socket.send(JSON.stringify({ type: 'leave' }));
+        if (socket.readyState === this.#Socket.OPEN) socket.send(JSON.stringify({ type: 'leave' }));
         socket.close(1000, 'closed');
       } catch { /* closing anyway */ }
     }
-    this.shutdown(1000, 'closed by this side');
-    this.listeners.clear();
+    this.#shutdown(1000, 'closed by this side');
+    this.#listeners.clear();
   }
 
   [Symbol.dispose](): void {

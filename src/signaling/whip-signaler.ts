@@ -64,13 +64,13 @@ export class WhipSignaler extends EventTarget implements Signaler {
   etag: string | null = null;
   /** ICE servers the endpoint offered (`Link: rel="ice-server"`). */
   iceServers: IceServer[] = [];
-  private readonly options: WhipSignalerOptions;
-  private readonly listeners = new Set<(message: SignalMessage) => void>();
-  private pendingCandidates: Array<IceCandidate | null> = [];
-  private localSdp = '';
-  private remoteSdp = '';
-  private closed = false;
-  private chain: Promise<void> = Promise.resolve();
+  readonly #options: WhipSignalerOptions;
+  readonly #listeners = new Set<(message: SignalMessage) => void>();
+  #pendingCandidates: Array<IceCandidate | null> = [];
+  #localSdp = '';
+  #remoteSdp = '';
+  #closed = false;
+  #chain: Promise<void> = Promise.resolve();
 
   constructor(endpoint: string, options: WhipSignalerOptions = {}) {
     super();
@@ -78,64 +78,64 @@ export class WhipSignaler extends EventTarget implements Signaler {
     this.endpoint = endpoint;
     this.mode = options.mode ?? 'whip';
     this.receiveOnly = this.mode === 'whep';
-    this.options = options;
+    this.#options = options;
   }
 
   /** `WHIP` or `WHEP`, for messages. */
-  private get protocol(): string {
+  get #protocol(): string {
     return this.mode.toUpperCase();
   }
 
-  private get fetch(): typeof fetch {
-    return this.options.fetch ?? globalThis.fetch.bind(globalThis);
+  get #fetch(): typeof fetch {
+    return this.#options.fetch ?? globalThis.fetch.bind(globalThis);
   }
 
-  private headers(extra: Record<string, string>): Record<string, string> {
-    return this.options.token ? { ...extra, Authorization: `Bearer ${this.options.token}` } : extra;
+  #headers(extra: Record<string, string>): Record<string, string> {
+    return this.#options.token ? { ...extra, Authorization: `Bearer ${this.#options.token}` } : extra;
   }
 
   subscribe(listener: (message: SignalMessage) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
-  private deliver(message: SignalMessage): void {
-    queueMicrotask(() => { for (const listener of [...this.listeners]) listener({ ...message, from: MEDIA_SERVER_ID, to: this.peerId }); });
+  #deliver(message: SignalMessage): void {
+    queueMicrotask(() => { for (const listener of [...this.#listeners]) listener({ ...message, from: MEDIA_SERVER_ID, to: this.peerId }); });
   }
 
   /** HTTP calls go one after another, in the order the session sent its messages. */
   send(message: SignalMessage): Promise<void> {
-    if (this.closed) return Promise.reject(new ClientClosedError('The WHIP/WHEP signaler is closed'));
+    if (this.#closed) return Promise.reject(new ClientClosedError('The WHIP/WHEP signaler is closed'));
     // Candidates wait together: one PATCH carries all that came while the previous was in flight.
-    if (message.type === 'candidate') this.pendingCandidates.push(message.candidate);
-    const next = this.chain.then(() => this.handle(message));
-    this.chain = next.catch(() => {});
+    if (message.type === 'candidate') this.#pendingCandidates.push(message.candidate);
+    const next = this.#chain.then(() => this.#handle(message));
+    this.#chain = next.catch(() => {});
     return next;
   }
 
-  private async handle(message: SignalMessage): Promise<void> {
+  async #handle(message: SignalMessage): Promise<void> {
     switch (message.type) {
       case 'hello':
         // The media server is always there: answer for it, so that the session offers.
-        if (message.to === undefined) this.deliver({ type: 'hello' });
+        if (message.to === undefined) this.#deliver({ type: 'hello' });
         return;
       case 'description':
-        if (message.description.type !== 'offer') throw new SignalingError(`A ${this.protocol} client only sends offers`, { reason: 'unsupported' });
-        return this.resource ? this.restartIce(message.description.sdp) : this.post(message.description.sdp);
+        if (message.description.type !== 'offer') throw new SignalingError(`A ${this.#protocol} client only sends offers`, { reason: 'unsupported' });
+        return this.resource ? this.#restartIce(message.description.sdp) : this.#post(message.description.sdp);
       case 'candidate':
-        return this.flushCandidates();
+        return this.#flushCandidates();
       case 'bye':
-        return this.delete();
+        return this.#delete();
       default:
         return;
     }
   }
 
-  private async request(url: string, init: RequestInit, what: string): Promise<Response> {
+  async #request(url: string, init: RequestInit, what: string): Promise<Response> {
     let response: Response;
     try {
       // A server that never answers must not hold the session's signaling forever.
-      response = await this.fetch(url, { ...init, signal: AbortSignal.timeout(this.options.timeoutMs ?? 15000) });
+      response = await this.#fetch(url, { ...init, signal: AbortSignal.timeout(this.#options.timeoutMs ?? 15000) });
     } catch (error) {
       throw new SignalingError(`${what} failed: ${messageOf(error)}`, { cause: error, reason: 'network' });
     }
@@ -146,35 +146,35 @@ export class WhipSignaler extends EventTarget implements Signaler {
     return response;
   }
 
-  private async post(sdp: string): Promise<void> {
-    this.localSdp = sdp;
-    const response = await this.request(this.endpoint, { method: 'POST', headers: this.headers({ 'Content-Type': 'application/sdp' }), body: sdp }, `${this.protocol} POST`);
-    if (response.status !== 201) throw new SignalingError(`${this.protocol} POST answered ${response.status}, not 201 Created`, { reason: 'protocol' });
+  async #post(sdp: string): Promise<void> {
+    this.#localSdp = sdp;
+    const response = await this.#request(this.endpoint, { method: 'POST', headers: this.#headers({ 'Content-Type': 'application/sdp' }), body: sdp }, `${this.#protocol} POST`);
+    if (response.status !== 201) throw new SignalingError(`${this.#protocol} POST answered ${response.status}, not 201 Created`, { reason: 'protocol' });
     const location = response.headers.get('Location');
-    if (!location) throw new SignalingError(`${this.protocol} POST answered without a Location`, { reason: 'protocol' });
+    if (!location) throw new SignalingError(`${this.#protocol} POST answered without a Location`, { reason: 'protocol' });
     this.resource = new URL(location, this.endpoint).href;
     this.etag = response.headers.get('ETag');
     this.iceServers = parseIceServerLinks(response.headers.get('Link'));
     if (this.iceServers.length) this.dispatchEvent(new CustomEvent('iceservers', { detail: { iceServers: this.iceServers } }));
     const answer = await response.text();
-    if (!answer.startsWith('v=0')) throw new SignalingError(`${this.protocol} POST answered with a body that is not SDP`, { reason: 'protocol' });
-    this.remoteSdp = answer;
-    this.deliver({ type: 'description', description: { type: 'answer', sdp: answer } });
-    await this.flushCandidates();
+    if (!answer.startsWith('v=0')) throw new SignalingError(`${this.#protocol} POST answered with a body that is not SDP`, { reason: 'protocol' });
+    this.#remoteSdp = answer;
+    this.#deliver({ type: 'description', description: { type: 'answer', sdp: answer } });
+    await this.#flushCandidates();
   }
 
   /** Sends the waiting candidates of the current ICE generation (later ones wait for their offer). */
-  private async flushCandidates(): Promise<void> {
-    if (!this.resource || this.pendingCandidates.length === 0) return;
-    const { ufrag } = iceCredentials(this.localSdp);
+  async #flushCandidates(): Promise<void> {
+    if (!this.resource || this.#pendingCandidates.length === 0) return;
+    const { ufrag } = iceCredentials(this.#localSdp);
     const current = (c: IceCandidate | null) => c === null || !c.usernameFragment || c.usernameFragment === ufrag;
-    const ready = this.pendingCandidates.filter(current);
-    this.pendingCandidates = this.pendingCandidates.filter((c) => !current(c));
-    if (ready.length) await this.patchCandidates(ready);
+    const ready = this.#pendingCandidates.filter(current);
+    this.#pendingCandidates = this.#pendingCandidates.filter((c) => !current(c));
+    if (ready.length) await this.#patchCandidates(ready);
   }
 
   /** A trickle-ice-sdpfrag body (RFC 8840) for the local offer's ICE credentials and these candidates. */
-  private sdpfrag(candidates: Array<IceCandidate | null>, sdp = this.localSdp): string {
+  #sdpfrag(candidates: Array<IceCandidate | null>, sdp = this.#localSdp): string {
     const { ufrag, pwd, media } = iceParts(sdp);
     const lines = [`a=ice-ufrag:${ufrag}`, `a=ice-pwd:${pwd}`];
     for (const { mline, mid } of media) {
@@ -187,42 +187,42 @@ export class WhipSignaler extends EventTarget implements Signaler {
     return `${lines.join('\r\n')}\r\n`;
   }
 
-  private async patchCandidates(candidates: Array<IceCandidate | null>): Promise<void> {
+  async #patchCandidates(candidates: Array<IceCandidate | null>): Promise<void> {
     if (!this.resource) return;
-    const headers = this.headers({ 'Content-Type': 'application/trickle-ice-sdpfrag', ...(this.etag ? { 'If-Match': this.etag } : {}) });
-    const response = await this.request(this.resource, { method: 'PATCH', headers, body: this.sdpfrag(candidates) }, `${this.protocol} PATCH (trickle)`);
+    const headers = this.#headers({ 'Content-Type': 'application/trickle-ice-sdpfrag', ...(this.etag ? { 'If-Match': this.etag } : {}) });
+    const response = await this.#request(this.resource, { method: 'PATCH', headers, body: this.#sdpfrag(candidates) }, `${this.#protocol} PATCH (trickle)`);
     this.etag = response.headers.get('ETag') ?? this.etag;
   }
 
   /** ICE restart: new credentials in a PATCH with `If-Match: *`; the answer is the old one with the server's new credentials. */
-  private async restartIce(sdp: string): Promise<void> {
-    this.localSdp = sdp;
-    const headers = this.headers({ 'Content-Type': 'application/trickle-ice-sdpfrag', 'If-Match': '*' });
-    const response = await this.request(this.resource as string, { method: 'PATCH', headers, body: this.sdpfrag([], sdp) }, `${this.protocol} PATCH (ICE restart)`);
+  async #restartIce(sdp: string): Promise<void> {
+    this.#localSdp = sdp;
+    const headers = this.#headers({ 'Content-Type': 'application/trickle-ice-sdpfrag', 'If-Match': '*' });
+    const response = await this.#request(this.resource as string, { method: 'PATCH', headers, body: this.#sdpfrag([], sdp) }, `${this.#protocol} PATCH (ICE restart)`);
     this.etag = response.headers.get('ETag') ?? this.etag;
     const frag = response.status === 200 ? await response.text() : '';
     const { ufrag, pwd } = iceCredentials(frag);
-    let answer = this.remoteSdp;
+    let answer = this.#remoteSdp;
     if (ufrag && pwd) answer = answer.replace(/a=ice-ufrag:\S+/g, `a=ice-ufrag:${ufrag}`).replace(/a=ice-pwd:\S+/g, `a=ice-pwd:${pwd}`);
     const candidates = frag.split(/\r?\n/).filter((l) => l.startsWith('a=candidate:'));
     if (candidates.length) answer = answer.replace(/(\r\nm=[^]*?)(?=\r\nm=|\r\n$)/, (section) => `${section}\r\n${candidates.join('\r\n')}`);
-    this.remoteSdp = answer;
-    this.deliver({ type: 'description', description: { type: 'answer', sdp: answer } });
-    await this.flushCandidates();
+    this.#remoteSdp = answer;
+    this.#deliver({ type: 'description', description: { type: 'answer', sdp: answer } });
+    await this.#flushCandidates();
   }
 
-  private async delete(): Promise<void> {
+  async #delete(): Promise<void> {
     const resource = this.resource;
     this.resource = null;
     if (!resource) return;
-    await this.request(resource, { method: 'DELETE', headers: this.headers({}) }, `${this.protocol} DELETE`).catch(() => {});
+    await this.#request(resource, { method: 'DELETE', headers: this.#headers({}) }, `${this.#protocol} DELETE`).catch(() => {});
   }
 
   /** Ends the session (`DELETE`) and stops. Idempotent. */
   close(): void {
-    if (this.closed) return;
-    void this.delete();
-    this.closed = true;
-    this.listeners.clear();
+    if (this.#closed) return;
+    void this.#delete();
+    this.#closed = true;
+    this.#listeners.clear();
   }
 }
