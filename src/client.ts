@@ -160,7 +160,7 @@ export class WebRtcClient extends EventTarget {
     if (merged.iceCandidatePoolSize !== undefined) rtcConfig.iceCandidatePoolSize = merged.iceCandidatePoolSize;
     checkCounts({ ...merged.dataChannelDefaults, statsIntervalMs: merged.statsIntervalMs }, `${CHANNEL_SIZES} statsIntervalMs`);
     const Constructor = this.config.RTCPeerConnection ?? globalThis.RTCPeerConnection;
-    if (!Constructor) throw new ClientClosedError('No RTCPeerConnection in this environment: pass one in the client config');
+    if (!Constructor) throw new ClientClosedError('No RTCPeerConnection here: pass one in the config');
     let native: RTCPeerConnection;
     try {
       native = new Constructor(rtcConfig);
@@ -184,7 +184,7 @@ export class WebRtcClient extends EventTarget {
 
   get #usableDevices(): MediaSource {
     const devices = this.#deviceSource;
-    if (!devices) throw toMediaError(new DOMException('navigator.mediaDevices is not available (an insecure page?)', 'NotFoundError'), 'media device');
+    if (!devices) throw toMediaError(new DOMException('No navigator.mediaDevices (an insecure page?)', 'NotFoundError'), 'media device');
     return devices;
   }
 

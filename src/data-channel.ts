@@ -61,7 +61,7 @@ function sizeOf(message: DataChannelMessage): number {
 /** The error for what `send()` cannot take, or undefined when it can. */
 function unsupportedType(data: unknown): DataChannelError | undefined {
   if (typeof data === 'string' || data instanceof Blob || data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return undefined;
-  return new DataChannelError(`send() takes a string, ArrayBuffer, ArrayBufferView or Blob, not ${typeof data}`, { reason: 'unsupported-type' });
+  return new DataChannelError(`send() takes a string, bytes or a Blob, not ${typeof data}`, { reason: 'unsupported-type' });
 }
 
 /** @internal Copies the bytes now, so a caller may reuse its buffer (Wasm memory, say) once `send` returns. */
@@ -233,7 +233,7 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
     const size = typeof data === 'string' ? data.length * 2 : data instanceof Blob ? data.size : data.byteLength;
     if (size > this.receiveQueueBytes) {
       return Promise.reject(new DataChannelError(
-        `The message is ${size} bytes; in fragment mode the limit is receiveQueueBytes, ${this.receiveQueueBytes} (on both sides)`,
+        `The message is ${size} bytes; at most ${this.receiveQueueBytes} bytes in fragment mode (receiveQueueBytes, both sides)`,
         { reason: 'message-too-big' },
       ));
     }
@@ -258,7 +258,7 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
     else size = data.byteLength;
     const max = this.#maxMessageSize();
     if (size > max) {
-      return new DataChannelError(`The message is ${size} bytes; this connection accepts at most ${max} bytes per message`, {
+      return new DataChannelError(`The message is ${size} bytes; at most ${max} bytes per message here`, {
         reason: 'message-too-big',
       });
     }
@@ -341,7 +341,7 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
 
   #sendFailed(error: unknown): WebRtcError {
     if (this.state !== 'open') return this.#closedError('send');
-    return new DataChannelError(`send() on data channel "${this.label}" failed: ${messageOf(error)}`, { cause: error });
+    return new DataChannelError(`Data channel "${this.label}": send failed: ${messageOf(error)}`, { cause: error });
   }
 
   #closedError(operation: string): WebRtcError {
@@ -384,8 +384,7 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
   #overflow(): void {
     if (!this.#closeReason) {
       const error = new DataChannelError(
-        `Data channel "${this.label}": the receive queue holds more than ${this.receiveQueueBytes} bytes; ` +
-          'pull messages faster or raise receiveQueueBytes. The channel was closed so that no later message is lost.',
+        `Data channel "${this.label}" closed: over ${this.receiveQueueBytes} bytes received and not pulled (pull faster or raise receiveQueueBytes)`,
         { reason: 'receive-queue-overflow' },
       );
       this.#emit('error', error);
@@ -417,7 +416,7 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
     const isText = typeof message === 'string';
     if (expect === 'any' || (expect === 'text') === isText) return undefined;
     return new DataChannelError(
-      `Expected a ${expect} message but the next message is ${isText ? 'text' : 'binary'}; it stays in the queue`,
+      `The next message is ${isText ? 'text' : 'binary'}, not ${expect}: it stays queued`,
       { reason: 'unexpected-message-type' },
     );
   }

@@ -3,6 +3,7 @@ import { ClientClosedError, DataChannelError, IceError, SdpError, loadPart, mess
 import { EventStream } from './event-stream.js';
 import { WebRtcMediaTrack } from './media.js';
 import type { WebRtcStatistics } from './stats.js';
+import type { TurnFailure } from './ice-diagnosis.js';
 import type { IceCandidate, IceServer, SessionDescription } from './types.js';
 import { CHANNEL_SIZES, checkCounts, toIceCandidate, toSessionDescription } from './validate.js';
 
@@ -34,9 +35,6 @@ export interface PeerConnectionOptions {
   /** @internal the client's bookkeeping. */
   onClose?: (connection: WebRtcPeerConnection) => void;
 }
-
-/** How long a relay-only gathering may go without a relay candidate before that is reported. */
-const RELAY_GATHERING_MS = 8000;
 
 export interface PeerConnectionEventDetail {
   icecandidate: { candidate: IceCandidate | null };
@@ -103,10 +101,9 @@ export class WebRtcPeerConnection extends EventTarget {
   /** The last stats failure reported (a failing tick repeats it). */
   #statsFailure = '';
   /** The last TURN failure the browser reported (`icecandidateerror`), so that an error can say why. */
-  #turnError: { code: number; text: string } | undefined;
-  /** A relay candidate came in the current gathering (a relay-only one without any is reported). */
-  #relaySeen = false;
-  #relayTimer: ReturnType<typeof setTimeout> | undefined;
+  #turnError: TurnFailure | undefined;
+  /** A relay-only connection's gatherings are watched (from its first). */
+  #relayWatched = false;
 
   constructor(native: RTCPeerConnection, options: PeerConnectionOptions = {}) {
     super();
@@ -124,15 +121,7 @@ export class WebRtcPeerConnection extends EventTarget {
       if (this.#closed) return;
       const state = this.iceConnectionState;
       this.#fire('iceconnectionstatechange', { state });
-      if (state === 'failed') {
-        // No pair works. Without a relay candidate of our own, a TURN server is the usual cure.
-        const error = this.#turnError?.code === 401
-          ? this.#turnRefused()
-          : this.#hasRelayCandidate()
-            ? new IceError('ICE failed: no candidate pair works (the TURN relay did not work either)', { reason: 'ice-failed' })
-            : new IceError('ICE failed: no candidate pair works (a TURN server is probably needed)', { reason: 'needs-turn' });
-        this.#fire('error', { error });
-      }
+      if (state === 'failed') void this.#diagnose((diagnosis) => diagnosis.iceFailure(this, this.#turnError));
     });
     native.addEventListener('icecandidateerror', (event) => {
       const { url, errorCode, errorText } = event as RTCPeerConnectionIceErrorEvent;
@@ -142,8 +131,10 @@ export class WebRtcPeerConnection extends EventTarget {
       if (this.#closed) return;
       const state = this.iceGatheringState;
       this.#fire('icegatheringstatechange', { state });
-      if (state === 'gathering') this.#watchRelay();
-      if (state === 'complete') this.#checkRelay();
+      if (state === 'gathering' && !this.#relayWatched && native.getConfiguration().iceTransportPolicy === 'relay') {
+        this.#relayWatched = true;
+        void this.#diagnose((diagnosis) => diagnosis.watchRelay(this, () => this.#turnError, (error) => this.#fire('error', { error })));
+      }
     });
     native.addEventListener('signalingstatechange', () => {
       if (this.#closed) return;
@@ -233,10 +224,6 @@ export class WebRtcPeerConnection extends EventTarget {
       return;
     }
     const json = toJsonCandidate(candidate);
-    if (/ typ relay/.test(json.candidate)) {
-      this.#relaySeen = true;
-      clearTimeout(this.#relayTimer);
-    }
     this.iceCandidates.push(json);
     this.#fire('icecandidate', { candidate: json });
   }
@@ -296,7 +283,7 @@ export class WebRtcPeerConnection extends EventTarget {
         if (this.native.iceGatheringState === 'complete') { stop.abort(); resolve(); }
       };
       const closed = () => {
-        if (this.state === 'closed') { stop.abort(); reject(new ClientClosedError('The peer connection closed before ICE gathering completed')); }
+        if (this.state === 'closed') { stop.abort(); reject(new ClientClosedError('The peer connection closed while gathering')); }
       };
       this.native.addEventListener('icegatheringstatechange', check, { signal });
       // Some browsers signal the end only with a null candidate.
@@ -329,32 +316,17 @@ export class WebRtcPeerConnection extends EventTarget {
   }
 
   /**
-   * Relay-only, a gathering that brings no relay candidate can never connect: say so once it is
-   * complete, or after `RELAY_GATHERING_MS` (a TURN server that does not answer keeps it going).
+   * Why ICE does not connect, in words: loaded when first needed (ICE failed, or a relay-only
+   * gathering), since most connections never need it. Fires the error `use` returns, if any.
    */
-  #watchRelay(): void {
-    this.#relaySeen = false;
-    clearTimeout(this.#relayTimer);
-    if (this.native.getConfiguration().iceTransportPolicy === 'relay') this.#relayTimer = setTimeout(() => this.#checkRelay(), RELAY_GATHERING_MS);
-  }
-
-  #checkRelay(): void {
-    clearTimeout(this.#relayTimer);
-    this.#relayTimer = undefined;
-    if (this.#closed || this.#relaySeen || this.native.getConfiguration().iceTransportPolicy !== 'relay') return;
-    this.#relaySeen = true; // once per gathering
-    const error = this.#turnError?.code === 401
-      ? this.#turnRefused()
-      : new IceError(`Relay only, and no TURN server answered${this.#turnError ? ` (${this.#turnError.code} ${this.#turnError.text})` : ''}`, { reason: 'turn-unreachable' });
-    this.#fire('error', { error });
-  }
-
-  #turnRefused(): IceError {
-    return new IceError(`TURN refused the credentials (401): wrong or expired`, { reason: 'turn-unauthorized' });
-  }
-
-  #hasRelayCandidate(): boolean {
-    return this.iceCandidates.values.some((c) => / typ relay/.test(c.candidate));
+  async #diagnose(use: (diagnosis: typeof import('./ice-diagnosis.js')) => IceError | void): Promise<void> {
+    let error: WebRtcError | void;
+    try {
+      error = use(await loadPart('ICE diagnosis', () => import('./ice-diagnosis.js')));
+    } catch (failure) {
+      error = failure as WebRtcError;
+    }
+    if (error && !this.#closed) this.#fire('error', { error });
   }
 
   // ---- negotiationneeded, kept until someone listens ----
@@ -502,7 +474,7 @@ export class WebRtcPeerConnection extends EventTarget {
     } else {
       sender = this.native.getSenders().find((s) => s.track === senderOrTrack);
     }
-    if (!sender) throw new SdpError('removeTrack: that track is not being sent on this connection', { reason: 'unknown-track' });
+    if (!sender) throw new SdpError('removeTrack: that track is not sent here', { reason: 'unknown-track' });
     try {
       this.native.removeTrack(sender);
     } catch (error) {
@@ -583,7 +555,6 @@ export class WebRtcPeerConnection extends EventTarget {
   /** Closes every channel and the connection; pending operations reject. Idempotent. */
   close(): void {
     if (this.#closed) return;
-    clearTimeout(this.#relayTimer);
     for (const channel of [...this.#channels]) channel.close();
     this.#closed = true;
     clearInterval(this.#statsTimer);

@@ -28,19 +28,19 @@ export function checkCounts(options: object | false | undefined, names: string):
 
 /** Checks a description from an untrusted source and returns a clean copy, or throws `SdpError`. */
 export function toSessionDescription(value: unknown): SessionDescription {
-  if (!isObject(value)) throw new SdpError('A session description must be an object {type, sdp}', { reason: 'malformed' });
+  if (!isObject(value)) throw new SdpError('A description must be an object {type, sdp}', { reason: 'malformed' });
   const { type, sdp } = value;
   if (typeof type !== 'string' || !SDP_TYPES.has(type)) {
-    throw new SdpError(`Unknown session description type ${JSON.stringify(type)}: expected offer, answer, pranswer or rollback`, {
+    throw new SdpError(`Unknown description type ${JSON.stringify(type)}`, {
       reason: 'malformed',
     });
   }
   if (type === 'rollback') return { type, sdp: typeof sdp === 'string' ? sdp : '' };
   if (typeof sdp !== 'string' || sdp.length === 0) {
-    throw new SdpError(`A session description of type ${type} needs a non-empty sdp string`, { reason: 'malformed' });
+    throw new SdpError(`A description of type ${type} needs its sdp`, { reason: 'malformed' });
   }
   if (sdp.length > MAX_SDP_BYTES) {
-    throw new SdpError(`The SDP is ${sdp.length} characters; at most ${MAX_SDP_BYTES} are accepted`, { reason: 'too-big' });
+    throw new SdpError(`The SDP is ${sdp.length} characters; at most ${MAX_SDP_BYTES}`, { reason: 'too-big' });
   }
   return { type: type as SessionDescription['type'], sdp };
 }
@@ -48,11 +48,11 @@ export function toSessionDescription(value: unknown): SessionDescription {
 /** Checks a candidate from an untrusted source and returns a clean copy (`null` means end of candidates). */
 export function toIceCandidate(value: unknown): IceCandidate | null {
   if (value === null || value === undefined) return null;
-  if (!isObject(value)) throw new IceError('An ICE candidate must be an object {candidate, sdpMid, sdpMLineIndex}', { reason: 'malformed' });
+  if (!isObject(value)) throw new IceError('A candidate must be an object', { reason: 'malformed' });
   const { candidate, sdpMid, sdpMLineIndex, usernameFragment } = value;
-  if (typeof candidate !== 'string') throw new IceError('An ICE candidate needs a candidate string', { reason: 'malformed' });
+  if (typeof candidate !== 'string') throw new IceError('A candidate needs a candidate string', { reason: 'malformed' });
   if (candidate.length > MAX_CANDIDATE_BYTES) {
-    throw new IceError(`The ICE candidate is ${candidate.length} characters; at most ${MAX_CANDIDATE_BYTES} are accepted`, { reason: 'too-big' });
+    throw new IceError(`The candidate is ${candidate.length} characters; at most ${MAX_CANDIDATE_BYTES}`, { reason: 'too-big' });
   }
   // foundation, component, transport, priority, address, port, "typ", type: a truncated line is refused here.
   if (candidate !== '' && !/^(a=)?candidate:\S+ \d+ \S+ \d+ \S+ \d+ typ \S+/.test(candidate)) {
@@ -65,10 +65,10 @@ export function toIceCandidate(value: unknown): IceCandidate | null {
     sdpMLineIndex !== undefined && sdpMLineIndex !== null &&
     (typeof sdpMLineIndex !== 'number' || !Number.isInteger(sdpMLineIndex) || sdpMLineIndex < 0 || sdpMLineIndex > 1024)
   ) {
-    throw new IceError('sdpMLineIndex must be a small non-negative integer or null', { reason: 'malformed' });
+    throw new IceError('sdpMLineIndex must be 0 to 1024 or null', { reason: 'malformed' });
   }
   if ((sdpMid === undefined || sdpMid === null) && (sdpMLineIndex === undefined || sdpMLineIndex === null) && candidate !== '') {
-    throw new IceError('An ICE candidate needs sdpMid or sdpMLineIndex', { reason: 'malformed' });
+    throw new IceError('A candidate needs sdpMid or sdpMLineIndex', { reason: 'malformed' });
   }
   if (usernameFragment !== undefined && usernameFragment !== null && typeof usernameFragment !== 'string') {
     throw new IceError('usernameFragment must be a string or null', { reason: 'malformed' });

@@ -191,7 +191,7 @@ describe('<rtc-call>', () => {
       const { detail } = await failed;
       expect(detail.code).to.equal('config');
       expect(detail.error.reason).to.equal('bad-config');
-      expect(detail.error.message).to.equal('stats-interval must be milliseconds >= 0, not 1s: no rtc-stats');
+      expect(detail.error.message).to.equal('stats-interval must be ms >= 0, not 1s');
       await Promise.all(calls.map((c) => c.querySelector('rtc-data-channel')!.whenOpen()));
       await until(() => calls.every((c) => c.state === 'connected'), 5000, 'connected');
     } finally {

@@ -1,4 +1,4 @@
-import { ReactiveElement, css, type PropertyValues } from '@lit/reactive-element';
+import { ReactiveElement, unsafeCSS, type PropertyValues } from '@lit/reactive-element';
 import {
   SignalingError,
   loadPart,
@@ -144,7 +144,7 @@ export class RtcCall extends ReactiveElement {
     signaler: { attribute: false },
     client: { attribute: false },
   };
-  static override styles = css`:host { display: block; }`;
+  static override styles = unsafeCSS(':host{display:block}');
 
   signaling: string | null = null;
   room = 'default';
@@ -249,7 +249,7 @@ export class RtcCall extends ReactiveElement {
     if (changed.has('statsInterval') && !(this.statsInterval >= 0)) {
       // Not fatal: the call goes on without statistics, but a typo must not go unnoticed.
       const given = this.getAttribute('stats-interval') ?? this.statsInterval;
-      this.#fail(new WebRtcError('config', `stats-interval must be milliseconds >= 0, not ${given}: no rtc-stats`, { reason: 'bad-config' }));
+      this.#fail(new WebRtcError('config', `stats-interval must be ms >= 0, not ${given}`, { reason: 'bad-config' }));
     }
     // Read once by start(): a change to another value during the call would be ignored without a word.
     const differs = (name: string) => this.#settingsRead.has(name) && !sameSetting(name, this.#settingsRead.get(name), this[name as keyof this]);
@@ -308,7 +308,7 @@ export class RtcCall extends ReactiveElement {
       stopHolding = signaler.subscribe((message) => {
         if (early.length < MAX_EARLY_MESSAGES) early.push(message);
         // Said once: a flood must not become a flood of errors.
-        else if (!refused++) this.#fail(new SignalingError(`Over ${MAX_EARLY_MESSAGES} signal messages before the call was ready: the rest were refused`, { reason: 'queue-full' }));
+        else if (!refused++) this.#fail(new SignalingError(`Over ${MAX_EARLY_MESSAGES} signal messages before the call was ready: refused`, { reason: 'queue-full' }));
       });
       const client = this.#readSetting('client', this.client) ??
         (this.#ownedClient = new WebRtcClient({ iceServers: parseIceServers(this.#readSetting('iceServers', this.iceServers)) }));

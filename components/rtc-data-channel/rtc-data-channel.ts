@@ -11,8 +11,8 @@ import {
 } from '../../src/index.js';
 import { copyOf } from '../../src/data-channel.js';
 import { fire, fireError } from '../events.js';
-import type { ChannelHost, RtcCall } from '../rtc-call/rtc-call.js';
-import { callOf, forgetCall } from '../call-of.js';
+import type { ChannelHost } from '../rtc-call/rtc-call.js';
+import { CallFinder } from '../call-of.js';
 import { channelIdFor } from '../../src/channel-id.js';
 import { lateChanges } from '../late-change.js';
 import type { FileTransfer } from './file-transfer.js';
@@ -101,7 +101,16 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
   /** Channels whose end was reported, so that `rtc-channel-close` fires once per channel. */
   readonly #reported = new WeakSet<WebRtcDataChannel>();
   readonly #closeReasons = new WeakMap<WebRtcDataChannel, string>();
-  #host: RtcCall | null = null;
+  /** The call: the channel opens on its connections (it may not be upgraded yet, if defined after this element). */
+  readonly #finder = new CallFinder(this, (call, old) => {
+    if (old) {
+      old.removeChannel(this);
+      // Its channels on the old call's connections are no longer this element's.
+      this.#detachAll(this.isConnected ? 'call-changed' : 'disconnected');
+    }
+    if (typeof call?.addChannel === 'function') call.addChannel(this);
+    else if (call) void customElements.whenDefined('rtc-call').then(() => { if (this.#finder.call === call) call.addChannel(this); });
+  });
   /**
    * `whenOpen()` and `send()` calls waiting for a channel to open: they wait across reconnects,
    * until the element leaves the page. Called as it opens, in order, before `rtc-open`.
@@ -117,24 +126,11 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
   // No shadow DOM and nothing to render: the element is only an anchor in the page.
   protected override createRenderRoot(): HTMLElement { return this; }
 
-  override connectedCallback(): void {
-    super.connectedCallback();
-    // The first time, after the first update: options set just after the element was added count.
-    if (this.hasUpdated) this.#findCall();
-  }
-
-  protected override firstUpdated(): void {
-    this.#findCall();
-  }
-
   override disconnectedCallback(): void {
     super.disconnectedCallback();
+    // After the finder's own microtask, which let go of the call and closed the channels.
     queueMicrotask(() => {
       if (this.isConnected) return;
-      forgetCall(this);
-      this.#host?.removeChannel(this);
-      this.#host = null;
-      this.#detachAll('disconnected');
       // Nothing will open or arrive any more: sends and receives still waiting fail instead of hanging.
       const error = new DataChannelClosedError(`Data channel "${this.label}" closed: its element left the page`, { reason: 'disconnected' });
       for (const waiter of this.#waiters.splice(0)) waiter.reject(error);
@@ -143,7 +139,6 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
   }
 
   protected override updated(changed: PropertyValues): void {
-    if (changed.has('call') && changed.get('call') !== undefined) this.#findCall();
     // attach() read the rest. A channel not open yet is made again with the change; an open one
     // keeps what it read, and a value other than that is a late change.
     const late = new Set<string>();
@@ -168,25 +163,10 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
       clearTimeout(timer);
       channel.native.removeEventListener('close', again);
       const current = peer === undefined ? this.#channel : this.#meshChannels.get(peer);
-      if (this.#host && !connection.isClosed && current === channel) this.attach(connection, peer);
+      if (this.#finder.call && !connection.isClosed && current === channel) this.attach(connection, peer);
     };
     const timer = setTimeout(again, ID_FREE_MS);
     channel.native.addEventListener('close', again);
-  }
-
-  #findCall(): void {
-    const call = callOf(this, this.call, () => this.#findCall());
-    if (call === this.#host) return;
-    if (this.#host) {
-      this.#host.removeChannel(this);
-      // Its channels on the old call's connections are no longer this element's.
-      this.#detachAll('call-changed');
-    }
-    this.#host = call;
-    if (!call) return;
-    // The call element may not be upgraded yet (define order): wait for its class.
-    if (typeof call.addChannel === 'function') call.addChannel(this);
-    else void customElements.whenDefined('rtc-call').then(() => { if (this.#host === call) call.addChannel(this); });
   }
 
   /** @internal Opens this channel on a new connection of the call (in a mesh, one per `peer`). */
@@ -263,7 +243,7 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
   async sendFile(file: Blob, name?: string): Promise<string> {
     if (!this.files) throw new DataChannelError('sendFile needs the "files" attribute (on both sides)', { reason: 'files-off' });
     // A mesh opens no file channels: without this the file would wait for one for ever.
-    if (this.#host?.mesh) throw new DataChannelError('sendFile works in one-to-one calls, not in a mesh', { reason: 'files-mesh' });
+    if (this.#finder.call?.mesh) throw new DataChannelError('sendFile works in one-to-one calls, not in a mesh', { reason: 'files-mesh' });
     return (await this.#loadFileTransfer()).send(file, name);
   }
 

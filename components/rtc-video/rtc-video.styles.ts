@@ -1,6 +1,8 @@
-import { css } from '@lit/reactive-element';
+import { unsafeCSS } from '@lit/reactive-element';
 
-export const styles = css`
+// unsafeCSS, not css``: the same for constant text, and the bundle then needs no css`` tag (its checks of
+// interpolated values are Lit's largest strings).
+export const styles = unsafeCSS(`
   :host {
     display: inline-block;
     position: relative;
@@ -32,4 +34,4 @@ export const styles = css`
   .fit-fill { object-fit: fill; }
   .fit-none { object-fit: none; }
   .fit-scale-down { object-fit: scale-down; }
-`;
+`);

@@ -1,6 +1,5 @@
 import { ReactiveElement, type PropertyValues } from '@lit/reactive-element';
-import { callOf, forgetCall } from '../call-of.js';
-import type { RtcCall } from '../rtc-call/rtc-call.js';
+import { CallFinder } from '../call-of.js';
 import { styles } from './rtc-video.styles.js';
 
 const FITS = new Set(['contain', 'cover', 'fill', 'none', 'scale-down']);
@@ -73,7 +72,14 @@ export class RtcVideo extends ReactiveElement {
   private shown: MediaStream | null = null;
   private hasVideo = false;
 
-  #host: RtcCall | null = null;
+  /** The call followed: its streams, and its peer's mutes (a camera turned off sends nothing that mutes the track here). */
+  readonly #finder = new CallFinder(this, (call, old) => {
+    for (const type of ['rtc-streams', 'rtc-mute', 'rtc-unmute']) {
+      old?.removeEventListener(type, this.#onStreams);
+      call?.addEventListener(type, this.#onStreams);
+    }
+    this.#refresh();
+  });
   // ReactiveElement, not LitElement: two elements made once and updated by hand cost less than lit-html's 3 KB.
   readonly #videoBox = make('video', { part: 'video', autoplay: '', playsinline: '' });
   readonly #placeholderBox = make('div', { part: 'placeholder', role: 'img' }, make('slot', { name: 'placeholder' }, 'No video'));
@@ -81,10 +87,7 @@ export class RtcVideo extends ReactiveElement {
   /** The stream and tracks our listeners are on. */
   #listened = new Set<EventTarget>();
   #checkTimer: ReturnType<typeof setInterval> | undefined;
-  readonly #onStreams = () => {
-    this.#follow(); // the call named by id may have come or gone
-    this.#refresh();
-  };
+  readonly #onStreams = () => this.#refresh();
   readonly #onTrackChange = () => this.#checkVideo();
 
   constructor() {
@@ -100,7 +103,6 @@ export class RtcVideo extends ReactiveElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    this.#follow();
     this.#refresh();
     // Back in the page (moved, or re-added by a framework): the video lost its stream on leaving.
     this.requestUpdate();
@@ -108,39 +110,25 @@ export class RtcVideo extends ReactiveElement {
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    forgetCall(this);
-    this.#listenHost(null);
     this.#watch(null);
     this.shown = null; // back in the page, it starts again from its properties
     const video = this.videoElement;
     if (video) video.srcObject = null;
   }
 
-  #follow(): void {
-    const call = callOf(this, this.call, this.#onStreams);
-    if (call !== this.#host) this.#listenHost(call);
-  }
-
-  /** Follows `call`'s streams, and its peer's mutes (a camera turned off sends nothing that mutes the track here). */
-  #listenHost(call: RtcCall | null): void {
-    for (const type of ['rtc-streams', 'rtc-mute', 'rtc-unmute']) {
-      this.#host?.removeEventListener(type, this.#onStreams);
-      call?.addEventListener(type, this.#onStreams);
-    }
-    this.#host = call;
-  }
-
   protected override willUpdate(changed: PropertyValues): void {
-    if (changed.has('call')) this.#follow();
-    if (changed.has('stream') || changed.has('track') || changed.has('local') || changed.has('remote') || changed.has('call') || changed.has('peer')) this.#refresh();
+    if (changed.has('stream') || changed.has('track') || changed.has('local') || changed.has('remote') || changed.has('peer')) this.#refresh();
   }
 
   #refresh(): void {
+    // Out of the page it shows nothing and watches nothing (no timer): coming back refreshes it.
+    if (!this.isConnected) return;
+    const call = this.#finder.call;
     let next: MediaStream | null = null;
     if (this.track) next = this.shown?.getTracks()[0] === this.track ? this.shown : new MediaStream([this.track]);
     else if (this.stream) next = this.stream;
-    else if (this.#host && this.local) next = this.#host.localStream ?? null;
-    else if (this.#host && this.remote) next = this.#host.streamForPeer?.(this.peer) ?? this.#host.remoteStreams[0] ?? null;
+    else if (call && this.local) next = call.localStream ?? null;
+    else if (call && this.remote) next = call.streamForPeer?.(this.peer) ?? call.remoteStreams[0] ?? null;
     if (next !== this.shown) this.shown = next;
     this.#watch(next);
     this.#checkVideo();
@@ -170,7 +158,7 @@ export class RtcVideo extends ReactiveElement {
 
   #checkVideo(): void {
     this.#listenAll();
-    this.hasVideo = !!this.shown?.getVideoTracks().some((t) => t.readyState === 'live' && !t.muted && !this.#host?.isRemoteMuted(t));
+    this.hasVideo = !!this.shown?.getVideoTracks().some((t) => t.readyState === 'live' && !t.muted && !this.#finder.call?.isRemoteMuted(t));
   }
 
   protected override createRenderRoot(): HTMLElement | DocumentFragment {

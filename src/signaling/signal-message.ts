@@ -12,7 +12,7 @@ export const MAX_SIGNAL_BYTES = 300 * 1024;
 function peerId(value: unknown, field: string): string | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_PEER_ID_LENGTH || !/^[\w.:@-]+$/.test(value)) {
-    throw new SignalingError(`"${field}" must be a peer id (1 to ${MAX_PEER_ID_LENGTH} letters, digits or . : @ _ -)`, { reason: 'malformed' });
+    throw new SignalingError(`"${field}" must be 1 to ${MAX_PEER_ID_LENGTH} letters, digits or .:@_-`, { reason: 'malformed' });
   }
   return value;
 }
@@ -26,7 +26,7 @@ export function parseSignalMessage(raw: unknown): SignalMessage {
   let value = raw;
   if (typeof raw === 'string') {
     if (raw.length > MAX_SIGNAL_BYTES) {
-      throw new SignalingError(`A signal message of ${raw.length} characters is larger than ${MAX_SIGNAL_BYTES}`, { reason: 'too-big' });
+      throw new SignalingError(`A signal message of ${raw.length} characters; at most ${MAX_SIGNAL_BYTES}`, { reason: 'too-big' });
     }
     try {
       value = JSON.parse(raw);
@@ -35,7 +35,7 @@ export function parseSignalMessage(raw: unknown): SignalMessage {
     }
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new SignalingError('A signal message must be an object with a "type"', { reason: 'malformed' });
+    throw new SignalingError('A signal message must be an object', { reason: 'malformed' });
   }
   const message = value as Record<string, unknown>;
   const route: { from?: string; to?: string } = {};
@@ -48,7 +48,7 @@ export function parseSignalMessage(raw: unknown): SignalMessage {
       case 'description':
         return { type: 'description', description: toSessionDescription(message.description), ...route };
       case 'candidate':
-        if (!('candidate' in message)) throw new SignalingError('A candidate message needs "candidate" (null ends the candidates)', { reason: 'malformed' });
+        if (!('candidate' in message)) throw new SignalingError('A candidate message needs "candidate"', { reason: 'malformed' });
         return { type: 'candidate', candidate: toIceCandidate(message.candidate), ...route };
       case 'bye': {
         const reason = message.reason;
@@ -68,7 +68,7 @@ export function parseSignalMessage(raw: unknown): SignalMessage {
         return { type: 'track-state', mid, kind, muted, ...route };
       }
       default:
-        throw new SignalingError(`Unknown signal message type ${JSON.stringify(message.type)?.slice(0, 40)}: expected description, candidate, bye, hello or track-state`, {
+        throw new SignalingError(`Unknown signal message type ${JSON.stringify(message.type)?.slice(0, 40)}`, {
           reason: 'unknown-type',
         });
     }

@@ -73,14 +73,14 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
 
   constructor(url: string, options: WebSocketSignalerOptions = {}) {
     super();
-    if (!/^wss?:\/\//.test(url)) throw new SignalingError(`A WebSocket signaling URL starts with ws:// or wss://, not ${JSON.stringify(url.slice(0, 40))}`, { reason: 'bad-url' });
+    if (!/^wss?:\/\//.test(url)) throw new SignalingError(`Not a ws:// or wss:// URL: ${JSON.stringify(url.slice(0, 40))}`, { reason: 'bad-url' });
     checkCounts(options, 'maxQueue queueTimeoutMs');
     checkCounts(options.reconnect, 'minDelayMs maxDelayMs maxAttempts');
     this.url = url;
     this.room = options.room ?? 'default';
     this.#options = options;
     const Socket = options.WebSocket ?? globalThis.WebSocket;
-    if (!Socket) throw new SignalingError('No WebSocket in this environment: pass one in the options', { reason: 'unsupported' });
+    if (!Socket) throw new SignalingError('No WebSocket here: pass one in the options', { reason: 'unsupported' });
     this.#Socket = Socket;
     this.#connect();
   }
@@ -202,7 +202,7 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
       case 'error': {
         const code = typeof message.code === 'string' ? message.code.slice(0, 40) : 'unknown';
         const text = typeof message.message === 'string' ? message.message.slice(0, 300) : '';
-        this.#fire('error', { error: new SignalingError(`The signaling server refused a message (${code}): ${text}`, { reason: code }) });
+        this.#fire('error', { error: new SignalingError(`The server refused a message (${code}): ${text}`, { reason: code }) });
         return;
       }
       default:
@@ -251,7 +251,7 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
     clearTimeout(this.#expiryTimer);
     if (this.#queue[0]) this.#expiryTimer = setTimeout(() => this.#flush(), this.#queue[0].at + timeout - now);
     if (expired > 0) {
-      this.#fire('error', { error: new SignalingError(`${expired} signal messages were dropped: their peer did not come back within ${timeout} ms`, { reason: 'unsent' }) });
+      this.#fire('error', { error: new SignalingError(`${expired} signal messages dropped: their peer was away over ${timeout} ms`, { reason: 'unsent' }) });
     }
   }
 
@@ -268,7 +268,7 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
     if (this.#queue.length >= (this.#options.maxQueue ?? 1000)) {
       this.#flush();
       if (this.#queue.length >= (this.#options.maxQueue ?? 1000)) {
-        throw new SignalingError(`${this.#queue.length} signal messages are waiting already; this one was not queued`, { reason: 'queue-full' });
+        throw new SignalingError(`${this.#queue.length} signal messages wait already: this one was refused`, { reason: 'queue-full' });
       }
     }
     this.#queue.push({ text, to, at: Date.now() });
@@ -290,7 +290,7 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
     this.#queue = [];
     for (const waiter of this.#openWaiters.splice(0)) waiter.reject(new SignalingError(`The signaler closed: ${reason}`, { reason: 'closed' }));
     if (queued > 0) {
-      this.#fire('error', { error: new SignalingError(`${queued} queued signal messages were not sent: the signaler closed (${reason})`, { reason: 'unsent' }) });
+      this.#fire('error', { error: new SignalingError(`${queued} signal messages unsent: the signaler closed (${reason})`, { reason: 'unsent' }) });
     }
     this.#fire('close', { code, reason });
   }
