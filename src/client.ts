@@ -1,4 +1,4 @@
-import { ClientClosedError, IceError, messageOf } from './errors.js';
+import { ClientClosedError, IceError, loadPart, messageOf } from './errors.js';
 import {
   WebRtcMediaTrack,
   toMediaError,
@@ -56,6 +56,9 @@ export interface WebRtcClientConfig {
   RTCPeerConnection?: PeerConnectionConstructor;
 }
 
+/** Device lists and screen capture, loaded on first use (a sibling file of the script-tag bundle). */
+const loadDevices = () => loadPart('devices', () => import('./devices.js'));
+
 /**
  * The entry point (Ktor's `WebRtcClient`): makes peer connections and local tracks and owns them,
  * so that `close()` releases everything it made.
@@ -97,26 +100,14 @@ export class WebRtcClient extends EventTarget {
   /** Cameras, microphones and speakers (Ktor has none of this). */
   async listDevices(kind?: MediaDeviceKind): Promise<MediaDeviceDescription[]> {
     const source = this.#usableDevices;
-    if (!source.enumerateDevices) return [];
-    const all = await source.enumerateDevices();
-    return all
-      .filter((d) => !kind || d.kind === kind)
-      .map((d) => ({ deviceId: d.deviceId, kind: d.kind, label: d.label, groupId: d.groupId }));
+    return (await loadDevices()).listDevices(source, kind);
   }
 
   /** A screen, window or tab (`getDisplayMedia`): the user picks. Ends when the user stops sharing. */
   async createScreenTrack(constraints: ScreenTrackConstraints = {}): Promise<WebRtcMediaTrack> {
     this.#assertOpen();
     const source = this.#usableDevices;
-    if (!source.getDisplayMedia) throw toMediaError(new DOMException('Screen capture is not available here', 'NotFoundError'), 'screen');
-    const { preferCurrentTab, ...video } = constraints;
-    let stream: MediaStream;
-    try {
-      stream = await source.getDisplayMedia({ video: Object.keys(video).length ? toMediaTrackConstraints(video) : true, audio: false, ...(preferCurrentTab ? { preferCurrentTab } : {}) } as DisplayMediaStreamOptions);
-    } catch (error) {
-      throw toMediaError(error, 'screen');
-    }
-    return this.#adopt(stream.getVideoTracks()[0], 'video', 'screen');
+    return this.#adopt(await (await loadDevices()).screenTrack(source, constraints), 'video', 'screen');
   }
 
   #adopt(native: MediaStreamTrack | undefined, kind: 'audio' | 'video', label: string): WebRtcMediaTrack {

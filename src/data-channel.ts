@@ -76,7 +76,7 @@ function toMessage(data: unknown): DataChannelMessage {
   if (typeof data === 'string') return data;
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  throw new DataChannelError(`Unsupported message type received: ${Object.prototype.toString.call(data)}`, {
+  throw new DataChannelError(`Unsupported message: ${Object.prototype.toString.call(data)}`, {
     reason: 'unsupported-message-type',
   });
 }
@@ -233,7 +233,7 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
     const size = typeof data === 'string' ? data.length * 2 : data instanceof Blob ? data.size : data.byteLength;
     if (size > this.receiveQueueBytes) {
       return Promise.reject(new DataChannelError(
-        `The message is ${size} bytes; at most ${this.receiveQueueBytes} bytes in fragment mode (receiveQueueBytes, both sides)`,
+        `The message is ${size} bytes; at most receiveQueueBytes (${this.receiveQueueBytes}) in fragment mode`,
         { reason: 'message-too-big' },
       ));
     }
@@ -384,7 +384,7 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
   #overflow(): void {
     if (!this.#closeReason) {
       const error = new DataChannelError(
-        `Data channel "${this.label}" closed: over ${this.receiveQueueBytes} bytes received and not pulled (pull faster or raise receiveQueueBytes)`,
+        `Data channel "${this.label}" closed: over receiveQueueBytes (${this.receiveQueueBytes}) unread`,
         { reason: 'receive-queue-overflow' },
       );
       this.#emit('error', error);
@@ -416,7 +416,7 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
     const isText = typeof message === 'string';
     if (expect === 'any' || (expect === 'text') === isText) return undefined;
     return new DataChannelError(
-      `The next message is ${isText ? 'text' : 'binary'}, not ${expect}: it stays queued`,
+      `The next message is ${isText ? 'text' : 'binary'}; it stays queued`,
       { reason: 'unexpected-message-type' },
     );
   }

@@ -92,7 +92,7 @@ export class SignalingError extends WebRtcError {
  */
 export class LoadError extends WebRtcError {
   constructor(part: string, cause: unknown) {
-    super('load', `The ${part} part did not load (${messageOf(cause)}): serve the rtc-elements-*.js files next to rtc-elements.js`, { cause });
+    super('load', `The ${part} part did not load (${messageOf(cause)}): serve rtc-elements-*.js next to rtc-elements.js`, { cause });
   }
 }
 

@@ -1,5 +1,5 @@
 import { IceError, SdpError } from './errors.js';
-import type { IceCandidate, SessionDescription } from './types.js';
+import type { IceCandidate, IceServer, SessionDescription } from './types.js';
 
 /** An SDP larger than this is refused: real ones are a few KiB, even with many tracks. */
 export const MAX_SDP_BYTES = 256 * 1024;
@@ -10,6 +10,17 @@ const SDP_TYPES = new Set(['offer', 'answer', 'pranswer', 'rollback']);
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * An ICE server `{urls, username?, credential?}` with at most 32 URLs and no text over 1024
+ * characters: bounds for what a signaling server hands out, which no real configuration reaches.
+ */
+export function isIceServer(server: unknown): server is IceServer {
+  const { urls, username, credential } = (server ?? {}) as Record<string, unknown>;
+  const text = (value: unknown) => typeof value === 'string' && value.length <= 1024;
+  return typeof server === 'object' && (text(urls) || (Array.isArray(urls) && urls.length <= 32 && urls.every(text))) &&
+    [username, credential].every((value) => value === undefined || text(value));
 }
 
 /** The data-channel options that are sizes. */

@@ -15,6 +15,7 @@ import {
   type WebRtcRtpSender,
   type WebRtcStatistics,
 } from '../../src/index.js';
+import { isIceServer } from '../../src/validate.js';
 import { fire, fireError } from '../events.js';
 import { callJoined } from '../call-of.js';
 import { lateChanges } from '../late-change.js';
@@ -51,13 +52,8 @@ export function parseIceServers(value: IceServer[] | string | null | undefined):
       parsed = undefined;
     }
   }
-  const isUrls = (urls: unknown) => typeof urls === 'string' || (Array.isArray(urls) && urls.every((u) => typeof u === 'string'));
-  const isServer = (server: unknown) => {
-    const { urls, username, credential } = (server ?? {}) as Record<string, unknown>;
-    return typeof server === 'object' && isUrls(urls) && ['string', 'undefined'].includes(typeof username) && ['string', 'undefined'].includes(typeof credential);
-  };
-  if (!Array.isArray(parsed) || !parsed.every(isServer)) {
-    throw new WebRtcError('config', 'ice-servers: not a list of {urls, username?, credential?}', { reason: 'bad-config' });
+  if (!Array.isArray(parsed) || !parsed.every(isIceServer)) {
+    throw new WebRtcError('config', 'ice-servers: not a list of ICE servers', { reason: 'bad-config' });
   }
   return parsed as IceServer[];
 }
@@ -308,7 +304,7 @@ export class RtcCall extends ReactiveElement {
       stopHolding = signaler.subscribe((message) => {
         if (early.length < MAX_EARLY_MESSAGES) early.push(message);
         // Said once: a flood must not become a flood of errors.
-        else if (!refused++) this.#fail(new SignalingError(`Over ${MAX_EARLY_MESSAGES} signal messages before the call was ready: refused`, { reason: 'queue-full' }));
+        else if (!refused++) this.#fail(new SignalingError(`Over ${MAX_EARLY_MESSAGES} early signal messages: refused`, { reason: 'queue-full' }));
       });
       const client = this.#readSetting('client', this.client) ??
         (this.#ownedClient = new WebRtcClient({ iceServers: parseIceServers(this.#readSetting('iceServers', this.iceServers)) }));

@@ -31,7 +31,7 @@ export function followSignaling(call: HTMLElement, signaler: WebSocketSignaler, 
   }, { signal });
   signaler.addEventListener('close', (e) => {
     const { code, reason } = (e as CustomEvent<{ code: number; reason: string }>).detail;
-    if (code !== 1000) fail(new SignalingError(`The signaling server closed for good (${code} ${reason})`, { reason: 'closed' }));
+    if (code !== 1000) fail(new SignalingError(`The signaling server closed (${code} ${reason})`, { reason: 'closed' }));
   }, { signal });
   signaler.addEventListener('error', (e) => fail((e as CustomEvent).detail.error), { signal });
 }

@@ -241,9 +241,9 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
    * Resolves with its id once the other side has all of it; after a reconnect it resumes.
    */
   async sendFile(file: Blob, name?: string): Promise<string> {
-    if (!this.files) throw new DataChannelError('sendFile needs the "files" attribute (on both sides)', { reason: 'files-off' });
+    if (!this.files) throw new DataChannelError('sendFile needs the "files" attribute', { reason: 'files-off' });
     // A mesh opens no file channels: without this the file would wait for one for ever.
-    if (this.#finder.call?.mesh) throw new DataChannelError('sendFile works in one-to-one calls, not in a mesh', { reason: 'files-mesh' });
+    if (this.#finder.call?.mesh) throw new DataChannelError('sendFile does not work in a mesh', { reason: 'files-mesh' });
     return (await this.#loadFileTransfer()).send(file, name);
   }
 

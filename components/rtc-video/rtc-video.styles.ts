@@ -19,7 +19,7 @@ export const styles = unsafeCSS(`
     height: 100%;
   }
   :host([mirror]) video { transform: scaleX(-1); }
-  [part='placeholder'] {
+  [part=placeholder] {
     position: absolute;
     inset: 0;
     display: flex;
@@ -27,11 +27,4 @@ export const styles = unsafeCSS(`
     justify-content: center;
     font: var(--rtc-video-font, 14px system-ui, sans-serif);
   }
-  .hidden { visibility: hidden; }
-  /* fit="…": classes, not a style attribute, so that a strict CSP (no inline styles) holds. */
-  .fit-contain { object-fit: contain; }
-  .fit-cover { object-fit: cover; }
-  .fit-fill { object-fit: fill; }
-  .fit-none { object-fit: none; }
-  .fit-scale-down { object-fit: scale-down; }
 `);

@@ -172,7 +172,9 @@ export class RtcVideo extends ReactiveElement {
     const label = this.label ?? (this.local ? 'Local video' : this.remote ? 'Remote video' : 'Video');
     const video = this.#videoBox;
     const placeholder = this.#placeholderBox;
-    video.className = `fit-${FITS.has(this.fit) ? this.fit : 'contain'}${this.hasVideo ? '' : ' hidden'}`;
+    // Through the CSSOM, which a strict CSP allows (it refuses style attributes in markup, not these).
+    video.style.objectFit = FITS.has(this.fit) ? this.fit : 'contain';
+    video.style.visibility = this.hasVideo ? '' : 'hidden';
     video.setAttribute('aria-label', label);
     // Only when ours changes: a mute from the video's own controls stays until then.
     if (changed.has('muted') || changed.has('local')) video.muted = this.muted || this.local;

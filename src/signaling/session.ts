@@ -307,7 +307,7 @@ export class SignalingSession extends EventTarget {
         const transceiver = this.connection.native.getTransceivers().find((t) => t.mid === message.mid);
         const track = this.connection.remoteTrackList.find((t) => t.native === transceiver?.receiver.track);
         if (!track) {
-          this.#report(new SignalingError(`track-state for an unknown mid ${message.mid}`, { reason: 'unknown-track' }));
+          this.#report(new SignalingError(`track-state: unknown mid ${message.mid}`, { reason: 'unknown-track' }));
           return;
         }
         this.#fire(message.muted ? 'mute' : 'unmute', { track, kind: message.kind });

@@ -12,7 +12,7 @@ export const MAX_SIGNAL_BYTES = 300 * 1024;
 function peerId(value: unknown, field: string): string | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_PEER_ID_LENGTH || !/^[\w.:@-]+$/.test(value)) {
-    throw new SignalingError(`"${field}" must be 1 to ${MAX_PEER_ID_LENGTH} letters, digits or .:@_-`, { reason: 'malformed' });
+    throw new SignalingError(`"${field}" is not a peer id`, { reason: 'malformed' });
   }
   return value;
 }

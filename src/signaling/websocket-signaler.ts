@@ -3,7 +3,7 @@ import type { IceServer, ProtocolVersion, ServerMessage, SignalMessage, Signaler
 
 /** The protocol version this signaler speaks (docs/PROTOCOL.md), sent with every join. */
 const PROTOCOL_VERSION: ProtocolVersion = 1;
-import { checkCounts } from '../validate.js';
+import { checkCounts, isIceServer } from '../validate.js';
 
 export interface WebSocketSignalerOptions {
   /** Room to join (default "default"). */
@@ -142,7 +142,7 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
     const options = this.#options.reconnect || {};
     const max = options.maxAttempts ?? Infinity;
     if (this.#attempt >= max) {
-      this.#shutdown(code, `gave up after ${this.#attempt} reconnect attempts`);
+      this.#shutdown(code, `${this.#attempt} reconnects failed`);
       return;
     }
     this.#attempt++;
@@ -214,10 +214,7 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
   /** Keeps ICE servers the server sent (untrusted: only well-formed entries, a few at most). */
   #takeIceServers(value: unknown): void {
     if (value === undefined) return;
-    const text = (v: unknown) => typeof v === 'string' && v.length <= 1024;
-    const servers = Array.isArray(value) ? value.slice(0, 8).filter((server: Partial<IceServer> | null) =>
-      !!server && (text(server.urls) || (Array.isArray(server.urls) && server.urls.length <= 8 && server.urls.every(text))) &&
-      (server.username === undefined || text(server.username)) && (server.credential === undefined || text(server.credential))) : [];
+    const servers = Array.isArray(value) ? value.slice(0, 8).filter(isIceServer) : [];
     if (servers.length === 0) return this.#reportBad('bad ice servers');
     this.iceServers = servers.map(({ urls, username, credential }: IceServer) => ({ urls, ...(username === undefined ? {} : { username }), ...(credential === undefined ? {} : { credential }) }));
     this.#fire('iceservers', { iceServers: this.iceServers });
@@ -268,7 +265,7 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
     if (this.#queue.length >= (this.#options.maxQueue ?? 1000)) {
       this.#flush();
       if (this.#queue.length >= (this.#options.maxQueue ?? 1000)) {
-        throw new SignalingError(`${this.#queue.length} signal messages wait already: this one was refused`, { reason: 'queue-full' });
+        throw new SignalingError(`Signal queue full (${this.#queue.length}): message refused`, { reason: 'queue-full' });
       }
     }
     this.#queue.push({ text, to, at: Date.now() });

@@ -93,7 +93,7 @@ test('bundle: a part that cannot load (rtc-elements.js copied alone) is a LoadEr
       }
     });
     assert.equal(result?.code, 'load');
-    assert.match(result.message, /statistics part did not load .*rtc-elements-\*\.js files next to rtc-elements\.js/);
+    assert.match(result.message, /statistics part did not load .*rtc-elements-\*\.js next to rtc-elements\.js/);
     // With stats-interval the call says so too: one rtc-error, not one per tick.
     const errors = await page.evaluate(async () => {
       const seen = [];
