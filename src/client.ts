@@ -175,7 +175,7 @@ export class WebRtcClient extends EventTarget {
 
   get #usableDevices(): MediaSource {
     const devices = this.#deviceSource;
-    if (!devices) throw toMediaError(new DOMException('No navigator.mediaDevices (an insecure page?)', 'NotFoundError'), 'media device');
+    if (!devices) throw toMediaError(new DOMException('No mediaDevices (an insecure page?)', 'NotFoundError'), 'media device');
     return devices;
   }
 

@@ -229,21 +229,10 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
   #sendInPieces(data: DataChannelSendable, fragments: Promise<typeof import('./fragments.js')>): Promise<void> {
     const unsupported = unsupportedType(data);
     if (unsupported) return Promise.reject(unsupported);
-    // The other side joins the pieces within its receive queue (its overflow would close the channel).
-    const size = typeof data === 'string' ? data.length * 2 : data instanceof Blob ? data.size : data.byteLength;
-    if (size > this.receiveQueueBytes) {
-      return Promise.reject(new DataChannelError(
-        `The message is ${size} bytes; at most receiveQueueBytes (${this.receiveQueueBytes}) in fragment mode`,
-        { reason: 'message-too-big' },
-      ));
-    }
     const copy = copyOf(data) as string | Uint8Array | Blob;
-    return this.#inSendOrder(async () => {
-      const message = copy instanceof Blob ? new Uint8Array(await copy.arrayBuffer()) : copy;
-      const { splitMessage } = await fragments;
-      const pieceBytes = Math.max(16, Math.min(this.#pieceLimit, this.#maxMessageSize()));
-      for (const piece of splitMessage(message, pieceBytes)) await this.#sendWhenReady(piece);
-    });
+    return this.#inSendOrder(async () => (await fragments).sendInPieces(
+      copy, this.receiveQueueBytes, Math.max(16, Math.min(this.#pieceLimit, this.#maxMessageSize())), (piece) => this.#sendWhenReady(piece),
+    ));
   }
 
   #sizeToSend(data: DataChannelSendable): number | Error {

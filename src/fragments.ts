@@ -38,6 +38,17 @@ export function splitMessage(message: string | Uint8Array, maxBytes: number): Ar
   return pieces;
 }
 
+/**
+ * Sends `message` as pieces of at most `pieceBytes`, back to back. The other side joins them within
+ * its receive queue, so a message over `limit` (receiveQueueBytes, the same on both sides) is refused.
+ */
+export async function sendInPieces(message: string | Uint8Array | Blob, limit: number, pieceBytes: number, send: (piece: string | Uint8Array) => Promise<void>): Promise<void> {
+  const size = typeof message === 'string' ? message.length * 2 : message instanceof Blob ? message.size : message.byteLength;
+  if (size > limit) throw new DataChannelError(`The message is ${size} bytes; at most receiveQueueBytes (${limit}) in fragment mode`, { reason: 'message-too-big' });
+  const whole = message instanceof Blob ? new Uint8Array(await message.arrayBuffer()) : message;
+  for (const piece of splitMessage(whole, pieceBytes)) await send(piece);
+}
+
 /** Joins pieces back into messages; throws `DataChannelError` on a piece that breaks the format. */
 export class Reassembler {
   #text: string[] = [];

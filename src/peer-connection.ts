@@ -273,23 +273,9 @@ export class WebRtcPeerConnection extends EventTarget {
   }
 
   /** Resolves when ICE gathering is complete (at once if it is). Rejects if the connection closes first. */
-  awaitIceGatheringComplete(): Promise<void> {
-    if (this.native.iceGatheringState === 'complete') return Promise.resolve();
-    if (this.#closed) return Promise.reject(new ClientClosedError('The peer connection is closed'));
-    return new Promise((resolve, reject) => {
-      const stop = new AbortController();
-      const { signal } = stop;
-      const check = () => {
-        if (this.native.iceGatheringState === 'complete') { stop.abort(); resolve(); }
-      };
-      const closed = () => {
-        if (this.state === 'closed') { stop.abort(); reject(new ClientClosedError('The peer connection closed while gathering')); }
-      };
-      this.native.addEventListener('icegatheringstatechange', check, { signal });
-      // Some browsers signal the end only with a null candidate.
-      this.native.addEventListener('icecandidate', check, { signal });
-      this.addEventListener('statechange', closed, { signal });
-    });
+  async awaitIceGatheringComplete(): Promise<void> {
+    // Loaded on first use: trickle ICE never waits for the end of a gathering.
+    return (await loadPart('gathering', () => import('./gathering.js'))).gatheringComplete(this);
   }
 
   /** Asks for an ICE restart: the next offer carries new credentials (`negotiationneeded` fires). */
@@ -474,7 +460,7 @@ export class WebRtcPeerConnection extends EventTarget {
     } else {
       sender = this.native.getSenders().find((s) => s.track === senderOrTrack);
     }
-    if (!sender) throw new SdpError('removeTrack: that track is not sent here', { reason: 'unknown-track' });
+    if (!sender) throw new SdpError('removeTrack: track not sent here', { reason: 'unknown-track' });
     try {
       this.native.removeTrack(sender);
     } catch (error) {

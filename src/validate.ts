@@ -39,7 +39,7 @@ export function checkCounts(options: object | false | undefined, names: string):
 
 /** Checks a description from an untrusted source and returns a clean copy, or throws `SdpError`. */
 export function toSessionDescription(value: unknown): SessionDescription {
-  if (!isObject(value)) throw new SdpError('A description must be an object {type, sdp}', { reason: 'malformed' });
+  if (!isObject(value)) throw new SdpError('A description must be {type, sdp}', { reason: 'malformed' });
   const { type, sdp } = value;
   if (typeof type !== 'string' || !SDP_TYPES.has(type)) {
     throw new SdpError(`Unknown description type ${JSON.stringify(type)}`, {
@@ -48,7 +48,7 @@ export function toSessionDescription(value: unknown): SessionDescription {
   }
   if (type === 'rollback') return { type, sdp: typeof sdp === 'string' ? sdp : '' };
   if (typeof sdp !== 'string' || sdp.length === 0) {
-    throw new SdpError(`A description of type ${type} needs its sdp`, { reason: 'malformed' });
+    throw new SdpError(`No sdp in the ${type}`, { reason: 'malformed' });
   }
   if (sdp.length > MAX_SDP_BYTES) {
     throw new SdpError(`The SDP is ${sdp.length} characters; at most ${MAX_SDP_BYTES}`, { reason: 'too-big' });

@@ -149,7 +149,7 @@ describe('<rtc-call> settings in any order', () => {
       if (call.client) call.client.close();
     }
     const attribute = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-    expect(said).to.deep.equal(SETTINGS.map((s) => `config after-start: Changing "${attribute(s.name)}" after start has no effect: hang up and start again`));
+    expect(said).to.deep.equal(SETTINGS.map((s) => `config after-start: Changing "${attribute(s.name)}" has no effect until the next start`));
   });
 
   it('the demo order (room set, then start() in the same task) gives no error', async () => {

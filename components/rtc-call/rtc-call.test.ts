@@ -210,9 +210,9 @@ describe('<rtc-call>', () => {
     call.mesh = true;
     await call.updateComplete;
     expect(said).to.deep.equal([
-      'config after-start: Changing "room" after start has no effect: hang up and start again',
-      'config after-start: Changing "ice-servers" after start has no effect: hang up and start again',
-      'config after-start: Changing "mesh" after start has no effect: hang up and start again',
+      'config after-start: Changing "room" has no effect until the next start',
+      'config after-start: Changing "ice-servers" has no effect until the next start',
+      'config after-start: Changing "mesh" has no effect until the next start',
     ]);
     // After a hang-up the next start reads them: no error.
     call.hangUp();

@@ -249,7 +249,7 @@ export class RtcCall extends ReactiveElement {
     }
     // Read once by start(): a change to another value during the call would be ignored without a word.
     const differs = (name: string) => this.#settingsRead.has(name) && !sameSetting(name, this.#settingsRead.get(name), this[name as keyof this]);
-    for (const error of lateChanges(changed, differs, 'after start has no effect: hang up and start again')) this.#fail(error);
+    for (const error of lateChanges(changed, differs, 'start')) this.#fail(error);
   }
 
   override disconnectedCallback(): void {
@@ -322,7 +322,7 @@ export class RtcCall extends ReactiveElement {
       this.#readSetting('statsInterval', this.statsInterval);
       const policy = this.#readSetting('iceTransportPolicy', this.iceTransportPolicy);
       if (policy !== null && policy !== 'all' && policy !== 'relay') {
-        throw new WebRtcError('config', `ice-transport-policy is "all" or "relay", not ${String(policy).slice(0, 40)}`, { reason: 'bad-config' });
+        throw new WebRtcError('config', 'ice-transport-policy must be "all" or "relay"', { reason: 'bad-config' });
       }
       if (signaler instanceof EventTarget) {
         // Fresh TURN credentials from the server: every connection's next ICE restart uses them.
@@ -360,7 +360,7 @@ export class RtcCall extends ReactiveElement {
   }
 
   async #makeSignaler(): Promise<Signaler> {
-    if (!this.signaling) throw new SignalingError('<rtc-call> needs a "signaling" URL or a "signaler" property');
+    if (!this.signaling) throw new SignalingError('<rtc-call> needs "signaling" or "signaler"');
     const media = /^(whip|whep)\+(https?:\/\/.*)$/.exec(this.signaling);
     if (media) {
       this.#readSetting('signaling', this.signaling);
@@ -511,15 +511,9 @@ export class RtcCall extends ReactiveElement {
   }
 
   /** Cameras and microphones (labels once permission is granted). */
-  async listDevices(kind?: MediaDeviceKind) {
-    if (this.#activeClient) return this.#activeClient.listDevices(kind);
-    // Before start: a client for this question only.
-    const client = new WebRtcClient();
-    try {
-      return await client.listDevices(kind);
-    } finally {
-      client.close();
-    }
+  listDevices(kind?: MediaDeviceKind) {
+    // Before start: a client for this question only (listing makes nothing it would have to close).
+    return (this.#activeClient ?? new WebRtcClient()).listDevices(kind);
   }
 
   /** Makes the sent `kind` follow its attribute: opens the device, or stops it and leaves its senders idle. */
@@ -557,7 +551,7 @@ export class RtcCall extends ReactiveElement {
   /** Switches the camera or microphone during the call, without renegotiation. */
   async switchDevice(kind: 'audio' | 'video', deviceId: string): Promise<void> {
     const client = this.#activeClient;
-    if (!client) throw new SignalingError('Start the call before switching devices');
+    if (!client) throw new SignalingError('Start the call first');
     const next = await this.#openDevice(client, kind, deviceId);
     if (next) await this.#replaceLocal(kind, next, true);
   }

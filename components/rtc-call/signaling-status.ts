@@ -26,7 +26,7 @@ export function followSignaling(call: HTMLElement, signaler: WebSocketSignaler, 
     if ((!joined || attempt > 1) && !reported) {
       reported = true;
       const why = reason ? `${code} ${reason}` : `close code ${code}`;
-      fail(new SignalingError(`Cannot reach the signaling server at ${signaler.url} (${why}); still trying`, { reason: 'unreachable' }));
+      fail(new SignalingError(`Signaling server ${signaler.url} unreachable (${why}); still trying`, { reason: 'unreachable' }));
     }
   }, { signal });
   signaler.addEventListener('close', (e) => {

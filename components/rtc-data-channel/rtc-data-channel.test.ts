@@ -110,8 +110,8 @@ describe('<rtc-data-channel>', () => {
     x.setAttribute('protocol', 'p2');
     await x.updateComplete;
     expect(said).to.deep.equal([
-      'config after-start: Changing "max-retransmits" of a channel in use has no effect until the call\'s next connection',
-      'config after-start: Changing "protocol" of a channel in use has no effect until the call\'s next connection',
+      'config after-start: Changing "max-retransmits" has no effect until the next connection',
+      'config after-start: Changing "protocol" has no effect until the next connection',
     ]);
     expect(x.channel?.maxRetransmits).to.equal(null);
     expect(x.channel?.state).to.equal('open');
@@ -384,7 +384,7 @@ describe('<rtc-data-channel> options, set in any order', () => {
       await Promise.all([x.updateComplete, z.updateComplete, v.updateComplete]);
     });
 
-    const said = (attribute: string) => `config after-start: Changing "${attribute}" of a channel in use has no effect until the call's next connection`;
+    const said = (attribute: string) => `config after-start: Changing "${attribute}" has no effect until the next connection`;
     for (const attribute of ['label', 'max-retransmits', 'protocol', 'fragment', 'receive-queue-bytes', 'max-packet-life-time', 'channel-id', 'files']) {
       it(`${attribute} is rtc-channel-error config / after-start`, () => expect(errors).to.include(said(attribute)));
     }

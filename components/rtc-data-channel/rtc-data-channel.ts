@@ -132,7 +132,7 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
     queueMicrotask(() => {
       if (this.isConnected) return;
       // Nothing will open or arrive any more: sends and receives still waiting fail instead of hanging.
-      const error = new DataChannelClosedError(`Data channel "${this.label}" closed: its element left the page`, { reason: 'disconnected' });
+      const error = new DataChannelClosedError(`Data channel "${this.label}" closed: its element left`, { reason: 'disconnected' });
       for (const waiter of this.#waiters.splice(0)) waiter.reject(error);
       for (const receiver of this.#receivers.splice(0)) receiver.reject(error);
     });
@@ -149,7 +149,7 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
       if (channel.state === 'connecting') this.#reopen(channel, at.connection, at.peer);
       else if (channel.state === 'open') for (const name of differ) late.add(name);
     }
-    for (const error of lateChanges(changed, (name) => late.has(name), 'of a channel in use has no effect until the call\'s next connection')) this.#fail(error);
+    for (const error of lateChanges(changed, (name) => late.has(name), 'connection')) this.#fail(error);
   }
 
   /** A channel that never opened takes a changed option: it is made again, without a word (nothing opened or closed for the page). */

@@ -7,7 +7,7 @@ export const styles = unsafeCSS(`
     display: inline-block;
     position: relative;
     width: var(--rtc-video-width, 320px);
-    aspect-ratio: var(--rtc-video-aspect-ratio, 4 / 3);
+    aspect-ratio: var(--rtc-video-aspect-ratio, 4/3);
     background: var(--rtc-video-background, #111);
     color: var(--rtc-video-color, #ddd);
     overflow: hidden;

@@ -248,7 +248,7 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
     clearTimeout(this.#expiryTimer);
     if (this.#queue[0]) this.#expiryTimer = setTimeout(() => this.#flush(), this.#queue[0].at + timeout - now);
     if (expired > 0) {
-      this.#fire('error', { error: new SignalingError(`${expired} signal messages dropped: their peer was away over ${timeout} ms`, { reason: 'unsent' }) });
+      this.#fire('error', { error: new SignalingError(`${expired} signal messages dropped: peer away ${timeout} ms`, { reason: 'unsent' }) });
     }
   }
 
@@ -265,7 +265,7 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
     if (this.#queue.length >= (this.#options.maxQueue ?? 1000)) {
       this.#flush();
       if (this.#queue.length >= (this.#options.maxQueue ?? 1000)) {
-        throw new SignalingError(`Signal queue full (${this.#queue.length}): message refused`, { reason: 'queue-full' });
+        throw new SignalingError('Signal queue full: message refused', { reason: 'queue-full' });
       }
     }
     this.#queue.push({ text, to, at: Date.now() });
