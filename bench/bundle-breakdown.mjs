@@ -10,7 +10,7 @@ const gz = (text) => gzipSync(text, { level: 9 }).length;
 const terse = async (code) => (await minify(code, { module: true, ecma: 2022, compress: { passes: 3, pure_getters: true }, format: { comments: false } })).code;
 
 const PARTS = [
-  ['Lit (ReactiveElement and css; no lit-html)', (path) => path.includes('node_modules/')],
+  ['Lit (ReactiveElement and unsafeCSS; no lit-html)', (path) => path.includes('node_modules/')],
   ['the three elements (components/)', (path) => path.startsWith('components/')],
   ['signaling: session, ICE restart, WebSocket signaler, message checks (src/signaling/)', (path) => path.startsWith('src/signaling/')],
   ['engine: client, peer connection, data channel, media, errors, validation (src/)', (path) => path.startsWith('src/')],
@@ -19,7 +19,7 @@ const PARTS = [
 export async function bundleBreakdown() {
   const total = gz(readFileSync('dist/rtc-elements.js'));
   const lit = await build({
-    stdin: { contents: "export { ReactiveElement, css } from '@lit/reactive-element';", resolveDir: process.cwd() },
+    stdin: { contents: "export { ReactiveElement, unsafeCSS } from '@lit/reactive-element';", resolveDir: process.cwd() },
     bundle: true, format: 'esm', target: 'es2022', write: false,
   });
   const litBytes = gz(await terse(lit.outputFiles[0].text));

@@ -392,3 +392,42 @@ describe('<rtc-data-channel> options, set in any order', () => {
     it('the open channel keeps what it read', () => expect([x.channel?.label, x.channel?.maxRetransmits, z.channel?.id]).to.deep.equal(['cfg-a', 3, 900]));
   });
 });
+
+describe('<rtc-data-channel call="…">, set in any order', () => {
+  let made = 0;
+
+  /** Two channel elements outside the calls, each naming one call by its id in `ids`, in one order; resolves with them. */
+  const orders: Record<string, (root: HTMLElement, ids: string[]) => Promise<RtcDataChannel[]>> = {
+    'set before the tag is defined': async (root, ids) => {
+      const tag = `rtc-data-channel-named-${made}`;
+      const elements = ids.map((call) => root.appendChild(Object.assign(document.createElement(tag), { call, label: 'named' })) as RtcDataChannel);
+      customElements.define(tag, class extends RtcDataChannel {});
+      return elements;
+    },
+    'set, then appended': async (root, ids) =>
+      ids.map((call) => root.appendChild(Object.assign(document.createElement('rtc-data-channel'), { call, label: 'named' }))),
+    'appended, then set': async (root, ids) =>
+      ids.map((call) => Object.assign(root.appendChild(Object.assign(document.createElement('rtc-data-channel'), { label: 'named' })), { call })),
+    'appended, then set after updateComplete (no call until then)': async (root, ids) => {
+      const elements = ids.map(() => root.appendChild(Object.assign(document.createElement('rtc-data-channel'), { label: 'named' })));
+      await Promise.all(elements.map((element) => element.updateComplete));
+      expect(elements.map((element) => element.channel)).to.deep.equal([null, null]);
+      elements.forEach((element, i) => { element.call = ids[i] as string; });
+      return elements;
+    },
+  };
+
+  for (const [order, put] of Object.entries(orders)) {
+    it(`${order}: each opens on the call it names, and a message crosses`, async () => {
+      const root = await fixture<HTMLElement>(html`<div></div>`);
+      const ids = [`named-a-${++made}`, `named-b-${made}`];
+      const calls = createSignalerPair().map((signaler, i) =>
+        root.appendChild(Object.assign(document.createElement('rtc-call'), { id: ids[i], signaler })));
+      const [x, y] = await put(root, ids) as [RtcDataChannel, RtcDataChannel];
+      const arrived = nextOrClose(y);
+      await x.send('to the named call');
+      expect(await arrived).to.equal('to the named call');
+      expect([x, y].map((element, i) => calls[i]?.connection?.dataChannels.includes(element.channel!))).to.deep.equal([true, true]);
+    });
+  }
+});
