@@ -127,12 +127,20 @@ test('item 3: a connected, dropped or departed peer’s id cannot be taken witho
 
 test('item 3: WebSocketSignaler resumes its id with the token after its socket drops', { timeout: 20000 }, async () => {
   const server = await startSignalingServer({ port: 0, leaveGraceMs: 3000 });
-  const signaler = new WebSocketSignaler(server.url, { room: 'r', WebSocket, reconnect: { minDelayMs: 50, maxDelayMs: 100 } });
+  // The signaler's socket is its own (#private): the test keeps the sockets it is given.
+  const sockets = [];
+  const Recorded = class extends WebSocket {
+    constructor(...args) {
+      super(...args);
+      sockets.push(this);
+    }
+  };
+  const signaler = new WebSocketSignaler(server.url, { room: 'r', WebSocket: Recorded, reconnect: { minDelayMs: 50, maxDelayMs: 100 } });
   try {
     const other = await connect(server.url, { room: 'r' });
     await signaler.whenOpen();
     const id = signaler.peerId;
-    signaler.socket.close(4000, 'test drop'); // not a clean leave: the server keeps the place
+    sockets.at(-1).close(4000, 'test drop'); // not a clean leave: the server keeps the place
     const reopened = new Promise((resolve) => signaler.addEventListener('open', (e) => resolve(e.detail), { once: true }));
     const detail = await reopened;
     assert.equal(detail.id, id, 'the same id after the reconnect');
