@@ -8,6 +8,7 @@ import {
 } from './media.js';
 import { WebRtcPeerConnection, type PeerConnectionOptions } from './peer-connection.js';
 import type { IceServer } from './types.js';
+import type { DetailListener, RemoveDetailListener } from './typed-events.js';
 import { CHANNEL_SIZES, checkCounts } from './validate.js';
 
 /** Ktor's `WebRtcConnectionConfig`: what a connection is created with. */
@@ -56,6 +57,15 @@ export interface WebRtcClientConfig {
   RTCPeerConnection?: PeerConnectionConstructor;
 }
 
+export interface ClientEventDetail {
+  /** A camera, microphone or speaker came or went. */
+  devicechange: { devices: MediaDeviceDescription[] };
+}
+
+export interface WebRtcClient {
+  removeEventListener: RemoveDetailListener<ClientEventDetail>;
+}
+
 /**
  * The entry point (Ktor's `WebRtcClient`): makes peer connections and local tracks and owns them,
  * so that `close()` releases everything it made.
@@ -86,6 +96,8 @@ export class WebRtcClient extends EventTarget {
    * follows the devices only from the first such listener on: in Chromium, following them costs
    * about 0.5 ms of every connection set up meanwhile.
    */
+  override addEventListener<K extends keyof ClientEventDetail>(type: K, listener: DetailListener<ClientEventDetail[K]> | null, options?: boolean | AddEventListenerOptions): void;
+  override addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
   override addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void {
     super.addEventListener(type, listener, options);
     if (type === 'devicechange' && listener && !this.#watchingDevices && !this.#closed) {

@@ -1,5 +1,6 @@
 import { DataChannelClosedError, DataChannelError, loadPart, messageOf, type WebRtcError } from './errors.js';
 import type { Reassembler } from './fragments.js';
+import type { AddDetailListener, RemoveDetailListener } from './typed-events.js';
 
 /** What `receive()` gives: text as a `string`, binary as a `Uint8Array`. */
 export type DataChannelMessage = string | Uint8Array;
@@ -79,6 +80,20 @@ function toMessage(data: unknown): DataChannelMessage {
   throw new DataChannelError(`Unsupported message type received: ${Object.prototype.toString.call(data)}`, {
     reason: 'unsupported-message-type',
   });
+}
+
+/** The `detail` of a channel's events: the channel, and for `error` what failed. */
+export interface DataChannelEventDetail {
+  open: { channel: WebRtcDataChannel };
+  closing: { channel: WebRtcDataChannel };
+  close: { channel: WebRtcDataChannel };
+  bufferedamountlow: { channel: WebRtcDataChannel };
+  error: { channel: WebRtcDataChannel; error: WebRtcError };
+}
+
+export interface WebRtcDataChannel {
+  addEventListener: AddDetailListener<DataChannelEventDetail>;
+  removeEventListener: RemoveDetailListener<DataChannelEventDetail>;
 }
 
 /**

@@ -1,15 +1,17 @@
 /** The rtc-elements engine: a thin, framework-free WebRTC client after Ktor's, plus signaling. */
 export * from './errors.js';
 export type * from './types.js';
+export type * from './typed-events.js';
 export { EventStream } from './event-stream.js';
 export { WebRtcClient } from './client.js';
-export type { ConnectionConfig, WebRtcClientConfig, PeerConnectionConstructor, MediaSource, MediaDeviceDescription, ScreenTrackConstraints } from './client.js';
+export type { ClientEventDetail, ConnectionConfig, WebRtcClientConfig, PeerConnectionConstructor, MediaSource, MediaDeviceDescription, ScreenTrackConstraints } from './client.js';
 export { WebRtcPeerConnection } from './peer-connection.js';
 export type { TrackEvent, WebRtcRtpSender, PeerConnectionOptions, PeerConnectionEventDetail } from './peer-connection.js';
 export { WebRtcDataChannel } from './data-channel.js';
 export { channelIdFor } from './channel-id.js';
 export type {
   DataChannelEvent,
+  DataChannelEventDetail,
   DataChannelEventType,
   DataChannelMessage,
   DataChannelOptions,
@@ -30,4 +32,4 @@ export { BroadcastChannelSignaler } from './signaling/broadcast-channel-signaler
 export { WebSocketSignaler } from './signaling/websocket-signaler.js';
 export type { WebSocketSignalerOptions, WebSocketSignalerState, WebSocketSignalerEventDetail } from './signaling/websocket-signaler.js';
 export { WhipSignaler, parseIceServerLinks, MEDIA_SERVER_ID } from './signaling/whip-signaler.js';
-export type { WhipSignalerOptions } from './signaling/whip-signaler.js';
+export type { WhipSignalerOptions, WhipSignalerEventDetail } from './signaling/whip-signaler.js';

@@ -4,6 +4,7 @@ import { EventStream } from './event-stream.js';
 import { WebRtcMediaTrack } from './media.js';
 import type { WebRtcStatistics } from './stats.js';
 import type { IceCandidate, IceServer, SessionDescription } from './types.js';
+import type { DetailListener } from './typed-events.js';
 import { CHANNEL_SIZES, checkCounts, toIceCandidate, toSessionDescription } from './validate.js';
 
 /**
@@ -379,6 +380,12 @@ export class WebRtcPeerConnection extends EventTarget {
     return this.#negotiationNeeded;
   }
 
+  override addEventListener<K extends keyof PeerConnectionEventDetail>(
+    type: K,
+    listener: DetailListener<PeerConnectionEventDetail[K]> | null,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  override addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
   override addEventListener(
     type: string,
     listener: EventListenerOrEventListenerObject | null,
@@ -395,6 +402,12 @@ export class WebRtcPeerConnection extends EventTarget {
     }
   }
 
+  override removeEventListener<K extends keyof PeerConnectionEventDetail>(
+    type: K,
+    listener: DetailListener<PeerConnectionEventDetail[K]> | null,
+    options?: boolean | EventListenerOptions,
+  ): void;
+  override removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void;
   override removeEventListener(
     type: string,
     listener: EventListenerOrEventListenerObject | null,

@@ -245,7 +245,7 @@ describe('<rtc-call> while the camera prompt is open', () => {
     const client = new WebRtcClient();
     let session: SignalingSession | undefined;
     other.addEventListener('peer-joined', (e) => {
-      session = new SignalingSession(client.createPeerConnection(), other, { remoteId: (e as CustomEvent).detail.id, polite: false, iceRestart: false });
+      session = new SignalingSession(client.createPeerConnection(), other, { remoteId: e.detail.id, polite: false, iceRestart: false });
       session.connection.createDataChannel('chat');
       session.start();
     }, { once: true });

@@ -414,7 +414,7 @@ export class RtcCall extends ReactiveElement {
     // Each connection's loss is counted against its own previous statistics.
     let previous: WebRtcStatistics | undefined;
     connection.addEventListener('stats', (e) => {
-      const { statistics } = (e as CustomEvent).detail;
+      const { statistics } = e.detail;
       void this.#onStats(statistics, previous, peer);
       previous = statistics;
     }, scoped);
@@ -429,18 +429,18 @@ export class RtcCall extends ReactiveElement {
     if (peer === undefined) this.#session = session;
     // These four come out as they are, as rtc-<type>; in a mesh they name their peer.
     for (const type of ['icecandidate', 'statechange', 'negotiationneeded', 'datachannel'] as const) {
-      connection.addEventListener(type, (e) => fire(this, `rtc-${type}`, { ...(e as CustomEvent).detail, peer }), scoped);
+      connection.addEventListener(type, (e) => fire(this, `rtc-${type}`, { ...e.detail, peer }), scoped);
     }
-    connection.addEventListener('track', (e) => this.#onTrack((e as CustomEvent<TrackEvent>).detail, peer), scoped);
-    connection.addEventListener('error', (e) => this.#fail((e as CustomEvent).detail.error), scoped);
-    session.addEventListener('peer', (e) => fire(this, 'rtc-peer', (e as CustomEvent).detail), scoped);
+    connection.addEventListener('track', (e) => this.#onTrack(e.detail, peer), scoped);
+    connection.addEventListener('error', (e) => this.#fail(e.detail.error), scoped);
+    session.addEventListener('peer', (e) => fire(this, 'rtc-peer', e.detail), scoped);
     for (const type of ['reconnecting', 'reconnected'] as const) {
-      session.addEventListener(type, (e) => fire(this, `rtc-${type}`, { reason: (e as CustomEvent).detail.reason, peer }), scoped);
+      session.addEventListener(type, (e) => fire(this, `rtc-${type}`, { reason: e.detail.reason, peer }), scoped);
     }
-    session.addEventListener('mute', (e) => this.#onRemoteMute((e as CustomEvent).detail.track, true), scoped);
-    session.addEventListener('unmute', (e) => this.#onRemoteMute((e as CustomEvent).detail.track, false), scoped);
-    session.addEventListener('error', (e) => this.#fail((e as CustomEvent).detail.error), scoped);
-    session.addEventListener('close', (e) => this.#onSessionClose(session, (e as CustomEvent).detail.reason), scoped);
+    session.addEventListener('mute', (e) => this.#onRemoteMute(e.detail.track, true), scoped);
+    session.addEventListener('unmute', (e) => this.#onRemoteMute(e.detail.track, false), scoped);
+    session.addEventListener('error', (e) => this.#fail(e.detail.error), scoped);
+    session.addEventListener('close', (e) => this.#onSessionClose(session, e.detail.reason), scoped);
     // In a mesh every channel element opens one channel per peer.
     for (const channel of this.#channels) channel.attach(connection, peer);
     for (const message of early) session.deliver(message);

@@ -219,7 +219,7 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
       fire(this, 'rtc-open', peer === undefined ? { channel } : { channel, peer });
     });
     channel.addEventListener('bufferedamountlow', () => fire(this, 'rtc-bufferedamountlow', { bufferedAmount: channel.bufferedAmount }));
-    channel.addEventListener('error', (e) => this.#fail((e as CustomEvent).detail.error));
+    channel.addEventListener('error', (e) => this.#fail(e.detail.error));
     void this.#pump(channel, peer);
   }
 

@@ -1,9 +1,10 @@
 import { SignalingError, messageOf, type WebRtcError } from '../errors.js';
 import type { WebRtcMediaTrack } from '../media.js';
-import type { WebRtcPeerConnection } from '../peer-connection.js';
+import type { PeerConnectionEventDetail, WebRtcPeerConnection } from '../peer-connection.js';
 import type { SignalMessage, Signaler } from '../types.js';
 import { IceRestartPolicy, type IceRestartOptions } from './ice-restart.js';
 import { parseSignalMessage } from './signal-message.js';
+import type { AddDetailListener, RemoveDetailListener } from '../typed-events.js';
 
 export interface SessionOptions {
   /** This end's id when the signaler assigns none (default: random). */
@@ -47,6 +48,11 @@ const INITIAL_POLITE_YIELD_MS = 1500;
 function randomId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(12));
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export interface SignalingSession {
+  addEventListener: AddDetailListener<SessionEventDetail>;
+  removeEventListener: RemoveDetailListener<SessionEventDetail>;
 }
 
 /**
@@ -251,8 +257,8 @@ export class SignalingSession extends EventTarget {
     }
   };
 
-  readonly #onIceCandidate = (event: Event): void => {
-    this.#send({ type: 'candidate', candidate: (event as CustomEvent).detail.candidate });
+  readonly #onIceCandidate = (event: CustomEvent<PeerConnectionEventDetail['icecandidate']>): void => {
+    this.#send({ type: 'candidate', candidate: event.detail.candidate });
   };
 
   readonly #onStateChange = (): void => {

@@ -4,6 +4,7 @@ import type { IceServer, ProtocolVersion, ServerMessage, SignalMessage, Signaler
 /** The protocol version this signaler speaks (docs/PROTOCOL.md), sent with every join. */
 const PROTOCOL_VERSION: ProtocolVersion = 1;
 import { checkCounts } from '../validate.js';
+import type { AddDetailListener, RemoveDetailListener } from '../typed-events.js';
 
 export interface WebSocketSignalerOptions {
   /** Room to join (default "default"). */
@@ -34,6 +35,11 @@ export interface WebSocketSignalerEventDetail {
   reconnecting: { attempt: number; delayMs: number; code: number; reason: string };
   error: { error: SignalingError };
   close: { code: number; reason: string };
+}
+
+export interface WebSocketSignaler {
+  addEventListener: AddDetailListener<WebSocketSignalerEventDetail>;
+  removeEventListener: RemoveDetailListener<WebSocketSignalerEventDetail>;
 }
 
 /** Close codes after which reconnecting cannot help (unauthorized, room full). */

@@ -1,5 +1,6 @@
 import { ClientClosedError, SignalingError, messageOf } from '../errors.js';
 import type { IceCandidate, IceServer, SignalMessage, Signaler } from '../types.js';
+import type { AddDetailListener, RemoveDetailListener } from '../typed-events.js';
 
 export interface WhipSignalerOptions {
   /** `whip` publishes (RFC 9725), `whep` plays; the HTTP exchange is the same. Default `whip`. */
@@ -45,6 +46,16 @@ function iceParts(sdp: string): { ufrag: string; pwd: string; media: Array<{ mli
     mid: /a=mid:(\S+)/.exec(section)?.[1] ?? '',
   }));
   return { ...iceCredentials(sdp), media };
+}
+
+export interface WhipSignalerEventDetail {
+  /** The endpoint offered ICE servers (`Link: rel="ice-server"`), which `<rtc-call>` applies. */
+  iceservers: { iceServers: IceServer[] };
+}
+
+export interface WhipSignaler {
+  addEventListener: AddDetailListener<WhipSignalerEventDetail>;
+  removeEventListener: RemoveDetailListener<WhipSignalerEventDetail>;
 }
 
 /**

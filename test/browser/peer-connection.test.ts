@@ -94,7 +94,7 @@ describe('WebRtcPeerConnection', () => {
 
     async function answerAndConnect(a: WebRtcPeerConnection, b: WebRtcPeerConnection) {
       await b.setLocalDescription(await b.createAnswer());
-      b.addEventListener('icecandidate', (e) => { const c = (e as CustomEvent).detail.candidate; if (c) void a.addIceCandidate(c); });
+      b.addEventListener('icecandidate', (e) => { const c = e.detail.candidate; if (c) void a.addIceCandidate(c); });
       for (const c of b.iceCandidates.values) await a.addIceCandidate(c);
       await a.setRemoteDescription(b.localDescription!);
       await waitFor(() => a.state === 'connected' && b.state === 'connected', 15000, 'connected');
@@ -150,7 +150,7 @@ describe('WebRtcPeerConnection', () => {
     it('replays gathered candidates to a late reader and fires icecandidate events', async () => {
       const a = client.createPeerConnection();
       const seen: Array<IceCandidate | null> = [];
-      a.addEventListener('icecandidate', (e) => seen.push((e as CustomEvent).detail.candidate));
+      a.addEventListener('icecandidate', (e) => seen.push(e.detail.candidate));
       a.createDataChannel('x');
       await a.setLocalDescription(await a.createOffer());
       await a.awaitIceGatheringComplete();

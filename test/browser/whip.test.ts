@@ -28,7 +28,7 @@ describe('WHIP / WHEP', function () {
       connection.addTrack(await client.createVideoTrack({ width: 320, height: 240 }));
       const session = new SignalingSession(connection, signaler, { polite: false });
       const errors: unknown[] = [];
-      session.addEventListener('error', (e) => errors.push((e as CustomEvent).detail.error));
+      session.addEventListener('error', (e) => errors.push(e.detail.error));
       session.start();
       await waitFor(() => connection.state === 'connected', 20000, 'connected to the media server');
       await waitFor(async () => (await serverLog()).received.video > 20, 20000, 'RTP at the media server');
