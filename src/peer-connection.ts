@@ -1,6 +1,6 @@
 import { WebRtcDataChannel, type DataChannelEvent, type DataChannelOptions } from './data-channel.js';
 import { ClientClosedError, DataChannelError, IceError, SdpError, loadPart, messageOf, type WebRtcError } from './errors.js';
-import { EventStream } from './event-stream.js';
+import { EventStream, type EventStreamWriter } from './event-stream.js';
 import { WebRtcMediaTrack } from './media.js';
 import type { WebRtcStatistics } from './stats.js';
 import type { IceCandidate, IceServer, SessionDescription } from './types.js';
@@ -76,12 +76,16 @@ function toJsonDescription(description: RTCSessionDescriptionInit | RTCSessionDe
  */
 export class WebRtcPeerConnection extends EventTarget {
   readonly native: RTCPeerConnection;
+  // The write sides of the three streams below: readers get the streams only.
+  #candidateWriter!: EventStreamWriter<IceCandidate>;
+  #channelEventWriter!: EventStreamWriter<DataChannelEvent>;
+  #trackEventWriter!: EventStreamWriter<TrackEvent>;
   /** Local candidates, replayed from the first; ends when the connection closes. */
-  readonly iceCandidates = new EventStream<IceCandidate>();
+  readonly iceCandidates = new EventStream<IceCandidate>((writer) => (this.#candidateWriter = writer));
   /** Open, closing, closed, bufferedamountlow and error of every channel, local or remote. */
-  readonly dataChannelEvents = new EventStream<DataChannelEvent>(1000);
+  readonly dataChannelEvents = new EventStream<DataChannelEvent>((writer) => (this.#channelEventWriter = writer), 1000);
   /** Remote tracks added and removed. */
-  readonly trackEvents = new EventStream<TrackEvent>(1000);
+  readonly trackEvents = new EventStream<TrackEvent>((writer) => (this.#trackEventWriter = writer), 1000);
 
   readonly #options: PeerConnectionOptions;
   #pendingCandidates: Array<IceCandidate | null> = [];
@@ -238,7 +242,7 @@ export class WebRtcPeerConnection extends EventTarget {
       this.#relaySeen = true;
       clearTimeout(this.#relayTimer);
     }
-    this.iceCandidates.push(json);
+    this.#candidateWriter.push(json);
     this.#fire('icecandidate', { candidate: json });
   }
 
@@ -441,7 +445,7 @@ export class WebRtcPeerConnection extends EventTarget {
       ...this.#options.dataChannelDefaults,
       ...options,
       report: (event) => {
-        this.dataChannelEvents.push(event);
+        this.#channelEventWriter.push(event);
         if (event.type === 'closed') this.#channels.delete(event.channel);
       },
       // Not kept while there is no SCTP transport yet: the negotiation sets it.
@@ -530,7 +534,7 @@ export class WebRtcPeerConnection extends EventTarget {
     this.#remoteTracks.set(native, track);
     const streams = [...event.streams];
     const added: TrackEvent = { type: 'add', track, streams };
-    this.trackEvents.push(added);
+    this.#trackEventWriter.push(added);
     this.#fire('track', added);
     const removed = () => this.#reportRemovedTrack(native);
     for (const stream of streams) {
@@ -547,7 +551,7 @@ export class WebRtcPeerConnection extends EventTarget {
     this.#remoteTracks.delete(native);
     const streams = [] as MediaStream[];
     const removed: TrackEvent = { type: 'remove', track, streams };
-    this.trackEvents.push(removed);
+    this.#trackEventWriter.push(removed);
     if (!this.#closed) this.#fire('track', removed);
   }
 
@@ -603,9 +607,9 @@ export class WebRtcPeerConnection extends EventTarget {
     this.native.close();
     for (const native of [...this.#remoteTracks.keys()]) this.#reportRemovedTrack(native);
     this.#pendingCandidates = [];
-    this.iceCandidates.end();
-    this.dataChannelEvents.end();
-    this.trackEvents.end();
+    this.#candidateWriter.end();
+    this.#channelEventWriter.end();
+    this.#trackEventWriter.end();
     // The native connection fires no state change on close(): tell listeners ourselves.
     this.dispatchEvent(new CustomEvent('statechange', { detail: { state: 'closed' } }));
     this.#options.onClose?.(this);

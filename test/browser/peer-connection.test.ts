@@ -165,6 +165,19 @@ describe('WebRtcPeerConnection', () => {
       await a.awaitIceGatheringComplete(); // resolves at once when complete
     });
 
+    it('iceCandidates is read-only: a reader can neither push, end nor edit what it replays', async () => {
+      const a = client.createPeerConnection();
+      a.createDataChannel('x');
+      await a.setLocalDescription(await a.createOffer());
+      await a.awaitIceGatheringComplete();
+      const stream = a.iceCandidates as unknown as Record<string, unknown>;
+      expect([stream.push, stream.end]).to.deep.equal([undefined, undefined]);
+      const kept = a.iceCandidates.values.length;
+      (a.iceCandidates.values as IceCandidate[]).push({ candidate: 'candidate:injected', sdpMid: '0', sdpMLineIndex: 0 });
+      expect(a.iceCandidates.values.length).to.equal(kept);
+      expect(a.iceCandidates.values.map((c) => c.candidate)).to.not.include('candidate:injected');
+    });
+
     it('restarts ICE with new credentials and stays connected', async () => {
       const { a, b } = await connectedChannel();
       const before = ufragOf(a.localDescription!.sdp);
