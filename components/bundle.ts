@@ -9,5 +9,5 @@ export { RtcCall, RtcDataChannel, RtcVideo } from './index.js';
 export { WebRtcClient, WebSocketSignaler, SignalingSession } from '../src/index.js';
 export {
   WebRtcError, SdpError, IceError, DataChannelClosedError, DataChannelError, MediaDeviceError, MediaPermissionError,
-  ClientClosedError, SignalingError, LoadError, messageOf,
+  ClientClosedError, ConnectionClosedError, TrackError, ConfigError, SignalingError, LoadError, messageOf,
 } from '../src/errors.js';

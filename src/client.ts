@@ -1,4 +1,4 @@
-import { ClientClosedError, IceError, messageOf } from './errors.js';
+import { ClientClosedError, ConfigError, IceError, messageOf } from './errors.js';
 import {
   WebRtcMediaTrack,
   toMediaError,
@@ -172,7 +172,7 @@ export class WebRtcClient extends EventTarget {
     if (merged.iceCandidatePoolSize !== undefined) rtcConfig.iceCandidatePoolSize = merged.iceCandidatePoolSize;
     checkCounts({ ...merged.dataChannelDefaults, statsIntervalMs: merged.statsIntervalMs }, `${CHANNEL_SIZES} statsIntervalMs`);
     const Constructor = this.config.RTCPeerConnection ?? globalThis.RTCPeerConnection;
-    if (!Constructor) throw new ClientClosedError('No RTCPeerConnection in this environment: pass one in the client config');
+    if (!Constructor) throw new ConfigError('No RTCPeerConnection in this environment: pass one in the client config', { reason: 'no-peer-connection' });
     let native: RTCPeerConnection;
     try {
       native = new Constructor(rtcConfig);

@@ -1,5 +1,5 @@
 import { WebRtcDataChannel, type DataChannelEvent, type DataChannelOptions } from './data-channel.js';
-import { ClientClosedError, DataChannelError, IceError, SdpError, loadPart, messageOf, type WebRtcError } from './errors.js';
+import { ConnectionClosedError, DataChannelError, IceError, SdpError, TrackError, loadPart, messageOf, type WebRtcError } from './errors.js';
 import { EventStream, type EventStreamWriter } from './event-stream.js';
 import { WebRtcMediaTrack } from './media.js';
 import type { WebRtcStatistics } from './stats.js';
@@ -179,7 +179,7 @@ export class WebRtcPeerConnection extends EventTarget {
   get isClosed(): boolean { return this.#closed; }
 
   #assertOpen(): void {
-    if (this.#closed) throw new ClientClosedError('The peer connection is closed');
+    if (this.#closed) throw new ConnectionClosedError();
   }
 
   // ---- session descriptions ----
@@ -293,7 +293,7 @@ export class WebRtcPeerConnection extends EventTarget {
   /** Resolves when ICE gathering is complete (at once if it is). Rejects if the connection closes first. */
   awaitIceGatheringComplete(): Promise<void> {
     if (this.native.iceGatheringState === 'complete') return Promise.resolve();
-    if (this.#closed) return Promise.reject(new ClientClosedError('The peer connection is closed'));
+    if (this.#closed) return Promise.reject(new ConnectionClosedError());
     return new Promise((resolve, reject) => {
       const stop = new AbortController();
       const { signal } = stop;
@@ -301,7 +301,7 @@ export class WebRtcPeerConnection extends EventTarget {
         if (this.native.iceGatheringState === 'complete') { stop.abort(); resolve(); }
       };
       const closed = () => {
-        if (this.state === 'closed') { stop.abort(); reject(new ClientClosedError('The peer connection closed before ICE gathering completed')); }
+        if (this.state === 'closed') { stop.abort(); reject(new ConnectionClosedError('The peer connection closed before ICE gathering completed')); }
       };
       this.native.addEventListener('icegatheringstatechange', check, { signal });
       // Some browsers signal the end only with a null candidate.
@@ -481,7 +481,7 @@ export class WebRtcPeerConnection extends EventTarget {
       if (sendEncodings?.length) sender = this.native.addTransceiver(native, { direction: 'sendrecv', streams, sendEncodings }).sender;
       else sender = this.native.addTrack(native, ...streams);
     } catch (error) {
-      throw new SdpError(`addTrack failed: ${messageOf(error)}`, { cause: error });
+      throw new TrackError(`addTrack failed: ${messageOf(error)}`, { cause: error });
     }
     return this.#wrapSender(sender);
   }
@@ -500,7 +500,7 @@ export class WebRtcPeerConnection extends EventTarget {
         try {
           await sender.replaceTrack(next);
         } catch (error) {
-          throw new SdpError(`replaceTrack failed: ${messageOf(error)}`, { cause: error });
+          throw new TrackError(`replaceTrack failed: ${messageOf(error)}`, { cause: error });
         }
       },
     };
@@ -519,11 +519,11 @@ export class WebRtcPeerConnection extends EventTarget {
     } else {
       sender = this.native.getSenders().find((s) => s.track === senderOrTrack);
     }
-    if (!sender) throw new SdpError('removeTrack: that track is not being sent on this connection', { reason: 'unknown-track' });
+    if (!sender) throw new TrackError('removeTrack: that track is not being sent on this connection', { reason: 'unknown-track' });
     try {
       this.native.removeTrack(sender);
     } catch (error) {
-      throw new SdpError(`removeTrack failed: ${messageOf(error)}`, { cause: error });
+      throw new TrackError(`removeTrack failed: ${messageOf(error)}`, { cause: error });
     }
   }
 

@@ -5,7 +5,7 @@ import {
   SignalingSession,
   WebRtcClient,
   WebSocketSignaler,
-  WebRtcError,
+  ConfigError,
   type IceServer,
   type SignalMessage,
   type Signaler,
@@ -57,7 +57,7 @@ export function parseIceServers(value: IceServer[] | string | null | undefined):
     return typeof server === 'object' && isUrls(urls) && ['string', 'undefined'].includes(typeof username) && ['string', 'undefined'].includes(typeof credential);
   };
   if (!Array.isArray(parsed) || !parsed.every(isServer)) {
-    throw new WebRtcError('config', 'ice-servers: not a list of {urls, username?, credential?}', { reason: 'bad-config' });
+    throw new ConfigError('ice-servers: not a list of {urls, username?, credential?}', { reason: 'bad-config' });
   }
   return parsed as IceServer[];
 }
@@ -249,7 +249,7 @@ export class RtcCall extends ReactiveElement {
     if (changed.has('statsInterval') && !(this.statsInterval >= 0)) {
       // Not fatal: the call goes on without statistics, but a typo must not go unnoticed.
       const given = this.getAttribute('stats-interval') ?? this.statsInterval;
-      this.#fail(new WebRtcError('config', `stats-interval must be milliseconds >= 0, not ${given}: no rtc-stats`, { reason: 'bad-config' }));
+      this.#fail(new ConfigError(`stats-interval must be milliseconds >= 0, not ${given}: no rtc-stats`, { reason: 'bad-config' }));
     }
     // Read once by start(): a change to another value during the call would be ignored without a word.
     const differs = (name: string) => this.#settingsRead.has(name) && !sameSetting(name, this.#settingsRead.get(name), this[name as keyof this]);
@@ -326,7 +326,7 @@ export class RtcCall extends ReactiveElement {
       this.#readSetting('statsInterval', this.statsInterval);
       const policy = this.#readSetting('iceTransportPolicy', this.iceTransportPolicy);
       if (policy !== null && policy !== 'all' && policy !== 'relay') {
-        throw new WebRtcError('config', `ice-transport-policy is "all" or "relay", not ${String(policy).slice(0, 40)}`, { reason: 'bad-config' });
+        throw new ConfigError(`ice-transport-policy is "all" or "relay", not ${String(policy).slice(0, 40)}`, { reason: 'bad-config' });
       }
       if (signaler instanceof EventTarget) {
         // Fresh TURN credentials from the server: every connection's next ICE restart uses them.

@@ -1,4 +1,4 @@
-import { ClientClosedError, SignalingError, messageOf } from '../errors.js';
+import { SignalingError, messageOf } from '../errors.js';
 import type { IceCandidate, IceServer, SignalMessage, Signaler } from '../types.js';
 import type { AddDetailListener, RemoveDetailListener } from '../typed-events.js';
 
@@ -116,7 +116,7 @@ export class WhipSignaler extends EventTarget implements Signaler {
 
   /** HTTP calls go one after another, in the order the session sent its messages. */
   send(message: SignalMessage): Promise<void> {
-    if (this.#closed) return Promise.reject(new ClientClosedError('The WHIP/WHEP signaler is closed'));
+    if (this.#closed) return Promise.reject(new SignalingError('The WHIP/WHEP signaler is closed', { reason: 'closed' }));
     // Candidates wait together: one PATCH carries all that came while the previous was in flight.
     if (message.type === 'candidate') this.#pendingCandidates.push(message.candidate);
     const next = this.#chain.then(() => this.#handle(message));

@@ -1,5 +1,5 @@
 import { expect } from '@open-wc/testing';
-import { IceError, SdpError, WebRtcClient, WebRtcError, type IceCandidate, type WebRtcPeerConnection } from '../../src/index.js';
+import { ConnectionClosedError, IceError, SdpError, WebRtcClient, WebRtcError, type IceCandidate, type WebRtcPeerConnection } from '../../src/index.js';
 import { connectedChannel, isFirefox, makePair, negotiate, nextEvent, waitFor } from './helpers.js';
 
 const ufragOf = (sdp: string) => /a=ice-ufrag:(\S+)/.exec(sdp)?.[1];
@@ -338,14 +338,15 @@ describe('WebRtcPeerConnection', () => {
   });
 
   describe('lifetime', () => {
-    it('closes idempotently and rejects use after close with ClientClosedError', async () => {
+    it('closes idempotently and rejects use after close with ConnectionClosedError', async () => {
       const a = client.createPeerConnection();
       a.close();
       a.close();
       a[Symbol.dispose]();
       const error = await a.createOffer().then(() => null, (e) => e);
-      expect(error?.code).to.equal('client-closed');
-      expect(() => a.createDataChannel('x')).to.throw(WebRtcError);
+      expect(error).to.be.instanceOf(ConnectionClosedError);
+      expect(error?.code).to.equal('connection-closed');
+      expect(() => a.createDataChannel('x')).to.throw(ConnectionClosedError);
     });
 
     it('a closed connection has no descriptions (null; Firefox threw, so a negotiation step still waiting failed unhandled)', async () => {
