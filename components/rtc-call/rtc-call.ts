@@ -1,7 +1,6 @@
 import { ReactiveElement, css, type PropertyValues } from '@lit/reactive-element';
 import {
   SignalingError,
-  loadPart,
   SignalingSession,
   WebRtcClient,
   WebSocketSignaler,
@@ -15,6 +14,7 @@ import {
   type WebRtcRtpSender,
   type WebRtcStatistics,
 } from '../../src/index.js';
+import { loadPart } from '../../src/errors.js';
 import { fire, fireError } from '../events.js';
 import { callJoined } from '../call-of.js';
 import { lateChanges } from '../late-change.js';

@@ -2,7 +2,6 @@ import { ReactiveElement, type PropertyValues } from '@lit/reactive-element';
 import {
   DataChannelClosedError,
   DataChannelError,
-  loadPart,
   type DataChannelMessage,
   type DataChannelOptions,
   type DataChannelSendable,
@@ -10,6 +9,7 @@ import {
   type WebRtcPeerConnection,
 } from '../../src/index.js';
 import { copyOf } from '../../src/data-channel.js';
+import { loadPart } from '../../src/errors.js';
 import { fire, fireError } from '../events.js';
 import type { ChannelHost, RtcCall } from '../rtc-call/rtc-call.js';
 import { callOf, forgetCall } from '../call-of.js';
