@@ -24,8 +24,8 @@ import { followSignaling } from './signaling-status.js';
 /** Signal messages kept while the call gets ready (the camera prompt may stay open a while). */
 const MAX_EARLY_MESSAGES = 1000;
 
-/** What `<rtc-data-channel>` gives its call so that the call can open it on every connection. */
-export interface ChannelHost {
+/** What `<rtc-data-channel>` gives its call (its host) so that the call can open it on every connection. */
+export interface CallChannel {
   /** Called with each new connection (the first, and again after the peer comes back; in a mesh, one per peer). */
   attach(connection: WebRtcPeerConnection, peer?: string): void;
   /** Called when that connection's session ends. */
@@ -193,7 +193,7 @@ export class RtcCall extends ReactiveElement {
   #localStream: MediaStream | null = null;
   #localTracks: WebRtcMediaTrack[] = [];
   #remoteStreams: MediaStream[] = [];
-  readonly #channels = new Set<ChannelHost>();
+  readonly #channels = new Set<CallChannel>();
   #starting: Promise<void> | null = null;
   #ended = false;
   /** Counts hang-ups: a start still waiting (for the camera, say) when one happens undoes its work. */
@@ -267,13 +267,13 @@ export class RtcCall extends ReactiveElement {
   }
 
   /** Registers a channel element: it is opened on this and every later connection. */
-  addChannel(host: ChannelHost): void {
-    this.#channels.add(host);
-    for (const session of this.#liveSessions()) host.attach(session.connection, this.#meshPeers ? session.remoteId : undefined);
+  addChannel(channel: CallChannel): void {
+    this.#channels.add(channel);
+    for (const session of this.#liveSessions()) channel.attach(session.connection, this.#meshPeers ? session.remoteId : undefined);
   }
 
-  removeChannel(host: ChannelHost): void {
-    this.#channels.delete(host);
+  removeChannel(channel: CallChannel): void {
+    this.#channels.delete(channel);
   }
 
   /** Starts the call: gets local media, connects to the signaler and waits for a peer. Idempotent. */
@@ -397,10 +397,10 @@ export class RtcCall extends ReactiveElement {
   }
 
   /**
-   * A session with the one remote peer, or (mesh) with `peer`, this end being `meshId`; it handles
+   * A session with the one remote peer, or (mesh) with `peer`, this end being `localId`; it handles
    * `early` (what the signaler delivered before the call was ready) before anything newer.
    */
-  #newSession(client: WebRtcClient, signaler: Signaler, peer?: string, meshId?: string, early: SignalMessage[] = []): SignalingSession {
+  #newSession(client: WebRtcClient, signaler: Signaler, peer?: string, localId?: string, early: SignalMessage[] = []): SignalingSession {
     const connection = client.createPeerConnection({
       ...(this.statsInterval > 0 ? { statsIntervalMs: this.statsInterval } : {}),
       ...(this.iceTransportPolicy === 'relay' ? { iceTransportPolicy: 'relay' } : {}),
@@ -425,7 +425,7 @@ export class RtcCall extends ReactiveElement {
     }
     const session = peer === undefined
       ? new SignalingSession(connection, signaler)
-      : new SignalingSession(connection, signaler, { id: meshId, remoteId: peer, shared: true });
+      : new SignalingSession(connection, signaler, { id: localId, remoteId: peer, shared: true });
     if (peer === undefined) this.#session = session;
     // These four come out as they are, as rtc-<type>; in a mesh they name their peer.
     for (const type of ['icecandidate', 'statechange', 'negotiationneeded', 'datachannel'] as const) {
@@ -466,7 +466,7 @@ export class RtcCall extends ReactiveElement {
   /** The mesh (loaded when used: most calls are one-to-one), handed what the signaler delivered before it. */
   #startMesh(MeshClass: typeof Mesh, client: WebRtcClient, signaler: Signaler, early: SignalMessage[]): void {
     this.#meshPeers = new MeshClass({
-      sessionWith: (peer, id) => this.#newSession(client, signaler, peer, id),
+      sessionWith: (peer, localId) => this.#newSession(client, signaler, peer, localId),
       fail: (error) => this.#fail(error),
       videoParent: () => this.querySelector('[data-rtc-videos]') ?? this,
     }, signaler, early);

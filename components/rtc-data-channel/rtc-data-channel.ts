@@ -11,7 +11,7 @@ import {
 import { copyOf } from '../../src/data-channel.js';
 import { loadPart } from '../../src/errors.js';
 import { fire, fireError } from '../events.js';
-import type { ChannelHost, RtcCall } from '../rtc-call/rtc-call.js';
+import type { CallChannel, RtcCall } from '../rtc-call/rtc-call.js';
 import { callOf, forgetCall } from '../call-of.js';
 import { channelIdFor } from '../../src/channel-id.js';
 import { lateChanges } from '../late-change.js';
@@ -52,7 +52,7 @@ const orderedConverter = { fromAttribute: (value: string | null) => value !== 'f
  * @fires rtc-channel-close - The channel closed (the call goes on): `{reason, peer?}`.
  * @fires rtc-channel-error - Something of this channel failed (a send, a file, an option changed while open, a channel id that two labels share): `{error, code}`.
  */
-export class RtcDataChannel extends ReactiveElement implements ChannelHost {
+export class RtcDataChannel extends ReactiveElement implements CallChannel {
   // Declared here rather than with decorators (no decorator code in the bundle); the fields below
   // give the defaults, through Lit's accessors since useDefineForClassFields is false.
   static override properties = {

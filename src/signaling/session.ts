@@ -192,11 +192,11 @@ export class SignalingSession extends EventTarget {
     return new Promise((resolve) => this.#waitingForRemote.push(resolve));
   }
 
-  #found(id: string | undefined): void {
+  #found(remoteId: string | undefined): void {
     if (this.#remoteFound) return;
     this.#remoteFound = true;
-    this.remoteId = id;
-    this.#fire('peer', { id });
+    this.remoteId = remoteId;
+    this.#fire('peer', { id: remoteId });
     for (const resolve of this.#waitingForRemote.splice(0)) resolve();
   }
 
