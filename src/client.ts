@@ -93,8 +93,8 @@ export class WebRtcClient extends EventTarget {
 
   /**
    * `devicechange` (detail `{devices}`) when a camera or microphone comes or goes. The client
-   * follows the devices only from the first such listener on: in Chromium, following them costs
-   * about 0.5 ms of every connection set up meanwhile.
+   * follows the devices only from the first such listener on: in Chromium, following them slows
+   * every connection set up meanwhile.
    */
   override addEventListener<K extends keyof ClientEventDetail>(type: K, listener: DetailListener<ClientEventDetail[K]> | null, options?: boolean | AddEventListenerOptions): void;
   override addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;

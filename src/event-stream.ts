@@ -6,12 +6,10 @@ export interface EventStreamWriter<T> {
 }
 
 /**
- * A multicast async iterable with replay: every iterator starts from the oldest value still kept,
- * then follows live values until the stream ends. It is how the engine exposes Ktor's flows
- * (`iceCandidates`, `dataChannelEvents`, `trackEvents`) without losing values pushed before
- * anyone iterated. It is read-only: the engine writes through the writer that `start` receives, as
- * a `ReadableStream`'s source gets its controller, so no reader can inject values.
- * `replayLimit` bounds the memory kept for late iterators.
+ * A read-only multicast async iterable with replay, the engine's form of Ktor's flows
+ * (`iceCandidates`, `dataChannelEvents`, `trackEvents`): every iterator starts from the oldest
+ * value kept (`replayLimit` bounds them), then follows live values until the stream ends. Only
+ * whoever made it writes, through the writer `start` receives, so readers cannot inject values.
  */
 export class EventStream<T> implements AsyncIterable<T> {
   readonly #history: T[] = [];

@@ -100,10 +100,7 @@ export class WebRtcPeerConnection extends EventTarget {
   readonly #negotiationListeners = new Set<EventListenerOrEventListenerObject>();
   readonly #onceNegotiationListeners = new Set<EventListenerOrEventListenerObject>();
   #statsTimer: ReturnType<typeof setInterval> | undefined;
-  /**
-   * The SCTP transport's `maxMessageSize`, read once per negotiation: every send checks it, and in
-   * Firefox reading `sctp` is slow: 200 small round trips took 1.06 × the time with it (A/B, 100 rounds).
-   */
+  /** The SCTP transport's `maxMessageSize`, read once per negotiation: every send checks it, and Firefox reads `sctp` slowly. */
   #messageLimit: number | undefined;
   /** The last stats failure reported (a failing tick repeats it). */
   #statsFailure = '';

@@ -766,7 +766,7 @@ export class RtcCall extends ReactiveElement {
     this.#fireStreams();
   }
 
-  // ReactiveElement, not LitElement: a slot is all there is to render, and lit-html would be 3 KB of the bundle.
+  // ReactiveElement, not LitElement: a slot is all there is to render, not worth lit-html's bytes.
   protected override createRenderRoot(): HTMLElement | DocumentFragment {
     const root = super.createRenderRoot();
     root.append(document.createElement('slot'));

@@ -152,7 +152,7 @@ export class SignalingSession extends EventTarget {
     this.connection.addEventListener('icecandidate', this.#onIceCandidate);
     this.connection.addEventListener('statechange', this.#onStateChange);
     this.#sayHello();
-    // The browser's first negotiationneeded comes a task later (about 1 ms in Chromium): when the
+    // The browser's first negotiationneeded comes a task later: when the
     // connection already has something to negotiate, the first offer need not wait for it.
     if (this.#firstOfferDue()) void this.#onNegotiationNeeded();
   }
@@ -294,7 +294,7 @@ export class SignalingSession extends EventTarget {
       case 'description': {
         // The inbox moves on once setRemoteDescription is under way, not done: the candidates
         // behind it then reach the browser while it applies the offer, as in the W3C pattern,
-        // and ICE checks can start as soon as the answer is set (about 1 ms sooner on loopback).
+        // and ICE checks can start as soon as the answer is set.
         let underWay!: () => void;
         const started = new Promise<void>((resolve) => { underWay = resolve; });
         const description = message.description;
