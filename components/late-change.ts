@@ -1,5 +1,5 @@
 import type { PropertyValues } from '@lit/reactive-element';
-import { WebRtcError } from '../src/index.js';
+import { ConfigError, type WebRtcError } from '../src/index.js';
 
 /**
  * Errors for the properties in `changed` that `inUse` says were read once (at start, when a
@@ -10,5 +10,5 @@ export function lateChanges(changed: PropertyValues, inUse: (name: string) => un
   return [...changed.keys()]
     .map(String)
     .filter((name) => inUse(name) && changed.get(name) !== undefined)
-    .map((name) => new WebRtcError('config', `Changing "${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}" has no effect until the next ${next}`, { reason: 'after-start' }));
+    .map((name) => new ConfigError(`Changing "${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}" has no effect until the next ${next}`, { reason: 'after-start' }));
 }

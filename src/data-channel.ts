@@ -1,5 +1,6 @@
 import { DataChannelClosedError, DataChannelError, loadPart, messageOf, type WebRtcError } from './errors.js';
 import type { Reassembler } from './fragments.js';
+import type { AddDetailListener, RemoveDetailListener } from './typed-events.js';
 
 /** What `receive()` gives: text as a `string`, binary as a `Uint8Array`. */
 export type DataChannelMessage = string | Uint8Array;
@@ -81,6 +82,20 @@ function toMessage(data: unknown): DataChannelMessage {
   });
 }
 
+/** The `detail` of a channel's events: the channel, and for `error` what failed. */
+export interface DataChannelEventDetail {
+  open: { channel: WebRtcDataChannel };
+  closing: { channel: WebRtcDataChannel };
+  close: { channel: WebRtcDataChannel };
+  bufferedamountlow: { channel: WebRtcDataChannel };
+  error: { channel: WebRtcDataChannel; error: WebRtcError };
+}
+
+export interface WebRtcDataChannel {
+  addEventListener: AddDetailListener<DataChannelEventDetail>;
+  removeEventListener: RemoveDetailListener<DataChannelEventDetail>;
+}
+
 /**
  * A data channel with Ktor's pull API (`send`, `receive`, `receiveText`, `receiveBinary`,
  * `tryReceive`, async iteration) over a native `RTCDataChannel`. `send` never meets the browser's
@@ -101,8 +116,7 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
   #pendingSends = 0;
   /**
    * At least `bufferedAmount`: its last reading plus what was sent since. Reading the native value
-   * is not free (Firefox: 1,000 round trips 5 % slower with one more read), so a send that is
-   * under the marks by this bound alone skips the read.
+   * slows small sends in Firefox, so a send that is under the marks by this bound alone skips it.
    */
   #bufferedBound = Infinity;
   #sendChain: Promise<void> = Promise.resolve();
@@ -258,8 +272,8 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
     await this.whenOpen();
     const data = payload instanceof Blob ? new Uint8Array(await payload.arrayBuffer()) : payload;
     // Above the high-water mark: wait until the buffer is down to the low threshold (what
-    // bufferedamountlow says), not just under the mark. Topping it up on every poll tick costs
-    // throughput (Firefox: 0.91 × raw against 1.0 with this hysteresis, 64 MiB).
+    // bufferedamountlow says), not just under the mark: topping it up on every poll tick costs
+    // throughput in Firefox.
     // For text this is the UTF-16 length, a lower bound of its UTF-8 bytes: a send the browser
     // then refuses as full is waited out below.
     const size = typeof data === 'string' ? data.length : data.byteLength;
@@ -446,8 +460,7 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
    * receive queue overflowed, fragment mode did not load) makes the loop throw that error once
    * the queue is drained, instead of ending as if the other side had closed it (Ktor's channel
    * iterator also throws the cause of a failed channel). A plain iterator, not an async generator:
-   * each message takes fewer promise steps (Firefox, echo loops of 200 small round trips: 0.97 ×
-   * the generator's time; Chromium unchanged).
+   * each message takes fewer promise steps.
    */
   [Symbol.asyncIterator](): AsyncIterator<DataChannelMessage> {
     return {

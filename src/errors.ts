@@ -11,9 +11,10 @@ export type WebRtcErrorCode =
   | 'media-device'
   | 'media-permission'
   | 'client-closed'
+  | 'connection-closed'
+  | 'track'
   | 'signaling'
   | 'load'
-  /** An element's attribute is out of range (`stats-interval="1s"`, reason `bad-config`) or changed too late (reason `after-start`). */
   | 'config';
 
 export class WebRtcError extends Error {
@@ -72,10 +73,34 @@ export class MediaPermissionError extends WebRtcError {
   }
 }
 
-/** The client or connection was closed: nothing more can be created with it. */
+/** The client was closed: nothing more can be created with it. */
 export class ClientClosedError extends WebRtcError {
   constructor(message = 'The WebRTC client is closed', options?: { cause?: unknown; reason?: string }) {
     super('client-closed', message, options);
+  }
+}
+
+/** The peer connection is closed (or closed while an operation waited). */
+export class ConnectionClosedError extends WebRtcError {
+  constructor(message = 'The peer connection is closed', options?: { cause?: unknown; reason?: string }) {
+    super('connection-closed', message, options);
+  }
+}
+
+/** Sending a track failed: `addTrack`, `removeTrack` or a sender's `replaceTrack`. */
+export class TrackError extends WebRtcError {
+  constructor(message: string, options?: { cause?: unknown; reason?: string }) {
+    super('track', message, options);
+  }
+}
+
+/**
+ * A setting cannot work: an element's attribute out of range (reason `bad-config`) or changed too
+ * late (`after-start`), or no `RTCPeerConnection` to use (`no-peer-connection`).
+ */
+export class ConfigError extends WebRtcError {
+  constructor(message: string, options?: { cause?: unknown; reason?: string }) {
+    super('config', message, options);
   }
 }
 
@@ -99,7 +124,7 @@ export class LoadError extends WebRtcError {
 // Consoles print `name`: the classes keep theirs in the minified script-tag bundle too.
 for (const [name, errorClass] of Object.entries({
   WebRtcError, SdpError, IceError, DataChannelClosedError, DataChannelError, MediaDeviceError,
-  MediaPermissionError, ClientClosedError, SignalingError, LoadError,
+  MediaPermissionError, ClientClosedError, ConnectionClosedError, TrackError, ConfigError, SignalingError, LoadError,
 })) Object.defineProperty(errorClass, 'name', { value: name });
 
 /** Imports a part on first use; a failure is a `LoadError` naming the part. */

@@ -1,8 +1,15 @@
+/** The write side of an `EventStream`: only whoever made the stream holds it. */
+export interface EventStreamWriter<T> {
+  push(value: T): void;
+  /** No more values: iterators finish once they have read what is kept. */
+  end(): void;
+}
+
 /**
- * A multicast async iterable with replay: every iterator starts from the oldest value still kept,
- * then follows live values until `end()`. It is how the engine exposes Ktor's flows
- * (`iceCandidates`, `dataChannelEvents`, `trackEvents`) without losing values pushed before
- * anyone iterated. `replayLimit` bounds the memory kept for late iterators.
+ * A read-only multicast async iterable with replay, the engine's form of Ktor's flows
+ * (`iceCandidates`, `dataChannelEvents`, `trackEvents`): every iterator starts from the oldest
+ * value kept (`replayLimit` bounds them), then follows live values until the stream ends. Only
+ * whoever made it writes, through the writer `start` receives, so readers cannot inject values.
  */
 export class EventStream<T> implements AsyncIterable<T> {
   readonly #history: T[] = [];
@@ -13,33 +20,29 @@ export class EventStream<T> implements AsyncIterable<T> {
 
   readonly #replayLimit: number;
 
-  constructor(replayLimit = Infinity) {
+  constructor(start: (writer: EventStreamWriter<T>) => void, replayLimit = Infinity) {
     this.#replayLimit = replayLimit;
+    start({
+      push: (value) => {
+        if (this.#ended) return;
+        this.#history.push(value);
+        if (this.#history.length > this.#replayLimit) {
+          this.#history.shift();
+          this.#dropped++;
+        }
+        this.#wake();
+      },
+      end: () => {
+        if (this.#ended) return;
+        this.#ended = true;
+        this.#wake();
+      },
+    });
   }
 
-  get isEnded(): boolean {
-    return this.#ended;
-  }
-
-  /** The values kept for replay, oldest first. */
+  /** The values kept for replay, oldest first (a copy). */
   get values(): readonly T[] {
-    return this.#history;
-  }
-
-  push(value: T): void {
-    if (this.#ended) return;
-    this.#history.push(value);
-    if (this.#history.length > this.#replayLimit) {
-      this.#history.shift();
-      this.#dropped++;
-    }
-    this.#wake();
-  }
-
-  end(): void {
-    if (this.#ended) return;
-    this.#ended = true;
-    this.#wake();
+    return this.#history.slice();
   }
 
   #wake(): void {

@@ -2,14 +2,14 @@
  * Waiting for the end of an ICE gathering: loaded on first use (trickle ICE never waits for it).
  * A sibling file of the script-tag bundle.
  */
-import { ClientClosedError } from './errors.js';
+import { ConnectionClosedError } from './errors.js';
 import type { WebRtcPeerConnection } from './peer-connection.js';
 
 /** Resolves when `connection`'s ICE gathering is complete (at once if it is); rejects if the connection closes first. */
 export function gatheringComplete(connection: WebRtcPeerConnection): Promise<void> {
   const native = connection.native;
   if (native.iceGatheringState === 'complete') return Promise.resolve();
-  if (connection.isClosed) return Promise.reject(new ClientClosedError('The peer connection is closed'));
+  if (connection.isClosed) return Promise.reject(new ConnectionClosedError('The peer connection is closed'));
   return new Promise((resolve, reject) => {
     const stop = new AbortController();
     const { signal } = stop;
@@ -17,7 +17,7 @@ export function gatheringComplete(connection: WebRtcPeerConnection): Promise<voi
       if (native.iceGatheringState === 'complete') { stop.abort(); resolve(); }
     };
     const closed = () => {
-      if (connection.isClosed) { stop.abort(); reject(new ClientClosedError('The peer connection closed while gathering')); }
+      if (connection.isClosed) { stop.abort(); reject(new ConnectionClosedError('The peer connection closed while gathering')); }
     };
     native.addEventListener('icegatheringstatechange', check, { signal });
     // Some browsers signal the end only with a null candidate.

@@ -1,10 +1,11 @@
 import { WebRtcDataChannel, type DataChannelEvent, type DataChannelOptions } from './data-channel.js';
-import { ClientClosedError, DataChannelError, IceError, SdpError, loadPart, messageOf, type WebRtcError } from './errors.js';
-import { EventStream } from './event-stream.js';
+import { ConnectionClosedError, DataChannelError, IceError, SdpError, TrackError, loadPart, messageOf, type WebRtcError } from './errors.js';
+import { EventStream, type EventStreamWriter } from './event-stream.js';
 import { WebRtcMediaTrack } from './media.js';
 import type { WebRtcStatistics } from './stats.js';
 import type { TurnFailure } from './ice-diagnosis.js';
 import type { IceCandidate, IceServer, SessionDescription } from './types.js';
+import type { DetailListener } from './typed-events.js';
 import { CHANNEL_SIZES, checkCounts, toIceCandidate, toSessionDescription } from './validate.js';
 
 /**
@@ -73,12 +74,16 @@ function toJsonDescription(description: RTCSessionDescriptionInit | RTCSessionDe
  */
 export class WebRtcPeerConnection extends EventTarget {
   readonly native: RTCPeerConnection;
+  // The write sides of the three streams below: readers get the streams only.
+  #candidateWriter!: EventStreamWriter<IceCandidate>;
+  #channelEventWriter!: EventStreamWriter<DataChannelEvent>;
+  #trackEventWriter!: EventStreamWriter<TrackEvent>;
   /** Local candidates, replayed from the first; ends when the connection closes. */
-  readonly iceCandidates = new EventStream<IceCandidate>();
+  readonly iceCandidates = new EventStream<IceCandidate>((writer) => (this.#candidateWriter = writer));
   /** Open, closing, closed, bufferedamountlow and error of every channel, local or remote. */
-  readonly dataChannelEvents = new EventStream<DataChannelEvent>(1000);
+  readonly dataChannelEvents = new EventStream<DataChannelEvent>((writer) => (this.#channelEventWriter = writer), 1000);
   /** Remote tracks added and removed. */
-  readonly trackEvents = new EventStream<TrackEvent>(1000);
+  readonly trackEvents = new EventStream<TrackEvent>((writer) => (this.#trackEventWriter = writer), 1000);
 
   readonly #options: PeerConnectionOptions;
   #pendingCandidates: Array<IceCandidate | null> = [];
@@ -93,10 +98,7 @@ export class WebRtcPeerConnection extends EventTarget {
   readonly #negotiationListeners = new Set<EventListenerOrEventListenerObject>();
   readonly #onceNegotiationListeners = new Set<EventListenerOrEventListenerObject>();
   #statsTimer: ReturnType<typeof setInterval> | undefined;
-  /**
-   * The SCTP transport's `maxMessageSize`, read once per negotiation: every send checks it, and in
-   * Firefox reading `sctp` is slow: 200 small round trips took 1.06 × the time with it (A/B, 100 rounds).
-   */
+  /** The SCTP transport's `maxMessageSize`, read once per negotiation: every send checks it, and Firefox reads `sctp` slowly. */
   #messageLimit: number | undefined;
   /** The last stats failure reported (a failing tick repeats it). */
   #statsFailure = '';
@@ -165,7 +167,7 @@ export class WebRtcPeerConnection extends EventTarget {
   get isClosed(): boolean { return this.#closed; }
 
   #assertOpen(): void {
-    if (this.#closed) throw new ClientClosedError('The peer connection is closed');
+    if (this.#closed) throw new ConnectionClosedError();
   }
 
   // ---- session descriptions ----
@@ -224,7 +226,7 @@ export class WebRtcPeerConnection extends EventTarget {
       return;
     }
     const json = toJsonCandidate(candidate);
-    this.iceCandidates.push(json);
+    this.#candidateWriter.push(json);
     this.#fire('icecandidate', { candidate: json });
   }
 
@@ -337,6 +339,12 @@ export class WebRtcPeerConnection extends EventTarget {
     return this.#negotiationNeeded;
   }
 
+  override addEventListener<K extends keyof PeerConnectionEventDetail>(
+    type: K,
+    listener: DetailListener<PeerConnectionEventDetail[K]> | null,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  override addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
   override addEventListener(
     type: string,
     listener: EventListenerOrEventListenerObject | null,
@@ -353,6 +361,12 @@ export class WebRtcPeerConnection extends EventTarget {
     }
   }
 
+  override removeEventListener<K extends keyof PeerConnectionEventDetail>(
+    type: K,
+    listener: DetailListener<PeerConnectionEventDetail[K]> | null,
+    options?: boolean | EventListenerOptions,
+  ): void;
+  override removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void;
   override removeEventListener(
     type: string,
     listener: EventListenerOrEventListenerObject | null,
@@ -386,7 +400,7 @@ export class WebRtcPeerConnection extends EventTarget {
       ...this.#options.dataChannelDefaults,
       ...options,
       report: (event) => {
-        this.dataChannelEvents.push(event);
+        this.#channelEventWriter.push(event);
         if (event.type === 'closed') this.#channels.delete(event.channel);
       },
       // Not kept while there is no SCTP transport yet: the negotiation sets it.
@@ -422,7 +436,7 @@ export class WebRtcPeerConnection extends EventTarget {
       if (sendEncodings?.length) sender = this.native.addTransceiver(native, { direction: 'sendrecv', streams, sendEncodings }).sender;
       else sender = this.native.addTrack(native, ...streams);
     } catch (error) {
-      throw new SdpError(`addTrack failed: ${messageOf(error)}`, { cause: error });
+      throw new TrackError(`addTrack failed: ${messageOf(error)}`, { cause: error });
     }
     return this.#wrapSender(sender);
   }
@@ -441,7 +455,7 @@ export class WebRtcPeerConnection extends EventTarget {
         try {
           await sender.replaceTrack(next);
         } catch (error) {
-          throw new SdpError(`replaceTrack failed: ${messageOf(error)}`, { cause: error });
+          throw new TrackError(`replaceTrack failed: ${messageOf(error)}`, { cause: error });
         }
       },
     };
@@ -460,11 +474,11 @@ export class WebRtcPeerConnection extends EventTarget {
     } else {
       sender = this.native.getSenders().find((s) => s.track === senderOrTrack);
     }
-    if (!sender) throw new SdpError('removeTrack: track not sent here', { reason: 'unknown-track' });
+    if (!sender) throw new TrackError('removeTrack: track not sent here', { reason: 'unknown-track' });
     try {
       this.native.removeTrack(sender);
     } catch (error) {
-      throw new SdpError(`removeTrack failed: ${messageOf(error)}`, { cause: error });
+      throw new TrackError(`removeTrack failed: ${messageOf(error)}`, { cause: error });
     }
   }
 
@@ -475,7 +489,7 @@ export class WebRtcPeerConnection extends EventTarget {
     this.#remoteTracks.set(native, track);
     const streams = [...event.streams];
     const added: TrackEvent = { type: 'add', track, streams };
-    this.trackEvents.push(added);
+    this.#trackEventWriter.push(added);
     this.#fire('track', added);
     const removed = () => this.#reportRemovedTrack(native);
     for (const stream of streams) {
@@ -492,7 +506,7 @@ export class WebRtcPeerConnection extends EventTarget {
     this.#remoteTracks.delete(native);
     const streams = [] as MediaStream[];
     const removed: TrackEvent = { type: 'remove', track, streams };
-    this.trackEvents.push(removed);
+    this.#trackEventWriter.push(removed);
     if (!this.#closed) this.#fire('track', removed);
   }
 
@@ -547,9 +561,9 @@ export class WebRtcPeerConnection extends EventTarget {
     this.native.close();
     for (const native of [...this.#remoteTracks.keys()]) this.#reportRemovedTrack(native);
     this.#pendingCandidates = [];
-    this.iceCandidates.end();
-    this.dataChannelEvents.end();
-    this.trackEvents.end();
+    this.#candidateWriter.end();
+    this.#channelEventWriter.end();
+    this.#trackEventWriter.end();
     // The native connection fires no state change on close(): tell listeners ourselves.
     this.dispatchEvent(new CustomEvent('statechange', { detail: { state: 'closed' } }));
     this.#options.onClose?.(this);

@@ -377,7 +377,7 @@ describe('simulcast', function () {
     try {
       const a = client.createPeerConnection();
       const b = client.createPeerConnection();
-      for (const [from, to] of [[a, b], [b, a]] as const) from.addEventListener('icecandidate', (e) => { const c = (e as CustomEvent).detail.candidate; if (c) void to.addIceCandidate(c); });
+      for (const [from, to] of [[a, b], [b, a]] as const) from.addEventListener('icecandidate', (e) => { const c = e.detail.candidate; if (c) void to.addIceCandidate(c); });
       const camera = await client.createVideoTrack({ width: 640, height: 480, simulcast: [{ rid: 'q', scaleResolutionDownBy: 4 }, { rid: 'h', scaleResolutionDownBy: 2 }, { rid: 'f' }] });
       const sender = a.addTrack(camera);
       expect(sender.native.getParameters().encodings.map((e) => e.rid)).to.deep.equal(['q', 'h', 'f']);

@@ -2,7 +2,7 @@
 // a slow camera prompt, an unreachable server, values as frameworks pass them.
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import { signalingServerUrl } from '../../test/browser/helpers.js';
-import { SignalingSession, WebRtcClient, WebSocketSignaler, createSignalerPair } from '../../src/index.js';
+import { ConfigError, SignalingSession, WebRtcClient, WebSocketSignaler, createSignalerPair } from '../../src/index.js';
 import { callPair, until } from '../test-helpers.js';
 import { RtcCall } from './rtc-call.js';
 
@@ -245,7 +245,7 @@ describe('<rtc-call> while the camera prompt is open', () => {
     const client = new WebRtcClient();
     let session: SignalingSession | undefined;
     other.addEventListener('peer-joined', (e) => {
-      session = new SignalingSession(client.createPeerConnection(), other, { remoteId: (e as CustomEvent).detail.id, polite: false, iceRestart: false });
+      session = new SignalingSession(client.createPeerConnection(), other, { remoteId: e.detail.id, polite: false, iceRestart: false });
       session.connection.createDataChannel('chat');
       session.start();
     }, { once: true });
@@ -334,6 +334,7 @@ describe('<rtc-call> properties as frameworks pass them', () => {
     call.iceServers = [{ url: 'stun:127.0.0.1' }] as never;
     void call.start();
     const { detail } = await failed;
+    expect(detail.error).to.be.instanceOf(ConfigError);
     expect(detail.code).to.equal('config');
     expect(detail.error.reason).to.equal('bad-config');
     call.hangUp();

@@ -5,10 +5,10 @@ import type { SignalMessage, Signaler } from '../../src/types.js';
 /** A mesh sends every stream to every peer: past a handful, use a media server (WHIP/WHEP). */
 export const MAX_MESH_PEERS = 8;
 
-/** What a mesh needs from its `<rtc-call>`. */
+/** What a mesh needs from its `<rtc-call>` (its host). */
 export interface MeshHost {
-  /** Makes and starts a session with `peer`, this end being `id`, over the shared signaler. */
-  sessionWith(peer: string, id: string): SignalingSession;
+  /** Makes and starts a session with `peer` over the shared signaler; `localId` is this end's id when the signaler assigns none. */
+  sessionWith(peer: string, localId: string): SignalingSession;
   fail(error: unknown): void;
   /** Where remote peers' `<rtc-video>` elements go. */
   videoParent(): Element;
@@ -26,7 +26,7 @@ interface MeshPeer {
  */
 export class Mesh {
   /** This end's id when the signaler assigns none. */
-  readonly id = crypto.randomUUID();
+  readonly #ownId = crypto.randomUUID();
   readonly #members = new Map<string, MeshPeer>();
   readonly #unsubscribe: () => void;
 
@@ -35,22 +35,22 @@ export class Mesh {
 
   constructor(host: MeshHost, signaler: Signaler, early: SignalMessage[] = []) {
     this.#host = host;
-    const me = () => signaler.peerId ?? this.id;
+    const localId = () => signaler.peerId ?? this.#ownId;
     // A message from a peer without a session yet finds that peer: a session is made for it and
     // handed the message (it may be an offer).
     const onMessage = (raw: SignalMessage) => {
       const message = raw as { type?: unknown; from?: unknown; to?: unknown };
       if (typeof message !== 'object' || message === null || typeof message.from !== 'string') return;
-      const from = message.from;
-      if (from === me() || this.#members.has(from) || message.type === 'bye') return;
-      if (message.to !== undefined && message.to !== me()) return;
+      const peer = message.from;
+      if (peer === localId() || this.#members.has(peer) || message.type === 'bye') return;
+      if (message.to !== undefined && message.to !== localId()) return;
       if (this.#members.size >= MAX_MESH_PEERS) {
-        host.fail(new SignalingError(`A mesh holds at most ${MAX_MESH_PEERS} peers: ${from} was not connected`, { reason: 'mesh-full' }));
+        host.fail(new SignalingError(`A mesh holds at most ${MAX_MESH_PEERS} peers: ${peer} was not connected`, { reason: 'mesh-full' }));
         return;
       }
       try {
-        const session = host.sessionWith(from, this.id);
-        this.#members.set(from, { session, streams: [], video: null });
+        const session = host.sessionWith(peer, this.#ownId);
+        this.#members.set(peer, { session, streams: [], video: null });
         session.deliver(raw);
       } catch (error) {
         host.fail(error);
@@ -63,7 +63,7 @@ export class Mesh {
       else onMessage(message);
     }
     this.#unsubscribe = signaler.subscribe(onMessage);
-    signaler.send({ type: 'hello', from: me() });
+    signaler.send({ type: 'hello', from: localId() });
   }
 
   /** Remote peers, by id. */

@@ -1,6 +1,6 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import { signalingServerUrl } from '../../test/browser/helpers.js';
-import { createSignalerPair } from '../../src/index.js';
+import { ConfigError, createSignalerPair } from '../../src/index.js';
 import { callPair, until } from '../test-helpers.js';
 import type { RtcCall } from './rtc-call.js';
 import type { RtcDataChannel } from '../rtc-data-channel/rtc-data-channel.js';
@@ -161,7 +161,7 @@ describe('<rtc-call>', () => {
     expect(parseIceServers('[{"urls":"turn:t.example","username":"u","credential":"c"}]')).to.deep.equal([{ urls: 'turn:t.example', username: 'u', credential: 'c' }]);
     expect(parseIceServers('')).to.equal(undefined);
     for (const bad of ['[{"urls": "stun:a.example"', '[not json]', '[{"url": "stun:a.example"}]']) {
-      expect(() => parseIceServers(bad)).to.throw(/ice-servers: not a list of/).with.property('code', 'config');
+      expect(() => parseIceServers(bad)).to.throw(ConfigError, /ice-servers: not a list of/).with.property('code', 'config');
     }
   });
 

@@ -1,11 +1,10 @@
 import { ReactiveElement, unsafeCSS, type PropertyValues } from '@lit/reactive-element';
 import {
   SignalingError,
-  loadPart,
   SignalingSession,
   WebRtcClient,
   WebSocketSignaler,
-  WebRtcError,
+  ConfigError,
   type IceServer,
   type SignalMessage,
   type Signaler,
@@ -16,6 +15,7 @@ import {
   type WebRtcStatistics,
 } from '../../src/index.js';
 import { isIceServer } from '../../src/validate.js';
+import { loadPart } from '../../src/errors.js';
 import { fire, fireError } from '../events.js';
 import { callJoined } from '../call-of.js';
 import { lateChanges } from '../late-change.js';
@@ -25,8 +25,8 @@ import { followSignaling } from './signaling-status.js';
 /** Signal messages kept while the call gets ready (the camera prompt may stay open a while). */
 const MAX_EARLY_MESSAGES = 1000;
 
-/** What `<rtc-data-channel>` gives its call so that the call can open it on every connection. */
-export interface ChannelHost {
+/** What `<rtc-data-channel>` gives its call (its host) so that the call can open it on every connection. */
+export interface CallChannel {
   /** Called with each new connection (the first, and again after the peer comes back; in a mesh, one per peer). */
   attach(connection: WebRtcPeerConnection, peer?: string): void;
   /** Called when that connection's session ends. */
@@ -53,7 +53,7 @@ export function parseIceServers(value: IceServer[] | string | null | undefined):
     }
   }
   if (!Array.isArray(parsed) || !parsed.every(isIceServer)) {
-    throw new WebRtcError('config', 'ice-servers: not a list of ICE servers', { reason: 'bad-config' });
+    throw new ConfigError('ice-servers: not a list of ICE servers', { reason: 'bad-config' });
   }
   return parsed as IceServer[];
 }
@@ -189,7 +189,7 @@ export class RtcCall extends ReactiveElement {
   #localStream: MediaStream | null = null;
   #localTracks: WebRtcMediaTrack[] = [];
   #remoteStreams: MediaStream[] = [];
-  readonly #channels = new Set<ChannelHost>();
+  readonly #channels = new Set<CallChannel>();
   #starting: Promise<void> | null = null;
   #ended = false;
   /** Counts hang-ups: a start still waiting (for the camera, say) when one happens undoes its work. */
@@ -245,7 +245,7 @@ export class RtcCall extends ReactiveElement {
     if (changed.has('statsInterval') && !(this.statsInterval >= 0)) {
       // Not fatal: the call goes on without statistics, but a typo must not go unnoticed.
       const given = this.getAttribute('stats-interval') ?? this.statsInterval;
-      this.#fail(new WebRtcError('config', `stats-interval must be ms >= 0, not ${given}`, { reason: 'bad-config' }));
+      this.#fail(new ConfigError(`stats-interval must be ms >= 0, not ${given}`, { reason: 'bad-config' }));
     }
     // Read once by start(): a change to another value during the call would be ignored without a word.
     const differs = (name: string) => this.#settingsRead.has(name) && !sameSetting(name, this.#settingsRead.get(name), this[name as keyof this]);
@@ -263,13 +263,13 @@ export class RtcCall extends ReactiveElement {
   }
 
   /** Registers a channel element: it is opened on this and every later connection. */
-  addChannel(host: ChannelHost): void {
-    this.#channels.add(host);
-    for (const session of this.#liveSessions()) host.attach(session.connection, this.#meshPeers ? session.remoteId : undefined);
+  addChannel(channel: CallChannel): void {
+    this.#channels.add(channel);
+    for (const session of this.#liveSessions()) channel.attach(session.connection, this.#meshPeers ? session.remoteId : undefined);
   }
 
-  removeChannel(host: ChannelHost): void {
-    this.#channels.delete(host);
+  removeChannel(channel: CallChannel): void {
+    this.#channels.delete(channel);
   }
 
   /** Starts the call: gets local media, connects to the signaler and waits for a peer. Idempotent. */
@@ -322,7 +322,7 @@ export class RtcCall extends ReactiveElement {
       this.#readSetting('statsInterval', this.statsInterval);
       const policy = this.#readSetting('iceTransportPolicy', this.iceTransportPolicy);
       if (policy !== null && policy !== 'all' && policy !== 'relay') {
-        throw new WebRtcError('config', 'ice-transport-policy must be "all" or "relay"', { reason: 'bad-config' });
+        throw new ConfigError('ice-transport-policy must be "all" or "relay"', { reason: 'bad-config' });
       }
       if (signaler instanceof EventTarget) {
         // Fresh TURN credentials from the server: every connection's next ICE restart uses them.
@@ -393,10 +393,10 @@ export class RtcCall extends ReactiveElement {
   }
 
   /**
-   * A session with the one remote peer, or (mesh) with `peer`, this end being `meshId`; it handles
+   * A session with the one remote peer, or (mesh) with `peer`, this end being `localId`; it handles
    * `early` (what the signaler delivered before the call was ready) before anything newer.
    */
-  #newSession(client: WebRtcClient, signaler: Signaler, peer?: string, meshId?: string, early: SignalMessage[] = []): SignalingSession {
+  #newSession(client: WebRtcClient, signaler: Signaler, peer?: string, localId?: string, early: SignalMessage[] = []): SignalingSession {
     const connection = client.createPeerConnection({
       ...(this.statsInterval > 0 ? { statsIntervalMs: this.statsInterval } : {}),
       ...(this.iceTransportPolicy === 'relay' ? { iceTransportPolicy: 'relay' } : {}),
@@ -410,7 +410,7 @@ export class RtcCall extends ReactiveElement {
     // Each connection's loss is counted against its own previous statistics.
     let previous: WebRtcStatistics | undefined;
     connection.addEventListener('stats', (e) => {
-      const { statistics } = (e as CustomEvent).detail;
+      const { statistics } = e.detail;
       void this.#onStats(statistics, previous, peer);
       previous = statistics;
     }, scoped);
@@ -421,22 +421,22 @@ export class RtcCall extends ReactiveElement {
     }
     const session = peer === undefined
       ? new SignalingSession(connection, signaler)
-      : new SignalingSession(connection, signaler, { id: meshId, remoteId: peer, shared: true });
+      : new SignalingSession(connection, signaler, { id: localId, remoteId: peer, shared: true });
     if (peer === undefined) this.#session = session;
     // These four come out as they are, as rtc-<type>; in a mesh they name their peer.
     for (const type of ['icecandidate', 'statechange', 'negotiationneeded', 'datachannel'] as const) {
-      connection.addEventListener(type, (e) => fire(this, `rtc-${type}`, { ...(e as CustomEvent).detail, peer }), scoped);
+      connection.addEventListener(type, (e) => fire(this, `rtc-${type}`, { ...e.detail, peer }), scoped);
     }
-    connection.addEventListener('track', (e) => this.#onTrack((e as CustomEvent<TrackEvent>).detail, peer), scoped);
-    connection.addEventListener('error', (e) => this.#fail((e as CustomEvent).detail.error), scoped);
-    session.addEventListener('peer', (e) => fire(this, 'rtc-peer', (e as CustomEvent).detail), scoped);
+    connection.addEventListener('track', (e) => this.#onTrack(e.detail, peer), scoped);
+    connection.addEventListener('error', (e) => this.#fail(e.detail.error), scoped);
+    session.addEventListener('peer', (e) => fire(this, 'rtc-peer', e.detail), scoped);
     for (const type of ['reconnecting', 'reconnected'] as const) {
-      session.addEventListener(type, (e) => fire(this, `rtc-${type}`, { reason: (e as CustomEvent).detail.reason, peer }), scoped);
+      session.addEventListener(type, (e) => fire(this, `rtc-${type}`, { reason: e.detail.reason, peer }), scoped);
     }
-    session.addEventListener('mute', (e) => this.#onRemoteMute((e as CustomEvent).detail.track, true), scoped);
-    session.addEventListener('unmute', (e) => this.#onRemoteMute((e as CustomEvent).detail.track, false), scoped);
-    session.addEventListener('error', (e) => this.#fail((e as CustomEvent).detail.error), scoped);
-    session.addEventListener('close', (e) => this.#onSessionClose(session, (e as CustomEvent).detail.reason), scoped);
+    session.addEventListener('mute', (e) => this.#onRemoteMute(e.detail.track, true), scoped);
+    session.addEventListener('unmute', (e) => this.#onRemoteMute(e.detail.track, false), scoped);
+    session.addEventListener('error', (e) => this.#fail(e.detail.error), scoped);
+    session.addEventListener('close', (e) => this.#onSessionClose(session, e.detail.reason), scoped);
     // In a mesh every channel element opens one channel per peer.
     for (const channel of this.#channels) channel.attach(connection, peer);
     for (const message of early) session.deliver(message);
@@ -462,7 +462,7 @@ export class RtcCall extends ReactiveElement {
   /** The mesh (loaded when used: most calls are one-to-one), handed what the signaler delivered before it. */
   #startMesh(MeshClass: typeof Mesh, client: WebRtcClient, signaler: Signaler, early: SignalMessage[]): void {
     this.#meshPeers = new MeshClass({
-      sessionWith: (peer, id) => this.#newSession(client, signaler, peer, id),
+      sessionWith: (peer, localId) => this.#newSession(client, signaler, peer, localId),
       fail: (error) => this.#fail(error),
       videoParent: () => this.querySelector('[data-rtc-videos]') ?? this,
     }, signaler, early);
@@ -756,7 +756,7 @@ export class RtcCall extends ReactiveElement {
     this.#fireStreams();
   }
 
-  // ReactiveElement, not LitElement: a slot is all there is to render, and lit-html would be 3 KB of the bundle.
+  // ReactiveElement, not LitElement: a slot is all there is to render, not worth lit-html's bytes.
   protected override createRenderRoot(): HTMLElement | DocumentFragment {
     const root = super.createRenderRoot();
     root.append(document.createElement('slot'));

@@ -19,7 +19,7 @@ export function followSignaling(call: HTMLElement, signaler: WebSocketSignaler, 
     outage = false;
   }, { signal });
   signaler.addEventListener('reconnecting', (e) => {
-    const { attempt, code, reason } = (e as CustomEvent<{ attempt: number; code: number; reason: string }>).detail;
+    const { attempt, code, reason } = e.detail;
     if (!outage) say('rtc-reconnecting');
     outage = true;
     // A drop of a working connection is not yet a failure; an attempt that did not get in is.
@@ -30,8 +30,8 @@ export function followSignaling(call: HTMLElement, signaler: WebSocketSignaler, 
     }
   }, { signal });
   signaler.addEventListener('close', (e) => {
-    const { code, reason } = (e as CustomEvent<{ code: number; reason: string }>).detail;
+    const { code, reason } = e.detail;
     if (code !== 1000) fail(new SignalingError(`The signaling server closed (${code} ${reason})`, { reason: 'closed' }));
   }, { signal });
-  signaler.addEventListener('error', (e) => fail((e as CustomEvent).detail.error), { signal });
+  signaler.addEventListener('error', (e) => fail(e.detail.error), { signal });
 }

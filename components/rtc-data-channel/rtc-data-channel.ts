@@ -2,7 +2,6 @@ import { ReactiveElement, type PropertyValues } from '@lit/reactive-element';
 import {
   DataChannelClosedError,
   DataChannelError,
-  loadPart,
   type DataChannelMessage,
   type DataChannelOptions,
   type DataChannelSendable,
@@ -10,8 +9,9 @@ import {
   type WebRtcPeerConnection,
 } from '../../src/index.js';
 import { copyOf } from '../../src/data-channel.js';
+import { loadPart } from '../../src/errors.js';
 import { fire, fireError } from '../events.js';
-import type { ChannelHost } from '../rtc-call/rtc-call.js';
+import type { CallChannel } from '../rtc-call/rtc-call.js';
 import { CallFinder } from '../call-of.js';
 import { channelIdFor } from '../../src/channel-id.js';
 import { lateChanges } from '../late-change.js';
@@ -52,7 +52,7 @@ const orderedConverter = { fromAttribute: (value: string | null) => value !== 'f
  * @fires rtc-channel-close - The channel closed (the call goes on): `{reason, peer?}`.
  * @fires rtc-channel-error - Something of this channel failed (a send, a file, an option changed while open, a channel id that two labels share): `{error, code}`.
  */
-export class RtcDataChannel extends ReactiveElement implements ChannelHost {
+export class RtcDataChannel extends ReactiveElement implements CallChannel {
   // Declared here rather than with decorators (no decorator code in the bundle); the fields below
   // give the defaults, through Lit's accessors since useDefineForClassFields is false.
   static override properties = {
@@ -199,7 +199,7 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
       fire(this, 'rtc-open', peer === undefined ? { channel } : { channel, peer });
     });
     channel.addEventListener('bufferedamountlow', () => fire(this, 'rtc-bufferedamountlow', { bufferedAmount: channel.bufferedAmount }));
-    channel.addEventListener('error', (e) => this.#fail((e as CustomEvent).detail.error));
+    channel.addEventListener('error', (e) => this.#fail(e.detail.error));
     void this.#pump(channel, peer);
   }
 

@@ -80,7 +80,7 @@ export class RtcVideo extends ReactiveElement {
     }
     this.#refresh();
   });
-  // ReactiveElement, not LitElement: two elements made once and updated by hand cost less than lit-html's 3 KB.
+  // ReactiveElement, not LitElement: two elements made once and updated by hand cost less than lit-html.
   readonly #videoBox = make('video', { part: 'video', autoplay: '', playsinline: '' });
   readonly #placeholderBox = make('div', { part: 'placeholder', role: 'img' }, make('slot', { name: 'placeholder' }, 'No video'));
   #watched: MediaStream | null = null;

@@ -1,4 +1,4 @@
-import { ClientClosedError, SignalingError } from '../errors.js';
+import { SignalingError } from '../errors.js';
 import type { SignalMessage, Signaler } from '../types.js';
 
 /**
@@ -23,7 +23,7 @@ export class BroadcastChannelSignaler implements Signaler {
   }
 
   send(message: SignalMessage): void {
-    if (this.#closed) throw new ClientClosedError('This signaler is closed');
+    if (this.#closed) throw new SignalingError('The signaler is closed', { reason: 'closed' });
     this.channel.postMessage(JSON.parse(JSON.stringify(message)));
   }
 

@@ -59,10 +59,6 @@ export class IceRestartPolicy {
     connection.addEventListener('signalingstatechange', this.#onChange);
   }
 
-  get restarting(): boolean {
-    return this.#attempts > 0;
-  }
-
   #check(): void {
     if (this.#stopped) return;
     const ice = this.#connection.iceConnectionState;

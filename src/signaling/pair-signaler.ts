@@ -1,4 +1,4 @@
-import { ClientClosedError } from '../errors.js';
+import { SignalingError } from '../errors.js';
 import type { SignalMessage, Signaler } from '../types.js';
 
 class PairEnd implements Signaler {
@@ -9,7 +9,7 @@ class PairEnd implements Signaler {
   #closed = false;
 
   send(message: SignalMessage): void {
-    if (this.#closed) throw new ClientClosedError('This signaler is closed');
+    if (this.#closed) throw new SignalingError('The signaler is closed', { reason: 'closed' });
     // A JSON round trip, as on any real wire: what cannot cross one does not cross this.
     const copy = JSON.parse(JSON.stringify(message)) as SignalMessage;
     const other = this.other;

@@ -1,9 +1,10 @@
 import { SignalingError, messageOf, type WebRtcError } from '../errors.js';
 import type { WebRtcMediaTrack } from '../media.js';
-import type { WebRtcPeerConnection } from '../peer-connection.js';
+import type { PeerConnectionEventDetail, WebRtcPeerConnection } from '../peer-connection.js';
 import type { SignalMessage, Signaler } from '../types.js';
 import { IceRestartPolicy, type IceRestartOptions } from './ice-restart.js';
 import { parseSignalMessage } from './signal-message.js';
+import type { AddDetailListener, RemoveDetailListener } from '../typed-events.js';
 
 export interface SessionOptions {
   /** This end's id when the signaler assigns none (default: random). */
@@ -47,6 +48,11 @@ const INITIAL_POLITE_YIELD_MS = 1500;
 function randomId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(12));
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export interface SignalingSession {
+  addEventListener: AddDetailListener<SessionEventDetail>;
+  removeEventListener: RemoveDetailListener<SessionEventDetail>;
 }
 
 /**
@@ -146,7 +152,7 @@ export class SignalingSession extends EventTarget {
     this.connection.addEventListener('icecandidate', this.#onIceCandidate);
     this.connection.addEventListener('statechange', this.#onStateChange);
     this.#sayHello();
-    // The browser's first negotiationneeded comes a task later (about 1 ms in Chromium): when the
+    // The browser's first negotiationneeded comes a task later: when the
     // connection already has something to negotiate, the first offer need not wait for it.
     if (this.#firstOfferDue()) void this.#onNegotiationNeeded();
   }
@@ -186,11 +192,11 @@ export class SignalingSession extends EventTarget {
     return new Promise((resolve) => this.#waitingForRemote.push(resolve));
   }
 
-  #found(id: string | undefined): void {
+  #found(remoteId: string | undefined): void {
     if (this.#remoteFound) return;
     this.#remoteFound = true;
-    this.remoteId = id;
-    this.#fire('peer', { id });
+    this.remoteId = remoteId;
+    this.#fire('peer', { id: remoteId });
     for (const resolve of this.#waitingForRemote.splice(0)) resolve();
   }
 
@@ -251,8 +257,8 @@ export class SignalingSession extends EventTarget {
     }
   };
 
-  readonly #onIceCandidate = (event: Event): void => {
-    this.#send({ type: 'candidate', candidate: (event as CustomEvent).detail.candidate });
+  readonly #onIceCandidate = (event: CustomEvent<PeerConnectionEventDetail['icecandidate']>): void => {
+    this.#send({ type: 'candidate', candidate: event.detail.candidate });
   };
 
   readonly #onStateChange = (): void => {
@@ -288,7 +294,7 @@ export class SignalingSession extends EventTarget {
       case 'description': {
         // The inbox moves on once setRemoteDescription is under way, not done: the candidates
         // behind it then reach the browser while it applies the offer, as in the W3C pattern,
-        // and ICE checks can start as soon as the answer is set (about 1 ms sooner on loopback).
+        // and ICE checks can start as soon as the answer is set.
         let underWay!: () => void;
         const started = new Promise<void>((resolve) => { underWay = resolve; });
         const description = message.description;

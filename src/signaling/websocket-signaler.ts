@@ -1,9 +1,10 @@
-import { ClientClosedError, SignalingError } from '../errors.js';
+import { SignalingError } from '../errors.js';
 import type { IceServer, ProtocolVersion, ServerMessage, SignalMessage, Signaler } from '../types.js';
 
 /** The protocol version this signaler speaks (docs/PROTOCOL.md), sent with every join. */
 const PROTOCOL_VERSION: ProtocolVersion = 1;
 import { checkCounts, isIceServer } from '../validate.js';
+import type { AddDetailListener, RemoveDetailListener } from '../typed-events.js';
 
 export interface WebSocketSignalerOptions {
   /** Room to join (default "default"). */
@@ -34,6 +35,11 @@ export interface WebSocketSignalerEventDetail {
   reconnecting: { attempt: number; delayMs: number; code: number; reason: string };
   error: { error: SignalingError };
   close: { code: number; reason: string };
+}
+
+export interface WebSocketSignaler {
+  addEventListener: AddDetailListener<WebSocketSignalerEventDetail>;
+  removeEventListener: RemoveDetailListener<WebSocketSignalerEventDetail>;
 }
 
 /** Close codes after which reconnecting cannot help (unauthorized, room full). */
@@ -101,7 +107,7 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
   /** Resolves once joined (at once if joined); rejects if the signaler closes first. */
   whenOpen(): Promise<void> {
     if (this.#joined) return Promise.resolve();
-    if (this.#currentState === 'closed') return Promise.reject(new ClientClosedError('The signaler is closed'));
+    if (this.#currentState === 'closed') return Promise.reject(new SignalingError('The signaler is closed', { reason: 'closed' }));
     return new Promise((resolve, reject) => this.#openWaiters.push({ resolve, reject }));
   }
 
@@ -253,7 +259,7 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
   }
 
   send(message: SignalMessage): void {
-    if (this.#currentState === 'closed') throw new ClientClosedError('The signaler is closed');
+    if (this.#currentState === 'closed') throw new SignalingError('The signaler is closed', { reason: 'closed' });
     const text = JSON.stringify(message);
     const to = typeof message.to === 'string' ? message.to : undefined;
     // Every change that lets waiting messages go (joined, a peer came) flushes the queue, so what

@@ -1,5 +1,6 @@
-import { ClientClosedError, SignalingError, messageOf } from '../errors.js';
+import { SignalingError, messageOf } from '../errors.js';
 import type { IceCandidate, IceServer, SignalMessage, Signaler } from '../types.js';
+import type { AddDetailListener, RemoveDetailListener } from '../typed-events.js';
 
 export interface WhipSignalerOptions {
   /** `whip` publishes (RFC 9725), `whep` plays; the HTTP exchange is the same. Default `whip`. */
@@ -45,6 +46,16 @@ function iceParts(sdp: string): { ufrag: string; pwd: string; media: Array<{ mli
     mid: /a=mid:(\S+)/.exec(section)?.[1] ?? '',
   }));
   return { ...iceCredentials(sdp), media };
+}
+
+export interface WhipSignalerEventDetail {
+  /** The endpoint offered ICE servers (`Link: rel="ice-server"`), which `<rtc-call>` applies. */
+  iceservers: { iceServers: IceServer[] };
+}
+
+export interface WhipSignaler {
+  addEventListener: AddDetailListener<WhipSignalerEventDetail>;
+  removeEventListener: RemoveDetailListener<WhipSignalerEventDetail>;
 }
 
 /**
@@ -105,7 +116,7 @@ export class WhipSignaler extends EventTarget implements Signaler {
 
   /** HTTP calls go one after another, in the order the session sent its messages. */
   send(message: SignalMessage): Promise<void> {
-    if (this.#closed) return Promise.reject(new ClientClosedError('The WHIP/WHEP signaler is closed'));
+    if (this.#closed) return Promise.reject(new SignalingError('The WHIP/WHEP signaler is closed', { reason: 'closed' }));
     // Candidates wait together: one PATCH carries all that came while the previous was in flight.
     if (message.type === 'candidate') this.#pendingCandidates.push(message.candidate);
     const next = this.#chain.then(() => this.#handle(message));

@@ -10,6 +10,9 @@ const MAKE: Record<string, (type: any) => Error> = {
   MediaDeviceError: (type) => new type('m'),
   MediaPermissionError: (type) => new type('m'),
   ClientClosedError: (type) => new type('m'),
+  ConnectionClosedError: (type) => new type('m'),
+  TrackError: (type) => new type('m'),
+  ConfigError: (type) => new type('m'),
   SignalingError: (type) => new type('m'),
   LoadError: (type) => new type('statistics', new Error('m')),
 };

@@ -22,7 +22,7 @@ describe('fuzz: malformed signal messages against a live session', function () {
       const signalingErrors: SignalingError[] = [];
       const otherErrors: unknown[] = [];
       b.addEventListener('error', (e) => {
-        const { error } = (e as CustomEvent).detail;
+        const { error } = e.detail;
         if (error instanceof SignalingError) signalingErrors.push(error);
         else otherErrors.push(error);
       });

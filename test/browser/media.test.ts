@@ -101,7 +101,7 @@ describe('media', () => {
     expect(first.value.type).to.equal('add');
 
     const removed = new Promise<TrackEvent>((resolve) => b.addEventListener('track', (e) => {
-      const detail = (e as CustomEvent<TrackEvent>).detail;
+      const detail = e.detail;
       if (detail.type === 'remove') resolve(detail);
     }));
     a.removeTrack(sender);

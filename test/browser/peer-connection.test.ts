@@ -1,5 +1,5 @@
 import { expect } from '@open-wc/testing';
-import { IceError, SdpError, WebRtcClient, WebRtcError, type IceCandidate, type WebRtcPeerConnection } from '../../src/index.js';
+import { ConnectionClosedError, IceError, SdpError, WebRtcClient, WebRtcError, type IceCandidate, type WebRtcPeerConnection } from '../../src/index.js';
 import { connectedChannel, isFirefox, makePair, negotiate, nextEvent, waitFor } from './helpers.js';
 
 const ufragOf = (sdp: string) => /a=ice-ufrag:(\S+)/.exec(sdp)?.[1];
@@ -94,7 +94,7 @@ describe('WebRtcPeerConnection', () => {
 
     async function answerAndConnect(a: WebRtcPeerConnection, b: WebRtcPeerConnection) {
       await b.setLocalDescription(await b.createAnswer());
-      b.addEventListener('icecandidate', (e) => { const c = (e as CustomEvent).detail.candidate; if (c) void a.addIceCandidate(c); });
+      b.addEventListener('icecandidate', (e) => { const c = e.detail.candidate; if (c) void a.addIceCandidate(c); });
       for (const c of b.iceCandidates.values) await a.addIceCandidate(c);
       await a.setRemoteDescription(b.localDescription!);
       await waitFor(() => a.state === 'connected' && b.state === 'connected', 15000, 'connected');
@@ -150,7 +150,7 @@ describe('WebRtcPeerConnection', () => {
     it('replays gathered candidates to a late reader and fires icecandidate events', async () => {
       const a = client.createPeerConnection();
       const seen: Array<IceCandidate | null> = [];
-      a.addEventListener('icecandidate', (e) => seen.push((e as CustomEvent).detail.candidate));
+      a.addEventListener('icecandidate', (e) => seen.push(e.detail.candidate));
       a.createDataChannel('x');
       await a.setLocalDescription(await a.createOffer());
       await a.awaitIceGatheringComplete();
@@ -163,6 +163,19 @@ describe('WebRtcPeerConnection', () => {
       expect(replayed).to.deep.equal(live);
       expect(live[0].candidate).to.match(/^candidate:/);
       await a.awaitIceGatheringComplete(); // resolves at once when complete
+    });
+
+    it('iceCandidates is read-only: a reader can neither push, end nor edit what it replays', async () => {
+      const a = client.createPeerConnection();
+      a.createDataChannel('x');
+      await a.setLocalDescription(await a.createOffer());
+      await a.awaitIceGatheringComplete();
+      const stream = a.iceCandidates as unknown as Record<string, unknown>;
+      expect([stream.push, stream.end]).to.deep.equal([undefined, undefined]);
+      const kept = a.iceCandidates.values.length;
+      (a.iceCandidates.values as IceCandidate[]).push({ candidate: 'candidate:injected', sdpMid: '0', sdpMLineIndex: 0 });
+      expect(a.iceCandidates.values.length).to.equal(kept);
+      expect(a.iceCandidates.values.map((c) => c.candidate)).to.not.include('candidate:injected');
     });
 
     it('restarts ICE with new credentials and stays connected', async () => {
@@ -325,14 +338,15 @@ describe('WebRtcPeerConnection', () => {
   });
 
   describe('lifetime', () => {
-    it('closes idempotently and rejects use after close with ClientClosedError', async () => {
+    it('closes idempotently and rejects use after close with ConnectionClosedError', async () => {
       const a = client.createPeerConnection();
       a.close();
       a.close();
       a[Symbol.dispose]();
       const error = await a.createOffer().then(() => null, (e) => e);
-      expect(error?.code).to.equal('client-closed');
-      expect(() => a.createDataChannel('x')).to.throw(WebRtcError);
+      expect(error).to.be.instanceOf(ConnectionClosedError);
+      expect(error?.code).to.equal('connection-closed');
+      expect(() => a.createDataChannel('x')).to.throw(ConnectionClosedError);
     });
 
     it('a closed connection has no descriptions (null; Firefox threw, so a negotiation step still waiting failed unhandled)', async () => {

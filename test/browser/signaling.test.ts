@@ -23,7 +23,7 @@ function sessions(client: WebRtcClient, [sa, sb]: [Signaler, Signaler], options:
   const a = new SignalingSession(client.createPeerConnection(), sa, options);
   const b = new SignalingSession(client.createPeerConnection(), sb, options);
   const errors: unknown[] = [];
-  for (const s of [a, b]) s.addEventListener('error', (e) => errors.push((e as CustomEvent).detail.error));
+  for (const s of [a, b]) s.addEventListener('error', (e) => errors.push(e.detail.error));
   return { a, b, errors };
 }
 
@@ -33,7 +33,7 @@ async function channelAcross(a: SignalingSession, b: SignalingSession, label = '
     const existing = b.connection.dataChannels.find((c) => c.label === label);
     if (existing) resolve(existing);
     b.connection.addEventListener('datachannel', (e) => {
-      const { channel } = (e as CustomEvent).detail;
+      const { channel } = e.detail;
       if (channel.label === label) resolve(channel);
     });
   });
@@ -218,7 +218,7 @@ describe('signaling session (perfect negotiation)', () => {
     let forced: RTCIceConnectionState | null = 'failed';
     Object.defineProperty(native, 'iceConnectionState', { configurable: true, get: () => forced ?? real.call(native) });
     const events: string[] = [];
-    for (const type of ['reconnecting', 'reconnected', 'failed']) a.addEventListener(type, (e) => events.push(`${type}:${(e as CustomEvent).detail.reason}`));
+    for (const type of ['reconnecting', 'reconnected', 'failed'] as const) a.addEventListener(type, (e) => events.push(`${type}:${e.detail.reason}`));
     const reconnecting = nextEvent(a, 'reconnecting');
     const reconnected = nextEvent(a, 'reconnected');
     native.dispatchEvent(new Event('iceconnectionstatechange'));

@@ -28,7 +28,7 @@ describe('WHIP / WHEP', function () {
       connection.addTrack(await client.createVideoTrack({ width: 320, height: 240 }));
       const session = new SignalingSession(connection, signaler, { polite: false });
       const errors: unknown[] = [];
-      session.addEventListener('error', (e) => errors.push((e as CustomEvent).detail.error));
+      session.addEventListener('error', (e) => errors.push(e.detail.error));
       session.start();
       await waitFor(() => connection.state === 'connected', 20000, 'connected to the media server');
       await waitFor(async () => (await serverLog()).received.video > 20, 20000, 'RTP at the media server');
@@ -91,5 +91,18 @@ describe('WHIP / WHEP', function () {
     const video = play.querySelector('rtc-video') as RtcVideo;
     await waitFor(() => !!video.videoElement && video.videoElement.videoWidth > 0 && video.videoElement.currentTime > 0, 40000, 'WHEP frames');
     expect((root.querySelector('#pub') as RtcCall).state).to.equal('connected');
+  });
+
+  it('<rtc-call signaling="whip+…"> applies the ICE servers the endpoint offers (the signaler\'s iceservers event)', async () => {
+    const { base, token } = await endpoint();
+    const call = await fixture<RtcCall>(html`<rtc-call signaling=${`whip+${base}/whip/${stream()}`} token=${token} video></rtc-call>`);
+    const servers = () => JSON.stringify(call.connection?.native.getConfiguration().iceServers ?? []);
+    try {
+      await waitFor(() => servers().includes('turn:127.0.0.1:3478?transport=udp'), 20000, 'the Link header\'s TURN server in the connection');
+      expect(servers()).to.include('"username":"user"').and.include('stun:127.0.0.1:3478');
+      await waitFor(() => call.state === 'connected', 20000, 'connected to the media server');
+    } finally {
+      call.hangUp();
+    }
   });
 });
