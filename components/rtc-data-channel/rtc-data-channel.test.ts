@@ -1,13 +1,12 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
-import { createSignalerPair } from '../../src/index.js';
+import { DataChannelClosedError, createSignalerPair } from '../../src/index.js';
 import { callPair, until } from '../test-helpers.js';
+import { ARRIVE_MS, CONNECT_MS, REATTACH_MS, sleep, waitFor } from '../../test/support/waits.mjs';
 import { RtcDataChannel } from './rtc-data-channel.js';
 import type { RtcCall } from '../rtc-call/rtc-call.js';
 import { channelIdFor } from '../../src/channel-id.js';
 import type { RtcEvent } from '../events.js';
 
-/** A channel opening, messages crossing, on loopback. */
-const ARRIVE_MS = 10000;
 /** 17 MiB crossing in fragment mode (Firefox on two shared cores: about 5 s). */
 const BIG_MS = 45000;
 const MiB = 1024 * 1024;
@@ -275,6 +274,73 @@ describe('<rtc-data-channel>', () => {
     await x.send(new Uint8Array(cap).fill(5));
     const data = (await arrived).detail.data as Uint8Array;
     expect([data.byteLength, data.every((byte) => byte === 5)]).to.deep.equal([cap, true]);
+  });
+});
+
+describe('<rtc-data-channel> close()', () => {
+  /** Two calls with a "kept" channel each, open; `b` will leave and come back. */
+  async function openPair() {
+    const [a, b, root] = await callPair(html`<rtc-data-channel label="kept"></rtc-data-channel><rtc-data-channel label="other"></rtc-data-channel>`);
+    const [x, y] = channels(root, 'kept');
+    await Promise.all([x.whenOpen(), y.whenOpen()]);
+    return { a, b, root, x, y };
+  }
+
+  /** `b` leaves the page and comes back: the call's next connection, with its channels opened again. */
+  async function nextConnection(a: RtcCall, b: RtcCall, root: HTMLElement) {
+    const first = a.connection;
+    b.remove();
+    await sleep(REATTACH_MS);
+    root.append(b);
+    const [, other] = channels(root, 'other');
+    await waitFor(() => a.connection !== first && other.state === 'open', CONNECT_MS, 'the next connection, its other channel open');
+  }
+
+  it('fires rtc-channel-close with reason closed on the other side too', async () => {
+    const { x, y } = await openPair();
+    const closed = oneEvent(y, 'rtc-channel-close');
+    x.close();
+    expect((await closed).detail.reason).to.equal('closed');
+  });
+
+  it('the call\'s next connection does not open it again', async () => {
+    const { a, b, root, x } = await openPair();
+    const closedChannel = x.channel;
+    x.close();
+    await nextConnection(a, b, root);
+    expect([x.channel === closedChannel, x.state]).to.deep.equal([true, 'closed']);
+  });
+
+  it('send() after it rejects with DataChannelClosedError reason closed', async () => {
+    const { x } = await openPair();
+    x.close();
+    const error = await x.send('late').catch((e: unknown) => e);
+    expect([error instanceof DataChannelClosedError, (error as DataChannelClosedError).reason]).to.deep.equal([true, 'closed']);
+  });
+
+  it('receive() and whenOpen() after it reject with DataChannelClosedError reason closed', async () => {
+    const { x } = await openPair();
+    x.close();
+    const errors = await Promise.all([x.receive().catch((e: unknown) => e), x.whenOpen().catch((e: unknown) => e)]);
+    expect(errors.map((e) => (e as DataChannelClosedError).reason)).to.deep.equal(['closed', 'closed']);
+  });
+
+  it('a send still waiting for the open rejects with reason closed', async () => {
+    const [, , root] = await callPair(html`<rtc-data-channel label="never"></rtc-data-channel>`);
+    const [x] = channels(root, 'never');
+    const waiting = x.send('early').catch((e: unknown) => e);
+    x.close();
+    expect(((await waiting) as DataChannelClosedError).reason).to.equal('closed');
+  });
+
+  it('taken out of the page and put back, it opens again on the next connection', async () => {
+    const { a, b, root, x } = await openPair();
+    x.close();
+    x.remove();
+    await sleep(REATTACH_MS);
+    a.prepend(x);
+    await nextConnection(a, b, root);
+    await waitFor(() => x.state === 'open', ARRIVE_MS, 'the channel open again');
   });
 });
 

@@ -102,6 +102,8 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
   private readonly reported = new WeakSet<WebRtcDataChannel>();
   private readonly closeReasons = new WeakMap<WebRtcDataChannel, string>();
   private host: RtcCall | null = null;
+  /** `close()` was called: no connection opens it again until the element leaves the page. */
+  #userClosed = false;
   /**
    * `whenOpen()` and `send()` calls waiting for a channel to open: they wait across reconnects,
    * until the element leaves the page. Called as it opens, in order, before `rtc-open`.
@@ -132,6 +134,7 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
     queueMicrotask(() => {
       if (this.isConnected) return;
       forgetCall(this);
+      this.#userClosed = false;
       this.host?.removeChannel(this);
       this.host = null;
       this.detachAll('disconnected');
@@ -191,6 +194,7 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
 
   /** @internal Opens this channel on a new connection of the call (in a mesh, one per `peer`). */
   attach(connection: WebRtcPeerConnection, peer?: string): void {
+    if (this.#userClosed) return;
     const channel = this.open(connection, this.label, this.channelId ?? channelIdFor(this.label), {
       ordered: this.ordered,
       fragment: this.fragment,
@@ -325,6 +329,7 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
 
   /** Resolves with the channel once it is open (waits for the call and the peer); rejects if the element leaves the page first. */
   whenOpen(): Promise<WebRtcDataChannel> {
+    if (this.#userClosed) return Promise.reject(this.#closedError());
     const channel = this._channel;
     if (channel && channel.state === 'open') return Promise.resolve(channel);
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
@@ -335,6 +340,7 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
    * waits; under backpressure it waits; it never drops.
    */
   send(data: DataChannelSendable): Promise<void> {
+    if (this.#userClosed) return Promise.reject(this.#closedError());
     if (this.meshChannels.size > 0) {
       // A mesh: to every peer (a channel still connecting waits until it is open). With none
       // open or connecting, it waits below for the next one, as a one-to-one call does.
@@ -350,11 +356,22 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
 
   /** Resolves with the next message that arrives (it is also fired as `rtc-message`). */
   receive(): Promise<DataChannelMessage> {
+    if (this.#userClosed) return Promise.reject(this.#closedError());
     return new Promise((resolve, reject) => this.receivers.push({ resolve, reject }));
   }
 
-  /** Closes this channel, in a mesh every peer's (the call goes on; each fires rtc-channel-close). */
+  /**
+   * Closes this channel, in a mesh every peer's (the call goes on; each fires rtc-channel-close),
+   * and keeps it closed: the call's later connections do not open it again. Taken out of the page
+   * and put back, the element is new again.
+   */
   close(): void {
-    for (const channel of [this._channel, ...this.meshChannels.values()]) channel?.close();
+    this.#userClosed = true;
+    for (const waiter of this.waiters.splice(0)) waiter.reject(this.#closedError());
+    for (const channel of [this._channel, ...this.meshChannels.values(), this.filesChannel]) channel?.close();
+  }
+
+  #closedError(): DataChannelClosedError {
+    return new DataChannelClosedError(`Data channel "${this.label}" was closed by close()`, { reason: 'closed' });
   }
 }
