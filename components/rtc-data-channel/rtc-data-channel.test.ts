@@ -1,14 +1,12 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import { DataChannelClosedError, createSignalerPair } from '../../src/index.js';
 import { callPair, until } from '../test-helpers.js';
-import { ARRIVE_MS, CONNECT_MS, REATTACH_MS, sleep, waitFor } from '../../test/support/waits.mjs';
+import { ARRIVE_MS, BULK_MS, CONNECT_MS, REATTACH_MS, sleep, waitFor } from '../../test/support/waits.mjs';
 import { RtcDataChannel } from './rtc-data-channel.js';
 import type { RtcCall } from '../rtc-call/rtc-call.js';
 import { channelIdFor } from '../../src/channel-id.js';
 import type { RtcEvent } from '../events.js';
 
-/** 17 MiB crossing in fragment mode (Firefox on two shared cores: about 5 s). */
-const BIG_MS = 45000;
 const MiB = 1024 * 1024;
 
 /** The next message `channel` gets, or `"closed"` if it closes first. */
@@ -31,7 +29,7 @@ describe('<rtc-data-channel>', () => {
     const sends = [x.send('hello'), x.send(new Uint8Array([1, 2, 3])), x.send('bye')];
     await opened;
     await Promise.all(sends);
-    await until(() => got.length === 3, 10000, 'three messages');
+    await until(() => got.length === 3, ARRIVE_MS, 'three messages');
     expect(got[0]).to.equal('hello');
     expect([...(got[1] as Uint8Array)]).to.deep.equal([1, 2, 3]);
     expect(got[2]).to.equal('bye');
@@ -116,7 +114,7 @@ describe('<rtc-data-channel>', () => {
     expect(x.channel?.state).to.equal('open');
     // The peer leaves: the call waits for the next one, and the channel it opens for it has the new options.
     b.hangUp();
-    await until(() => x.channel?.maxRetransmits === 2 && x.channel.protocol === 'p2', 10000, 'the next connection\'s channel');
+    await until(() => x.channel?.maxRetransmits === 2 && x.channel.protocol === 'p2', ARRIVE_MS, 'the next connection\'s channel');
     expect(a.state).to.not.equal('closed');
     expect(said).to.have.length(2);
   });
@@ -133,7 +131,7 @@ describe('<rtc-data-channel>', () => {
     x.addEventListener('rtc-channel-close', (e) => reasons.push(e.detail.reason));
     c.append(x);
     // Before, the old call's channel stayed open, its messages still arriving, until that call ended.
-    await until(() => y.state === 'closed', 10000, 'the old partner\'s channel closed');
+    await until(() => y.state === 'closed', ARRIVE_MS, 'the old partner\'s channel closed');
     expect(reasons).to.deep.equal(['call-changed']);
     const got = oneEvent(w, 'rtc-message');
     await x.send('moved');
@@ -146,9 +144,9 @@ describe('<rtc-data-channel>', () => {
     const order: string[] = [];
     for (const type of ['rtc-open', 'rtc-message', 'rtc-channel-close'] as const) y.addEventListener(type, () => order.push(type));
     await x.send('one');
-    await until(() => order.includes('rtc-message'), 10000, 'message');
+    await until(() => order.includes('rtc-message'), ARRIVE_MS, 'message');
     a.hangUp();
-    await until(() => order.includes('rtc-channel-close'), 10000, 'close');
+    await until(() => order.includes('rtc-channel-close'), ARRIVE_MS, 'close');
     expect(order).to.deep.equal(['rtc-open', 'rtc-message', 'rtc-channel-close']);
   });
 
@@ -232,7 +230,7 @@ describe('<rtc-data-channel>', () => {
   });
 
   it('in fragment mode, a message above receive-queue-bytes (16 MiB) is refused with message-too-big, and the channel goes on', async function () {
-    this.timeout(BIG_MS);
+    this.timeout(BULK_MS);
     const [, , root] = await callPair(html`<rtc-data-channel label="big" fragment></rtc-data-channel>`);
     const [x, y] = channels(root, 'big');
     await x.whenOpen();
@@ -244,7 +242,7 @@ describe('<rtc-data-channel>', () => {
   });
 
   it('in fragment mode, with receive-queue-bytes raised on both sides, a 17 MiB message arrives whole', async function () {
-    this.timeout(BIG_MS + ARRIVE_MS);
+    this.timeout(BULK_MS + ARRIVE_MS);
     const [, , root] = await callPair(html`<rtc-data-channel label="bigger" fragment receive-queue-bytes=${32 * MiB}></rtc-data-channel>`);
     const [x, y] = channels(root, 'bigger');
     const message = new Uint8Array(17 * MiB).map((_, i) => i * 7);
@@ -264,7 +262,7 @@ describe('<rtc-data-channel>', () => {
   });
 
   it('a plain message of exactly that cap arrives whole', async function () {
-    this.timeout(BIG_MS);
+    this.timeout(BULK_MS);
     const [, , root] = await callPair(html`<rtc-data-channel label="at-cap"></rtc-data-channel>`);
     const [x, y] = channels(root, 'at-cap');
     await x.whenOpen();
@@ -411,7 +409,7 @@ describe('<rtc-data-channel> options, set in any order', () => {
       it('protocol', () => expect(x.channel?.protocol).to.equal('p'));
       it('receive-queue-bytes', () => expect(v.channel?.receiveQueueBytes).to.equal(32 * MiB));
       it('fragment: a 9 MiB message (above any browser\'s one-message cap) arrives whole', async function () {
-        this.timeout(BIG_MS);
+        this.timeout(BULK_MS);
         const arrived = nextOrClose(w);
         await v.send(new Uint8Array(9 * MiB));
         const data = await arrived;

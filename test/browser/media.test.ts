@@ -1,6 +1,7 @@
 import { expect } from '@open-wc/testing';
 import { MediaDeviceError, MediaPermissionError, WebRtcClient, WebRtcError, type TrackEvent } from '../../src/index.js';
 import { makePair, negotiate, nextEvent, waitFor } from './helpers.js';
+import { CONNECT_MS } from '../support/waits.mjs';
 
 describe('media', () => {
   let client: WebRtcClient;
@@ -92,8 +93,8 @@ describe('media', () => {
     video.srcObject = added.streams[0];
     document.body.append(video);
     await video.play().catch(() => {});
-    await waitFor(() => video.videoWidth > 0, 15000, 'video size');
-    await waitFor(async () => ((await b.getStatistics()).summary.framesDecoded ?? 0) > 5, 15000, 'decoded frames');
+    await waitFor(() => video.videoWidth > 0, CONNECT_MS, 'video size');
+    await waitFor(async () => ((await b.getStatistics()).summary.framesDecoded ?? 0) > 5, CONNECT_MS, 'decoded frames');
     expect(video.videoWidth).to.equal(320);
     video.remove();
     // The replay stream saw the add as well.

@@ -60,7 +60,7 @@ before(async () => {
     }
   };
   walk(installed);
-}, { timeout: 180_000 });
+}, { timeout: PACKAGE_TEST_MS });
 
 after(() => { if (temp) rmSync(temp, { recursive: true, force: true }); });
 
@@ -109,7 +109,7 @@ test('every exports entry imports in Node (the script-tag bundle, which needs a 
   assert.match(lines['./custom-elements.json'], /object/);
 });
 
-test('a TypeScript consumer type-checks under moduleResolution bundler and node16', { timeout: 60_000 }, async () => {
+test('a TypeScript consumer type-checks under moduleResolution bundler and node16', { timeout: TEST_MS }, async () => {
   writeFileSync(join(app, 'consumer.ts'), `
 import { WebRtcClient, WebSocketSignaler, WebRtcError } from 'rtc-elements';
 import { RtcCall, RtcDataChannel, RtcVideo } from 'rtc-elements/elements';
@@ -128,6 +128,7 @@ export const server: Promise<SignalingServer> = startSignalingServer({ port: 0, 
 `);
   writeFileSync(join(app, 'app.tsx'), `
 import type {} from 'rtc-elements/react';
+import { PACKAGE_TEST_MS, TEST_MS } from '../support/waits.mjs';
 
 export const App = () => (
   <rtc-call room="lobby" video stats-interval={1000} onrtc-message={(event) => event.detail}>
@@ -145,7 +146,7 @@ export const App = () => (
   assert.deepEqual(results.map((r) => r.reason?.message ?? 'ok'), ['ok', 'ok']);
 });
 
-test('rtc-elements/bundle loads in a page: the three tags, the engine, and its lazily loaded siblings', { timeout: 60_000 }, async () => {
+test('rtc-elements/bundle loads in a page: the three tags, the engine, and its lazily loaded siblings', { timeout: TEST_MS }, async () => {
   const require = createRequire(join(app, 'package.json'));
   const { startSignalingServer, staticFiles } = await import(pathToFileURL(require.resolve(`${manifest.name}/server`)));
   const bundle = require.resolve(`${manifest.name}/bundle`);
@@ -188,7 +189,7 @@ test('rtc-elements-server --redis without the redis package says to install it',
   assert.match(failure.stderr, /"redis" package .*npm install redis/);
 });
 
-test('the same tarball passes publint and arethetypeswrong', { timeout: 60_000 }, async () => {
+test('the same tarball passes publint and arethetypeswrong', { timeout: TEST_MS }, async () => {
   const publint = await run('publint', ['run', tarball, '--strict', '--level', 'suggestion'], temp);
   assert.match(publint.stdout, /All good!/);
   // ESM only by design: a require() of it is the one thing attw may find, so that rule is off.
