@@ -69,7 +69,6 @@ describe('<rtc-call> muted before the start', function () {
   });
 
   it('the peer gets rtc-mute (audio)', async () => {
-    // Before, the microphone went out on, and the peer was told nothing.
     const { muted } = await startedMuted();
     await until(() => muted.includes('audio'), CONNECT_MS, 'rtc-mute (audio) at the peer');
   });
@@ -266,7 +265,6 @@ describe('<rtc-call> screen sharing', function () {
     const [a, b] = await manualPair({ screen: true });
     a.client = clientWithCanvasScreen();
     await Promise.all([a.start(), b.start()]);
-    // Before, the attribute stayed on and nothing was shared.
     await screenShown(b);
     expect(a.screen).to.be.true;
   });
@@ -300,7 +298,6 @@ describe('<rtc-call> screen sharing', function () {
 
     it('is rtc-error code media-permission', () => expect(code).to.equal('media-permission'));
 
-    // Before, `screen` stayed on with nothing shared.
     it('turns screen (property and attribute) back off', () => expect([call.screen, call.hasAttribute('screen')]).to.deep.equal([false, false]));
 
     it('leaves the call able to start without the screen', async () => {
@@ -441,7 +438,7 @@ describe('file transfer failures: a file that cannot be read', function () {
     let offers = 0;
     y.addEventListener('rtc-file', () => offers++);
     const sending = x.sendFile(file, 'changed.bin').then(() => null, (e) => e);
-    // The old code retried such a file for ever.
+    // A read that fails is final: the transfer ends instead of offering the file again and again.
     const error = await orAfter(sending, ARRIVE_MS, 'still retrying');
     const reader = (await arriving).detail.file.stream.getReader();
     const read = await (async () => { for (;;) if ((await reader.read()).done) return null; })().catch((e) => e);
@@ -498,7 +495,7 @@ describe('file transfer backpressure', function () {
     const incoming = (await arriving).detail.file;
     // Nobody reads: the sender must stop at the window (8 MiB) plus the stream's buffer (4 MiB).
     // Waited for by its progress standing still (a loaded machine fills the window more slowly).
-    // Still for 1.5 s: under load Firefox's channel pauses for half a second (it stood at 2.2 MiB for 500 ms once).
+    // Still for 1.5 s: under load Firefox's channel can pause for half a second.
     const STILL_MS = 1500;
     for (let waited = 0, before = -1; waited < FILL_MS && (sent === 0 || sent !== before); waited += STILL_MS) {
       before = sent;

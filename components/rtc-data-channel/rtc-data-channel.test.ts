@@ -19,23 +19,21 @@ const channels = (root: HTMLElement, label: string) =>
   [...root.querySelectorAll(`rtc-data-channel[label="${label}"]`)] as RtcDataChannel[];
 
 describe('<rtc-data-channel>', () => {
-  it('is one channel when declared on both sides; send before open waits; text and bytes arrive in order', async () => {
+  it('declared on both sides, it is one negotiated channel with the id of its label', async () => {
+    const [, , root] = await callPair(html`<rtc-data-channel label="chat"></rtc-data-channel>`);
+    const [x, y] = channels(root, 'chat');
+    await Promise.all([x.whenOpen(), y.whenOpen()]);
+    expect([x.channel?.negotiated, x.channel?.id, y.channel?.id]).to.deep.equal([true, channelIdFor('chat'), channelIdFor('chat')]);
+  });
+
+  it('sends made before any connection exists wait, then text and bytes arrive in order', async () => {
     const [, , root] = await callPair(html`<rtc-data-channel label="chat"></rtc-data-channel>`);
     const [x, y] = channels(root, 'chat');
     const got: unknown[] = [];
-    y.addEventListener('rtc-message', (e) => got.push(e.detail.data));
-    const opened = oneEvent(x, 'rtc-open');
-    // Sent at once, before any connection exists: it waits.
-    const sends = [x.send('hello'), x.send(new Uint8Array([1, 2, 3])), x.send('bye')];
-    await opened;
-    await Promise.all(sends);
+    y.addEventListener('rtc-message', (e) => got.push(typeof e.detail.data === 'string' ? e.detail.data : [...e.detail.data]));
+    await Promise.all([x.send('hello'), x.send(new Uint8Array([1, 2, 3])), x.send('bye')]);
     await until(() => got.length === 3, ARRIVE_MS, 'three messages');
-    expect(got[0]).to.equal('hello');
-    expect([...(got[1] as Uint8Array)]).to.deep.equal([1, 2, 3]);
-    expect(got[2]).to.equal('bye');
-    expect(x.channel?.id).to.equal(channelIdFor('chat'));
-    expect(x.channel?.negotiated).to.be.true;
-    expect(y.channel?.id).to.equal(x.channel?.id);
+    expect(got).to.deep.equal(['hello', [1, 2, 3], 'bye']);
   });
 
   it('leaving the page fails the sends and receives still waiting (data-channel-closed, disconnected)', async () => {
@@ -130,7 +128,6 @@ describe('<rtc-data-channel>', () => {
     const reasons: string[] = [];
     x.addEventListener('rtc-channel-close', (e) => reasons.push(e.detail.reason));
     c.append(x);
-    // Before, the old call's channel stayed open, its messages still arriving, until that call ended.
     await until(() => y.state === 'closed', ARRIVE_MS, 'the old partner\'s channel closed');
     expect(reasons).to.deep.equal(['call-changed']);
     const got = oneEvent(w, 'rtc-message');

@@ -351,14 +351,13 @@ describe('signalers', () => {
     }
   });
 
-  it('WebSocket: what is sent before joining waits, then arrives whole and in order; a full queue refuses with queue-full', async () => {
+  it('WebSocket: what is sent before joining waits, then arrives whole and in order', async () => {
     const name = room();
     const sb = new WebSocketSignaler(signalingUrl, { room: name });
     const got: number[] = [];
     sb.subscribe((m) => { if (m.type === 'hello') got.push((m as { n?: number }).n ?? -1); });
     await sb.whenOpen();
     const sa = new WebSocketSignaler(signalingUrl, { room: name });
-    let small: WebSocketSignaler | undefined;
     try {
       // Not joined yet: all 150 wait (within the server's burst of 200).
       for (let n = 0; n < 150; n++) sa.send({ type: 'hello', n } as never);
@@ -366,14 +365,20 @@ describe('signalers', () => {
       await waitFor(() => got.length === 150, ARRIVE_MS, '150 queued messages');
       expect(got).to.deep.equal([...Array(150).keys()]);
       expect(sa.queuedCount).to.equal(0);
-      // A signaler that has not joined yet, with room for 10.
-      small = new WebSocketSignaler(signalingUrl, { room: room(), maxQueue: 10 });
-      for (let n = 0; n < 10; n++) small.send({ type: 'hello' });
-      expect(() => small?.send({ type: 'hello' })).to.throw(SignalingError).with.property('reason', 'queue-full');
     } finally {
       sa.close();
       sb.close();
-      small?.close();
+    }
+  });
+
+  it('WebSocket: a full queue refuses a send with SignalingError reason queue-full', () => {
+    // A signaler that has not joined yet, with room for 10.
+    const small = new WebSocketSignaler(signalingUrl, { room: room(), maxQueue: 10 });
+    try {
+      for (let n = 0; n < 10; n++) small.send({ type: 'hello' });
+      expect(() => small.send({ type: 'hello' })).to.throw(SignalingError).with.property('reason', 'queue-full');
+    } finally {
+      small.close();
     }
   });
 
@@ -395,8 +400,11 @@ describe('signalers', () => {
     }
   });
 
-  it('WebSocket: a bad URL is a SignalingError; a closed signaler refuses to send', async () => {
+  it('WebSocket: a URL that is not ws(s):// is a SignalingError', () => {
     expect(() => new WebSocketSignaler('http://example.com')).to.throw(SignalingError);
+  });
+
+  it('WebSocket: a closed signaler (closed twice) refuses to send', async () => {
     const s = new WebSocketSignaler(signalingUrl, { room: room() });
     await s.whenOpen();
     s.close();

@@ -63,7 +63,7 @@ test('a Firefox peer hanging up, three times: the Chromium page gets rtc-channel
         await b.close();
       }
     }
-    // Before, Chromium took the SCTP abort of Firefox's closing connection for an error: "User-Initiated Abort".
+    // Chromium sees Firefox's closing connection as an SCTP abort ("User-Initiated Abort"): a close, not an error.
     assert.deepEqual(await a.evaluate(() => window.said.filter((s) => s.startsWith('rtc-channel-error'))), []);
   } finally {
     await a.close();
