@@ -3,6 +3,7 @@ import { createSignalerPair } from '../src/index.js';
 import { framesShown, until } from './test-helpers.js';
 import type { RtcDataChannel } from './rtc-data-channel/rtc-data-channel.js';
 import type { RtcVideo } from './rtc-video/rtc-video.js';
+import { CONNECT_MS, SETTLE_MS, sleep } from '../test/support/waits.mjs';
 
 const unique = (name: string) => `${name}-${crypto.randomUUID().slice(0, 8)}`;
 
@@ -28,7 +29,7 @@ describe('call="id"', () => {
     const got = named.receive();
     await (a.querySelector('rtc-data-channel') as RtcDataChannel).send('to the named call');
     expect(await got).to.equal('to the named call');
-    await until(() => framesShown(video.videoElement), 15000, 'remote frames in the video outside the call');
+    await until(() => framesShown(video.videoElement), CONNECT_MS, 'remote frames in the video outside the call');
   });
 
   it('an id on something else is no call: nothing breaks, and the call that takes the id is found', async () => {
@@ -44,7 +45,7 @@ describe('call="id"', () => {
     try {
       const channel = root.querySelector('rtc-data-channel') as RtcDataChannel;
       const video = root.querySelector('rtc-video') as RtcVideo;
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(SETTLE_MS);
       expect(channel.state).to.equal('closed');
       root.querySelector(`div#${id}`)!.remove();
       // The real call arrives, with a peer: the channel opens on it, the video shows its camera.
@@ -58,7 +59,7 @@ describe('call="id"', () => {
       peer.innerHTML = '<rtc-data-channel label="wait"></rtc-data-channel>';
       root.append(call, peer);
       await channel.whenOpen();
-      await until(() => framesShown(video.videoElement), 15000, 'local frames');
+      await until(() => framesShown(video.videoElement), CONNECT_MS, 'local frames');
       expect(rejections).to.have.length(0);
     } finally {
       window.removeEventListener('unhandledrejection', onRejection);

@@ -4,15 +4,13 @@ import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import { signalingServerUrl } from '../../test/browser/helpers.js';
 import { ConfigError, SignalingSession, WebRtcClient, WebSocketSignaler, createSignalerPair } from '../../src/index.js';
 import { callPair, until } from '../test-helpers.js';
+import { CONNECT_MS, REATTACH_MS, sleep } from '../../test/support/waits.mjs';
 import { RtcCall } from './rtc-call.js';
 
-/** Set-up of a connection on loopback, fake camera included, with room to spare on a busy machine. */
-const CONNECT_MS = 10000;
 /** How late the fake camera answers: the user reading the permission prompt. */
 const PROMPT_MS = 1500;
-/** A framework re-attaching an element a little later (a tab switch, Vue's KeepAlive). */
-const REATTACH_MS = 50;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Several reconnect attempts of a signaler that retries every 50 to 100 ms. */
+const RETRIES_MS = 1000;
 const room = () => `life-${crypto.randomUUID()}`;
 
 type Errors = string[];
@@ -285,7 +283,7 @@ describe('<rtc-call> with a signaling server it cannot reach', () => {
       expect((await reconnecting).detail.reason).to.equal('signaling');
       // It keeps trying: the signaler is not closed, and one outage is one error.
       const errors = errorsOf(call);
-      await sleep(1000);
+      await sleep(RETRIES_MS);
       expect((call.signalingSession?.signaler as WebSocketSignaler).state).to.equal('reconnecting');
       expect(errors).to.deep.equal([]);
     } finally {
@@ -307,7 +305,7 @@ describe('<rtc-call> with a WebSocketSignaler of the page\'s own', () => {
       const after = errorsOf(call);
       let reconnecting = 0;
       call.addEventListener('rtc-reconnecting', () => reconnecting++);
-      await sleep(500); // several more failed attempts of the signaler, which the page still owns
+      await sleep(RETRIES_MS); // several more failed attempts of the signaler, which the page still owns
       expect(given.state).to.equal('reconnecting');
       expect([after, reconnecting]).to.deep.equal([[], 0]);
     } finally {

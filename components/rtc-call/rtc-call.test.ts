@@ -5,6 +5,7 @@ import { callPair, until } from '../test-helpers.js';
 import type { RtcCall } from './rtc-call.js';
 import type { RtcDataChannel } from '../rtc-data-channel/rtc-data-channel.js';
 import { parseIceServers } from './rtc-call.js';
+import { CONNECT_MS, LOCAL_MS, REATTACH_MS, sleep } from '../../test/support/waits.mjs';
 
 describe('<rtc-call>', () => {
   it('connects two calls over a signaler property and fires typed, bubbling, composed events', async () => {
@@ -13,7 +14,7 @@ describe('<rtc-call>', () => {
     document.addEventListener('rtc-statechange', listener);
     try {
       const [a, b] = await callPair(html`<rtc-data-channel label="x"></rtc-data-channel>`);
-      await until(() => a.state === 'connected' && b.state === 'connected', 15000, 'connected');
+      await until(() => a.state === 'connected' && b.state === 'connected', CONNECT_MS, 'connected');
       const connected = seen.find((e) => (e as CustomEvent).detail.state === 'connected') as CustomEvent;
       expect(connected).to.be.ok;
       expect(connected.bubbles).to.be.true;
@@ -27,7 +28,7 @@ describe('<rtc-call>', () => {
 
   it('sends camera and microphone and fires rtc-track on the other side', async () => {
     const [a, b] = await callPair(html``, { video: true, audio: true });
-    await until(() => b.remoteStreams.length > 0 && b.remoteStreams[0].getTracks().length === 2, 15000, 'remote tracks');
+    await until(() => b.remoteStreams.length > 0 && b.remoteStreams[0].getTracks().length === 2, CONNECT_MS, 'remote tracks');
     expect(a.localStream?.getVideoTracks().length).to.equal(1);
     expect(a.localStream?.getAudioTracks().length).to.equal(1);
     expect(b.remoteStreams[0].getVideoTracks().length).to.equal(1);
@@ -49,7 +50,7 @@ describe('<rtc-call>', () => {
 
   it('hang-up says bye: the other side gets rtc-close with the reason, then waits for the next peer', async () => {
     const [a, b] = await callPair(html`<rtc-data-channel label="x"></rtc-data-channel>`);
-    await until(() => a.state === 'connected' && b.state === 'connected', 15000, 'connected');
+    await until(() => a.state === 'connected' && b.state === 'connected', CONNECT_MS, 'connected');
     const closed = oneEvent(b, 'rtc-close');
     a.hangUp('see you');
     expect((await closed).detail.reason).to.equal('see you');
@@ -59,7 +60,7 @@ describe('<rtc-call>', () => {
 
   it('removing the element closes its connection and stops its camera', async () => {
     const [a, b, root] = await callPair(html``, { video: true });
-    await until(() => a.state === 'connected', 15000, 'connected');
+    await until(() => a.state === 'connected', CONNECT_MS, 'connected');
     const connection = a.connection!;
     const track = a.localStream!.getVideoTracks()[0];
     const closed = oneEvent(b, 'rtc-close');
@@ -72,10 +73,10 @@ describe('<rtc-call>', () => {
 
   it('moving the element inside the page keeps the call', async () => {
     const [a, , root] = await callPair(html`<rtc-data-channel label="x"></rtc-data-channel>`);
-    await until(() => a.state === 'connected', 15000, 'connected');
+    await until(() => a.state === 'connected', CONNECT_MS, 'connected');
     const connection = a.connection;
     root.append(a);
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(REATTACH_MS);
     // Compared by identity: a failed equal() on an object holding native ones would stall the runner serializing it.
     expect(a.connection === connection, 'the same connection').to.be.true;
     expect(a.state).to.equal('connected');
@@ -100,7 +101,7 @@ describe('<rtc-call>', () => {
     void call.start();
     const { detail } = await error;
     expect(detail.code).to.equal('media-device');
-    await until(() => !!call.connection, 5000, 'a connection without media');
+    await until(() => !!call.connection, LOCAL_MS, 'a connection without media');
     call.client.close();
   });
 
@@ -124,7 +125,7 @@ describe('<rtc-call>', () => {
     try {
       // Hung up before the camera answers: the camera is let go and no connection is made.
       const first = call.start();
-      await until(() => asked === 1, 5000, 'camera asked');
+      await until(() => asked === 1, LOCAL_MS, 'camera asked');
       call.hangUp();
       answer();
       await first;
@@ -132,10 +133,10 @@ describe('<rtc-call>', () => {
       expect(client.openConnections.length).to.equal(0, 'connections left open');
       // Hung up and started again while the first start still waits: only the second one counts.
       const second = call.start();
-      await until(() => asked === 2, 5000, 'camera asked again');
+      await until(() => asked === 2, LOCAL_MS, 'camera asked again');
       call.hangUp();
       const third = call.start();
-      await until(() => asked === 3, 5000, 'camera asked a third time');
+      await until(() => asked === 3, LOCAL_MS, 'camera asked a third time');
       answer();
       await Promise.all([second, third]);
       expect(client.openTracks.length).to.equal(1);
@@ -144,7 +145,7 @@ describe('<rtc-call>', () => {
       // Hung up while switching cameras: the new camera is let go too.
       const [camera] = await call.listDevices('videoinput');
       const switching = call.switchDevice('video', camera!.deviceId);
-      await until(() => asked === 4, 5000, 'camera asked to switch');
+      await until(() => asked === 4, LOCAL_MS, 'camera asked to switch');
       call.hangUp();
       answer();
       await switching;
@@ -193,7 +194,7 @@ describe('<rtc-call>', () => {
       expect(detail.error.reason).to.equal('bad-config');
       expect(detail.error.message).to.equal('stats-interval must be ms >= 0, not 1s');
       await Promise.all(calls.map((c) => c.querySelector('rtc-data-channel')!.whenOpen()));
-      await until(() => calls.every((c) => c.state === 'connected'), 5000, 'connected');
+      await until(() => calls.every((c) => c.state === 'connected'), LOCAL_MS, 'connected');
     } finally {
       for (const call of calls) call.remove();
     }

@@ -4,12 +4,12 @@ import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import { until } from '../test-helpers.js';
 import type { RtcCall } from './rtc-call.js';
 import type { RtcDataChannel } from '../rtc-data-channel/rtc-data-channel.js';
+import { CONNECT_MS, sleep } from '../../test/support/waits.mjs';
 
-/** A relayed connection on loopback, fake camera included, with room to spare. */
-const CONNECT_MS = 15000;
 /** How long a relay-only gathering may go without a relay candidate before the call says so (RELAY_GATHERING_MS, and margin). */
 const REPORT_MS = 12000;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Past the credentials' expiry by this much, so that they are expired for certain. */
+const PAST_EXPIRY_MS = 1000;
 const room = () => `turn-${crypto.randomUUID()}`;
 
 interface TurnSetup { good: string; shortLived: string; wrongSecret: string; turnUrl: string; ttlSeconds: number }
@@ -77,7 +77,7 @@ describe('<rtc-call> through a TURN relay', () => {
     const [a, b] = await relayPair(shortLived);
     await until(() => a.state === 'connected' && b.state === 'connected', CONNECT_MS, 'connected');
     const first = a.connection!.native.getConfiguration().iceServers?.[0]?.username;
-    await sleep(ttlSeconds * 1000 + 1000); // the first credentials are past their expiry
+    await sleep(ttlSeconds * 1000 + PAST_EXPIRY_MS); // the first credentials are past their expiry
     expect(a.connection!.native.getConfiguration().iceServers?.[0]?.username, 'fresh credentials applied').to.not.equal(first);
     const errors: string[] = [];
     a.addEventListener('rtc-error', (e) => errors.push(`${e.detail.code} ${e.detail.error.reason}`));

@@ -1,6 +1,7 @@
 import { expect, html } from '@open-wc/testing';
 import { callPair, until } from '../test-helpers.js';
 import type { RtcDataChannel } from './rtc-data-channel.js';
+import { ARRIVE_MS, BULK_MS, LONG_TEST_MS } from '../../test/support/waits.mjs';
 
 const MiB = 1024 * 1024;
 const hex = (buffer: ArrayBuffer) => Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, '0')).join('');
@@ -20,7 +21,7 @@ async function pair(inner: ReturnType<typeof html>): Promise<[RtcDataChannel, Rt
 }
 
 describe('data integrity through <rtc-data-channel>', function () {
-  this.timeout(120000);
+  this.timeout(LONG_TEST_MS);
 
   it('64 MiB of random bytes arrive identical (SHA-256 on both ends)', async () => {
     const [x, y] = await pair(html`<rtc-data-channel label="bulk"></rtc-data-channel>`);
@@ -55,7 +56,7 @@ describe('data integrity through <rtc-data-channel>', function () {
     y.addEventListener('rtc-message', (e) => received.push(e.detail.data as string));
     await x.send(text);
     await x.send(text.repeat(1000));
-    await until(() => received.length === 2, 10000, 'two messages');
+    await until(() => received.length === 2, ARRIVE_MS, 'two messages');
     expect(received[0]).to.equal(text);
     expect(received[1]).to.equal(text.repeat(1000));
     expect([...received[0]].length).to.equal([...text].length);
@@ -70,7 +71,7 @@ describe('data integrity through <rtc-data-channel>', function () {
     await x.send(binary);
     await x.send('small');
     await x.send(text);
-    await until(() => received.length === 3, 30000, 'three whole messages');
+    await until(() => received.length === 3, BULK_MS, 'three whole messages');
     expect(await sha256(received[0] as Uint8Array)).to.equal(await sha256(binary));
     expect(received[1]).to.equal('small');
     expect(received[2]).to.equal(text);

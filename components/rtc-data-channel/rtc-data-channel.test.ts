@@ -1,15 +1,12 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
-import { createSignalerPair } from '../../src/index.js';
+import { DataChannelClosedError, createSignalerPair } from '../../src/index.js';
 import { callPair, until } from '../test-helpers.js';
+import { ARRIVE_MS, BULK_MS, CONNECT_MS, REATTACH_MS, sleep, waitFor } from '../../test/support/waits.mjs';
 import { RtcDataChannel } from './rtc-data-channel.js';
 import type { RtcCall } from '../rtc-call/rtc-call.js';
 import { channelIdFor } from '../../src/channel-id.js';
 import type { RtcEvent } from '../events.js';
 
-/** A channel opening, messages crossing, on loopback. */
-const ARRIVE_MS = 10000;
-/** 17 MiB crossing in fragment mode (Firefox on two shared cores: about 5 s). */
-const BIG_MS = 45000;
 const MiB = 1024 * 1024;
 
 /** The next message `channel` gets, or `"closed"` if it closes first. */
@@ -22,23 +19,21 @@ const channels = (root: HTMLElement, label: string) =>
   [...root.querySelectorAll(`rtc-data-channel[label="${label}"]`)] as RtcDataChannel[];
 
 describe('<rtc-data-channel>', () => {
-  it('is one channel when declared on both sides; send before open waits; text and bytes arrive in order', async () => {
+  it('declared on both sides, it is one negotiated channel with the id of its label', async () => {
+    const [, , root] = await callPair(html`<rtc-data-channel label="chat"></rtc-data-channel>`);
+    const [x, y] = channels(root, 'chat');
+    await Promise.all([x.whenOpen(), y.whenOpen()]);
+    expect([x.channel?.negotiated, x.channel?.id, y.channel?.id]).to.deep.equal([true, channelIdFor('chat'), channelIdFor('chat')]);
+  });
+
+  it('sends made before any connection exists wait, then text and bytes arrive in order', async () => {
     const [, , root] = await callPair(html`<rtc-data-channel label="chat"></rtc-data-channel>`);
     const [x, y] = channels(root, 'chat');
     const got: unknown[] = [];
-    y.addEventListener('rtc-message', (e) => got.push(e.detail.data));
-    const opened = oneEvent(x, 'rtc-open');
-    // Sent at once, before any connection exists: it waits.
-    const sends = [x.send('hello'), x.send(new Uint8Array([1, 2, 3])), x.send('bye')];
-    await opened;
-    await Promise.all(sends);
-    await until(() => got.length === 3, 10000, 'three messages');
-    expect(got[0]).to.equal('hello');
-    expect([...(got[1] as Uint8Array)]).to.deep.equal([1, 2, 3]);
-    expect(got[2]).to.equal('bye');
-    expect(x.channel?.id).to.equal(channelIdFor('chat'));
-    expect(x.channel?.negotiated).to.be.true;
-    expect(y.channel?.id).to.equal(x.channel?.id);
+    y.addEventListener('rtc-message', (e) => got.push(typeof e.detail.data === 'string' ? e.detail.data : [...e.detail.data]));
+    await Promise.all([x.send('hello'), x.send(new Uint8Array([1, 2, 3])), x.send('bye')]);
+    await until(() => got.length === 3, ARRIVE_MS, 'three messages');
+    expect(got).to.deep.equal(['hello', [1, 2, 3], 'bye']);
   });
 
   it('leaving the page fails the sends and receives still waiting (data-channel-closed, disconnected)', async () => {
@@ -117,7 +112,7 @@ describe('<rtc-data-channel>', () => {
     expect(x.channel?.state).to.equal('open');
     // The peer leaves: the call waits for the next one, and the channel it opens for it has the new options.
     b.hangUp();
-    await until(() => x.channel?.maxRetransmits === 2 && x.channel.protocol === 'p2', 10000, 'the next connection\'s channel');
+    await until(() => x.channel?.maxRetransmits === 2 && x.channel.protocol === 'p2', ARRIVE_MS, 'the next connection\'s channel');
     expect(a.state).to.not.equal('closed');
     expect(said).to.have.length(2);
   });
@@ -133,8 +128,7 @@ describe('<rtc-data-channel>', () => {
     const reasons: string[] = [];
     x.addEventListener('rtc-channel-close', (e) => reasons.push(e.detail.reason));
     c.append(x);
-    // Before, the old call's channel stayed open, its messages still arriving, until that call ended.
-    await until(() => y.state === 'closed', 10000, 'the old partner\'s channel closed');
+    await until(() => y.state === 'closed', ARRIVE_MS, 'the old partner\'s channel closed');
     expect(reasons).to.deep.equal(['call-changed']);
     const got = oneEvent(w, 'rtc-message');
     await x.send('moved');
@@ -147,9 +141,9 @@ describe('<rtc-data-channel>', () => {
     const order: string[] = [];
     for (const type of ['rtc-open', 'rtc-message', 'rtc-channel-close'] as const) y.addEventListener(type, () => order.push(type));
     await x.send('one');
-    await until(() => order.includes('rtc-message'), 10000, 'message');
+    await until(() => order.includes('rtc-message'), ARRIVE_MS, 'message');
     a.hangUp();
-    await until(() => order.includes('rtc-channel-close'), 10000, 'close');
+    await until(() => order.includes('rtc-channel-close'), ARRIVE_MS, 'close');
     expect(order).to.deep.equal(['rtc-open', 'rtc-message', 'rtc-channel-close']);
   });
 
@@ -233,7 +227,7 @@ describe('<rtc-data-channel>', () => {
   });
 
   it('in fragment mode, a message above receive-queue-bytes (16 MiB) is refused with message-too-big, and the channel goes on', async function () {
-    this.timeout(BIG_MS);
+    this.timeout(BULK_MS);
     const [, , root] = await callPair(html`<rtc-data-channel label="big" fragment></rtc-data-channel>`);
     const [x, y] = channels(root, 'big');
     await x.whenOpen();
@@ -245,7 +239,7 @@ describe('<rtc-data-channel>', () => {
   });
 
   it('in fragment mode, with receive-queue-bytes raised on both sides, a 17 MiB message arrives whole', async function () {
-    this.timeout(BIG_MS + ARRIVE_MS);
+    this.timeout(BULK_MS + ARRIVE_MS);
     const [, , root] = await callPair(html`<rtc-data-channel label="bigger" fragment receive-queue-bytes=${32 * MiB}></rtc-data-channel>`);
     const [x, y] = channels(root, 'bigger');
     const message = new Uint8Array(17 * MiB).map((_, i) => i * 7);
@@ -265,7 +259,7 @@ describe('<rtc-data-channel>', () => {
   });
 
   it('a plain message of exactly that cap arrives whole', async function () {
-    this.timeout(BIG_MS);
+    this.timeout(BULK_MS);
     const [, , root] = await callPair(html`<rtc-data-channel label="at-cap"></rtc-data-channel>`);
     const [x, y] = channels(root, 'at-cap');
     await x.whenOpen();
@@ -275,6 +269,73 @@ describe('<rtc-data-channel>', () => {
     await x.send(new Uint8Array(cap).fill(5));
     const data = (await arrived).detail.data as Uint8Array;
     expect([data.byteLength, data.every((byte) => byte === 5)]).to.deep.equal([cap, true]);
+  });
+});
+
+describe('<rtc-data-channel> close()', () => {
+  /** Two calls with a "kept" channel each, open; `b` will leave and come back. */
+  async function openPair() {
+    const [a, b, root] = await callPair(html`<rtc-data-channel label="kept"></rtc-data-channel><rtc-data-channel label="other"></rtc-data-channel>`);
+    const [x, y] = channels(root, 'kept');
+    await Promise.all([x.whenOpen(), y.whenOpen()]);
+    return { a, b, root, x, y };
+  }
+
+  /** `b` leaves the page and comes back: the call's next connection, with its channels opened again. */
+  async function nextConnection(a: RtcCall, b: RtcCall, root: HTMLElement) {
+    const first = a.connection;
+    b.remove();
+    await sleep(REATTACH_MS);
+    root.append(b);
+    const [, other] = channels(root, 'other');
+    await waitFor(() => a.connection !== first && other.state === 'open', CONNECT_MS, 'the next connection, its other channel open');
+  }
+
+  it('fires rtc-channel-close with reason closed on the other side too', async () => {
+    const { x, y } = await openPair();
+    const closed = oneEvent(y, 'rtc-channel-close');
+    x.close();
+    expect((await closed).detail.reason).to.equal('closed');
+  });
+
+  it('the call\'s next connection does not open it again', async () => {
+    const { a, b, root, x } = await openPair();
+    const closedChannel = x.channel;
+    x.close();
+    await nextConnection(a, b, root);
+    expect([x.channel === closedChannel, x.state]).to.deep.equal([true, 'closed']);
+  });
+
+  it('send() after it rejects with DataChannelClosedError reason closed', async () => {
+    const { x } = await openPair();
+    x.close();
+    const error = await x.send('late').catch((e: unknown) => e);
+    expect([error instanceof DataChannelClosedError, (error as DataChannelClosedError).reason]).to.deep.equal([true, 'closed']);
+  });
+
+  it('receive() and whenOpen() after it reject with DataChannelClosedError reason closed', async () => {
+    const { x } = await openPair();
+    x.close();
+    const errors = await Promise.all([x.receive().catch((e: unknown) => e), x.whenOpen().catch((e: unknown) => e)]);
+    expect(errors.map((e) => (e as DataChannelClosedError).reason)).to.deep.equal(['closed', 'closed']);
+  });
+
+  it('a send still waiting for the open rejects with reason closed', async () => {
+    const [, , root] = await callPair(html`<rtc-data-channel label="never"></rtc-data-channel>`);
+    const [x] = channels(root, 'never');
+    const waiting = x.send('early').catch((e: unknown) => e);
+    x.close();
+    expect(((await waiting) as DataChannelClosedError).reason).to.equal('closed');
+  });
+
+  it('taken out of the page and put back, it opens again on the next connection', async () => {
+    const { a, b, root, x } = await openPair();
+    x.close();
+    x.remove();
+    await sleep(REATTACH_MS);
+    a.prepend(x);
+    await nextConnection(a, b, root);
+    await waitFor(() => x.state === 'open', ARRIVE_MS, 'the channel open again');
   });
 });
 
@@ -345,7 +406,7 @@ describe('<rtc-data-channel> options, set in any order', () => {
       it('protocol', () => expect(x.channel?.protocol).to.equal('p'));
       it('receive-queue-bytes', () => expect(v.channel?.receiveQueueBytes).to.equal(32 * MiB));
       it('fragment: a 9 MiB message (above any browser\'s one-message cap) arrives whole', async function () {
-        this.timeout(BIG_MS);
+        this.timeout(BULK_MS);
         const arrived = nextOrClose(w);
         await v.send(new Uint8Array(9 * MiB));
         const data = await arrived;

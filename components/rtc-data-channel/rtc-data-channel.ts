@@ -101,6 +101,8 @@ export class RtcDataChannel extends ReactiveElement implements CallChannel {
   /** Channels whose end was reported, so that `rtc-channel-close` fires once per channel. */
   readonly #reported = new WeakSet<WebRtcDataChannel>();
   readonly #closeReasons = new WeakMap<WebRtcDataChannel, string>();
+  /** `close()` was called: no connection opens it again until the element leaves the page. */
+  #userClosed = false;
   /** The call: the channel opens on its connections (it may not be upgraded yet, if defined after this element). */
   readonly #finder = new CallFinder(this, (call, old) => {
     if (old) {
@@ -131,6 +133,7 @@ export class RtcDataChannel extends ReactiveElement implements CallChannel {
     // After the finder's own microtask, which let go of the call and closed the channels.
     queueMicrotask(() => {
       if (this.isConnected) return;
+      this.#userClosed = false;
       // Nothing will open or arrive any more: sends and receives still waiting fail instead of hanging.
       const error = new DataChannelClosedError(`Data channel "${this.label}" closed: its element left`, { reason: 'disconnected' });
       for (const waiter of this.#waiters.splice(0)) waiter.reject(error);
@@ -171,6 +174,7 @@ export class RtcDataChannel extends ReactiveElement implements CallChannel {
 
   /** @internal Opens this channel on a new connection of the call (in a mesh, one per `peer`). */
   attach(connection: WebRtcPeerConnection, peer?: string): void {
+    if (this.#userClosed) return;
     const channel = this.#open(connection, this.label, this.channelId ?? channelIdFor(this.label), {
       ordered: this.ordered,
       fragment: this.fragment,
@@ -305,6 +309,7 @@ export class RtcDataChannel extends ReactiveElement implements CallChannel {
 
   /** Resolves with the channel once it is open (waits for the call and the peer); rejects if the element leaves the page first. */
   whenOpen(): Promise<WebRtcDataChannel> {
+    if (this.#userClosed) return Promise.reject(this.#closedError());
     const channel = this.#channel;
     if (channel && channel.state === 'open') return Promise.resolve(channel);
     return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
@@ -315,6 +320,7 @@ export class RtcDataChannel extends ReactiveElement implements CallChannel {
    * waits; under backpressure it waits; it never drops.
    */
   send(data: DataChannelSendable): Promise<void> {
+    if (this.#userClosed) return Promise.reject(this.#closedError());
     if (this.#meshChannels.size > 0) {
       // A mesh: to every peer (a channel still connecting waits until it is open). With none
       // open or connecting, it waits below for the next one, as a one-to-one call does.
@@ -330,11 +336,22 @@ export class RtcDataChannel extends ReactiveElement implements CallChannel {
 
   /** Resolves with the next message that arrives (it is also fired as `rtc-message`). */
   receive(): Promise<DataChannelMessage> {
+    if (this.#userClosed) return Promise.reject(this.#closedError());
     return new Promise((resolve, reject) => this.#receivers.push({ resolve, reject }));
   }
 
-  /** Closes this channel, in a mesh every peer's (the call goes on; each fires rtc-channel-close). */
+  /**
+   * Closes this channel, in a mesh every peer's (the call goes on; each fires rtc-channel-close),
+   * and keeps it closed: the call's later connections do not open it again. Taken out of the page
+   * and put back, the element is new again.
+   */
   close(): void {
-    for (const channel of [this.#channel, ...this.#meshChannels.values()]) channel?.close();
+    this.#userClosed = true;
+    for (const waiter of this.#waiters.splice(0)) waiter.reject(this.#closedError());
+    for (const channel of [this.#channel, ...this.#meshChannels.values(), this.#filesChannel]) channel?.close();
+  }
+
+  #closedError(): DataChannelClosedError {
+    return new DataChannelClosedError(`Data channel "${this.label}" was closed by close()`, { reason: 'closed' });
   }
 }

@@ -2,10 +2,10 @@ import { expect, fixture, html } from '@open-wc/testing';
 import { callPair, clientWithCanvasScreen, framesShown, manualPair, until } from '../test-helpers.js';
 import type { RtcCall } from '../rtc-call/rtc-call.js';
 import type { RtcVideo } from './rtc-video.js';
+import { CONNECT_MS, FRAMES_MS, LOCAL_MS, TEST_MS, sleep } from '../../test/support/waits.mjs';
 
 /** How soon the peer must see a camera turned off or muted (the issue: "within a second"). */
 const MUTE_MS = 1000;
-const FRAMES_MS = 15000;
 
 const placeholderShown = (video: RtcVideo) => !!video.shadowRoot!.querySelector('[part="placeholder"]');
 
@@ -60,8 +60,8 @@ describe('<rtc-video>', () => {
     const [a, b] = await callPair(html`<rtc-video local mirror></rtc-video><rtc-video remote></rtc-video>`, { video: true });
     const localA = a.querySelector('rtc-video[local]') as RtcVideo;
     const remoteB = b.querySelector('rtc-video[remote]') as RtcVideo;
-    await until(() => framesShown(localA.videoElement), 15000, 'local frames');
-    await until(() => framesShown(remoteB.videoElement), 15000, 'remote frames');
+    await until(() => framesShown(localA.videoElement), CONNECT_MS, 'local frames');
+    await until(() => framesShown(remoteB.videoElement), CONNECT_MS, 'remote frames');
     expect(localA.videoElement!.muted).to.be.true;
     expect(remoteB.shadowRoot!.querySelector('[part="placeholder"]')).to.equal(null);
     expect(getComputedStyle(localA.videoElement!).transform).to.not.equal('none');
@@ -70,11 +70,11 @@ describe('<rtc-video>', () => {
   it('shows the placeholder again when the remote video goes (removeTrack and renegotiation)', async () => {
     const [a, b] = await callPair(html`<rtc-video remote></rtc-video>`, { video: true });
     const remoteB = b.querySelector('rtc-video[remote]') as RtcVideo;
-    await until(() => framesShown(remoteB.videoElement), 15000, 'remote frames');
+    await until(() => framesShown(remoteB.videoElement), CONNECT_MS, 'remote frames');
     expect(remoteB.shadowRoot!.querySelector('[part="placeholder"]')).to.equal(null);
     const sender = a.connection!.native.getSenders().find((s) => s.track?.kind === 'video')!;
     a.connection!.removeTrack(sender);
-    await until(() => !!remoteB.shadowRoot!.querySelector('[part="placeholder"]'), 15000, 'placeholder once the video is gone');
+    await until(() => !!remoteB.shadowRoot!.querySelector('[part="placeholder"]'), CONNECT_MS, 'placeholder once the video is gone');
   });
 
   it('shows a placeholder while there is no video', async () => {
@@ -88,12 +88,12 @@ describe('<rtc-video>', () => {
     const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 320, height: 240 } });
     try {
       const el = await fixture<RtcVideo>(html`<rtc-video muted fit="cover" .stream=${stream}></rtc-video>`);
-      await until(() => framesShown(el.videoElement), 15000, 'frames');
+      await until(() => framesShown(el.videoElement), CONNECT_MS, 'frames');
       expect(el.videoElement!.muted).to.be.true;
       expect(getComputedStyle(el.videoElement!).objectFit).to.equal('cover');
       expect(el.videoElement!.getAttribute('part')).to.equal('video');
       el.stream = null;
-      await until(() => !!el.shadowRoot!.querySelector('[part="placeholder"]'), 5000, 'placeholder once the stream is gone');
+      await until(() => !!el.shadowRoot!.querySelector('[part="placeholder"]'), LOCAL_MS, 'placeholder once the stream is gone');
     } finally {
       for (const track of stream.getTracks()) track.stop();
     }
@@ -103,7 +103,7 @@ describe('<rtc-video>', () => {
     const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 320, height: 240 } });
     try {
       const el = await fixture<RtcVideo>(html`<rtc-video muted fit="nonsense" .stream=${stream}></rtc-video>`);
-      await until(() => framesShown(el.videoElement), 15000, 'frames');
+      await until(() => framesShown(el.videoElement), CONNECT_MS, 'frames');
       const video = el.videoElement!;
       expect(getComputedStyle(video).objectFit, 'an unknown fit is contain').to.equal('contain');
       el.muted = false;
@@ -119,7 +119,7 @@ describe('<rtc-video>', () => {
       expect(video.muted, 'an unrelated change does not unmute').to.be.true;
       expect(el.shadowRoot!.querySelectorAll('video'), 'one video, updated in place').to.have.length(1);
       el.stream = null;
-      await until(() => !!el.shadowRoot!.querySelector('[part="placeholder"]'), 5000, 'placeholder');
+      await until(() => !!el.shadowRoot!.querySelector('[part="placeholder"]'), LOCAL_MS, 'placeholder');
       expect(el.shadowRoot!.querySelector('[part="placeholder"]')!.getAttribute('aria-label')).to.equal('Guest: no video');
       expect(video.srcObject === null, 'no stream on the video').to.be.true;
     } finally {
@@ -131,13 +131,13 @@ describe('<rtc-video>', () => {
     const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 320, height: 240 } });
     try {
       const el = await fixture<RtcVideo>(html`<rtc-video .stream=${stream}></rtc-video>`);
-      await until(() => framesShown(el.videoElement), 15000, 'frames');
+      await until(() => framesShown(el.videoElement), CONNECT_MS, 'frames');
       const elsewhere = document.createElement('div');
       document.body.append(elsewhere);
       elsewhere.append(el); // what a framework does when it reorders a list
       await el.updateComplete;
       expect(el.videoElement!.srcObject === stream, 'the stream is back on the video').to.be.true;
-      await until(() => framesShown(el.videoElement), 15000, 'frames after the move');
+      await until(() => framesShown(el.videoElement), CONNECT_MS, 'frames after the move');
       elsewhere.remove();
       expect(el.videoElement!.srcObject === null, 'out of the page: let go of the stream').to.be.true;
     } finally {
@@ -153,7 +153,7 @@ describe('<rtc-video>', () => {
 });
 
 describe('<rtc-video remote> when the peer turns its camera off or mutes it', function () {
-  this.timeout(60000);
+  this.timeout(TEST_MS);
 
   it('turning the camera off fires rtc-mute at the peer within a second', async () => {
     const [a, b] = await cameraCall();
@@ -231,13 +231,13 @@ describe('<rtc-video remote> when the peer turns its camera off or mutes it', fu
     await Promise.all([a.start(), b.start()]);
     // The black frames arrive: the browser unmutes the track here.
     await until(() => b.remoteStreams[0]?.getVideoTracks()[0]?.muted === false && framesShown(remote.videoElement), FRAMES_MS, 'black frames at the peer');
-    await new Promise((resolve) => setTimeout(resolve, MUTE_MS));
+    await sleep(MUTE_MS);
     expect({ placeholder: placeholderShown(remote), unmuted: unmuted() }).to.deep.equal({ placeholder: true, unmuted: false });
   });
 });
 
 describe('<rtc-video> with a stream or track the page changes', function () {
-  this.timeout(30000);
+  this.timeout(TEST_MS);
 
   it('shows a camera track the page adds to the stream it gave', async () => {
     const stream = new MediaStream();

@@ -36,6 +36,8 @@ function make<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Record<
  * @cssprop --rtc-video-width - Width (default 320px).
  * @cssprop --rtc-video-aspect-ratio - Aspect ratio (default 4 / 3).
  * @cssprop --rtc-video-background - Background (default #111).
+ * @cssprop --rtc-video-color - The placeholder's text colour (default #ddd).
+ * @cssprop --rtc-video-font - The placeholder's font (default 14px system-ui, sans-serif).
  * @slot placeholder - Replaces the default placeholder text.
  */
 export class RtcVideo extends ReactiveElement {

@@ -1,6 +1,7 @@
 import { expect } from '@open-wc/testing';
 import { DataChannelClosedError, DataChannelError, WebRtcError, type DataChannelEvent, type WebRtcDataChannel } from '../../src/index.js';
 import { connectedChannel, makePair, negotiate, nextEvent, randomBytes, waitFor } from './helpers.js';
+import { ARRIVE_MS, LONG_TEST_MS, TEST_MS } from '../support/waits.mjs';
 
 describe('data channels', () => {
   it('sends text and every kind of binary, and the remote side receives them in order', async () => {
@@ -141,7 +142,7 @@ describe('data channels', () => {
     const sends = [];
     for (let i = 0; i < 64; i++) sends.push(local.send(chunk));
     await Promise.all(sends);
-    await waitFor(() => a.dataChannelEvents.values.some((e) => e.type === 'bufferedamountlow'), 10000, 'bufferedamountlow');
+    await waitFor(() => a.dataChannelEvents.values.some((e) => e.type === 'bufferedamountlow'), ARRIVE_MS, 'bufferedamountlow');
     local.close();
     await waitFor(() => a.dataChannelEvents.values.some((e) => e.type === 'closed'));
     const seen: DataChannelEvent['type'][] = [];
@@ -218,7 +219,7 @@ describe('data channels', () => {
   });
 
   it('a send that waited for the buffer resumes at the low threshold; a threshold above the high-water mark does not stall', async function () {
-    this.timeout(60000);
+    this.timeout(TEST_MS);
     const chunk = randomBytes(64 * 1024);
     const drain = (remote: WebRtcDataChannel, total: number) => (async () => {
       for (let got = 0; got < total;) got += (await remote.receiveBinary()).byteLength;
@@ -253,7 +254,7 @@ describe('data channels', () => {
   });
 
   it('a high-water mark above the browser\'s own queue limit (Chromium: 16 MiB) waits instead of failing', async function () {
-    this.timeout(120000);
+    this.timeout(LONG_TEST_MS);
     const MiB = 1024 * 1024;
     const { client, local, remote } = await connectedChannel('queue-full', { highWaterMark: 64 * MiB, bufferedAmountLowThreshold: 4 * MiB });
     const total = 40 * MiB;
@@ -283,7 +284,7 @@ describe('data channels', () => {
   });
 
   it('sends 64 MiB in a loop under backpressure without a send-queue-full error', async function () {
-    this.timeout(120000);
+    this.timeout(LONG_TEST_MS);
     const { client, local, remote } = await connectedChannel('bulk');
     const total = 64 * 1024 * 1024;
     const chunk = randomBytes(64 * 1024);

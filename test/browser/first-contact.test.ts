@@ -2,12 +2,10 @@
 import { expect } from '@open-wc/testing';
 import { SignalingSession, WebRtcClient, createSignalerPair, type SessionOptions, type Signaler } from '../../src/index.js';
 import { tapSend } from './helpers.js';
+import { QUIET_MS, TICK_MS, sleep } from '../support/waits.mjs';
 
 /** Far below the 1.5 s the polite side waited for an offer that was never coming. */
 const NO_WAIT_MS = 1000;
-/** Long enough for a needless second offer to show up on the wire. */
-const SETTLE_MS = 300;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 type WebRtcDataChannelLike = { whenOpen(): Promise<unknown> };
 
 interface Side {
@@ -49,7 +47,7 @@ describe('first contact', () => {
     const { a, b, wire } = pair({ id: 'a' }, { id: 'b' }); // "b" > "a": b is polite
     b.session.connection.createDataChannel('chat');
     const ms = await openTime(a, b);
-    await sleep(SETTLE_MS);
+    await sleep(QUIET_MS);
     expect(ms, `open after ${Math.round(ms)} ms`).to.be.below(NO_WAIT_MS);
     expect(wire).to.deep.equal(['offer', 'answer']);
     expect([...a.errors, ...b.errors]).to.deep.equal([]);
@@ -59,7 +57,7 @@ describe('first contact', () => {
     const { a, b, wire } = pair({ id: 'a' }, { id: 'b' });
     a.session.connection.createDataChannel('chat');
     const ms = await openTime(a, b);
-    await sleep(SETTLE_MS);
+    await sleep(QUIET_MS);
     expect(ms, `open after ${Math.round(ms)} ms`).to.be.below(NO_WAIT_MS);
     expect(wire).to.deep.equal(['offer', 'answer']);
   });
@@ -69,7 +67,7 @@ describe('first contact', () => {
     a.session.connection.createDataChannel('chat', { negotiated: true, id: 7 });
     b.session.connection.createDataChannel('chat', { negotiated: true, id: 7 });
     const ms = await openTime(a, b);
-    await sleep(SETTLE_MS);
+    await sleep(QUIET_MS);
     expect(ms, `open after ${Math.round(ms)} ms`).to.be.below(NO_WAIT_MS);
     expect(wire).to.deep.equal(['offer', 'answer']);
   });
@@ -81,10 +79,10 @@ describe('first contact', () => {
     a.session.connection.createDataChannel('chat', { negotiated: true, id: 7 });
     b.session.connection.createDataChannel('chat', { negotiated: true, id: 7 });
     b.session.start();
-    while (wire.length === 0) await sleep(50); // b's offer is on the wire
+    while (wire.length === 0) await sleep(TICK_MS); // b's offer is on the wire
     a.session.start();
     await Promise.all([a, b].map((side) => side.session.connection.dataChannels[0]!.whenOpen()));
-    await sleep(SETTLE_MS);
+    await sleep(QUIET_MS);
     expect(wire).to.deep.equal(['offer', 'answer']);
     expect([...a.errors, ...b.errors]).to.deep.equal([]);
   });
@@ -94,7 +92,7 @@ describe('first contact', () => {
     const sides = pair({ id: 'a' }, { id: 'b' });
     sides.a.session.start();
     sides.b.session.start();
-    await sleep(SETTLE_MS); // the hellos have crossed
+    await sleep(QUIET_MS); // the hellos have crossed
     return sides;
   }
 
@@ -104,7 +102,7 @@ describe('first contact', () => {
     for (const side of [a, b]) side.session.connection.createDataChannel('chat', { negotiated: true, id: 7 });
     await Promise.all([a, b].map((side) => side.session.connection.dataChannels[0]!.whenOpen()));
     const ms = performance.now() - began;
-    await sleep(SETTLE_MS);
+    await sleep(QUIET_MS);
     expect(wire).to.deep.equal(['offer', 'answer']);
     expect(ms, `open after ${Math.round(ms)} ms`).to.be.below(NO_WAIT_MS);
     expect([...a.errors, ...b.errors]).to.deep.equal([]);
@@ -128,7 +126,7 @@ describe('first contact', () => {
     // A third peer in the room (a quick rejoin under a new id) speaks to everyone.
     ends[1].send({ type: 'candidate', candidate: null, from: 'c' });
     ends[1].send({ type: 'hello', from: 'c' });
-    await sleep(SETTLE_MS);
+    await sleep(QUIET_MS);
     expect(a.errors).to.deep.equal([]);
   });
 });

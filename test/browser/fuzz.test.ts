@@ -2,9 +2,10 @@ import { expect } from '@open-wc/testing';
 import { SignalingError, SignalingSession, WebRtcClient, createSignalerPair, type SignalMessage, type WebRtcDataChannel } from '../../src/index.js';
 import { nextEvent, tapSend, waitFor } from './helpers.js';
 import { prng } from '../support/prng.mjs';
+import { FRAMES_MS, QUIET_MS, TEST_MS, sleep } from '../support/waits.mjs';
 
 describe('fuzz: malformed signal messages against a live session', function () {
-  this.timeout(60000);
+  this.timeout(TEST_MS);
 
   it('turns every bad message into a SignalingError, lets none escape, and keeps working', async () => {
     const unhandled: unknown[] = [];
@@ -74,8 +75,8 @@ describe('fuzz: malformed signal messages against a live session', function () {
       }
       // A truncated candidate can still look like one: the browser refuses it, and that is an IceError.
       const errorCount = () => signalingErrors.length + otherErrors.length;
-      await waitFor(() => errorCount() >= badCount, 20000, 'an error for every bad message').catch((e) => { throw new Error(`${e.message}: ${signalingErrors.length} + ${otherErrors.length} of ${badCount}; kinds: ${[...new Set(signalingErrors.map((x) => x.reason))]}`); });
-      await new Promise((r) => setTimeout(r, 200));
+      await waitFor(() => errorCount() >= badCount, FRAMES_MS, 'an error for every bad message').catch((e) => { throw new Error(`${e.message}: ${signalingErrors.length} + ${otherErrors.length} of ${badCount}; kinds: ${[...new Set(signalingErrors.map((x) => x.reason))]}`); });
+      await sleep(QUIET_MS);
       expect(errorCount()).to.be.within(badCount, badCount + replays);
       for (const error of otherErrors) expect((error as { code?: string }).code).to.be.oneOf(['ice', 'sdp']);
       expect(unhandled).to.deep.equal([]);

@@ -1,3 +1,4 @@
+import { CONNECT_MS } from '../support/waits.mjs';
 import { WebRtcClient, type SignalMessage, type Signaler, type WebRtcPeerConnection, type WebRtcDataChannel } from '../../src/index.js';
 
 /** Calls `tap` with every message `signaler` sends, right after it is sent. */
@@ -31,7 +32,9 @@ export async function negotiate(offerer: WebRtcPeerConnection, answerer: WebRtcP
   await offerer.setRemoteDescription(answer);
 }
 
-export function nextEvent<T = unknown>(target: EventTarget, type: string, timeoutMs = 15000): Promise<T> {
+export { waitFor } from '../support/waits.mjs';
+
+export function nextEvent<T = unknown>(target: EventTarget, type: string, timeoutMs = CONNECT_MS): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`timed out waiting for ${type}`)), timeoutMs);
     target.addEventListener(type, (event) => {
@@ -41,13 +44,6 @@ export function nextEvent<T = unknown>(target: EventTarget, type: string, timeou
   });
 }
 
-export async function waitFor(predicate: () => boolean | Promise<boolean>, timeoutMs = 15000, what = 'condition'): Promise<void> {
-  const start = performance.now();
-  while (!(await predicate())) {
-    if (performance.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 export interface Pair {
   client: WebRtcClient;

@@ -1,6 +1,7 @@
 import { expect } from '@open-wc/testing';
 import { ConnectionClosedError, IceError, SdpError, WebRtcClient, WebRtcError, type IceCandidate, type WebRtcPeerConnection } from '../../src/index.js';
 import { connectedChannel, isFirefox, makePair, negotiate, nextEvent, waitFor } from './helpers.js';
+import { ARRIVE_MS, CONNECT_MS, LOCAL_MS, SETTLE_MS, sleep } from '../support/waits.mjs';
 
 const ufragOf = (sdp: string) => /a=ice-ufrag:(\S+)/.exec(sdp)?.[1];
 
@@ -27,7 +28,7 @@ describe('WebRtcPeerConnection', () => {
       expect(answer.type).to.equal('answer');
       await b.setLocalDescription(answer);
       await a.setRemoteDescription(answer);
-      await waitFor(() => a.state === 'connected' && b.state === 'connected', 15000, 'connected');
+      await waitFor(() => a.state === 'connected' && b.state === 'connected', CONNECT_MS, 'connected');
       expect(a.signalingState).to.equal('stable');
     });
 
@@ -97,7 +98,7 @@ describe('WebRtcPeerConnection', () => {
       b.addEventListener('icecandidate', (e) => { const c = e.detail.candidate; if (c) void a.addIceCandidate(c); });
       for (const c of b.iceCandidates.values) await a.addIceCandidate(c);
       await a.setRemoteDescription(b.localDescription!);
-      await waitFor(() => a.state === 'connected' && b.state === 'connected', 15000, 'connected');
+      await waitFor(() => a.state === 'connected' && b.state === 'connected', CONNECT_MS, 'connected');
     }
 
     it('buffers candidates that arrive before the remote description', async () => {
@@ -191,7 +192,7 @@ describe('WebRtcPeerConnection', () => {
       await b.setLocalDescription(await b.createAnswer());
       await a.setRemoteDescription(b.localDescription!);
       expect(ufragOf(a.localDescription!.sdp)).to.not.equal(before);
-      await waitFor(() => a.state === 'connected', 15000, 'connected after restart');
+      await waitFor(() => a.state === 'connected', CONNECT_MS, 'connected after restart');
     });
 
     it('turns a bad candidate into IceError', async () => {
@@ -213,7 +214,7 @@ describe('WebRtcPeerConnection', () => {
       for (const type of Object.keys(states)) a.addEventListener(type, (e) => states[type].push((e as CustomEvent).detail.state));
       a.createDataChannel('x');
       await negotiate(a, b);
-      await waitFor(() => a.state === 'connected' && ['connected', 'completed'].includes(a.iceConnectionState), 15000, 'connected');
+      await waitFor(() => a.state === 'connected' && ['connected', 'completed'].includes(a.iceConnectionState), CONNECT_MS, 'connected');
       await a.awaitIceGatheringComplete();
       expect(states.statechange).to.include('connected');
       expect(states.iceconnectionstatechange.some((s) => s === 'connected' || s === 'completed')).to.be.true;
@@ -231,30 +232,30 @@ describe('WebRtcPeerConnection', () => {
     it('keeps negotiationneeded until someone listens', async () => {
       const a = client.createPeerConnection();
       a.createDataChannel('x');
-      await new Promise((r) => setTimeout(r, 100)); // the native event has fired by now
-      const detail = await nextEvent(a, 'negotiationneeded', 2000);
+      await sleep(SETTLE_MS); // the native event has fired by now
+      const detail = await nextEvent(a, 'negotiationneeded', LOCAL_MS);
       expect(detail).to.deep.equal({});
     });
 
     it('keeps negotiationneeded for the next listener after a once listener and an aborted one', async () => {
       const { a, b } = makePair(client);
       a.createDataChannel('x');
-      await nextEvent(a, 'negotiationneeded', 2000); // a { once: true } listener: gone after this
+      await nextEvent(a, 'negotiationneeded', LOCAL_MS); // a { once: true } listener: gone after this
       await negotiate(a, b);
       const stop = new AbortController();
       a.addEventListener('negotiationneeded', () => {}, { signal: stop.signal });
       stop.abort();
       a.addTrack(await client.createAudioTrack());
       // Nobody listens now: the event waits instead of going to listeners that left.
-      await waitFor(() => a.isNegotiationNeeded, 5000, 'negotiationneeded kept');
-      expect(await nextEvent(a, 'negotiationneeded', 2000)).to.deep.equal({});
+      await waitFor(() => a.isNegotiationNeeded, LOCAL_MS, 'negotiationneeded kept');
+      expect(await nextEvent(a, 'negotiationneeded', LOCAL_MS)).to.deep.equal({});
     });
   });
 
   describe('stats', () => {
     it('reports one shape: numbers as numbers, timestamps in ms, a summary', async () => {
       const { a } = await connectedChannel();
-      await waitFor(async () => (await a.getStatistics()).summary.rttMs !== undefined, 10000, 'rtt');
+      await waitFor(async () => (await a.getStatistics()).summary.rttMs !== undefined, ARRIVE_MS, 'rtt');
       const stats = await a.getStatistics();
       expect(stats.timestampMs).to.be.a('number');
       expect(Math.abs(stats.timestampMs - Date.now())).to.be.lessThan(60_000);

@@ -12,12 +12,15 @@ import {
   type WebRtcDataChannel,
 } from '../../src/index.js';
 import { isFirefox, nextEvent, signalingServerUrl, tapSend, waitFor } from './helpers.js';
+import { ARRIVE_MS, CONNECT_MS, LOCAL_MS, QUIET_MS, REPLY_MS, TICK_MS, sleep, within } from '../support/waits.mjs';
 
 let signalingUrl = '';
 before(async () => { signalingUrl = await signalingServerUrl(); });
 
 const ufragOf = (sdp: string) => /a=ice-ufrag:(\S+)/.exec(sdp)?.[1];
 const room = () => `room-${crypto.randomUUID()}`;
+/** How late the second session starts, its peer's hello waiting in the pair meanwhile. */
+const LATE_START_MS = 200;
 
 function sessions(client: WebRtcClient, [sa, sb]: [Signaler, Signaler], options: SessionOptions = {}) {
   const a = new SignalingSession(client.createPeerConnection(), sa, options);
@@ -48,7 +51,7 @@ async function framesArrive(track: MediaStreamTrack): Promise<void> {
   document.body.append(video);
   try {
     await video.play().catch(() => {});
-    await waitFor(() => video.videoWidth > 0 && video.currentTime > 0, 15000, 'decoded video frames');
+    await waitFor(() => video.videoWidth > 0 && video.currentTime > 0, CONNECT_MS, 'decoded video frames');
   } finally {
     video.remove();
   }
@@ -63,7 +66,7 @@ describe('signaling session (perfect negotiation)', () => {
     const { a, b, errors } = sessions(client, createSignalerPair());
     const [local, remoteP] = [a.connection.createDataChannel('chat'), nextEvent<{ channel: WebRtcDataChannel }>(b.connection, 'datachannel')];
     a.start();
-    await new Promise((r) => setTimeout(r, 200)); // b starts late: a's hello waited in the pair
+    await sleep(LATE_START_MS); // b starts late: a's hello waited in the pair
     b.start();
     const { channel: remote } = await remoteP;
     await local.send('hi');
@@ -82,7 +85,7 @@ describe('signaling session (perfect negotiation)', () => {
       a.start();
       b.start();
       await Promise.all([fromA.whenOpen(), fromB.whenOpen()]);
-      await waitFor(() => a.connection.dataChannels.length === 2 && b.connection.dataChannels.length === 2, 10000, 'both channels on both sides');
+      await waitFor(() => a.connection.dataChannels.length === 2 && b.connection.dataChannels.length === 2, ARRIVE_MS, 'both channels on both sides');
       expect(a.connection.signalingState).to.equal('stable');
       expect(errors.filter((e) => !(e as { code?: string }).code?.startsWith('ice'))).to.deep.equal([]);
       a.close();
@@ -117,7 +120,7 @@ describe('signaling session (perfect negotiation)', () => {
     b.start();
     const { channel: remote } = await remoteP;
     await Promise.all([local.whenOpen(), remote.whenOpen()]);
-    await new Promise((r) => setTimeout(r, 300)); // room for a second, needless offer
+    await sleep(QUIET_MS); // room for a second, needless offer
     expect(sent).to.deep.equal(['offer', 'answer']);
     expect([a.connection.signalingState, b.connection.signalingState]).to.deep.equal(['stable', 'stable']);
     expect(errors).to.deep.equal([]);
@@ -180,7 +183,7 @@ describe('signaling session (perfect negotiation)', () => {
     ];
     const before = errors.length;
     for (const message of bad) sa.send(message as never);
-    await waitFor(() => errors.length - before === bad.length, 5000, 'one error per bad message');
+    await waitFor(() => errors.length - before === bad.length, LOCAL_MS, 'one error per bad message');
     for (const error of errors.slice(before)) {
       expect(error).to.be.instanceOf(SignalingError);
       expect((error as SignalingError).code).to.equal('signaling');
@@ -264,7 +267,7 @@ describe('signalers', () => {
       a.start();
       b.start();
       await Promise.all([fromA.whenOpen(), fromB.whenOpen()]);
-      const remote = await waitFor(() => !!b.connection.dataChannels.find((c) => c.label === 'a'), 10000, 'a on b')
+      const remote = await waitFor(() => !!b.connection.dataChannels.find((c) => c.label === 'a'), ARRIVE_MS, 'a on b')
         .then(() => b.connection.dataChannels.find((c) => c.label === 'a')!);
       await fromA.send('over broadcast');
       expect(await remote.receive()).to.equal('over broadcast');
@@ -321,7 +324,7 @@ describe('signalers', () => {
       const camera = await client.createVideoTrack({ width: 320, height: 240 });
       const trackP = nextEvent<TrackEvent>(b.connection, 'track', 20000);
       a.connection.addTrack(camera);
-      await waitFor(() => sa.queuedCount > 0, 5000, 'a queued offer');
+      await waitFor(() => sa.queuedCount > 0, LOCAL_MS, 'a queued offer');
       await framesArrive((await trackP).track.native);
       expect(sa.peerId).to.equal(idA, 'the id survives the reconnect');
       expect(sa.state).to.equal('open');
@@ -348,29 +351,34 @@ describe('signalers', () => {
     }
   });
 
-  it('WebSocket: what is sent before joining waits, then arrives whole and in order; a full queue refuses with queue-full', async () => {
+  it('WebSocket: what is sent before joining waits, then arrives whole and in order', async () => {
     const name = room();
     const sb = new WebSocketSignaler(signalingUrl, { room: name });
     const got: number[] = [];
     sb.subscribe((m) => { if (m.type === 'hello') got.push((m as { n?: number }).n ?? -1); });
     await sb.whenOpen();
     const sa = new WebSocketSignaler(signalingUrl, { room: name });
-    let small: WebSocketSignaler | undefined;
     try {
       // Not joined yet: all 150 wait (within the server's burst of 200).
       for (let n = 0; n < 150; n++) sa.send({ type: 'hello', n } as never);
       expect(sa.queuedCount).to.equal(150);
-      await waitFor(() => got.length === 150, 10000, '150 queued messages');
+      await waitFor(() => got.length === 150, ARRIVE_MS, '150 queued messages');
       expect(got).to.deep.equal([...Array(150).keys()]);
       expect(sa.queuedCount).to.equal(0);
-      // A signaler that has not joined yet, with room for 10.
-      small = new WebSocketSignaler(signalingUrl, { room: room(), maxQueue: 10 });
-      for (let n = 0; n < 10; n++) small.send({ type: 'hello' });
-      expect(() => small?.send({ type: 'hello' })).to.throw(SignalingError).with.property('reason', 'queue-full');
     } finally {
       sa.close();
       sb.close();
-      small?.close();
+    }
+  });
+
+  it('WebSocket: a full queue refuses a send with SignalingError reason queue-full', () => {
+    // A signaler that has not joined yet, with room for 10.
+    const small = new WebSocketSignaler(signalingUrl, { room: room(), maxQueue: 10 });
+    try {
+      for (let n = 0; n < 10; n++) small.send({ type: 'hello' });
+      expect(() => small.send({ type: 'hello' })).to.throw(SignalingError).with.property('reason', 'queue-full');
+    } finally {
+      small.close();
     }
   });
 
@@ -382,7 +390,7 @@ describe('signalers', () => {
       const sentAt = performance.now();
       s.send({ type: 'hello', to: 'nobody-here' });
       expect(s.queuedCount).to.equal(1);
-      const { detail } = await Promise.race([unsent, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no unsent error within 3 s')), 3000))]);
+      const { detail } = await within(unsent, REPLY_MS, 'unsent error');
       expect(detail.error.reason).to.equal('unsent');
       expect(detail.error.message).to.match(/^1 signal messages dropped: peer away 300 ms/);
       expect(performance.now() - sentAt).to.be.at.least(290);
@@ -392,8 +400,11 @@ describe('signalers', () => {
     }
   });
 
-  it('WebSocket: a bad URL is a SignalingError; a closed signaler refuses to send', async () => {
+  it('WebSocket: a URL that is not ws(s):// is a SignalingError', () => {
     expect(() => new WebSocketSignaler('http://example.com')).to.throw(SignalingError);
+  });
+
+  it('WebSocket: a closed signaler (closed twice) refuses to send', async () => {
     const s = new WebSocketSignaler(signalingUrl, { room: room() });
     await s.whenOpen();
     s.close();
@@ -418,7 +429,7 @@ describe('signalers', () => {
       expect(() => session.start()).to.throw(RangeError, /^maxAttempts must be a number >= 0, not NaN$/);
       // Nothing half-started: a second start throws the same, and no hello went out.
       expect(() => session.start()).to.throw(RangeError);
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await sleep(TICK_MS);
       expect(heard).to.equal(0, 'the session sent nothing');
     } finally {
       client.close();

@@ -4,14 +4,17 @@ import '../../components/define.js';
 import type { RtcCall } from '../../components/rtc-call/rtc-call.js';
 import type { RtcVideo } from '../../components/rtc-video/rtc-video.js';
 import { nextEvent, waitFor } from './helpers.js';
+import { ARRIVE_MS, FRAMES_MS, LOCAL_MS, TEST_MS } from '../support/waits.mjs';
 
 interface Logged { method: string; path: string; headers: Record<string, string>; body: string }
 const endpoint = async (): Promise<{ base: string; token: string }> => (await fetch('/__whip.json')).json();
 const serverLog = async (): Promise<{ log: Logged[]; received: { audio: number; video: number } }> => (await fetch('/__whip/log')).json();
+/** Frames played back through the werift media server (it relays what the publisher sends). */
+const WHEP_FRAMES_MS = 40_000;
 const stream = () => `s${crypto.randomUUID().slice(0, 8)}`;
 
 describe('WHIP / WHEP', function () {
-  this.timeout(60000);
+  this.timeout(TEST_MS);
 
   it('parses Link: rel="ice-server" headers', () => {
     expect(parseIceServerLinks('<stun:a.example>; rel="ice-server", <turn:b.example?transport=udp>; rel="ice-server"; username="u"; credential="p"; credential-type="password", <https://x>; rel="other"'))
@@ -30,8 +33,8 @@ describe('WHIP / WHEP', function () {
       const errors: unknown[] = [];
       session.addEventListener('error', (e) => errors.push(e.detail.error));
       session.start();
-      await waitFor(() => connection.state === 'connected', 20000, 'connected to the media server');
-      await waitFor(async () => (await serverLog()).received.video > 20, 20000, 'RTP at the media server');
+      await waitFor(() => connection.state === 'connected', FRAMES_MS, 'connected to the media server');
+      await waitFor(async () => (await serverLog()).received.video > 20, FRAMES_MS, 'RTP at the media server');
       expect(signaler.resource).to.match(/\/resource\//);
       expect(signaler.iceServers).to.deep.equal([{ urls: 'stun:127.0.0.1:3478' }, { urls: 'turn:127.0.0.1:3478?transport=udp', username: 'user', credential: 'pass' }]);
       const mine = (await serverLog()).log.filter((l) => l.path === `/whip/${name}` || l.path === new URL(signaler.resource!).pathname);
@@ -48,16 +51,16 @@ describe('WHIP / WHEP', function () {
       // ICE restart.
       const before = /a=ice-ufrag:(\S+)/.exec(connection.localDescription!.sdp)![1];
       session.restartIce('test');
-      await waitFor(async () => (await serverLog()).log.some((l) => l.method === 'PATCH' && l.headers['if-match'] === '*'), 10000, 'restart PATCH').catch(async (e) => { throw new Error(`${e.message}: ${JSON.stringify((await serverLog()).log.slice(-6).map((l) => [l.method, l.path, l.headers['if-match'], l.body.slice(0, 60)]))} ${connection.signalingState}`); });
+      await waitFor(async () => (await serverLog()).log.some((l) => l.method === 'PATCH' && l.headers['if-match'] === '*'), ARRIVE_MS, 'restart PATCH').catch(async (e) => { throw new Error(`${e.message}: ${JSON.stringify((await serverLog()).log.slice(-6).map((l) => [l.method, l.path, l.headers['if-match'], l.body.slice(0, 60)]))} ${connection.signalingState}`); });
       const restart = (await serverLog()).log.find((l) => l.method === 'PATCH' && l.headers['if-match'] === '*')!;
       const ufrag = /a=ice-ufrag:(\S+)/.exec(restart.body)![1];
       expect(ufrag).to.not.equal(before);
-      await waitFor(() => connection.signalingState === 'stable', 10000, 'restart answer applied');
+      await waitFor(() => connection.signalingState === 'stable', ARRIVE_MS, 'restart answer applied');
       expect(errors).to.deep.equal([]);
       // End: DELETE.
       session.hangUp();
-      await waitFor(async () => (await serverLog()).log.some((l) => l.method === 'DELETE' && l.path === new URL(signaler.resource ?? 'http://x/none').pathname) || signaler.resource === null, 5000, 'DELETE');
-      await waitFor(async () => (await serverLog()).log.some((l) => l.method === 'DELETE'), 5000, 'DELETE logged');
+      await waitFor(async () => (await serverLog()).log.some((l) => l.method === 'DELETE' && l.path === new URL(signaler.resource ?? 'http://x/none').pathname) || signaler.resource === null, LOCAL_MS, 'DELETE');
+      await waitFor(async () => (await serverLog()).log.some((l) => l.method === 'DELETE'), LOCAL_MS, 'DELETE logged');
     } finally {
       client.close();
     }
@@ -89,7 +92,7 @@ describe('WHIP / WHEP', function () {
     </div>`);
     const play = root.querySelector('#play') as RtcCall;
     const video = play.querySelector('rtc-video') as RtcVideo;
-    await waitFor(() => !!video.videoElement && video.videoElement.videoWidth > 0 && video.videoElement.currentTime > 0, 40000, 'WHEP frames');
+    await waitFor(() => !!video.videoElement && video.videoElement.videoWidth > 0 && video.videoElement.currentTime > 0, WHEP_FRAMES_MS, 'WHEP frames');
     expect((root.querySelector('#pub') as RtcCall).state).to.equal('connected');
   });
 

@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import puppeteer from 'puppeteer-core';
 import { startSignalingServer, staticFiles } from '../../dist/server/index.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, FIREFOX_PATH, FIREFOX_PREFS } from '../support/browser-options.mjs';
+import { E2E_MS } from '../support/waits.mjs';
 
 export const ARTIFACTS = 'test-artifacts';
 mkdirSync(ARTIFACTS, { recursive: true });
@@ -69,10 +70,13 @@ export function remoteFramesShown(page) {
   });
 }
 
-export async function until(check, timeoutMs = 20000, what = 'condition') {
+/** How often `until` asks again: each ask is a round trip to the browser. */
+const ASK_AGAIN_MS = 100;
+
+export async function until(check, timeoutMs = E2E_MS, what = 'condition') {
   const start = Date.now();
   while (!(await check())) {
     if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, ASK_AGAIN_MS));
   }
 }

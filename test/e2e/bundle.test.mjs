@@ -4,6 +4,14 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { launch, open, startDemoServer, until } from './browsers.mjs';
 import { startWhipEndpoint } from '../support/whip-endpoint.mjs';
+import { TEST_MS } from '../support/waits.mjs';
+
+/** Frames played back through the werift media server. */
+const WHEP_FRAMES_MS = 40_000;
+/** Long enough for many stats ticks (the interval is 100 ms) to fail to load their part. */
+const STATS_TICKS_MS = 1500;
+/** How late the second page gets its fragment-mode file. */
+const FRAGMENTS_LATE_MS = 2000;
 
 let demo;
 let whip;
@@ -15,7 +23,7 @@ before(async () => {
 });
 after(async () => { await chromium?.close(); await whip?.close(); await demo?.server.close(); });
 
-test('bundle: whip+ publishes and whep+ plays through the media server', { timeout: 60000 }, async () => {
+test('bundle: whip+ publishes and whep+ plays through the media server', { timeout: TEST_MS }, async () => {
   const page = await open(chromium, `${demo.http}/index.html`);
   try {
     await page.evaluate(async (base, token) => {
@@ -27,7 +35,7 @@ test('bundle: whip+ publishes and whep+ plays through the media server', { timeo
     await until(() => page.evaluate(() => {
       const video = document.querySelector('#play rtc-video')?.shadowRoot?.querySelector('video');
       return !!video && video.videoWidth > 0 && video.currentTime > 0;
-    }), 40000, 'WHEP frames from the bundle');
+    }), WHEP_FRAMES_MS, 'WHEP frames from the bundle');
     assert.ok(whip.received().video > 0);
     assert.deepEqual(page.problems, []);
   } finally {
@@ -35,7 +43,7 @@ test('bundle: whip+ publishes and whep+ plays through the media server', { timeo
   }
 });
 
-test('bundle: a file crosses <rtc-data-channel files> whole', { timeout: 60000 }, async () => {
+test('bundle: a file crosses <rtc-data-channel files> whole', { timeout: TEST_MS }, async () => {
   const page = await open(chromium, `${demo.http}/index.html`);
   try {
     const result = await page.evaluate(async () => {
@@ -57,7 +65,7 @@ test('bundle: a file crosses <rtc-data-channel files> whole', { timeout: 60000 }
   }
 });
 
-test('bundle: stats load on first use; rtc-stats reports a quality', { timeout: 60000 }, async () => {
+test('bundle: stats load on first use; rtc-stats reports a quality', { timeout: TEST_MS }, async () => {
   const page = await open(chromium, `${demo.http}/index.html`);
   try {
     const detail = await page.evaluate(async () => {
@@ -75,7 +83,7 @@ test('bundle: stats load on first use; rtc-stats reports a quality', { timeout: 
   }
 });
 
-test('bundle: a part that cannot load (rtc-elements.js copied alone) is a LoadError with code "load", reported once by stats-interval', { timeout: 60000 }, async () => {
+test('bundle: a part that cannot load (rtc-elements.js copied alone) is a LoadError with code "load", reported once by stats-interval', { timeout: TEST_MS }, async () => {
   mkdirSync('dist/alone', { recursive: true });
   copyFileSync('dist/rtc-elements.js', 'dist/alone/rtc-elements.js');
   const page = await open(chromium, `${demo.http}/index.html`);
@@ -95,15 +103,15 @@ test('bundle: a part that cannot load (rtc-elements.js copied alone) is a LoadEr
     assert.equal(result?.code, 'load');
     assert.match(result.message, /statistics part did not load .*rtc-elements-\*\.js next to rtc-elements\.js/);
     // With stats-interval the call says so too: one rtc-error, not one per tick.
-    const errors = await page.evaluate(async () => {
+    const errors = await page.evaluate(async (ticksMs) => {
       const seen = [];
       document.body.innerHTML = `<rtc-call signaling="/" room="alone-${crypto.randomUUID()}" stats-interval="100"></rtc-call>`;
       const call = document.querySelector('rtc-call');
       call.addEventListener('rtc-error', (e) => seen.push(e.detail.error.code));
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await new Promise((resolve) => setTimeout(resolve, ticksMs));
       call.hangUp();
       return seen;
-    });
+    }, STATS_TICKS_MS);
     assert.deepEqual(errors, ['load']);
     // Fragment mode without its file: the channel says why and closes; a send is refused, not lost.
     const fragment = await page.evaluate(async () => {
@@ -127,13 +135,13 @@ test('bundle: a part that cannot load (rtc-elements.js copied alone) is a LoadEr
   }
 });
 
-test('bundle: fragment mode loads on first use; messages and a close that arrive while it loads wait, in order', { timeout: 60000 }, async () => {
+test('bundle: fragment mode loads on first use; messages and a close that arrive while it loads wait, in order', { timeout: TEST_MS }, async () => {
   const [a, b] = [await open(chromium, `${demo.http}/index.html`), await open(chromium, `${demo.http}/index.html`)];
   try {
     // b gets its fragment code 2 s late: everything a sends meanwhile, and a's close, must wait for it.
     await b.setRequestInterception(true);
     b.on('request', (request) => {
-      if (request.url().endsWith('/rtc-elements-fragments.js')) setTimeout(() => void request.continue(), 2000);
+      if (request.url().endsWith('/rtc-elements-fragments.js')) setTimeout(() => void request.continue(), FRAGMENTS_LATE_MS);
       else void request.continue();
     });
     const markup = `<rtc-call signaling="/" room="fragments-${crypto.randomUUID()}"><rtc-data-channel label="big" fragment></rtc-data-channel></rtc-call>`;

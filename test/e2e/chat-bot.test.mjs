@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { launch, open, startDemoServer, until } from './browsers.mjs';
+import { TEST_MS } from '../support/waits.mjs';
 
 const ANSWER_MS = 20000;
 
@@ -47,7 +48,7 @@ after(async () => {
 });
 
 for (const name of ['chromium', 'firefox']) {
-  test(`the chat bot answers a ${name} page, then waits for the next call`, { timeout: 60000 }, async () => {
+  test(`the chat bot answers a ${name} page, then waits for the next call`, { timeout: TEST_MS }, async () => {
     const page = await open(browsers[name], `${http}/bot.html?room=${room}&signaling=${encodeURIComponent(server.url)}`);
     try {
       await page.evaluate(() => document.querySelector('rtc-data-channel').send(`hello from ${navigator.userAgent.includes('Firefox') ? 'firefox' : 'chromium'}`));

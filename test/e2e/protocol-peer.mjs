@@ -29,6 +29,10 @@ function toWireCandidate(c) {
 /** §5: how long a polite peer waits for the impolite one's first offer. */
 const WAIT_WHEN_NEGOTIATE_MS = 6000;
 const WAIT_WHEN_UNSAID_MS = 1500;
+/** A pause after 20 joins, to stay under the server's rate limit. */
+const RATE_PAUSE_MS = 1000;
+/** How often the first negotiation looks for the other side's offer. */
+const LOOK_AGAIN_MS = 50;
 
 /**
  * One peer: joins a room, finds its one remote peer from a signal message, negotiates (perfect
@@ -101,7 +105,7 @@ export class ProtocolPeer extends EventEmitter {
       if (attempt >= tries) throw new Error(`no fitting id in ${tries} joins`);
       this.socket.send(JSON.stringify({ type: 'leave' }));
       // Two messages a try, 40 a second: under the server's 50 a second on average (§2), or a refused join never gets its welcome.
-      if (attempt % 20 === 19) await new Promise((r) => setTimeout(r, 1000));
+      if (attempt % 20 === 19) await new Promise((r) => setTimeout(r, RATE_PAUSE_MS));
     }
   }
 
@@ -154,7 +158,7 @@ export class ProtocolPeer extends EventEmitter {
     if (this.polite && this.remoteNegotiates !== false) {
       const waitMs = this.remoteNegotiates === true ? WAIT_WHEN_NEGOTIATE_MS : WAIT_WHEN_UNSAID_MS;
       const deadline = Date.now() + waitMs;
-      while (Date.now() < deadline && !this.pc.remoteDescription) await new Promise((r) => setTimeout(r, 50));
+      while (Date.now() < deadline && !this.pc.remoteDescription) await new Promise((r) => setTimeout(r, LOOK_AGAIN_MS));
     }
     if (this.pc.remoteDescription || this.pc.localDescription) return;
     await this.offer();

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { launch, open, startDemoServer, until } from './browsers.mjs';
 import { ProtocolPeer } from './protocol-peer.mjs';
+import { PROCESS_TEST_MS, TEST_MS } from '../support/waits.mjs';
 
 const CONNECT_MS = 20000;
 const BIG = 100 * 1024;
@@ -70,7 +71,7 @@ for (const browser of ['chromium', 'firefox']) {
 }
 
 for (const { browser, role, first, end } of cases) {
-  test(`${browser}: a ${role} werift peer (${first} joins first) chats, moves 100 KiB both ways, gets video, and its ${end} ends the call`, { timeout: 60000 }, async () => {
+  test(`${browser}: a ${role} werift peer (${first} joins first) chats, moves 100 KiB both ways, gets video, and its ${end} ends the call`, { timeout: TEST_MS }, async () => {
     const room = newRoom(`werift-${browser}`);
     const received = [];
     const newPeer = () => {
@@ -152,7 +153,7 @@ for (const { browser, role, first, end } of cases) {
 }
 
 for (const browser of ['chromium', 'firefox']) {
-  test(`${browser}: a peer that advertises a 64 KiB max-message-size is refused a 100 KiB send with message-too-big (§9)`, { timeout: 60000 }, async () => {
+  test(`${browser}: a peer that advertises a 64 KiB max-message-size is refused a 100 KiB send with message-too-big (§9)`, { timeout: TEST_MS }, async () => {
     const room = newRoom(`werift-small-${browser}`);
     const peer = new ProtocolPeer(server.url, room, { video: false, maxMessageSize: 64 * 1024 });
     let page;
@@ -171,7 +172,7 @@ for (const browser of ['chromium', 'firefox']) {
   });
 }
 
-test('a third peer in the room is ignored by a call in progress (§4)', { timeout: 60000 }, async () => {
+test('a third peer in the room is ignored by a call in progress (§4)', { timeout: TEST_MS }, async () => {
   const room = newRoom('werift-third');
   const peer = new ProtocolPeer(server.url, room, { video: false });
   const third = new ProtocolPeer(server.url, room, { video: false });
@@ -196,7 +197,7 @@ test('a third peer in the room is ignored by a call in progress (§4)', { timeou
   }
 });
 
-test('a second werift peer joins a waiting werift peer, and they chat', { timeout: 30000 }, async () => {
+test('a second werift peer joins a waiting werift peer, and they chat', { timeout: PROCESS_TEST_MS }, async () => {
   const room = newRoom('werift-pair');
   const waiting = new ProtocolPeer(server.url, room, { video: false });
   const joining = new ProtocolPeer(server.url, room, { video: false });

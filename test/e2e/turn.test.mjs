@@ -4,6 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startLocalCoturn } from '../../dist/server/index.js';
 import { launch, open, remoteFramesShown, rtcErrors, startDemoServer, until } from './browsers.mjs';
+import { E2E_MS, LONG_TEST_MS, POLL_MS } from '../support/waits.mjs';
 
 let coturn;
 let server;
@@ -20,12 +21,12 @@ after(async () => {
 });
 
 const http = () => server.url.replace(/^ws/, 'http');
-const connectedAt = (page) => page.evaluate(() => new Promise((resolve) => {
+const connectedAt = (page) => page.evaluate((pollMs) => new Promise((resolve) => {
   const call = document.getElementById('call');
   const began = performance.now();
-  const check = () => (call.state === 'connected' ? resolve(performance.now() - began) : setTimeout(check, 20));
+  const check = () => (call.state === 'connected' ? resolve(performance.now() - began) : setTimeout(check, pollMs));
   check();
-}));
+}), POLL_MS);
 /** The local candidate type of the pair in use, once the browser's statistics name one. */
 async function pairType(page) {
   let type = null;
@@ -44,14 +45,14 @@ async function call(policy) {
   return { a, b, ms: await connectedAt(b) };
 }
 
-test('call.html, Chromium and Firefox, relay only through coturn: video both ways, relay pairs, no error', { timeout: 120000 }, async () => {
+test('call.html, Chromium and Firefox, relay only through coturn: video both ways, relay pairs, no error', { timeout: LONG_TEST_MS }, async () => {
   // Interleaved rounds, so that the browsers' warm-up and the machine's load fall on both alike.
   const ms = { all: [], relay: [] };
   for (const policy of ['all', 'relay', 'all', 'relay']) {
     const { a, b, ms: took } = await call(policy);
     try {
       ms[policy].push(took);
-      for (const page of [a, b]) await until(() => remoteFramesShown(page), 30000, `frames (${policy})`);
+      for (const page of [a, b]) await until(() => remoteFramesShown(page), E2E_MS, `frames (${policy})`);
       const expected = policy === 'relay' ? 'relay' : 'host';
       assert.deepEqual([await pairType(a), await pairType(b)], [expected, expected], policy);
       for (const page of [a, b]) assert.deepEqual([...page.problems, ...(await rtcErrors(page))], [], policy);

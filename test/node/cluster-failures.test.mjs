@@ -3,6 +3,7 @@
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, sleep, exits, stopAll, startRedis, startServerProcess } from './server-helpers.mjs';
+import { ARRIVE_MS, LOCAL_MS, PROCESS_TEST_MS, QUIET_MS, REPLY_MS, SETTLE_MS } from '../support/waits.mjs';
 
 const children = [];
 afterEach(() => stopAll(children));
@@ -14,11 +15,11 @@ const INSTANCE_TIMEOUT_MS = 3000;
 async function concurrentJoins(urls, room, count) {
   const sockets = await Promise.all(Array.from({ length: count }, (_, i) => connect(urls[i % urls.length])));
   for (const s of sockets) s.send({ type: 'join', room });
-  const outcomes = await Promise.all(sockets.map((s) => s.next((m) => m.type === 'welcome' || (m.type === 'error' && m.code === 'room-full'), 5000)));
+  const outcomes = await Promise.all(sockets.map((s) => s.next((m) => m.type === 'welcome' || (m.type === 'error' && m.code === 'room-full'), REPLY_MS)));
   return { sockets, outcomes, admitted: outcomes.filter((m) => m.type === 'welcome').length };
 }
 
-test('item 8: a dead instance’s peers are announced gone within instanceTimeoutMs, their places freed, and they can resume', { timeout: 40000 }, async () => {
+test('item 8: a dead instance’s peers are announced gone within instanceTimeoutMs, their places freed, and they can resume', { timeout: PROCESS_TEST_MS }, async () => {
   const { url: redisUrl } = await startRedis(children);
   const options = { redisUrl, maxRoomSize: 3, instanceTimeoutMs: INSTANCE_TIMEOUT_MS };
   const one = await startServerProcess(children, options);
@@ -30,7 +31,7 @@ test('item 8: a dead instance’s peers are announced gone within instanceTimeou
 
   one.child.kill('SIGKILL');
   const killedAt = Date.now();
-  assert.ok(await exits(one.child, 5000));
+  assert.ok(await exits(one.child, LOCAL_MS));
   const leftA = await c.next((m) => m.type === 'peer-left' && m.id === a.id, 2 * INSTANCE_TIMEOUT_MS);
   const leftB = await c.next((m) => m.type === 'peer-left' && m.id === b.id, 2 * INSTANCE_TIMEOUT_MS);
   const elapsed = Date.now() - killedAt;
@@ -52,7 +53,7 @@ test('item 8: a dead instance’s peers are announced gone within instanceTimeou
   for (const x of [a, b, c, d, back]) x.ws.terminate();
 });
 
-test('item 9: admission is atomic: concurrent joins never overfill a room, on one instance or two', { timeout: 40000 }, async () => {
+test('item 9: admission is atomic: concurrent joins never overfill a room, on one instance or two', { timeout: PROCESS_TEST_MS }, async () => {
   const { url: redisUrl } = await startRedis(children);
   const one = await startServerProcess(children, { redisUrl, maxRoomSize: 2 });
   const two = await startServerProcess(children, { redisUrl, maxRoomSize: 2 });
@@ -64,7 +65,7 @@ test('item 9: admission is atomic: concurrent joins never overfill a room, on on
   for (const s of [...single.sockets, ...split.sockets]) s.ws.terminate();
 });
 
-test('item 9: two concurrent joins to a new room on one instance both receive, and both leave without a trace', { timeout: 40000 }, async () => {
+test('item 9: two concurrent joins to a new room on one instance both receive, and both leave without a trace', { timeout: PROCESS_TEST_MS }, async () => {
   const { url: redisUrl } = await startRedis(children);
   const one = await startServerProcess(children, { redisUrl });
   for (let round = 0; round < 5; round++) {
@@ -76,14 +77,14 @@ test('item 9: two concurrent joins to a new room on one instance both receive, a
     assert.equal((await p.next('hello')).from, qw.id, `round ${round}: the first hears the second`);
     p.send({ type: 'leave' });
     q.send({ type: 'leave' });
-    await sleep(100);
+    await sleep(SETTLE_MS);
     const later = await connect(one.url, { room });
     assert.deepEqual(later.welcome.peers, [], `round ${round}: nobody is left behind in Redis`);
     for (const s of [p, q, later]) s.ws.terminate();
   }
 });
 
-test('item 10: after Redis restarts empty, every instance re-registers its peers and announces the leaves it saw meanwhile', { timeout: 40000 }, async () => {
+test('item 10: after Redis restarts empty, every instance re-registers its peers and announces the leaves it saw meanwhile', { timeout: PROCESS_TEST_MS }, async () => {
   const first = await startRedis(children);
   const options = { redisUrl: first.url, maxRoomSize: 3, instanceTimeoutMs: INSTANCE_TIMEOUT_MS };
   const one = await startServerProcess(children, options);
@@ -94,14 +95,14 @@ test('item 10: after Redis restarts empty, every instance re-registers its peers
   await b.next((m) => m.type === 'peer-joined' && m.id === c.id);
 
   first.redis.kill('SIGKILL');
-  assert.ok(await exits(first.redis, 5000));
+  assert.ok(await exits(first.redis, LOCAL_MS));
   c.send({ type: 'leave' }); // during the outage
   await a.next((m) => m.type === 'peer-left' && m.id === c.id);
-  await sleep(300);
+  await sleep(QUIET_MS);
   const restartedAt = Date.now();
   await startRedis(children, first.port); // empty: no persistence
 
-  const left = await b.next((m) => m.type === 'peer-left' && m.id === c.id, 10000);
+  const left = await b.next((m) => m.type === 'peer-left' && m.id === c.id, ARRIVE_MS);
   assert.equal(left.reason, 'left', 'the leave during the outage reaches the other instance');
   // Both instances re-register on reconnecting; one liveness tick (instanceTimeoutMs / 4) covers a slow one.
   await sleep(INSTANCE_TIMEOUT_MS / 4 + 250);
@@ -114,7 +115,7 @@ test('item 10: after Redis restarts empty, every instance re-registers its peers
   const e = await connect(one.url);
   e.send({ type: 'join', room: 'r' });
   assert.equal((await e.next('error')).code, 'room-full', 'the room limit holds again');
-  await sleep(200);
+  await sleep(QUIET_MS);
   assert.deepEqual(b.inbox.filter((m) => m.type === 'peer-left' || (m.type === 'peer-joined' && m.id === a.id)), [], 'no false leave or join for a');
   for (const x of [a, b, c, d, e]) x.ws.terminate();
 });

@@ -4,12 +4,13 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import { connect, sleep } from './server-helpers.mjs';
+import { ARRIVE_MS, LOCAL_MS, PROCESS_TEST_MS, QUIET_MS, REPLY_MS, SETTLE_MS, orAfter } from '../support/waits.mjs';
 
 const redisPort = 16379 + Math.floor(Math.random() * 1000);
 const children = [];
 let urls = [];
 
-function waitForLine(child, pattern, timeoutMs = 10000) {
+function waitForLine(child, pattern, timeoutMs = ARRIVE_MS) {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no ${pattern} within ${timeoutMs} ms`)), timeoutMs);
     const on = (data) => { const m = pattern.exec(String(data)); if (m) { clearTimeout(timer); resolve(m); } };
@@ -51,11 +52,11 @@ before(async () => {
 after(async () => {
   for (const child of children.reverse()) {
     child.kill();
-    if (!(await exits(child, 5000))) child.kill('SIGKILL');
+    if (!(await exits(child, LOCAL_MS))) child.kill('SIGKILL');
   }
 });
 
-test('clients of one room on two servers see each other, and every relay arrives exactly once', { timeout: 30000 }, async () => {
+test('clients of one room on two servers see each other, and every relay arrives exactly once', { timeout: PROCESS_TEST_MS }, async () => {
   const a = await connect(urls[0], { room: 'r' });
   const b = await connect(urls[0], { room: 'r' });
   const c = await connect(urls[1], { room: 'r' });
@@ -67,7 +68,7 @@ test('clients of one room on two servers see each other, and every relay arrives
   a.send({ type: 'hello' }); // to the room
   c.send({ type: 'hello', to: b.id }); // across servers, to one peer
   d.send({ type: 'hello', to: d.id === c.id ? a.id : c.id }); // same server, to one peer
-  await sleep(300);
+  await sleep(QUIET_MS);
   const hellos = (x) => x.inbox.filter((m) => m.type === 'hello');
   assert.deepEqual(hellos(b).map((m) => m.from).sort(), [a.id, c.id].sort());
   assert.deepEqual(hellos(c).map((m) => m.from).sort(), [a.id, d.id].sort());
@@ -87,12 +88,12 @@ test('clients of one room on two servers see each other, and every relay arrives
   const outsider = await connect(urls[1], { room: 'elsewhere' });
   a.send({ type: 'hello', to: outsider.id });
   assert.equal((await a.next('error')).code, 'unknown-peer');
-  await sleep(100);
+  await sleep(SETTLE_MS);
   assert.equal(outsider.inbox.length, 0);
   for (const x of [a, b, c, d, outsider]) x.close();
 });
 
-test('with Redis gone, a relay that must cross servers is refused with cluster-unavailable; one within a server still arrives', { timeout: 30000 }, async () => {
+test('with Redis gone, a relay that must cross servers is refused with cluster-unavailable; one within a server still arrives', { timeout: PROCESS_TEST_MS }, async () => {
   const port = redisPort + 2000;
   const redis = await startRedis(port);
   const one = await startServer(port);
@@ -103,7 +104,7 @@ test('with Redis gone, a relay that must cross servers is refused with cluster-u
   const d = await connect(one.url, { room: 'here' });
   await a.next((m) => m.type === 'peer-joined' && m.id === b.id);
   redis.kill('SIGKILL');
-  assert.ok(await exits(redis, 5000), 'redis stopped');
+  assert.ok(await exits(redis, LOCAL_MS), 'redis stopped');
   a.send({ type: 'hello' }); // to the room: b is on the other server
   const broadcast = await a.next('error');
   assert.equal(broadcast.code, 'cluster-unavailable');
@@ -113,27 +114,27 @@ test('with Redis gone, a relay that must cross servers is refused with cluster-u
   // A room whose peers are all on this server needs no Redis: no error, the message arrives.
   c.send({ type: 'hello' });
   assert.equal((await d.next((m) => m.type === 'hello')).from, c.id);
-  await sleep(200);
+  await sleep(QUIET_MS);
   assert.deepEqual(c.inbox.filter((m) => m.type === 'error'), []);
   assert.deepEqual(b.inbox.filter((m) => m.type === 'hello' || m.type === 'bye'), []);
   for (const x of [a, b, c, d]) x.close();
   for (const { server } of [one, two]) server.kill('SIGKILL');
 });
 
-test('with Redis gone, a join is refused at once and the server still stops within seconds', { timeout: 30000 }, async () => {
+test('with Redis gone, a join is refused at once and the server still stops within seconds', { timeout: PROCESS_TEST_MS }, async () => {
   const port = redisPort + 1000;
   const redis = await startRedis(port);
   const { server, url } = await startServer(port);
   const member = await connect(url, { room: 'r' }); // a claim the server tries to remove when it stops
   redis.kill('SIGKILL');
-  assert.ok(await exits(redis, 5000), 'redis stopped');
+  assert.ok(await exits(redis, LOCAL_MS), 'redis stopped');
   const joiner = await connect(url);
   joiner.send({ type: 'join', room: 'r' });
-  const refused = await Promise.race([joiner.closed, sleep(5000).then(() => null)]);
+  const refused = await orAfter(joiner.closed, REPLY_MS);
   assert.equal(refused?.code, 1001, 'the join is refused with 1001 while Redis is away');
   const stopping = Date.now();
   server.kill('SIGTERM');
-  assert.ok(await exits(server, 10000), 'the server exits although Redis is gone');
+  assert.ok(await exits(server, ARRIVE_MS), 'the server exits although Redis is gone');
   assert.ok(Date.now() - stopping < 5000, `stopped in ${Date.now() - stopping} ms`);
   member.close();
 });

@@ -8,10 +8,17 @@ import vm from 'node:vm';
 import { startSignalingServer } from '../../dist/server/index.js';
 import { connect, sleep } from './server-helpers.mjs';
 import { prng } from '../support/prng.mjs';
+import { ARRIVE_MS, LONG_TEST_MS, QUIET_MS, REPLY_MS, SETTLE_MS, TEST_MS, TICK_MS } from '../support/waits.mjs';
 
 v8.setFlagsFromString('--expose_gc');
 const gc = vm.runInNewContext('gc');
-const heap = async () => { for (let i = 0; i < 3; i++) { gc(); await sleep(20); } return process.memoryUsage().heapUsed; };
+/** Between garbage collections, so that finalizers run. */
+const GC_PAUSE_MS = 20;
+/** The attacker's pace in the slow-reader test: a pause every 100 messages. */
+const PACE_MS = 10;
+/** Every one of the 5,000 fuzz frames answered or relayed. */
+const ALL_ANSWERED_MS = 20_000;
+const heap = async () => { for (let i = 0; i < 3; i++) { gc(); await sleep(GC_PAUSE_MS); } return process.memoryUsage().heapUsed; };
 
 function fuzzFrames(random, count, ids) {
   const pick = (xs) => xs[Math.floor(random() * xs.length)];
@@ -35,7 +42,7 @@ function fuzzFrames(random, count, ids) {
   return Array.from({ length: count }, () => pick(makers)());
 }
 
-test('fuzz: every random frame gets an error reply or is relayed within the room; nothing crosses rooms', { timeout: 60000 }, async () => {
+test('fuzz: every random frame gets an error reply or is relayed within the room; nothing crosses rooms', { timeout: TEST_MS }, async () => {
   const server = await startSignalingServer({ port: 0, rateLimit: { perSecond: 1e6, burst: 1e6 } });
   try {
     const attacker = await connect(server.url, { room: 'r' });
@@ -47,8 +54,8 @@ test('fuzz: every random frame gets an error reply or is relayed within the room
     const selfRelays = () => attacker.inbox.filter((m) => m.from === attacker.id).length;
     const counted = () => attacker.inbox.filter((m) => m.type === 'error').length + victim.inbox.length + selfRelays();
     const start = Date.now();
-    while (counted() < frames.length && Date.now() - start < 20000) await sleep(50);
-    await sleep(100);
+    while (counted() < frames.length && Date.now() - start < ALL_ANSWERED_MS) await sleep(TICK_MS);
+    await sleep(SETTLE_MS);
     assert.equal(counted(), frames.length, 'each frame was answered or relayed, exactly once');
     assert.equal(outsider.inbox.length, 0, 'nothing reached another room');
     for (const message of victim.inbox) assert.equal(message.from, attacker.id);
@@ -62,7 +69,7 @@ test('fuzz: every random frame gets an error reply or is relayed within the room
   }
 });
 
-test('a slow reader is dropped with 4009 and its room goes on', { timeout: 60000 }, async () => {
+test('a slow reader is dropped with 4009 and its room goes on', { timeout: TEST_MS }, async () => {
   const server = await startSignalingServer({ port: 0, maxBufferedBytes: 256 * 1024, rateLimit: { perSecond: 1e6, burst: 1e6 } });
   try {
     const fast = await connect(server.url, { room: 'r' });
@@ -72,9 +79,9 @@ test('a slow reader is dropped with 4009 and its room goes on', { timeout: 60000
     const big = JSON.stringify({ type: 'hello', to: slow.id, pad: 'x'.repeat(16 * 1024) });
     for (let i = 0; i < 4000 && server.stats().clients === 3; i++) {
       fast.send(big);
-      if (i % 100 === 99) await sleep(10);
+      if (i % 100 === 99) await sleep(PACE_MS);
     }
-    const left = await other.next((m) => m.type === 'peer-left' && m.id === slow.id, 10000);
+    const left = await other.next((m) => m.type === 'peer-left' && m.id === slow.id, ARRIVE_MS);
     assert.equal(left.reason, 'slow reader: too much unsent data');
     fast.send({ type: 'hello', to: other.id });
     assert.equal((await other.next('hello')).from, fast.id, 'the room goes on');
@@ -84,18 +91,18 @@ test('a slow reader is dropped with 4009 and its room goes on', { timeout: 60000
   }
 });
 
-test('10,000 join/leave cycles: memory returns to the baseline', { timeout: 120000 }, async () => {
+test('10,000 join/leave cycles: memory returns to the baseline', { timeout: LONG_TEST_MS }, async () => {
   const server = await startSignalingServer({ port: 0, rateLimit: { perSecond: 1e6, burst: 1e6 }, leaveGraceMs: 0 });
   try {
     const warm = await connect(server.url, { room: 'warm' });
     warm.close();
-    await sleep(100);
+    await sleep(SETTLE_MS);
     const before = await heap();
     // 9,000 cycles on 30 long-lived sockets, and 1,000 sockets that connect, join and go.
     const sockets = await Promise.all(Array.from({ length: 30 }, () => connect(server.url)));
     for (let round = 0; round < 300; round++) {
       for (const [i, s] of sockets.entries()) s.send({ type: 'join', room: `room-${(round + i) % 50}` });
-      await Promise.all(sockets.map((s) => s.next('welcome', 5000)));
+      await Promise.all(sockets.map((s) => s.next('welcome', REPLY_MS)));
       for (const s of sockets) s.send({ type: 'leave' });
     }
     for (let batch = 0; batch < 20; batch++) {
@@ -106,7 +113,7 @@ test('10,000 join/leave cycles: memory returns to the baseline', { timeout: 1200
     for (const s of sockets) s.close();
     await Promise.all(sockets.map((s) => s.closed));
     for (const s of sockets) s.inbox.length = 0; // the clients' notices are not the server's memory
-    await sleep(200);
+    await sleep(QUIET_MS);
     assert.equal(server.stats().clients, 0);
     assert.equal(server.stats().rooms, 0, 'no room is left behind');
     const after = await heap();

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createServer as createNetServer } from 'node:net';
 import WebSocket from 'ws';
+import { ARRIVE_MS, LOCAL_MS, REPLY_MS } from '../support/waits.mjs';
 
 /** A test client of the signaling server: collects what it receives, waits for a given type. */
 export async function connect(url, { room, token, id, resumeToken, headers, localAddress, autoPong } = {}) {
@@ -20,7 +21,7 @@ export async function connect(url, { room, token, id, resumeToken, headers, loca
   const client = {
     ws, inbox, closed,
     send: (message) => ws.send(typeof message === 'string' ? message : JSON.stringify(message)),
-    next(type, timeoutMs = 3000) {
+    next(type, timeoutMs = REPLY_MS) {
       const test = typeof type === 'function' ? type : (m) => m.type === type;
       const seen = inbox.find(test);
       if (seen) { inbox.splice(inbox.indexOf(seen), 1); return Promise.resolve(seen); }
@@ -43,7 +44,7 @@ export async function connect(url, { room, token, id, resumeToken, headers, loca
   return client;
 }
 
-export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+export { sleep } from '../support/waits.mjs';
 
 /** A port that was free a moment ago on 127.0.0.1. */
 export function freePort() {
@@ -55,7 +56,7 @@ export function freePort() {
 }
 
 /** Resolves with the first match of `pattern` in the child's output; rejects after `timeoutMs`. */
-export function waitForLine(child, pattern, timeoutMs = 10000) {
+export function waitForLine(child, pattern, timeoutMs = ARRIVE_MS) {
   return new Promise((resolve, reject) => {
     let seen = '';
     const timer = setTimeout(() => { off(); reject(new Error(`no ${pattern} within ${timeoutMs} ms: ${seen.slice(-500)}`)); }, timeoutMs);
@@ -82,7 +83,7 @@ export async function stopAll(children) {
   for (const child of children.splice(0).reverse()) {
     if (child.exitCode !== null || child.signalCode !== null) continue;
     child.kill();
-    if (!(await exits(child, 5000))) child.kill('SIGKILL');
+    if (!(await exits(child, LOCAL_MS))) child.kill('SIGKILL');
   }
 }
 

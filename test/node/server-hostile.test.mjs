@@ -12,6 +12,7 @@ import WebSocket from 'ws';
 import { startSignalingServer, staticFiles } from '../../dist/server/index.js';
 import { WebSocketSignaler } from '../../dist/src/index.js';
 import { connect, sleep, waitForLine, exits, stopAll, startServerProcess } from './server-helpers.mjs';
+import { PROCESS_TEST_MS, QUIET_MS, REPLY_MS, SERVER_TEST_MS, SETTLE_MS, TEST_MS, TICK_MS, orAfter } from '../support/waits.mjs';
 
 const children = [];
 after(() => stopAll(children));
@@ -21,7 +22,7 @@ function rawUpgrade(port, target) {
   return new Promise((resolve) => {
     const socket = tcpConnect(port, '127.0.0.1');
     let text = '';
-    const timer = setTimeout(() => { socket.destroy(); resolve(text.split('\r\n')[0]); }, 3000);
+    const timer = setTimeout(() => { socket.destroy(); resolve(text.split('\r\n')[0]); }, REPLY_MS);
     socket.on('data', (data) => { text += data; if (text.includes('\r\n')) { clearTimeout(timer); socket.destroy(); resolve(text.split('\r\n')[0]); } });
     socket.on('error', () => {});
     socket.on('close', () => { clearTimeout(timer); resolve(text.split('\r\n')[0]); });
@@ -44,7 +45,7 @@ function httpGet(port, path) {
 
 const ODD_TARGETS = ['//', '//x', '/%', '/%zz', 'http://127.0.0.1/', '*'];
 
-test('item 1: odd upgrade targets get 400 and the server goes on serving (bin, and attached to a host app)', { timeout: 30000 }, async () => {
+test('item 1: odd upgrade targets get 400 and the server goes on serving (bin, and attached to a host app)', { timeout: PROCESS_TEST_MS }, async () => {
   const bin = spawn(process.execPath, ['dist/server/bin.js', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(bin);
   const url = (await waitForLine(bin, /signaling on (ws:\/\/\S+?)[,\s]/))[1];
@@ -65,7 +66,7 @@ test('item 1: odd upgrade targets get 400 and the server goes on serving (bin, a
   member.close();
 });
 
-test('item 2: the heartbeat counts only answers to its own pings (an unsolicited pong keeps no reader alive)', { timeout: 20000 }, async () => {
+test('item 2: the heartbeat counts only answers to its own pings (an unsolicited pong keeps no reader alive)', { timeout: SERVER_TEST_MS }, async () => {
   const server = await startSignalingServer({ port: 0, heartbeatMs: 200 });
   try {
     const a = await connect(server.url, { room: 'r' });
@@ -74,7 +75,7 @@ test('item 2: the heartbeat counts only answers to its own pings (an unsolicited
     const pongs = setInterval(() => reader.ws.pong(), 50); // …but sends pongs all the time
     try {
       const started = Date.now();
-      const left = await a.next((m) => m.type === 'peer-left' && m.id === reader.id, 3000);
+      const left = await a.next((m) => m.type === 'peer-left' && m.id === reader.id, REPLY_MS);
       assert.equal(left.reason, 'timeout');
       console.log(`a reader sending unsolicited pongs was dropped after ${Date.now() - started} ms (heartbeat 200 ms)`);
     } finally {
@@ -86,7 +87,7 @@ test('item 2: the heartbeat counts only answers to its own pings (an unsolicited
   }
 });
 
-test('item 3: a connected, dropped or departed peer’s id cannot be taken without its resume token; verify is told the id', { timeout: 20000 }, async () => {
+test('item 3: a connected, dropped or departed peer’s id cannot be taken without its resume token; verify is told the id', { timeout: SERVER_TEST_MS }, async () => {
   const seen = [];
   const server = await startSignalingServer({ port: 0, leaveGraceMs: 2000, verify: ({ id }) => { seen.push(id); return true; } });
   try {
@@ -101,12 +102,12 @@ test('item 3: a connected, dropped or departed peer’s id cannot be taken witho
     assert.notEqual(forged.id, b.id, 'a token is good for its own id only');
     b.send({ type: 'hello', to: a.id });
     assert.equal((await a.next('hello')).from, b.id, 'a message for a reaches a');
-    await sleep(100);
+    await sleep(SETTLE_MS);
     assert.deepEqual(thief.inbox.filter((m) => m.type === 'hello'), [], 'and not the thief');
 
     // While a is in its grace period.
     a.ws.terminate();
-    await sleep(100);
+    await sleep(SETTLE_MS);
     const thief2 = await connect(server.url, { room: 'r', id: a.id });
     assert.notEqual(thief2.id, a.id, 'a dropped peer’s id is not handed out during its grace period');
     const back = await connect(server.url, { room: 'r', id: a.id, resumeToken: a.welcome.resumeToken });
@@ -125,7 +126,7 @@ test('item 3: a connected, dropped or departed peer’s id cannot be taken witho
   }
 });
 
-test('item 3: WebSocketSignaler resumes its id with the token after its socket drops', { timeout: 20000 }, async () => {
+test('item 3: WebSocketSignaler resumes its id with the token after its socket drops', { timeout: SERVER_TEST_MS }, async () => {
   const server = await startSignalingServer({ port: 0, leaveGraceMs: 3000 });
   // The signaler's socket is its own (#private): the test keeps the sockets it is given.
   const sockets = [];
@@ -144,7 +145,7 @@ test('item 3: WebSocketSignaler resumes its id with the token after its socket d
     const reopened = new Promise((resolve) => signaler.addEventListener('open', (e) => resolve(e.detail), { once: true }));
     const detail = await reopened;
     assert.equal(detail.id, id, 'the same id after the reconnect');
-    await sleep(100);
+    await sleep(SETTLE_MS);
     assert.deepEqual(other.inbox.filter((m) => m.type === 'peer-left'), [], 'the room never heard it left');
     other.close();
   } finally {
@@ -153,7 +154,7 @@ test('item 3: WebSocketSignaler resumes its id with the token after its socket d
   }
 });
 
-test('item 4: static files serve no dotfiles and nothing whose real path leaves the root', { timeout: 20000 }, async () => {
+test('item 4: static files serve no dotfiles and nothing whose real path leaves the root', { timeout: SERVER_TEST_MS }, async () => {
   const root = mkdtempSync(join(tmpdir(), 'rtc-static-'));
   const outside = mkdtempSync(join(tmpdir(), 'rtc-outside-'));
   try {
@@ -190,19 +191,20 @@ test('item 4: static files serve no dotfiles and nothing whose real path leaves 
   }
 });
 
-test('item 5: a socket that never joins is closed with 4012; one address holds at most maxClientsPerAddress sockets', { timeout: 20000 }, async () => {
-  const server = await startSignalingServer({ port: 0, joinTimeoutMs: 300, maxClientsPerAddress: 3, maxClients: 10 });
+test('item 5: a socket that never joins is closed with 4012; one address holds at most maxClientsPerAddress sockets', { timeout: SERVER_TEST_MS }, async () => {
+  const JOIN_TIMEOUT_MS = 300;
+  const server = await startSignalingServer({ port: 0, joinTimeoutMs: JOIN_TIMEOUT_MS, maxClientsPerAddress: 3, maxClients: 10 });
   try {
     const idle = await connect(server.url);
     const member = await connect(server.url, { room: 'r' });
     const started = Date.now();
-    const closed = await Promise.race([idle.closed, sleep(3000).then(() => null)]);
+    const closed = await orAfter(idle.closed, REPLY_MS);
     assert.equal(closed?.code, 4012, 'the idle socket is closed with 4012');
     console.log(`an idle socket was closed after ${Date.now() - started} ms (joinTimeoutMs 300)`);
-    await sleep(400);
+    await sleep(JOIN_TIMEOUT_MS + SETTLE_MS);
     assert.equal(member.ws.readyState, WebSocket.OPEN, 'a member stays');
     member.send({ type: 'leave' });
-    assert.equal((await Promise.race([member.closed, sleep(3000).then(() => null)]))?.code, 4012, 'a member that left and stays idle goes too');
+    assert.equal((await orAfter(member.closed, REPLY_MS))?.code, 4012, 'a member that left and stays idle goes too');
 
     const held = await Promise.all([1, 2, 3].map(() => connect(server.url, { room: 'r' })));
     await assert.rejects(connect(server.url), /HTTP 429/, 'a fourth socket from 127.0.0.1 is refused');
@@ -210,7 +212,7 @@ test('item 5: a socket that never joins is closed with 4012; one address holds a
     assert.ok(elsewhere.id, 'another address still gets in');
     held[0].close();
     await held[0].closed;
-    await sleep(50);
+    await sleep(TICK_MS);
     const again = await connect(server.url, { room: 'r' });
     assert.ok(again.id, 'a freed slot is usable again');
     for (const c of [...held, elsewhere, again]) c.close();
@@ -219,7 +221,7 @@ test('item 5: a socket that never joins is closed with 4012; one address holds a
   }
 });
 
-test('item 6: deeply nested JSON gets bad-message and the connection stays', { timeout: 20000 }, async () => {
+test('item 6: deeply nested JSON gets bad-message and the connection stays', { timeout: SERVER_TEST_MS }, async () => {
   const server = await startSignalingServer({ port: 0 });
   try {
     const a = await connect(server.url, { room: 'r' });
@@ -236,18 +238,18 @@ test('item 6: deeply nested JSON gets bad-message and the connection stays', { t
   }
 });
 
-test('item 7: a peer that does not answer pings is closed with 4010', { timeout: 20000 }, async () => {
+test('item 7: a peer that does not answer pings is closed with 4010', { timeout: SERVER_TEST_MS }, async () => {
   const server = await startSignalingServer({ port: 0, heartbeatMs: 100 });
   try {
     const silent = await connect(server.url, { room: 'r', autoPong: false }); // reads, never answers pings
-    const closed = await Promise.race([silent.closed, sleep(3000).then(() => null)]);
+    const closed = await orAfter(silent.closed, REPLY_MS);
     assert.equal(closed?.code, 4010);
   } finally {
     await server.close();
   }
 });
 
-test('item 2: slow readers that send pongs, under a server-wide unsent budget: memory stays bounded, all are closed within the attack (4009, or 4010 for the last ones), a legit pair relays throughout', { timeout: 60000 }, async () => {
+test('item 2: slow readers that send pongs, under a server-wide unsent budget: memory stays bounded, all are closed within the attack (4009, or 4010 for the last ones), a legit pair relays throughout', { timeout: TEST_MS }, async () => {
   const BUDGET = 8 * 1024 * 1024;
   const ROOMS = 2;
   const READERS = 6;
@@ -285,11 +287,11 @@ test('item 2: slow readers that send pongs, under a server-wide unsent budget: m
       const { memory, stats } = await server.stats();
       peakRss = Math.max(peakRss, memory.rss);
       peakUnsent = Math.max(peakUnsent, stats.unsentBytes ?? Infinity);
-      await sleep(100);
+      await sleep(SETTLE_MS);
     }
     clearInterval(attack);
     clearInterval(legit);
-    await sleep(300);
+    await sleep(QUIET_MS);
     const gone = senders.flatMap((s) => s.inbox.filter((m) => m.type === 'peer-left'));
     const growth = peakRss - baseline;
     latencies.sort((x, y) => x - y);
@@ -299,15 +301,15 @@ test('item 2: slow readers that send pongs, under a server-wide unsent budget: m
     console.log(`closed for the budget (4009): ${slow}; for the heartbeat (4010): ${gone.length - slow}`);
     assert.ok(slow >= readers.length / 2, 'the budget closed most of them');
     for (const left of gone) assert.ok(['slow reader: too much unsent data', 'timeout'].includes(left.reason), left.reason);
-    // RSS also holds the parsed messages' garbage (the heap grows before it collects): measured
-    // +49 MiB here, +143 MiB on the old code (no budget, 8 MiB a reader).
+    // RSS also holds the parsed messages' garbage (the heap grows before it collects), hence a
+    // bound well above the budget, and well below what 8 MiB a reader without a budget reaches.
     assert.ok(growth < 96 * 2 ** 20, `the server's RSS grew by ${(growth / 2 ** 20).toFixed(1)} MiB`);
     assert.ok(peakUnsent <= BUDGET + READERS * ROOMS * (128 * 1024 + 1024), `unsent peaked at ${peakUnsent} bytes`);
     assert.equal(latencies.length, sentHellos, 'every legit relay arrived');
     assert.ok(latencies.at(-1) < 2000, `the slowest legit relay took ${latencies.at(-1)} ms`);
     // Nothing is held after the attack (the count is brought up to date within a second).
     let unsent = Infinity;
-    for (let i = 0; i < 15 && unsent > 0; i++) { unsent = (await server.stats()).stats.unsentBytes ?? Infinity; if (unsent > 0) await sleep(100); }
+    for (let i = 0; i < 15 && unsent > 0; i++) { unsent = (await server.stats()).stats.unsentBytes ?? Infinity; if (unsent > 0) await sleep(SETTLE_MS); }
     assert.equal(unsent, 0);
   } finally {
     clearInterval(pongs);

@@ -7,12 +7,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSignalingServer } from '../../dist/server/index.js';
 import { connect, sleep } from './server-helpers.mjs';
+import { LOCAL_MS, REPLY_MS, SETTLE_MS, TICK_MS } from '../support/waits.mjs';
+
+/** The grace period of the shared server: a peer that drops is announced gone after it. */
+const GRACE_MS = 300;
 
 const offer = { type: 'description', description: { type: 'offer', sdp: 'v=0\r\n' } };
 
 describe('signaling server', () => {
   let server;
-  before(async () => { server = await startSignalingServer({ port: 0, leaveGraceMs: 300 }); });
+  before(async () => { server = await startSignalingServer({ port: 0, leaveGraceMs: GRACE_MS }); });
   after(() => server.close());
 
   test('binds to 127.0.0.1 by default', () => {
@@ -56,7 +60,7 @@ describe('signaling server', () => {
     assert.equal((await c.next('hello')).from, a.id);
     a.send({ ...offer, to: outsider.id });
     assert.equal((await a.next('error')).code, 'unknown-peer');
-    await sleep(100);
+    await sleep(SETTLE_MS);
     assert.equal(outsider.inbox.filter((m) => m.type !== 'error').length, 0);
     assert.equal(c.inbox.filter((m) => m.type === 'description').length, 0);
     for (const x of [a, b, c, outsider]) x.close();
@@ -109,11 +113,11 @@ describe('signaling server', () => {
     const a = await connect(server.url, { room: 'r6' });
     const b = await connect(server.url, { room: 'r6' });
     b.ws.terminate();
-    await sleep(50);
+    await sleep(TICK_MS);
     const again = await connect(server.url, { room: 'r6', id: b.id, resumeToken: b.welcome.resumeToken });
     assert.equal(again.id, b.id);
     assert.deepEqual(again.welcome.peers, [a.id]);
-    await sleep(400);
+    await sleep(GRACE_MS + SETTLE_MS);
     assert.equal(a.inbox.filter((m) => m.type === 'peer-left').length, 0);
     a.send({ type: 'hello', to: b.id });
     assert.equal((await again.next('hello')).from, a.id);
@@ -124,7 +128,7 @@ describe('signaling server', () => {
     const a = await connect(server.url, { room: 'r5' });
     const id = a.id;
     a.ws.terminate();
-    await sleep(50);
+    await sleep(TICK_MS);
     const again = await connect(server.url, { room: 'r5', id, resumeToken: a.welcome.resumeToken });
     assert.equal(again.id, id);
     const other = await connect(server.url, { room: 'r5', id });
@@ -172,7 +176,7 @@ describe('signaling server limits', () => {
       for (let i = 0; i < 500; i++) flooder.send({ type: 'hello' });
       assert.equal((await flooder.next('error')).code, 'rate-limited');
       assert.equal((await flooder.closed).code, 4008);
-      await sleep(50);
+      await sleep(TICK_MS);
       const relayed = victim.inbox.filter((m) => m.type === 'hello').length;
       assert.ok(relayed <= 21, `at most the burst was relayed (${relayed})`);
       const other = await connect(server.url, { room: 'y' });
@@ -190,11 +194,11 @@ describe('signaling server limits', () => {
       const a = await connect(server.url, { room: 'x' });
       const dead = await connect(server.url, { room: 'x' });
       dead.ws._socket.pause(); // reads nothing: no pong goes back
-      const left = await a.next('peer-left', 3000);
+      const left = await a.next('peer-left', REPLY_MS);
       assert.equal(left.id, dead.id);
       assert.equal(left.reason, 'timeout');
       // Its close frame cannot get out (it reads nothing): the socket is cut within a second.
-      for (let i = 0; i < 30 && server.stats().clients > 1; i++) await sleep(50);
+      for (let i = 0; i < 30 && server.stats().clients > 1; i++) await sleep(TICK_MS);
       assert.equal(server.stats().clients, 1);
       a.close();
     } finally {
@@ -213,7 +217,7 @@ describe('signaling server limits', () => {
       assert.ok(await bad.next((m) => m.type === 'error' && m.code === 'unauthorized'));
       assert.ok(await bad.next((m) => m.type === 'error' && m.code === 'not-joined'), 'the hello sent while joining was refused, not relayed');
       assert.equal((await bad.closed).code, 4001);
-      await sleep(50);
+      await sleep(TICK_MS);
       assert.equal(a.inbox.length, 0, 'nothing from the refused client reached the room');
       assert.deepEqual(seen, ['x', 'x']);
       a.close();
@@ -238,7 +242,7 @@ describe('signaling server limits', () => {
     const child = spawn(process.execPath, ['dist/server/bin.js', '--port', '0', '--static', 'docs'], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       const line = await new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('the bin printed nothing')), 5000);
+        const timer = setTimeout(() => reject(new Error('the bin printed nothing')), LOCAL_MS);
         child.stdout.on('data', (d) => { clearTimeout(timer); resolve(String(d)); });
       });
       const url = /signaling on (ws:\/\/\S+?),/.exec(line)[1];
@@ -261,7 +265,7 @@ describe('signaling server limits', () => {
       const child = spawn(process.execPath, ['dist/server/bin.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
       let stderr = '';
       child.stderr.on('data', (d) => { stderr += d; });
-      const timer = setTimeout(() => child.kill(), 5000);
+      const timer = setTimeout(() => child.kill(), LOCAL_MS);
       child.on('exit', (code) => { clearTimeout(timer); resolve({ code, stderr }); });
     });
     const typo = await run(['--port', '0', '--max-room-size', 'ten']);
@@ -284,7 +288,7 @@ describe('signaling server limits', () => {
     const child = spawn(process.execPath, ['dist/server/bin.js', '--port', '0', '--static', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       const line = await new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('the bin printed nothing')), 5000);
+        const timer = setTimeout(() => reject(new Error('the bin printed nothing')), LOCAL_MS);
         child.stdout.on('data', (d) => { clearTimeout(timer); resolve(String(d)); });
       });
       const http = /signaling on (ws:\/\/\S+?),/.exec(line)[1].replace('ws', 'http');

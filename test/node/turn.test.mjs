@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { startSignalingServer, turnCredentials } from '../../dist/server/index.js';
 import { connect } from './server-helpers.mjs';
+import { PROCESS_TEST_MS, SETTLE_MS, sleep } from '../support/waits.mjs';
 
 const turn = { secret: 'shared-secret', urls: ['turn:127.0.0.1:3478'] };
 const hmac = (username) => createHmac('sha1', turn.secret).update(username).digest('base64');
@@ -65,7 +66,7 @@ describe('TURN credentials', () => {
     assert.deepEqual(ice, { urls: turn.urls, username: '1700000060:peer-1', credential: hmac('1700000060:peer-1') });
   });
 
-  test('rtc-elements-server --coturn starts a local coturn and hands out its credentials', { timeout: 30000 }, async () => {
+  test('rtc-elements-server --coturn starts a local coturn and hands out its credentials', { timeout: PROCESS_TEST_MS }, async () => {
     const child = spawn(process.execPath, ['dist/server/bin.js', '--port', '0', '--coturn'], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       let out = '';
@@ -74,7 +75,7 @@ describe('TURN credentials', () => {
       const deadline = Date.now() + 15000;
       while (!/signaling on (ws:\S+),.*TURN on (turn:\S+)/.test(out)) {
         assert.ok(Date.now() < deadline && child.exitCode === null, `no start line: ${out}`);
-        await new Promise((r) => setTimeout(r, 100));
+        await sleep(SETTLE_MS);
       }
       const [, url, turnUrl] = /signaling on (ws:\S+?),.*TURN on (turn:\S+)/.exec(out);
       const a = await connect(url, { room: 'r' });

@@ -3,8 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MediaStreamTrack, RTCPeerConnection } from 'werift';
 import { WebRtcClient } from '../../dist/src/index.js';
+import { PROCESS_TEST_MS } from '../support/waits.mjs';
 
-test('the engine negotiates and moves text and bytes over werift', { timeout: 30000 }, async () => {
+test('the engine negotiates and moves text and bytes over werift', { timeout: PROCESS_TEST_MS }, async () => {
   const client = new WebRtcClient({ RTCPeerConnection });
   try {
     const a = client.createPeerConnection();
@@ -38,7 +39,7 @@ test('the engine negotiates and moves text and bytes over werift', { timeout: 30
   assert.equal(client.openConnections.length, 0);
 });
 
-test('in Node, removeTrack takes a track (no MediaStreamTrack global needed) and candidates carry the candidate: prefix', { timeout: 30000 }, async () => {
+test('in Node, removeTrack takes a track (no MediaStreamTrack global needed) and candidates carry the candidate: prefix', { timeout: PROCESS_TEST_MS }, async () => {
   assert.equal(typeof globalThis.MediaStreamTrack, 'undefined');
   const client = new WebRtcClient({ RTCPeerConnection });
   try {
