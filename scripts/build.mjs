@@ -29,12 +29,13 @@ const LAZY = {
   'components/rtc-data-channel/file-transfer.ts': 'rtc-elements-files.js',
   'src/stats.ts': 'rtc-elements-stats.js',
   'components/rtc-call/mesh.ts': 'rtc-elements-mesh.js',
+  'components/rtc-call/sfu.ts': 'rtc-elements-sfu.js',
   'src/fragments.ts': 'rtc-elements-fragments.js',
 };
 const lazyImports = {
   name: 'lazy-siblings',
   setup(b) {
-    b.onResolve({ filter: /whip-signaler\.js$|file-transfer\.js$|stats\.js$|mesh\.js$|fragments\.js$/ }, (args) => {
+    b.onResolve({ filter: /whip-signaler\.js$|file-transfer\.js$|stats\.js$|mesh\.js$|sfu\.js$|fragments\.js$/ }, (args) => {
       if (args.kind !== 'dynamic-import') return undefined;
       const target = Object.entries(LAZY).find(([source]) => args.path.endsWith(source.split('/').pop().replace('.ts', '.js')));
       return target ? { path: `./${target[1]}`, external: true } : undefined;

@@ -31,3 +31,5 @@ export { WebSocketSignaler } from './signaling/websocket-signaler.js';
 export type { WebSocketSignalerOptions, WebSocketSignalerState, WebSocketSignalerEventDetail } from './signaling/websocket-signaler.js';
 export { WhipSignaler, parseIceServerLinks, MEDIA_SERVER_ID } from './signaling/whip-signaler.js';
 export type { WhipSignalerOptions } from './signaling/whip-signaler.js';
+export { JanusSignaler, JANUS_PUBLISHER, JANUS_SUBSCRIBER } from './signaling/janus-signaler.js';
+export type { JanusSignalerOptions, JanusFeed, JanusStream } from './signaling/janus-signaler.js';

@@ -19,6 +19,7 @@ import { fire, fireError } from '../events.js';
 import { callJoined } from '../call-of.js';
 import { lateChanges } from '../late-change.js';
 import type { Mesh } from './mesh.js';
+import type { Sfu, SfuHost } from './sfu.js';
 import { followSignaling } from './signaling-status.js';
 
 /** Signal messages kept while the call gets ready (the camera prompt may stay open a while). */
@@ -107,6 +108,8 @@ export function toWebSocketUrl(value: string): string {
  * @attr stats-interval - Fire `rtc-stats` this often (milliseconds).
  * @attr token - A token for the signaling server (WebSocket `verify`) or the WHIP/WHEP endpoint (Bearer).
  * @attr mesh - Connect to every peer in the room (one connection each); an `<rtc-video remote peer>` per peer appears in the element marked `data-rtc-videos` (or the call) and goes when the peer leaves.
+ * @attr sfu - `janus`: the room is a Janus VideoRoom at `signaling` (its WebSocket URL): our media goes up once, everyone else's comes down on one connection, and an `<rtc-video remote peer>` per participant appears in the element marked `data-rtc-videos` (or the call).
+ * @attr simulcast - With `sfu`: send the camera in three layers (full, half, quarter size), so that each viewer can pick one (`setQuality`).
  * @attr screen - Send the screen instead of the camera (switches without renegotiation).
  * @prop {Signaler} signaler - Any object with `send`, `subscribe` (and optionally `close`).
  * @prop {WebRtcClient} client - The engine client to use (default: one the call makes and closes).
@@ -140,6 +143,8 @@ export class RtcCall extends ReactiveElement {
     statsInterval: { attribute: 'stats-interval', type: Number },
     screen: { type: Boolean, reflect: true },
     mesh: { type: Boolean },
+    sfu: {},
+    simulcast: { type: Boolean },
     token: {},
     signaler: { attribute: false },
     client: { attribute: false },
@@ -158,6 +163,9 @@ export class RtcCall extends ReactiveElement {
   statsInterval = 0;
   screen = false;
   mesh = false;
+  /** `janus`: a conference through a Janus VideoRoom (see the README, "Rooms past a mesh"). */
+  sfu: string | null = null;
+  simulcast = false;
   /** A bearer token: the WHIP/WHEP `Authorization`, or the WebSocket join token for the server's `verify`. */
   token: string | null = null;
   signaler: Signaler | null = null;
@@ -340,11 +348,13 @@ export class RtcCall extends ReactiveElement {
           }
         }, { signal: scope.signal });
       }
-      if (this.readSetting('mesh', this.mesh)) {
-        const { Mesh } = await loadPart('mesh', () => import('./mesh.js'));
+      // An SFU room takes the mesh's place: both are loaded when used.
+      const room = this.readSetting('sfu', this.sfu) ? (await loadPart('SFU', () => import('./sfu.js'))).Sfu
+        : this.readSetting('mesh', this.mesh) && (await loadPart('mesh', () => import('./mesh.js'))).Mesh;
+      if (room) {
         if (stale()) return;
         stopHolding();
-        this.startMesh(Mesh, client, signaler, early);
+        this.startMesh(room, client, signaler, early);
       } else {
         stopHolding();
         this.newSession(client, signaler, undefined, undefined, early);
@@ -376,7 +386,9 @@ export class RtcCall extends ReactiveElement {
     const room = this.readSetting('room', this.room) || 'default';
     const url = toWebSocketUrl(this.readSetting('signaling', this.signaling));
     const token = this.readSetting('token', this.token);
-    return new WebSocketSignaler(url, { room, ...(token ? { token } : {}) });
+    const options = { room, ...(token ? { token } : {}) };
+    const sfu = this.readSetting('sfu', this.sfu);
+    return sfu ? (await loadPart('SFU', () => import('./sfu.js'))).janusSignaler(sfu, url, options) : new WebSocketSignaler(url, options);
   }
 
   /** The camera and microphone asked for, until a hang-up; a failure is reported and the call goes on without it. */
@@ -401,11 +413,7 @@ export class RtcCall extends ReactiveElement {
    * `early` (what the signaler delivered before the call was ready) before anything newer.
    */
   private newSession(client: WebRtcClient, signaler: Signaler, peer?: string, meshId?: string, early: SignalMessage[] = []): SignalingSession {
-    const connection = client.createPeerConnection({
-      ...(this.statsInterval > 0 ? { statsIntervalMs: this.statsInterval } : {}),
-      ...(this.iceTransportPolicy === 'relay' ? { iceTransportPolicy: 'relay' } : {}),
-      ...(signaler.iceServers?.length ? { iceServers: iceServersFor(client, signaler) } : {}),
-    });
+    const connection = this.newConnection(client, signaler);
     if (peer === undefined) this.senders = [];
     // While the screen is shared, a new connection (a mesh peer joining) gets it instead of the camera.
     const sent = this.screenTrack ? [...this.localTracks.filter((t) => t.kind !== 'video'), this.screenTrack] : this.localTracks;
@@ -448,9 +456,22 @@ export class RtcCall extends ReactiveElement {
     return session;
   }
 
+  private newConnection(client: WebRtcClient, signaler: Signaler): WebRtcPeerConnection {
+    return client.createPeerConnection({
+      ...(this.statsInterval > 0 ? { statsIntervalMs: this.statsInterval } : {}),
+      ...(this.iceTransportPolicy === 'relay' ? { iceTransportPolicy: 'relay' } : {}),
+      ...(signaler.iceServers?.length ? { iceServers: iceServersFor(client, signaler) } : {}),
+    });
+  }
+
+  /** In an SFU room with `simulcast` senders, asks Janus for `peer`'s low or high layer. */
+  setQuality(peer: string, quality: 'low' | 'high'): Promise<void> {
+    return (this.meshPeers as Sfu | null)?.setQuality?.(peer, quality) ?? Promise.reject(new SignalingError('setQuality needs a started call with sfu'));
+  }
+
   // ---- mesh: one session per peer in the room (components/rtc-call/mesh.ts) ----
 
-  private meshPeers: Mesh | null = null;
+  private meshPeers: Mesh | Sfu | null = null;
 
   /** Remote peers of a mesh call, by id. */
   get peers(): readonly string[] {
@@ -464,12 +485,15 @@ export class RtcCall extends ReactiveElement {
   }
 
   /** The mesh (loaded when used: most calls are one-to-one), handed what the signaler delivered before it. */
-  private startMesh(MeshClass: typeof Mesh, client: WebRtcClient, signaler: Signaler, early: SignalMessage[]): void {
+  private startMesh(MeshClass: typeof Mesh | typeof Sfu, client: WebRtcClient, signaler: Signaler, early: SignalMessage[]): void {
     this.meshPeers = new MeshClass({
       sessionWith: (peer, id) => this.newSession(client, signaler, peer, id),
+      // An SFU's receiving side: Janus offers it and takes no offer, so no ICE restart of ours.
+      receiverWith: (peer, id) => new SignalingSession(this.newConnection(client, signaler), signaler, { id, remoteId: peer, shared: true, iceRestart: false }),
+      onTrack: (event, peer) => this.onTrack(event, peer),
       fail: (error) => this.fail(error),
       videoParent: () => this.querySelector('[data-rtc-videos]') ?? this,
-    }, signaler, early);
+    } satisfies SfuHost, signaler as never, early);
   }
 
   /** rtc-stats for one connection (in a mesh, `peer`'s). */
@@ -549,7 +573,9 @@ export class RtcCall extends ReactiveElement {
   private openDevice(client: WebRtcClient, kind: 'audio' | 'video', deviceId?: string): Promise<WebRtcMediaTrack | null> {
     // A mesh sends the camera to every peer: a smaller picture keeps that affordable.
     const size = this.mesh ? { width: 320, height: 240 } : { width: 640, height: 480 };
-    return this.openUnlessHungUp(async () => this.keepMuted(await (kind === 'audio' ? client.createAudioTrack({ deviceId }) : client.createVideoTrack({ ...size, deviceId }))));
+    // Full, half and quarter size (Janus's substreams 2, 1, 0).
+    const layers = this.sfu && this.simulcast && { simulcast: [{ rid: 'h' }, { rid: 'm', scaleResolutionDownBy: 2 }, { rid: 'l', scaleResolutionDownBy: 4 }] };
+    return this.openUnlessHungUp(async () => this.keepMuted(await (kind === 'audio' ? client.createAudioTrack({ deviceId }) : client.createVideoTrack({ ...size, ...layers, deviceId }))));
   }
 
   /** A new track of a muted kind starts muted. */

@@ -1,0 +1,144 @@
+import { SignalingError } from '../../src/errors.js';
+import type { SignalingSession } from '../../src/signaling/session.js';
+import { JANUS_PUBLISHER, JANUS_SUBSCRIBER, type JanusFeed } from '../../src/signaling/janus-signaler.js';
+import { JanusSignaler, type JanusSignalerOptions } from '../../src/signaling/janus-signaler.js';
+import { WebRtcError } from '../../src/errors.js';
+import type { TrackEvent } from '../../src/peer-connection.js';
+import type { SignalMessage } from '../../src/types.js';
+
+/** The signaler for `<rtc-call sfu=…>` (one lazy part for the whole SFU room). */
+export function janusSignaler(sfu: string, url: string, options: JanusSignalerOptions): JanusSignaler {
+  if (sfu !== 'janus') throw new WebRtcError('config', `sfu is "janus", not ${JSON.stringify(sfu.slice(0, 40))}`, { reason: 'bad-config' });
+  return new JanusSignaler(url, options);
+}
+
+/** What an SFU room needs from its `<rtc-call>`. */
+export interface SfuHost {
+  /** Makes and starts the session that sends our media (with the call's tracks and channels) to `peer`. */
+  sessionWith(peer: string, id: string): SignalingSession;
+  /** The call's handling of a remote track (`peer`: the participant it comes from). */
+  onTrack(event: TrackEvent, peer: string): void;
+  fail(error: unknown): void;
+  /** Where participants' `<rtc-video>` elements go. */
+  videoParent(): Element;
+  /** Makes the session that receives from `peer` (no tracks, no channels, no ICE restart of ours), not started. */
+  receiverWith(peer: string, id: string): SignalingSession;
+}
+
+interface Participant {
+  stream: MediaStream;
+  video: HTMLElement | null;
+}
+
+/** Simulcast layers Janus numbers 0 (lowest) to 2 (highest). */
+const SUBSTREAMS = { low: 0, high: 2 } as const;
+export type SfuQuality = keyof typeof SUBSTREAMS;
+
+/**
+ * `<rtc-call sfu="janus">`: one connection sends our tracks to Janus, one receives everyone else's
+ * (Janus 1.x multistream), and an `<rtc-video remote peer>` per participant shows them. In the
+ * script-tag bundle it loads only when a call has `sfu`.
+ */
+export class Sfu {
+  private readonly participants = new Map<string, Participant>();
+  private readonly publisher: SignalingSession;
+  private readonly receiver: SignalingSession;
+  private readonly stop = new AbortController();
+
+  /** `early`: what the signaler delivered before the room listened (Janus's first offer may be in it). */
+  constructor(private readonly host: SfuHost, private readonly signaler: JanusSignaler, early: SignalMessage[] = []) {
+    const id = signaler.peerId;
+    const scoped = { signal: this.stop.signal };
+    signaler.addEventListener('feeds', (e) => this.onFeeds((e as CustomEvent<{ feeds: JanusFeed[] }>).detail.feeds), scoped);
+    signaler.addEventListener('error', (e) => host.fail((e as CustomEvent).detail.error), scoped);
+    this.receiver = host.receiverWith(JANUS_SUBSCRIBER, id);
+    const connection = this.receiver.connection;
+    connection.addEventListener('track', (e) => this.onTrack((e as CustomEvent<TrackEvent>).detail), scoped);
+    this.receiver.addEventListener('error', (e) => host.fail((e as CustomEvent).detail.error), scoped);
+    for (const message of early) if (message.from === JANUS_SUBSCRIBER) this.receiver.deliver(message);
+    this.receiver.start();
+    this.publisher = host.sessionWith(JANUS_PUBLISHER, id);
+  }
+
+  /** Participants sending media, by id. */
+  get peers(): string[] {
+    return [...this.participants.keys()].filter((peer) => this.signaler.feeds.has(peer));
+  }
+
+  /** The session that sends our media (the one mutes, device switches and channels act on). */
+  sessions(): SignalingSession[] {
+    return [this.publisher];
+  }
+
+  /** The connection that receives everyone's media. */
+  get receiving(): SignalingSession {
+    return this.receiver;
+  }
+
+  streamOf(peer: string): MediaStream | null {
+    return this.participants.get(peer)?.stream ?? null;
+  }
+
+  /** A participant's track arrived: their video appears. */
+  addStreams(peer: string): void {
+    const participant = this.participants.get(peer);
+    if (!participant || participant.video || !this.signaler.feeds.has(peer)) return;
+    const video = document.createElement('rtc-video');
+    video.setAttribute('remote', '');
+    video.setAttribute('peer', peer);
+    video.setAttribute('label', this.signaler.feeds.get(peer)?.display ?? `Participant ${peer}`);
+    participant.video = video;
+    this.host.videoParent().append(video);
+  }
+
+  private participant(peer: string): Participant {
+    let participant = this.participants.get(peer);
+    if (!participant) this.participants.set(peer, participant = { stream: new MediaStream(), video: null });
+    return participant;
+  }
+
+  /** Janus reuses a mid for the next participant: the track goes to whoever the mid is now. */
+  private onTrack(event: TrackEvent): void {
+    const native = event.track.native;
+    const mid = this.receiver.connection.native.getTransceivers().find((t) => t.receiver.track === native)?.mid;
+    const feed = this.signaler.streams.find((s) => s.mid === mid)?.feed;
+    if (event.type === 'remove' || !feed) return;
+    for (const [peer, other] of this.participants) if (peer !== feed && other.stream.getTracks().includes(native)) other.stream.removeTrack(native);
+    const { stream } = this.participant(feed);
+    if (!stream.getTracks().includes(native)) stream.addTrack(native);
+    this.host.onTrack({ ...event, streams: [stream] }, feed);
+  }
+
+  /** Participants who left take their video with them. */
+  private onFeeds(feeds: JanusFeed[]): void {
+    const present = new Set(feeds.map((f) => f.id));
+    for (const [peer, participant] of this.participants) {
+      if (present.has(peer)) continue;
+      participant.video?.remove();
+      this.participants.delete(peer);
+    }
+  }
+
+  /** Asks Janus for `peer`'s low or high simulcast layer (the publisher must send simulcast). */
+  async setQuality(peer: string, quality: SfuQuality): Promise<void> {
+    const substream = SUBSTREAMS[quality];
+    if (substream === undefined) throw new SignalingError(`quality is "low" or "high", not ${JSON.stringify(String(quality).slice(0, 20))}`, { reason: 'bad-config' });
+    const mid = this.signaler.streams.find((s) => s.feed === peer && s.type === 'video')?.mid;
+    if (mid === undefined) throw new SignalingError(`No video from ${peer} in this room`, { reason: 'unknown-peer' });
+    await this.signaler.setSubstream(mid, substream);
+  }
+
+  /** `session` ended: the sending one means the room is over for us. */
+  remove(session: SignalingSession): MediaStream[] | null {
+    return session === this.publisher ? [] : null;
+  }
+
+  /** Leaves the room: both connections close and every participant's video goes. */
+  close(reason: string): void {
+    this.stop.abort();
+    this.publisher.hangUp(reason);
+    this.receiver.close(reason);
+    for (const participant of this.participants.values()) participant.video?.remove();
+    this.participants.clear();
+  }
+}
