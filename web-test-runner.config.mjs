@@ -103,7 +103,11 @@ function janusServer() {
   return {
     name: 'janus',
     async serverStart() { janus = await startJanus(); },
-    async serverStop() { await janus?.stop(); },
+    async serverStop() {
+      // JANUS_LOG=1: Janus's own log after the run, for debugging.
+      if (process.env.JANUS_LOG) console.log(janus?.log());
+      await janus?.stop();
+    },
     serve(context) {
       if (context.path === '/__janus.json') return { body: JSON.stringify({ url: janus.url }), type: 'json' };
     },

@@ -36,7 +36,7 @@ function answers(url) {
  * Starts `janus -F <copy of server/janus>` with its WebSocket on a free port of 127.0.0.1 and
  * RTP on a random port range; resolves once it answers. `stop()` ends it and removes the copy.
  */
-export async function startJanus({ binary = '/usr/bin/janus' } = {}) {
+export async function startJanus({ binary = '/usr/bin/janus', debugLevel = Number(process.env.JANUS_DEBUG) || 0 } = {}) {
   const wsPort = await freePort();
   const rtpBase = 20000 + Math.floor(Math.random() * 200) * 200;
   const dir = mkdtempSync(join(tmpdir(), 'rtc-janus-'));
@@ -49,7 +49,7 @@ export async function startJanus({ binary = '/usr/bin/janus' } = {}) {
       .replaceAll('@RTP_PORTS@', `${rtpBase}-${rtpBase + 199}`));
   }
   let log = '';
-  const child = spawn(binary, ['-F', dir, '-C', join(dir, 'janus.jcfg'), '-o'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(binary, ['-F', dir, '-C', join(dir, 'janus.jcfg'), '-o', ...(debugLevel ? ['-d', String(debugLevel)] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
   const keep = (chunk) => { log = (log + chunk).slice(-20000); };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
