@@ -14,6 +14,7 @@ import {
   type WebRtcPeerConnection,
   type WebRtcRtpSender,
   type WebRtcStatistics,
+  type WebRtcDataChannel,
 } from '../../src/index.js';
 import { fire, fireError } from '../events.js';
 import { callJoined } from '../call-of.js';
@@ -28,7 +29,7 @@ const MAX_EARLY_MESSAGES = 1000;
 /** What `<rtc-data-channel>` gives its call so that the call can open it on every connection. */
 export interface ChannelHost {
   /** Called with each new connection (the first, and again after the peer comes back; in a mesh, one per peer). */
-  attach(connection: WebRtcPeerConnection, peer?: string): void;
+  attach(connection: WebRtcPeerConnection, peer?: string, channel?: WebRtcDataChannel): void;
   /** Called when that connection's session ends. */
   detach(reason: string, peer?: string): void;
 }
@@ -491,6 +492,7 @@ export class RtcCall extends ReactiveElement {
       // An SFU's receiving side: Janus offers it and takes no offer, so no ICE restart of ours.
       receiverWith: (peer, id) => new SignalingSession(this.newConnection(client, signaler), signaler, { id, remoteId: peer, shared: true, iceRestart: false }),
       onTrack: (event, peer) => this.onTrack(event, peer),
+      channels: () => this.channels,
       fail: (error) => this.fail(error),
       videoParent: () => this.querySelector('[data-rtc-videos]') ?? this,
     } satisfies SfuHost, signaler as never, early);

@@ -2,6 +2,7 @@ import { expect, fixture, html } from '@open-wc/testing';
 import { framesShown, until } from '../test-helpers.js';
 import type { RtcCall } from './rtc-call.js';
 import type { RtcVideo } from '../rtc-video/rtc-video.js';
+import type { RtcDataChannel } from '../rtc-data-channel/rtc-data-channel.js';
 
 /** How long a room of a few calls may take to show everyone (Janus subscribes each newcomer in turn). */
 const ROOM_MS = 30000;
@@ -12,11 +13,11 @@ before(async () => {
 });
 
 /** `count` `<rtc-call sfu="janus">` in one fresh Janus room, each with its own `data-rtc-videos` box. */
-async function sfuCalls(count: number, attrs = ''): Promise<{ root: HTMLElement; calls: RtcCall[] }> {
+async function sfuCalls(count: number, attrs = '', inner = ''): Promise<{ root: HTMLElement; calls: RtcCall[] }> {
   const room = `sfu-${crypto.randomUUID()}`;
   const root = await fixture<HTMLElement>(html`<div></div>`);
   // Built as markup so that each call's attributes are there before it starts.
-  root.innerHTML = Array.from({ length: count }, () => `<rtc-call sfu="janus" video ${attrs} signaling="${janusUrl}" room="${room}"><div data-rtc-videos></div></rtc-call>`).join('');
+  root.innerHTML = Array.from({ length: count }, () => `<rtc-call sfu="janus" video ${attrs} signaling="${janusUrl}" room="${room}">${inner}<div data-rtc-videos></div></rtc-call>`).join('');
   return { root, calls: [...root.querySelectorAll('rtc-call')] as RtcCall[] };
 }
 
@@ -34,6 +35,21 @@ describe('<rtc-call sfu="janus">', function () {
     calls[2].hangUp();
     await until(() => calls.slice(0, 2).every((c) => remoteVideos(c).length === 1), ROOM_MS, 'the leaver\'s video gone');
     expect(playing(calls[0])).to.equal(1);
+    for (const call of calls) call.hangUp();
+  });
+
+  it('a channel message reaches every other participant, naming its sender', async () => {
+    const { calls } = await sfuCalls(3, '', '<rtc-data-channel label="chat"></rtc-data-channel>');
+    const channels = calls.map((c) => c.querySelector('rtc-data-channel') as RtcDataChannel);
+    // Janus opens a participant's channel to the others with their first message: ours to Janus must be open, and media flowing.
+    await until(() => channels.every((c) => c.state === 'open') && calls.every((c) => playing(c) === 2), ROOM_MS, 'channels open and media flowing');
+    const received = channels.slice(1).map((c) => new Promise<CustomEvent>((resolve) => c.addEventListener('rtc-message', (e) => resolve(e as CustomEvent), { once: true })));
+    await channels[0].send('to everyone');
+    const [atB, atC] = await Promise.all(received);
+    expect(atB.detail.data).to.equal('to everyone');
+    expect(atC.detail.data).to.equal('to everyone');
+    expect(atB.detail.peer).to.equal(atC.detail.peer, 'both name the same sender');
+    expect(calls[1].peers).to.include(atB.detail.peer);
     for (const call of calls) call.hangUp();
   });
 });

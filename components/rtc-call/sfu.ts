@@ -4,6 +4,8 @@ import { JANUS_PUBLISHER, JANUS_SUBSCRIBER, type JanusFeed } from '../../src/sig
 import { JanusSignaler, type JanusSignalerOptions } from '../../src/signaling/janus-signaler.js';
 import { WebRtcError } from '../../src/errors.js';
 import type { TrackEvent } from '../../src/peer-connection.js';
+import type { WebRtcDataChannel } from '../../src/data-channel.js';
+import type { ChannelHost } from './rtc-call.js';
 import type { SignalMessage } from '../../src/types.js';
 
 /** The signaler for `<rtc-call sfu=…>` (one lazy part for the whole SFU room). */
@@ -21,6 +23,8 @@ export interface SfuHost {
   fail(error: unknown): void;
   /** Where participants' `<rtc-video>` elements go. */
   videoParent(): Element;
+  /** The call's `<rtc-data-channel>` elements. */
+  channels(): Iterable<ChannelHost>;
   /** Makes the session that receives from `peer` (no tracks, no channels, no ICE restart of ours), not started. */
   receiverWith(peer: string, id: string): SignalingSession;
 }
@@ -55,6 +59,13 @@ export class Sfu {
     const connection = this.receiver.connection;
     connection.addEventListener('track', (e) => this.onTrack((e as CustomEvent<TrackEvent>).detail), scoped);
     this.receiver.addEventListener('error', (e) => host.fail((e as CustomEvent).detail.error), scoped);
+    // Janus relays each participant's data on a channel named by their id; it opens it only once this
+    // end's SCTP association is up, and a channel of ours brings that up.
+    connection.addEventListener('datachannel', (e) => this.onChannel((e as CustomEvent<{ channel: WebRtcDataChannel }>).detail.channel), scoped);
+    connection.native.addEventListener('signalingstatechange', () => {
+      const native = connection.native;
+      if (native.signalingState === 'stable' && /\nm=application [1-9]/.test(native.remoteDescription?.sdp ?? '') && !connection.dataChannels.length) connection.createDataChannel('sfu');
+    }, scoped);
     for (const message of early) if (message.from === JANUS_SUBSCRIBER) this.receiver.deliver(message);
     this.receiver.start();
     this.publisher = host.sessionWith(JANUS_PUBLISHER, id);
@@ -109,6 +120,12 @@ export class Sfu {
     this.host.onTrack({ ...event, streams: [stream] }, feed);
   }
 
+  /** A participant's data: the first `<rtc-data-channel>` of the call takes it (Janus does not keep labels apart). */
+  private onChannel(channel: WebRtcDataChannel): void {
+    const [first] = this.host.channels();
+    if (this.signaler.feeds.has(channel.label)) first?.attach(this.receiver.connection, channel.label, channel);
+  }
+
   /** Participants who left take their video with them. */
   private onFeeds(feeds: JanusFeed[]): void {
     const present = new Set(feeds.map((f) => f.id));
@@ -116,6 +133,7 @@ export class Sfu {
       if (present.has(peer)) continue;
       participant.video?.remove();
       this.participants.delete(peer);
+      for (const channel of this.host.channels()) channel.detach('left', peer);
     }
   }
 

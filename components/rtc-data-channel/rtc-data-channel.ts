@@ -189,9 +189,9 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
     else void customElements.whenDefined('rtc-call').then(() => { if (this.host === call) call.addChannel(this); });
   }
 
-  /** @internal Opens this channel on a new connection of the call (in a mesh, one per `peer`). */
-  attach(connection: WebRtcPeerConnection, peer?: string): void {
-    const channel = this.open(connection, this.label, this.channelId ?? channelIdFor(this.label), {
+  /** @internal Opens this channel on a new connection of the call (in a mesh, one per `peer`), or takes `given` (an SFU's, from `peer`). */
+  attach(connection: WebRtcPeerConnection, peer?: string, given?: WebRtcDataChannel): void {
+    const channel = given ?? this.open(connection, this.label, this.channelId ?? channelIdFor(this.label), {
       ordered: this.ordered,
       fragment: this.fragment,
       // Undefined is "not set" for the browser; null would be 0.
@@ -248,7 +248,8 @@ export class RtcDataChannel extends ReactiveElement implements ChannelHost {
         if (other !== this) other?.fail(error);
         throw error;
       }
-      const channel = connection.createDataChannel(label, { ...options, negotiated: true, id });
+      // Janus relays only channels it saw open (DCEP), under the sender's id: the label does not reach the others.
+      const channel = connection.createDataChannel(label, { ...options, ...(this.host?.sfu ? {} : { negotiated: true, id }) });
       owners.set(channel, this);
       return channel;
     } catch (error) {
