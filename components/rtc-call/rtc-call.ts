@@ -110,7 +110,7 @@ export function toWebSocketUrl(value: string): string {
  * @attr token - A token for the signaling server (WebSocket `verify`) or the WHIP/WHEP endpoint (Bearer).
  * @attr mesh - Connect to every peer in the room (one connection each); an `<rtc-video remote peer>` per peer appears in the element marked `data-rtc-videos` (or the call) and goes when the peer leaves.
  * @attr sfu - `janus`: the room is a Janus VideoRoom at `signaling` (its WebSocket URL): our media goes up once, everyone else's comes down on one connection, and an `<rtc-video remote peer>` per participant appears in the element marked `data-rtc-videos` (or the call).
- * @attr simulcast - With `sfu`: send the camera in three layers (full, half, quarter size), so that each viewer can pick one (`setQuality`).
+ * @attr simulcast - With `sfu`: send the camera in two layers (full and half size), so that each viewer can pick one (`setQuality`).
  * @attr screen - Send the screen instead of the camera (switches without renegotiation).
  * @prop {Signaler} signaler - Any object with `send`, `subscribe` (and optionally `close`).
  * @prop {WebRtcClient} client - The engine client to use (default: one the call makes and closes).
@@ -575,8 +575,8 @@ export class RtcCall extends ReactiveElement {
   private openDevice(client: WebRtcClient, kind: 'audio' | 'video', deviceId?: string): Promise<WebRtcMediaTrack | null> {
     // A mesh sends the camera to every peer: a smaller picture keeps that affordable.
     const size = this.mesh ? { width: 320, height: 240 } : { width: 640, height: 480 };
-    // Full, half and quarter size (Janus's substreams 2, 1, 0).
-    const layers = this.sfu && this.simulcast && { simulcast: [{ rid: 'h' }, { rid: 'm', scaleResolutionDownBy: 2 }, { rid: 'l', scaleResolutionDownBy: 4 }] };
+    // Full and half size (Janus's substreams 1 and 0): browsers send no third layer of a 640x480 camera.
+    const layers = this.sfu && this.simulcast && { simulcast: [{ rid: 'h' }, { rid: 'l', scaleResolutionDownBy: 2 }] };
     return this.openUnlessHungUp(async () => this.keepMuted(await (kind === 'audio' ? client.createAudioTrack({ deviceId }) : client.createVideoTrack({ ...size, ...layers, deviceId }))));
   }
 

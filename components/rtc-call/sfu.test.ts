@@ -6,6 +6,13 @@ import type { RtcDataChannel } from '../rtc-data-channel/rtc-data-channel.js';
 
 /** How long a room of a few calls may take to show everyone (Janus subscribes each newcomer in turn). */
 const ROOM_MS = 30000;
+/** How long a layer switch may take to show (Janus waits for a keyframe of the new layer). */
+const LAYER_MS = 15000;
+/**
+ * Between two switches: Janus switches when the layer's next keyframe comes, and asks the sender for
+ * one; Chromium does not answer a request that follows the previous one too closely.
+ */
+const SETTLE_MS = 2000;
 
 let janusUrl = '';
 before(async () => {
@@ -51,5 +58,29 @@ describe('<rtc-call sfu="janus">', function () {
     expect(atB.detail.peer).to.equal(atC.detail.peer, 'both name the same sender');
     expect(calls[1].peers).to.include(atB.detail.peer);
     for (const call of calls) call.hangUp();
+  });
+
+  it('a viewer picks a simulcast layer: low shows a smaller picture, high the full one', async () => {
+    const { calls } = await sfuCalls(2, 'simulcast');
+    const [sender, viewer] = calls;
+    await until(() => playing(viewer) === 1, ROOM_MS, 'the sender\'s video');
+    const peer = viewer.peers[0]!;
+    const video = () => remoteVideos(viewer)[0]!.videoElement!;
+    const settle = () => new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+    await until(() => video().videoWidth === 640, LAYER_MS, 'the full size first (640 wide)');
+    await settle();
+    await viewer.setQuality(peer, 'low');
+    await until(() => video().videoWidth === 320, LAYER_MS, `the half size (${video().videoWidth} wide)`);
+    await settle();
+    await viewer.setQuality(peer, 'high');
+    await until(() => video().videoWidth === 640, LAYER_MS, `the full size again (${video().videoWidth} wide)`);
+    sender.hangUp();
+    viewer.hangUp();
+  });
+
+  it('setQuality without an SFU room is a typed error', async () => {
+    const call = document.createElement('rtc-call') as RtcCall;
+    const error = await call.setQuality('x', 'low').then(() => null, (e) => e);
+    expect(error?.code).to.equal('signaling');
   });
 });

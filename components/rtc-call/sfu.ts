@@ -34,8 +34,8 @@ interface Participant {
   video: HTMLElement | null;
 }
 
-/** Simulcast layers Janus numbers 0 (lowest) to 2 (highest). */
-const SUBSTREAMS = { low: 0, high: 2 } as const;
+/** Janus numbers the layers from the lowest (0); the call sends two (full and half size). */
+const SUBSTREAMS = { low: 0, high: 1 } as const;
 export type SfuQuality = keyof typeof SUBSTREAMS;
 
 /**
