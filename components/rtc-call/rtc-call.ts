@@ -23,6 +23,9 @@ import type { Mesh } from './mesh.js';
 import type { Sfu, SfuHost } from './sfu.js';
 import { followSignaling } from './signaling-status.js';
 
+/** The SFU room and its signaler, loaded when a call has `sfu`. */
+const sfuPart = () => loadPart('SFU', () => import('./sfu.js'));
+
 /** Signal messages kept while the call gets ready (the camera prompt may stay open a while). */
 const MAX_EARLY_MESSAGES = 1000;
 
@@ -110,7 +113,7 @@ export function toWebSocketUrl(value: string): string {
  * @attr token - A token for the signaling server (WebSocket `verify`) or the WHIP/WHEP endpoint (Bearer).
  * @attr mesh - Connect to every peer in the room (one connection each); an `<rtc-video remote peer>` per peer appears in the element marked `data-rtc-videos` (or the call) and goes when the peer leaves.
  * @attr sfu - `janus`: the room is a Janus VideoRoom at `signaling` (its WebSocket URL): our media goes up once, everyone else's comes down on one connection, and an `<rtc-video remote peer>` per participant appears in the element marked `data-rtc-videos` (or the call).
- * @attr simulcast - With `sfu`: send the camera in two layers (full and half size), so that each viewer can pick one (`setQuality`).
+ * @attr simulcast - With `sfu`: send the camera in two layers (full and half size), so that each viewer can pick one (`quality` on a participant's `<rtc-video>`).
  * @attr screen - Send the screen instead of the camera (switches without renegotiation).
  * @prop {Signaler} signaler - Any object with `send`, `subscribe` (and optionally `close`).
  * @prop {WebRtcClient} client - The engine client to use (default: one the call makes and closes).
@@ -350,7 +353,7 @@ export class RtcCall extends ReactiveElement {
         }, { signal: scope.signal });
       }
       // An SFU room takes the mesh's place: both are loaded when used.
-      const room = this.readSetting('sfu', this.sfu) ? (await loadPart('SFU', () => import('./sfu.js'))).Sfu
+      const room = this.readSetting('sfu', this.sfu) ? (await sfuPart()).Sfu
         : this.readSetting('mesh', this.mesh) && (await loadPart('mesh', () => import('./mesh.js'))).Mesh;
       if (room) {
         if (stale()) return;
@@ -389,7 +392,7 @@ export class RtcCall extends ReactiveElement {
     const token = this.readSetting('token', this.token);
     const options = { room, ...(token ? { token } : {}) };
     const sfu = this.readSetting('sfu', this.sfu);
-    return sfu ? (await loadPart('SFU', () => import('./sfu.js'))).janusSignaler(sfu, url, options) : new WebSocketSignaler(url, options);
+    return sfu ? (await sfuPart()).janusSignaler(sfu, url, options) : new WebSocketSignaler(url, options);
   }
 
   /** The camera and microphone asked for, until a hang-up; a failure is reported and the call goes on without it. */
@@ -413,11 +416,16 @@ export class RtcCall extends ReactiveElement {
    * A session with the one remote peer, or (mesh) with `peer`, this end being `meshId`; it handles
    * `early` (what the signaler delivered before the call was ready) before anything newer.
    */
-  private newSession(client: WebRtcClient, signaler: Signaler, peer?: string, meshId?: string, early: SignalMessage[] = []): SignalingSession {
-    const connection = this.newConnection(client, signaler);
+  private newSession(client: WebRtcClient, signaler: Signaler, peer?: string, meshId?: string, early: SignalMessage[] = [], receiving?: boolean): SignalingSession {
+    const connection = client.createPeerConnection({
+      ...(this.statsInterval > 0 ? { statsIntervalMs: this.statsInterval } : {}),
+      ...(this.iceTransportPolicy === 'relay' ? { iceTransportPolicy: 'relay' } : {}),
+      ...(signaler.iceServers?.length ? { iceServers: iceServersFor(client, signaler) } : {}),
+    });
     if (peer === undefined) this.senders = [];
     // While the screen is shared, a new connection (a mesh peer joining) gets it instead of the camera.
-    const sent = this.screenTrack ? [...this.localTracks.filter((t) => t.kind !== 'video'), this.screenTrack] : this.localTracks;
+    // An SFU's receiving connection sends nothing and opens no channel.
+    const sent = receiving ? [] : this.screenTrack ? [...this.localTracks.filter((t) => t.kind !== 'video'), this.screenTrack] : this.localTracks;
     for (const track of sent) this.addSender(connection, track);
     const scoped = { signal: this.startScope?.signal };
     // Each connection's loss is counted against its own previous statistics.
@@ -451,23 +459,10 @@ export class RtcCall extends ReactiveElement {
     session.addEventListener('error', (e) => this.fail((e as CustomEvent).detail.error), scoped);
     session.addEventListener('close', (e) => this.onSessionClose(session, (e as CustomEvent).detail.reason), scoped);
     // In a mesh every channel element opens one channel per peer.
-    for (const channel of this.channels) channel.attach(connection, peer);
+    if (!receiving) for (const channel of this.channels) channel.attach(connection, peer);
     for (const message of early) session.deliver(message);
     session.start();
     return session;
-  }
-
-  private newConnection(client: WebRtcClient, signaler: Signaler): WebRtcPeerConnection {
-    return client.createPeerConnection({
-      ...(this.statsInterval > 0 ? { statsIntervalMs: this.statsInterval } : {}),
-      ...(this.iceTransportPolicy === 'relay' ? { iceTransportPolicy: 'relay' } : {}),
-      ...(signaler.iceServers?.length ? { iceServers: iceServersFor(client, signaler) } : {}),
-    });
-  }
-
-  /** In an SFU room with `simulcast` senders, asks Janus for `peer`'s low or high layer. */
-  setQuality(peer: string, quality: 'low' | 'high'): Promise<void> {
-    return (this.meshPeers as Sfu | null)?.setQuality?.(peer, quality) ?? Promise.reject(new SignalingError('setQuality needs a started call with sfu'));
   }
 
   // ---- mesh: one session per peer in the room (components/rtc-call/mesh.ts) ----
@@ -488,11 +483,8 @@ export class RtcCall extends ReactiveElement {
   /** The mesh (loaded when used: most calls are one-to-one), handed what the signaler delivered before it. */
   private startMesh(MeshClass: typeof Mesh | typeof Sfu, client: WebRtcClient, signaler: Signaler, early: SignalMessage[]): void {
     this.meshPeers = new MeshClass({
-      sessionWith: (peer, id) => this.newSession(client, signaler, peer, id),
-      // An SFU's receiving side: Janus offers it and takes no offer, so no ICE restart of ours.
-      receiverWith: (peer, id) => new SignalingSession(this.newConnection(client, signaler), signaler, { id, remoteId: peer, shared: true, iceRestart: false }),
-      onTrack: (event, peer) => this.onTrack(event, peer),
-      channels: () => this.channels,
+      sessionWith: (peer, id, receiving?: boolean) => this.newSession(client, signaler, peer, id, [], receiving),
+      channelElements: () => this.channels,
       fail: (error) => this.fail(error),
       videoParent: () => this.querySelector('[data-rtc-videos]') ?? this,
     } satisfies SfuHost, signaler as never, early);

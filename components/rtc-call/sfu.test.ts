@@ -1,4 +1,4 @@
-import { expect, fixture, html } from '@open-wc/testing';
+import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import { framesShown, until } from '../test-helpers.js';
 import type { RtcCall } from './rtc-call.js';
 import type { RtcVideo } from '../rtc-video/rtc-video.js';
@@ -60,27 +60,29 @@ describe('<rtc-call sfu="janus">', function () {
     for (const call of calls) call.hangUp();
   });
 
-  it('a viewer picks a simulcast layer: low shows a smaller picture, high the full one', async () => {
+  it('a viewer picks a simulcast layer with <rtc-video quality>: low shows a smaller picture, high the full one', async () => {
     const { calls } = await sfuCalls(2, 'simulcast');
     const [sender, viewer] = calls;
     await until(() => playing(viewer) === 1, ROOM_MS, 'the sender\'s video');
-    const peer = viewer.peers[0]!;
     const video = () => remoteVideos(viewer)[0]!.videoElement!;
     const settle = () => new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
     await until(() => video().videoWidth === 640, LAYER_MS, 'the full size first (640 wide)');
     await settle();
-    await viewer.setQuality(peer, 'low');
+    remoteVideos(viewer)[0]!.setAttribute('quality', 'low');
     await until(() => video().videoWidth === 320, LAYER_MS, `the half size (${video().videoWidth} wide)`);
     await settle();
-    await viewer.setQuality(peer, 'high');
+    remoteVideos(viewer)[0]!.setAttribute('quality', 'high');
     await until(() => video().videoWidth === 640, LAYER_MS, `the full size again (${video().videoWidth} wide)`);
     sender.hangUp();
     viewer.hangUp();
   });
 
-  it('setQuality without an SFU room is a typed error', async () => {
-    const call = document.createElement('rtc-call') as RtcCall;
-    const error = await call.setQuality('x', 'low').then(() => null, (e) => e);
-    expect(error?.code).to.equal('signaling');
+  it('a quality that is not low or high is an rtc-error', async () => {
+    const { calls } = await sfuCalls(2);
+    await until(() => playing(calls[1]) === 1, ROOM_MS, 'the other\'s video');
+    const failed = oneEvent(calls[1], 'rtc-error');
+    remoteVideos(calls[1])[0]!.setAttribute('quality', 'best');
+    expect((await failed).detail.code).to.equal('config');
+    for (const call of calls) call.hangUp();
   });
 });

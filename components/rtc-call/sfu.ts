@@ -16,17 +16,13 @@ export function janusSignaler(sfu: string, url: string, options: JanusSignalerOp
 
 /** What an SFU room needs from its `<rtc-call>`. */
 export interface SfuHost {
-  /** Makes and starts the session that sends our media (with the call's tracks and channels) to `peer`. */
-  sessionWith(peer: string, id: string): SignalingSession;
-  /** The call's handling of a remote track (`peer`: the participant it comes from). */
-  onTrack(event: TrackEvent, peer: string): void;
+  /** Makes and starts a session with `peer`: one that sends our media (the call's tracks and channels), or (`receiving`) one that sends nothing. */
+  sessionWith(peer: string, id: string, receiving?: boolean): SignalingSession;
   fail(error: unknown): void;
   /** Where participants' `<rtc-video>` elements go. */
   videoParent(): Element;
   /** The call's `<rtc-data-channel>` elements. */
-  channels(): Iterable<ChannelHost>;
-  /** Makes the session that receives from `peer` (no tracks, no channels, no ICE restart of ours), not started. */
-  receiverWith(peer: string, id: string): SignalingSession;
+  channelElements(): Iterable<ChannelHost>;
 }
 
 interface Participant {
@@ -55,10 +51,11 @@ export class Sfu {
     const scoped = { signal: this.stop.signal };
     signaler.addEventListener('feeds', (e) => this.onFeeds((e as CustomEvent<{ feeds: JanusFeed[] }>).detail.feeds), scoped);
     signaler.addEventListener('error', (e) => host.fail((e as CustomEvent).detail.error), scoped);
-    this.receiver = host.receiverWith(JANUS_SUBSCRIBER, id);
+    this.receiver = host.sessionWith(JANUS_SUBSCRIBER, id, true);
+    // Janus's first offer may have come before us: it goes first.
+    for (const message of early) if (message.from === JANUS_SUBSCRIBER) this.receiver.deliver(message);
     const connection = this.receiver.connection;
     connection.addEventListener('track', (e) => this.onTrack((e as CustomEvent<TrackEvent>).detail), scoped);
-    this.receiver.addEventListener('error', (e) => host.fail((e as CustomEvent).detail.error), scoped);
     // Janus relays each participant's data on a channel named by their id; it opens it only once this
     // end's SCTP association is up, and a channel of ours brings that up.
     connection.addEventListener('datachannel', (e) => this.onChannel((e as CustomEvent<{ channel: WebRtcDataChannel }>).detail.channel), scoped);
@@ -66,10 +63,19 @@ export class Sfu {
       const native = connection.native;
       if (native.signalingState === 'stable' && /\nm=application [1-9]/.test(native.remoteDescription?.sdp ?? '') && !connection.dataChannels.length) connection.createDataChannel('sfu');
     }, scoped);
-    for (const message of early) if (message.from === JANUS_SUBSCRIBER) this.receiver.deliver(message);
-    this.receiver.start();
     this.publisher = host.sessionWith(JANUS_PUBLISHER, id);
+    // `quality` on a participant's <rtc-video> picks their simulcast layer.
+    this.qualities = new MutationObserver((records) => {
+      for (const { target } of records) {
+        const video = target as Element;
+        const peer = video.getAttribute('peer');
+        const quality = video.getAttribute('quality');
+        if (peer && quality && this.participants.get(peer)?.video === video) this.setQuality(peer, quality as SfuQuality).catch((error) => host.fail(error));
+      }
+    });
   }
+
+  private readonly qualities: MutationObserver;
 
   /** Participants sending media, by id. */
   get peers(): string[] {
@@ -90,7 +96,7 @@ export class Sfu {
     return this.participants.get(peer)?.stream ?? null;
   }
 
-  /** A participant's track arrived: their video appears. */
+  /** A participant's track arrived: their video appears. (The call hands us tracks too, as from one peer, Janus: the mids tell whose they are.) */
   addStreams(peer: string): void {
     const participant = this.participants.get(peer);
     if (!participant || participant.video || !this.signaler.feeds.has(peer)) return;
@@ -99,6 +105,7 @@ export class Sfu {
     video.setAttribute('peer', peer);
     video.setAttribute('label', this.signaler.feeds.get(peer)?.display ?? `Participant ${peer}`);
     participant.video = video;
+    this.qualities.observe(video, { attributeFilter: ['quality'] });
     this.host.videoParent().append(video);
   }
 
@@ -117,12 +124,12 @@ export class Sfu {
     for (const [peer, other] of this.participants) if (peer !== feed && other.stream.getTracks().includes(native)) other.stream.removeTrack(native);
     const { stream } = this.participant(feed);
     if (!stream.getTracks().includes(native)) stream.addTrack(native);
-    this.host.onTrack({ ...event, streams: [stream] }, feed);
+    this.addStreams(feed);
   }
 
   /** A participant's data: the first `<rtc-data-channel>` of the call takes it (Janus does not keep labels apart). */
   private onChannel(channel: WebRtcDataChannel): void {
-    const [first] = this.host.channels();
+    const [first] = this.host.channelElements();
     if (this.signaler.feeds.has(channel.label)) first?.attach(this.receiver.connection, channel.label, channel);
   }
 
@@ -133,14 +140,14 @@ export class Sfu {
       if (present.has(peer)) continue;
       participant.video?.remove();
       this.participants.delete(peer);
-      for (const channel of this.host.channels()) channel.detach('left', peer);
+      for (const channel of this.host.channelElements()) channel.detach('left', peer);
     }
   }
 
-  /** Asks Janus for `peer`'s low or high simulcast layer (the publisher must send simulcast). */
+  /** Asks Janus for `peer`'s low or high simulcast layer (the publisher must send simulcast); `<rtc-video quality>` calls it. */
   async setQuality(peer: string, quality: SfuQuality): Promise<void> {
     const substream = SUBSTREAMS[quality];
-    if (substream === undefined) throw new SignalingError(`quality is "low" or "high", not ${JSON.stringify(String(quality).slice(0, 20))}`, { reason: 'bad-config' });
+    if (substream === undefined) throw new WebRtcError('config', `quality is "low" or "high", not ${JSON.stringify(String(quality).slice(0, 20))}`, { reason: 'bad-config' });
     const mid = this.signaler.streams.find((s) => s.feed === peer && s.type === 'video')?.mid;
     if (mid === undefined) throw new SignalingError(`No video from ${peer} in this room`, { reason: 'unknown-peer' });
     await this.signaler.setSubstream(mid, substream);
@@ -154,6 +161,7 @@ export class Sfu {
   /** Leaves the room: both connections close and every participant's video goes. */
   close(reason: string): void {
     this.stop.abort();
+    this.qualities.disconnect();
     this.publisher.hangUp(reason);
     this.receiver.close(reason);
     for (const participant of this.participants.values()) participant.video?.remove();

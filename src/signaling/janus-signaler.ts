@@ -305,7 +305,12 @@ export class JanusSignaler extends EventTarget implements Signaler {
       return;
     }
     if (message.type === 'description' && to === JANUS_SUBSCRIBER) {
-      if (message.description.type !== 'answer') throw new SignalingError('Janus makes the subscriber offers: ours can only answer them', { reason: 'unsupported' });
+      // An offer of ours is an ICE restart: Janus makes it (its offer then wins, as the polite side yields).
+      if (message.description.type === 'offer') {
+        const { data, jsep } = await this.plugin(this.subscriber, { request: 'configure', restart: true });
+        if (jsep?.type === 'offer') this.offerFromSubscriber(data, jsep);
+        return;
+      }
       await this.plugin(this.subscriber, { request: 'start' }, message.description);
       this.subscriberBusy = false;
       void this.updateSubscriber();
