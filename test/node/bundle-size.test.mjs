@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { PRIVATE_NAMES } from '../../scripts/private-names.mjs';
 
-const BUDGET = 21_880;
+const BUDGET = 21_945;
 const gz = (file) => gzipSync(readFileSync(file), { level: 9 }).length;
 
 test(`dist/rtc-elements.js stays within ${BUDGET} bytes min+gzip and below simple-peer and PeerJS`, () => {
