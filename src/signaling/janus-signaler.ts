@@ -122,7 +122,7 @@ export class JanusSignaler extends EventTarget implements Signaler {
   }
 
   /** Sends a Janus request; resolves with its reply (for a plugin message: its event, not the ack). */
-  private request(body: Json, handle = 0): Promise<Json> {
+  private request(body: Json, handle = 0, ackOnly = false): Promise<Json> {
     if (this.closed) return Promise.reject(new ClientClosedError('The Janus signaler is closed'));
     const transaction = crypto.randomUUID();
     const message: Json = { ...body, transaction };
@@ -135,7 +135,7 @@ export class JanusSignaler extends EventTarget implements Signaler {
         reject(new SignalingError(`Janus did not answer ${body.janus} ${body.body?.request ?? ''} in time`, { reason: 'timeout' }));
       }, this.options.timeoutMs ?? 15000);
       this.pending.set(transaction, {
-        ack: body.janus === 'message',
+        ack: body.janus === 'message' && !ackOnly,
         resolve: (reply) => { clearTimeout(timer); resolve(reply); },
         reject: (error) => { clearTimeout(timer); reject(error); },
       });
@@ -144,8 +144,8 @@ export class JanusSignaler extends EventTarget implements Signaler {
   }
 
   /** A VideoRoom request on `handle`: resolves with its plugin data (and the JSEP, if any), rejects with its error. */
-  private async plugin(handle: number, body: Json, jsep?: SessionDescription): Promise<{ data: Json; jsep?: SessionDescription }> {
-    const reply = await this.request({ janus: 'message', body, ...(jsep ? { jsep: { type: jsep.type, sdp: jsep.sdp } } : {}) }, handle);
+  private async plugin(handle: number, body: Json, jsep?: SessionDescription, ackOnly = false): Promise<{ data: Json; jsep?: SessionDescription }> {
+    const reply = await this.request({ janus: 'message', body, ...(jsep ? { jsep: { type: jsep.type, sdp: jsep.sdp } } : {}) }, handle, ackOnly);
     const data = reply.plugindata?.data ?? {};
     if (data.error_code !== undefined) throw new SignalingError(`Janus VideoRoom ${body.request}: ${data.error ?? data.error_code}`, { reason: `janus-${data.error_code}` });
     return { data, jsep: reply.jsep };
@@ -276,7 +276,7 @@ export class JanusSignaler extends EventTarget implements Signaler {
     } catch (error) {
       this.subscriberBusy = false;
       // A feed that left while we asked for it: nothing to show, not an error.
-      if (!/janus-42[89]/.test(String((error as SignalingError).reason))) this.fail(error);
+      if ((error as SignalingError).reason !== 'janus-428') this.fail(error);
     }
     if (!this.subscriberBusy) void this.updateSubscriber();
   }
@@ -311,9 +311,13 @@ export class JanusSignaler extends EventTarget implements Signaler {
         if (jsep?.type === 'offer') this.offerFromSubscriber(data, jsep);
         return;
       }
-      await this.plugin(this.subscriber, { request: 'start' }, message.description);
-      this.subscriberBusy = false;
-      void this.updateSubscriber();
+      try {
+        // Janus says nothing more than its ack to the answer of a renegotiation.
+        await this.plugin(this.subscriber, { request: 'start' }, message.description, true);
+      } finally {
+        this.subscriberBusy = false;
+        void this.updateSubscriber();
+      }
       return;
     }
     if (message.type === 'description') {
