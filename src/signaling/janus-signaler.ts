@@ -8,7 +8,7 @@ export interface JanusSignalerOptions {
   display?: string;
   /** Janus API token (`token_auth`), when the server asks for one. */
   token?: string;
-  /** How long one Janus request may take (default 15,000 ms). */
+  /** How long one Janus request may take (default 30,000 ms). */
   timeoutMs?: number;
   /** Most publishers a room this signaler makes holds (default 16). */
   maxPublishers?: number;
@@ -40,7 +40,7 @@ export interface JanusFeed {
 }
 
 type Json = Record<string, any>;
-const KEEPALIVE_MS = 25000;
+const KEEPALIVE_MS = 15000;
 const OPEN = 1; // WebSocket.OPEN, also for a WebSocket class given in the options
 const PLUGIN = 'janus.plugin.videoroom';
 
@@ -133,7 +133,7 @@ export class JanusSignaler extends EventTarget implements Signaler {
       const timer = setTimeout(() => {
         this.pending.delete(transaction);
         reject(new SignalingError(`Janus did not answer ${body.janus} ${body.body?.request ?? ''} in time`, { reason: 'timeout' }));
-      }, this.options.timeoutMs ?? 15000);
+      }, this.options.timeoutMs ?? 30000);
       this.pending.set(transaction, {
         ack: body.janus === 'message' && !ackOnly,
         resolve: (reply) => { clearTimeout(timer); resolve(reply); },

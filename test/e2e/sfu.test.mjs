@@ -36,6 +36,7 @@ test(`${PAGES} pages (Chromium and Firefox) in one SFU room: ${PAGES - 1} remote
     const full = async () => (await Promise.all(pages.map(remoteVideos))).every((v) => v.shown === PAGES - 1 && v.playing === PAGES - 1);
     await until(full, ROOM_MS, `${PAGES - 1} playing remote videos`).catch(async (error) => {
       const errors = await Promise.all(pages.map(async (page) => [...page.problems, ...await rtcErrors(page)]));
+      if (process.env.JANUS_LOG) console.log(janus.log());
       throw new Error(`${error.message}: ${JSON.stringify(await Promise.all(pages.map(remoteVideos)))}; errors ${JSON.stringify(errors)}`);
     });
     // Janus opens the sender's channel to each of the others with its first message.
