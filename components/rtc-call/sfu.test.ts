@@ -77,6 +77,30 @@ describe('<rtc-call sfu="janus">', function () {
     viewer.hangUp();
   });
 
+  it('an sfu other than janus is an rtc-error "config"', async () => {
+    const root = await fixture<HTMLElement>(html`<div></div>`);
+    const call = document.createElement('rtc-call') as RtcCall;
+    call.setAttribute('sfu', 'mediasoup');
+    call.setAttribute('signaling', janusUrl);
+    const failed = oneEvent(call, 'rtc-error');
+    root.append(call);
+    expect((await failed).detail.code).to.equal('config');
+    call.hangUp();
+  });
+
+  it('a Janus that cannot be reached is an rtc-error "signaling"', async () => {
+    const root = await fixture<HTMLElement>(html`<div></div>`);
+    const call = document.createElement('rtc-call') as RtcCall;
+    call.setAttribute('sfu', 'janus');
+    call.setAttribute('signaling', 'ws://127.0.0.1:9');
+    const failed = oneEvent(call, 'rtc-error');
+    root.append(call);
+    const { detail } = await failed;
+    expect(detail.code).to.equal('signaling');
+    expect(detail.error.reason).to.equal('unreachable');
+    call.hangUp();
+  });
+
   it('a quality that is not low or high is an rtc-error', async () => {
     const { calls } = await sfuCalls(2);
     await until(() => playing(calls[1]) === 1, ROOM_MS, 'the other\'s video');

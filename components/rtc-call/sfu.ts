@@ -51,6 +51,7 @@ export class Sfu {
     const scoped = { signal: this.stop.signal };
     signaler.addEventListener('feeds', (e) => this.onFeeds((e as CustomEvent<{ feeds: JanusFeed[] }>).detail.feeds), scoped);
     signaler.addEventListener('error', (e) => host.fail((e as CustomEvent).detail.error), scoped);
+    signaler.joined.catch((error) => { if (!this.stop.signal.aborted) host.fail(error); });
     this.receiver = host.sessionWith(JANUS_SUBSCRIBER, id, true);
     // Janus's first offer may have come before us: it goes first.
     for (const message of early) if (message.from === JANUS_SUBSCRIBER) this.receiver.deliver(message);
@@ -165,6 +166,8 @@ export class Sfu {
     this.publisher.hangUp(reason);
     this.receiver.close(reason);
     for (const participant of this.participants.values()) participant.video?.remove();
+    // The channels Janus opened for each participant close with the receiving connection: let go of them.
+    for (const channel of this.host.channelElements()) for (const peer of this.signaler.feeds.keys()) channel.detach(reason, peer);
     this.participants.clear();
   }
 }

@@ -73,7 +73,8 @@ export class JanusSignaler extends EventTarget implements Signaler {
   private published = false;
   private closed = false;
   private keepalive: ReturnType<typeof setInterval> | undefined;
-  private readonly ready: Promise<void>;
+  /** Resolves once in the room as a publisher; rejects (`SignalingError`) if joining failed. */
+  readonly joined: Promise<void>;
   /** Publisher requests in order (Janus answers each offer before the next). */
   private publishing: Promise<unknown> = Promise.resolve();
   /** Feeds to add or drop on the subscriber connection, applied once no offer of it is open. */
@@ -92,9 +93,9 @@ export class JanusSignaler extends EventTarget implements Signaler {
     this.socket = new Socket(url, 'janus-protocol');
     this.socket.addEventListener('message', (event) => this.onMessage(event.data));
     this.socket.addEventListener('close', () => this.onSocketClose());
-    this.ready = this.join();
-    // A failed join is reported where it is awaited: by every send().
-    this.ready.catch((error) => this.fail(error));
+    this.joined = this.join();
+    // Reported by whoever awaits it (the SFU room, every send()): not unhandled here.
+    this.joined.catch(() => {});
   }
 
   subscribe(listener: (message: SignalMessage) => void): () => void {
@@ -287,13 +288,14 @@ export class JanusSignaler extends EventTarget implements Signaler {
 
   /** Asks Janus to forward one simulcast layer (0 lowest .. 2 highest) of the video at `mid` of the subscriber connection. */
   async setSubstream(mid: string, substream: number): Promise<void> {
-    await this.ready;
+    await this.joined;
     await this.plugin(this.subscriber, { request: 'configure', streams: [{ mid, substream }] });
   }
 
   send(message: SignalMessage): Promise<void> {
     if (this.closed) return Promise.reject(new ClientClosedError('The Janus signaler is closed'));
-    return this.ready.then(() => this.handle(message));
+    // Without a room there is nothing to send to: `joined` reports that, once, not every message.
+    return this.joined.then(() => this.handle(message), () => {});
   }
 
   private async handle(message: SignalMessage): Promise<void> {
@@ -338,7 +340,8 @@ export class JanusSignaler extends EventTarget implements Signaler {
     for (const [, waiting] of this.pending) waiting.reject(new SignalingError('The connection to Janus closed', { reason: 'unreachable' }));
     this.pending.clear();
     clearInterval(this.keepalive);
-    // The sessions end: without Janus nothing flows.
+    // The sessions end: without Janus nothing flows. (Never in the room: `joined` says why.)
+    if (!this.session) return;
     for (const from of [JANUS_PUBLISHER, JANUS_SUBSCRIBER]) this.deliver(from, { type: 'bye', reason: 'janus-closed' });
     this.fail(new SignalingError('The connection to Janus closed', { reason: 'unreachable' }));
   }
