@@ -93,6 +93,8 @@ export class JanusSignaler extends EventTarget implements Signaler {
     this.socket = new Socket(url, 'janus-protocol');
     this.socket.addEventListener('message', (event) => this.onMessage(event.data));
     this.socket.addEventListener('close', () => this.onSocketClose());
+    // Its close follows and says it all (an unheard 'error' throws in Node's ws).
+    this.socket.addEventListener('error', () => {});
     this.joined = this.join();
     // Reported by whoever awaits it (the SFU room, every send()): not unhandled here.
     this.joined.catch(() => {});
