@@ -51,7 +51,7 @@ export class Sfu {
     const scoped = { signal: this.stop.signal };
     signaler.addEventListener('feeds', (e) => this.onFeeds((e as CustomEvent<{ feeds: JanusFeed[] }>).detail.feeds), scoped);
     signaler.addEventListener('error', (e) => host.fail((e as CustomEvent).detail.error), scoped);
-    signaler.joined.catch((error) => { if (!this.stop.signal.aborted) host.fail(error); });
+    signaler.whenJoined().catch((error) => { if (!this.stop.signal.aborted) host.fail(error); });
     this.receiver = host.sessionWith(JANUS_SUBSCRIBER, id, true);
     // Janus's first offer may have come before us: it goes first.
     for (const message of early) if (message.from === JANUS_SUBSCRIBER) this.receiver.deliver(message);

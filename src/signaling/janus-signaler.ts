@@ -73,8 +73,7 @@ export class JanusSignaler extends EventTarget implements Signaler {
   private published = false;
   private closed = false;
   private keepalive: ReturnType<typeof setInterval> | undefined;
-  /** Resolves once in the room as a publisher; rejects (`SignalingError`) if joining failed. */
-  readonly joined: Promise<void>;
+  private readonly joining: Promise<void>;
   /** Publisher requests in order (Janus answers each offer before the next). */
   private publishing: Promise<unknown> = Promise.resolve();
   /** Feeds to add or drop on the subscriber connection, applied once no offer of it is open. */
@@ -95,9 +94,14 @@ export class JanusSignaler extends EventTarget implements Signaler {
     this.socket.addEventListener('close', () => this.onSocketClose());
     // Its close follows and says it all (an unheard 'error' throws in Node's ws).
     this.socket.addEventListener('error', () => {});
-    this.joined = this.join();
+    this.joining = this.join();
     // Reported by whoever awaits it (the SFU room, every send()): not unhandled here.
-    this.joined.catch(() => {});
+    this.joining.catch(() => {});
+  }
+
+  /** Resolves once in the room as a publisher; rejects (`SignalingError`) if joining failed. */
+  whenJoined(): Promise<void> {
+    return this.joining;
   }
 
   subscribe(listener: (message: SignalMessage) => void): () => void {
@@ -290,14 +294,14 @@ export class JanusSignaler extends EventTarget implements Signaler {
 
   /** Asks Janus to forward one simulcast layer (0 lowest .. 2 highest) of the video at `mid` of the subscriber connection. */
   async setSubstream(mid: string, substream: number): Promise<void> {
-    await this.joined;
+    await this.joining;
     await this.plugin(this.subscriber, { request: 'configure', streams: [{ mid, substream }] });
   }
 
   send(message: SignalMessage): Promise<void> {
     if (this.closed) return Promise.reject(new ClientClosedError('The Janus signaler is closed'));
-    // Without a room there is nothing to send to: `joined` reports that, once, not every message.
-    return this.joined.then(() => this.handle(message), () => {});
+    // Without a room there is nothing to send to: `whenJoined()` reports that, once, not every message.
+    return this.joining.then(() => this.handle(message), () => {});
   }
 
   private async handle(message: SignalMessage): Promise<void> {
@@ -342,7 +346,7 @@ export class JanusSignaler extends EventTarget implements Signaler {
     for (const [, waiting] of this.pending) waiting.reject(new SignalingError('The connection to Janus closed', { reason: 'unreachable' }));
     this.pending.clear();
     clearInterval(this.keepalive);
-    // The sessions end: without Janus nothing flows. (Never in the room: `joined` says why.)
+    // The sessions end: without Janus nothing flows. (Never in the room: `whenJoined()` says why.)
     if (!this.session) return;
     for (const from of [JANUS_PUBLISHER, JANUS_SUBSCRIBER]) this.deliver(from, { type: 'bye', reason: 'janus-closed' });
     this.fail(new SignalingError('The connection to Janus closed', { reason: 'unreachable' }));

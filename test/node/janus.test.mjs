@@ -18,7 +18,7 @@ test('two signalers in one room both join, with ids of their own; no feeds befor
   const a = signaler(room, 'Ann');
   const b = signaler(room, 'Bob');
   try {
-    await Promise.all([a.joined, b.joined]);
+    await Promise.all([a.whenJoined(), b.whenJoined()]);
     assert.ok(a.feedId && b.feedId && a.feedId !== b.feedId);
     // Joined but not publishing: no feed yet (VideoRoom lists publishers only).
     assert.equal(a.feeds.size, 0);
@@ -33,16 +33,16 @@ test('a bad URL or room is a SignalingError at once', () => {
   assert.throws(() => new JanusSignaler(janus.url, { room: '', WebSocket }), SignalingError);
 });
 
-test('a Janus that is not there: joined rejects with reason unreachable, and sends are quiet', async () => {
+test('a Janus that is not there: whenJoined() rejects with reason unreachable, and sends are quiet', async () => {
   const s = new JanusSignaler('ws://127.0.0.1:9', { room: 'x', WebSocket });
-  await assert.rejects(s.joined, (error) => error instanceof SignalingError && error.reason === 'unreachable');
+  await assert.rejects(s.whenJoined(), (error) => error instanceof SignalingError && error.reason === 'unreachable');
   await s.send({ type: 'candidate', candidate: null, to: 'sfu-publisher' });
   s.close();
 });
 
 test('after close() a send rejects with ClientClosedError', async () => {
   const s = signaler(`node-${Math.random().toString(36).slice(2)}`);
-  await s.joined;
+  await s.whenJoined();
   s.close();
   await assert.rejects(s.send({ type: 'bye' }), (error) => error.code === 'client-closed');
 });
