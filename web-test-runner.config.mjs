@@ -4,6 +4,7 @@ import { puppeteerLauncher } from '@web/test-runner-puppeteer';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { startLocalCoturn, startSignalingServer } from './dist/server/index.js';
 import { startWhipEndpoint } from './test/support/whip-endpoint.mjs';
+import { startJanus } from './test/support/janus.mjs';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, FIREFOX_PATH, FIREFOX_PREFS } from './test/support/browser-options.mjs';
 
 /** A WHIP/WHEP endpoint backed by werift: `/__whip.json` gives its URL and token, `/__whip/log` its requests. */
@@ -96,6 +97,23 @@ function turnServers() {
   };
 }
 
+/** Janus (VideoRoom over WebSockets, ICE on loopback) from server/janus/: `/__janus.json` gives its URL. */
+function janusServer() {
+  let janus;
+  return {
+    name: 'janus',
+    async serverStart() { janus = await startJanus(); },
+    async serverStop() {
+      // JANUS_LOG=1: Janus's own log after the run, for debugging.
+      if (process.env.JANUS_LOG) console.log(janus?.log());
+      await janus?.stop();
+    },
+    serve(context) {
+      if (context.path === '/__janus.json') return { body: JSON.stringify({ url: janus.url }), type: 'json' };
+    },
+  };
+}
+
 const chromium = chromeLauncher({ launchOptions: { executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS } });
 
 const firefox = puppeteerLauncher({
@@ -114,7 +132,7 @@ export default {
     ...(!only || only.includes('chromium') ? [chromium] : []),
     ...(!only || only.includes('firefox') ? [firefox] : []),
   ],
-  plugins: [signalingServer(), turnServers(), whipEndpoint(), esbuildPlugin({ ts: true, target: 'es2022', tsconfig: './tsconfig.json' })],
+  plugins: [signalingServer(), turnServers(), whipEndpoint(), janusServer(), esbuildPlugin({ ts: true, target: 'es2022', tsconfig: './tsconfig.json' })],
   // No retries: a test that passes only on its second try hides a bug.
   testFramework: { config: { timeout: 20000 } },
   testsFinishTimeout: 300000,

@@ -29,6 +29,7 @@ const LAZY = {
   'components/rtc-data-channel/file-transfer.ts': 'rtc-elements-files.js',
   'src/stats.ts': 'rtc-elements-stats.js',
   'components/rtc-call/mesh.ts': 'rtc-elements-mesh.js',
+  'components/rtc-call/sfu.ts': 'rtc-elements-sfu.js',
   'src/fragments.ts': 'rtc-elements-fragments.js',
   'src/ice-diagnosis.ts': 'rtc-elements-ice.js',
   'src/devices.ts': 'rtc-elements-devices.js',
@@ -37,7 +38,7 @@ const LAZY = {
 const lazyImports = {
   name: 'lazy-siblings',
   setup(b) {
-    b.onResolve({ filter: /whip-signaler\.js$|file-transfer\.js$|stats\.js$|mesh\.js$|fragments\.js$|ice-diagnosis\.js$|devices\.js$|gathering\.js$/ }, (args) => {
+    b.onResolve({ filter: /whip-signaler\.js$|file-transfer\.js$|stats\.js$|mesh\.js$|sfu\.js$|fragments\.js$|ice-diagnosis\.js$|devices\.js$|gathering\.js$/ }, (args) => {
       if (args.kind !== 'dynamic-import') return undefined;
       const target = Object.entries(LAZY).find(([source]) => args.path.endsWith(source.split('/').pop().replace('.ts', '.js')));
       return target ? { path: `./${target[1]}`, external: true } : undefined;

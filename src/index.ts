@@ -39,3 +39,5 @@ export { WebSocketSignaler } from './signaling/websocket-signaler.js';
 export type { WebSocketSignalerOptions, WebSocketSignalerState, WebSocketSignalerEventDetail } from './signaling/websocket-signaler.js';
 export { WhipSignaler, parseIceServerLinks } from './signaling/whip-signaler.js';
 export type { WhipSignalerOptions, WhipSignalerEventDetail } from './signaling/whip-signaler.js';
+export { JanusSignaler, JANUS_PUBLISHER, JANUS_SUBSCRIBER } from './signaling/janus-signaler.js';
+export type { JanusSignalerOptions, JanusFeed, JanusStream } from './signaling/janus-signaler.js';

@@ -13,6 +13,7 @@ import {
   type WebRtcPeerConnection,
   type WebRtcRtpSender,
   type WebRtcStatistics,
+  type WebRtcDataChannel,
 } from '../../src/index.js';
 import { isIceServer } from '../../src/validate.js';
 import { loadPart } from '../../src/errors.js';
@@ -20,7 +21,11 @@ import { fire, fireError } from '../events.js';
 import { callJoined } from '../call-of.js';
 import { lateChanges } from '../late-change.js';
 import type { Mesh } from './mesh.js';
+import type { Sfu, SfuHost } from './sfu.js';
 import { followSignaling } from './signaling-status.js';
+
+/** The SFU room and its signaler, loaded when a call has `sfu`. */
+const sfuPart = () => loadPart('SFU', () => import('./sfu.js'));
 
 /** Signal messages kept while the call gets ready (the camera prompt may stay open a while). */
 const MAX_EARLY_MESSAGES = 1000;
@@ -28,7 +33,7 @@ const MAX_EARLY_MESSAGES = 1000;
 /** What `<rtc-data-channel>` gives its call (its host) so that the call can open it on every connection. */
 export interface CallChannel {
   /** Called with each new connection (the first, and again after the peer comes back; in a mesh, one per peer). */
-  attach(connection: WebRtcPeerConnection, peer?: string): void;
+  attach(connection: WebRtcPeerConnection, peer?: string, channel?: WebRtcDataChannel): void;
   /** Called when that connection's session ends. */
   detach(reason: string, peer?: string): void;
 }
@@ -103,6 +108,8 @@ export function toWebSocketUrl(value: string): string {
  * @attr stats-interval - Fire `rtc-stats` this often (milliseconds).
  * @attr token - A token for the signaling server (WebSocket `verify`) or the WHIP/WHEP endpoint (Bearer).
  * @attr mesh - Connect to every peer in the room (one connection each); an `<rtc-video remote peer>` per peer appears in the element marked `data-rtc-videos` (or the call) and goes when the peer leaves.
+ * @attr sfu - `janus`: the room is a Janus VideoRoom at `signaling` (its WebSocket URL): our media goes up once, everyone else's comes down on one connection, and an `<rtc-video remote peer>` per participant appears in the element marked `data-rtc-videos` (or the call).
+ * @attr simulcast - With `sfu`: send the camera in two layers (full and half size), so that each viewer can pick one (`quality` on a participant's `<rtc-video>`).
  * @attr screen - Send the screen instead of the camera (switches without renegotiation).
  * @prop {Signaler} signaler - Any object with `send`, `subscribe` (and optionally `close`).
  * @prop {WebRtcClient} client - The engine client to use (default: one the call makes and closes).
@@ -136,6 +143,8 @@ export class RtcCall extends ReactiveElement {
     statsInterval: { attribute: 'stats-interval', type: Number },
     screen: { type: Boolean, reflect: true },
     mesh: { type: Boolean },
+    sfu: {},
+    simulcast: { type: Boolean },
     token: {},
     signaler: { attribute: false },
     client: { attribute: false },
@@ -154,6 +163,9 @@ export class RtcCall extends ReactiveElement {
   statsInterval = 0;
   screen = false;
   mesh = false;
+  /** `janus`: a conference through a Janus VideoRoom (see the README, "Rooms past a mesh"). */
+  sfu: string | null = null;
+  simulcast = false;
   /** A bearer token: the WHIP/WHEP `Authorization`, or the WebSocket join token for the server's `verify`. */
   token: string | null = null;
   signaler: Signaler | null = null;
@@ -336,11 +348,13 @@ export class RtcCall extends ReactiveElement {
           }
         }, { signal: scope.signal });
       }
-      if (this.#readSetting('mesh', this.mesh)) {
-        const { Mesh } = await loadPart('mesh', () => import('./mesh.js'));
+      // An SFU room takes the mesh's place: both are loaded when used.
+      const room = this.#readSetting('sfu', this.sfu) ? (await sfuPart()).Sfu
+        : this.#readSetting('mesh', this.mesh) && (await loadPart('mesh', () => import('./mesh.js'))).Mesh;
+      if (room) {
         if (stale()) return;
         stopHolding();
-        this.#startMesh(Mesh, client, signaler, early);
+        this.#startMesh(room, client, signaler, early);
       } else {
         stopHolding();
         this.#newSession(client, signaler, undefined, undefined, early);
@@ -372,7 +386,9 @@ export class RtcCall extends ReactiveElement {
     const room = this.#readSetting('room', this.room) || 'default';
     const url = toWebSocketUrl(this.#readSetting('signaling', this.signaling));
     const token = this.#readSetting('token', this.token);
-    return new WebSocketSignaler(url, { room, ...(token ? { token } : {}) });
+    const options = { room, ...(token ? { token } : {}) };
+    const sfu = this.#readSetting('sfu', this.sfu);
+    return sfu ? (await sfuPart()).janusSignaler(sfu, url, options) : new WebSocketSignaler(url, options);
   }
 
   /** The camera and microphone asked for, until a hang-up; a failure is reported and the call goes on without it. */
@@ -396,7 +412,7 @@ export class RtcCall extends ReactiveElement {
    * A session with the one remote peer, or (mesh) with `peer`, this end being `localId`; it handles
    * `early` (what the signaler delivered before the call was ready) before anything newer.
    */
-  #newSession(client: WebRtcClient, signaler: Signaler, peer?: string, localId?: string, early: SignalMessage[] = []): SignalingSession {
+  #newSession(client: WebRtcClient, signaler: Signaler, peer?: string, localId?: string, early: SignalMessage[] = [], receiving?: boolean): SignalingSession {
     const connection = client.createPeerConnection({
       ...(this.statsInterval > 0 ? { statsIntervalMs: this.statsInterval } : {}),
       ...(this.iceTransportPolicy === 'relay' ? { iceTransportPolicy: 'relay' } : {}),
@@ -404,7 +420,8 @@ export class RtcCall extends ReactiveElement {
     });
     if (peer === undefined) this.#senders = [];
     // While the screen is shared, a new connection (a mesh peer joining) gets it instead of the camera.
-    const sent = this.#screenTrack ? [...this.#localTracks.filter((t) => t.kind !== 'video'), this.#screenTrack] : this.#localTracks;
+    // An SFU's receiving connection sends nothing and opens no channel.
+    const sent = receiving ? [] : this.#screenTrack ? [...this.#localTracks.filter((t) => t.kind !== 'video'), this.#screenTrack] : this.#localTracks;
     for (const track of sent) this.#addSender(connection, track);
     const scoped = { signal: this.#startScope?.signal };
     // Each connection's loss is counted against its own previous statistics.
@@ -438,7 +455,7 @@ export class RtcCall extends ReactiveElement {
     session.addEventListener('error', (e) => this.#fail(e.detail.error), scoped);
     session.addEventListener('close', (e) => this.#onSessionClose(session, e.detail.reason), scoped);
     // In a mesh every channel element opens one channel per peer.
-    for (const channel of this.#channels) channel.attach(connection, peer);
+    if (!receiving) for (const channel of this.#channels) channel.attach(connection, peer);
     for (const message of early) session.deliver(message);
     session.start();
     return session;
@@ -446,7 +463,7 @@ export class RtcCall extends ReactiveElement {
 
   // ---- mesh: one session per peer in the room (components/rtc-call/mesh.ts) ----
 
-  #meshPeers: Mesh | null = null;
+  #meshPeers: Mesh | Sfu | null = null;
 
   /** Remote peers of a mesh call, by id. */
   get peers(): readonly string[] {
@@ -460,12 +477,13 @@ export class RtcCall extends ReactiveElement {
   }
 
   /** The mesh (loaded when used: most calls are one-to-one), handed what the signaler delivered before it. */
-  #startMesh(MeshClass: typeof Mesh, client: WebRtcClient, signaler: Signaler, early: SignalMessage[]): void {
+  #startMesh(MeshClass: typeof Mesh | typeof Sfu, client: WebRtcClient, signaler: Signaler, early: SignalMessage[]): void {
     this.#meshPeers = new MeshClass({
-      sessionWith: (peer, localId) => this.#newSession(client, signaler, peer, localId),
+      sessionWith: (peer, localId, receiving?: boolean) => this.#newSession(client, signaler, peer, localId, [], receiving),
+      channelElements: () => this.#channels,
       fail: (error) => this.#fail(error),
       videoParent: () => this.querySelector('[data-rtc-videos]') ?? this,
-    }, signaler, early);
+    } satisfies SfuHost, signaler as never, early);
   }
 
   /** rtc-stats for one connection (in a mesh, `peer`'s). */
@@ -539,7 +557,9 @@ export class RtcCall extends ReactiveElement {
   #openDevice(client: WebRtcClient, kind: 'audio' | 'video', deviceId?: string): Promise<WebRtcMediaTrack | null> {
     // A mesh sends the camera to every peer: a smaller picture keeps that affordable.
     const size = this.mesh ? { width: 320, height: 240 } : { width: 640, height: 480 };
-    return this.#openUnlessHungUp(async () => this.#keepMuted(await (kind === 'audio' ? client.createAudioTrack({ deviceId }) : client.createVideoTrack({ ...size, deviceId }))));
+    // Full and half size (Janus's substreams 1 and 0): browsers send no third layer of a 640x480 camera.
+    const layers = this.sfu && this.simulcast && { simulcast: [{ rid: 'h' }, { rid: 'l', scaleResolutionDownBy: 2 }] };
+    return this.#openUnlessHungUp(async () => this.#keepMuted(await (kind === 'audio' ? client.createAudioTrack({ deviceId }) : client.createVideoTrack({ ...size, ...layers, deviceId }))));
   }
 
   /** A new track of a muted kind starts muted. */

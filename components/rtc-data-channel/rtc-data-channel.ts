@@ -172,10 +172,10 @@ export class RtcDataChannel extends ReactiveElement implements CallChannel {
     channel.native.addEventListener('close', again);
   }
 
-  /** @internal Opens this channel on a new connection of the call (in a mesh, one per `peer`). */
-  attach(connection: WebRtcPeerConnection, peer?: string): void {
+  /** @internal Opens this channel on a new connection of the call (in a mesh, one per `peer`), or takes `given` (an SFU's, from `peer`). */
+  attach(connection: WebRtcPeerConnection, peer?: string, given?: WebRtcDataChannel): void {
     if (this.#userClosed) return;
-    const channel = this.#open(connection, this.label, this.channelId ?? channelIdFor(this.label), {
+    const channel = given ?? this.#open(connection, this.label, this.channelId ?? channelIdFor(this.label), {
       ordered: this.ordered,
       fragment: this.fragment,
       // Undefined is "not set" for the browser; null would be 0.
@@ -232,7 +232,8 @@ export class RtcDataChannel extends ReactiveElement implements CallChannel {
         if (other && other !== this) other.#fail(error);
         throw error;
       }
-      const channel = connection.createDataChannel(label, { ...options, negotiated: true, id });
+      // Janus relays only channels it saw open (DCEP), under the sender's id: the label does not reach the others.
+      const channel = connection.createDataChannel(label, { ...options, ...(this.#finder.call?.sfu ? {} : { negotiated: true, id }) });
       owners.set(channel, this);
       return channel;
     } catch (error) {

@@ -1,0 +1,112 @@
+import { expect, fixture, html, oneEvent } from '@open-wc/testing';
+import { framesShown, until } from '../test-helpers.js';
+import type { RtcCall } from './rtc-call.js';
+import type { RtcVideo } from '../rtc-video/rtc-video.js';
+import type { RtcDataChannel } from '../rtc-data-channel/rtc-data-channel.js';
+
+/** How long a room of a few calls may take to show everyone (Janus subscribes each newcomer in turn). */
+const ROOM_MS = 30000;
+/** How long a layer switch may take to show (Janus waits for a keyframe of the new layer). */
+const LAYER_MS = 15000;
+/**
+ * Between two switches: Janus switches when the layer's next keyframe comes, and asks the sender for
+ * one; Chromium does not answer a request that follows the previous one too closely.
+ */
+const SETTLE_MS = 2000;
+
+let janusUrl = '';
+before(async () => {
+  janusUrl = (await (await fetch('/__janus.json')).json()).url;
+});
+
+/** `count` `<rtc-call sfu="janus">` in one fresh Janus room, each with its own `data-rtc-videos` box. */
+async function sfuCalls(count: number, attrs = '', inner = ''): Promise<{ root: HTMLElement; calls: RtcCall[] }> {
+  const room = `sfu-${crypto.randomUUID()}`;
+  const root = await fixture<HTMLElement>(html`<div></div>`);
+  // Built as markup so that each call's attributes are there before it starts.
+  root.innerHTML = Array.from({ length: count }, () => `<rtc-call sfu="janus" video ${attrs} signaling="${janusUrl}" room="${room}">${inner}<div data-rtc-videos></div></rtc-call>`).join('');
+  return { root, calls: [...root.querySelectorAll('rtc-call')] as RtcCall[] };
+}
+
+/** The remote videos a call shows, and how many of them decode frames. */
+const remoteVideos = (call: RtcCall) => [...call.querySelectorAll('[data-rtc-videos] rtc-video[remote]')] as RtcVideo[];
+const playing = (call: RtcCall) => remoteVideos(call).filter((v) => framesShown(v.videoElement)).length;
+
+describe('<rtc-call sfu="janus">', function () {
+  this.timeout(90000);
+
+  it('shows every other participant\'s video, and takes away the video of one who leaves', async () => {
+    const { calls } = await sfuCalls(3);
+    await until(() => calls.every((c) => remoteVideos(c).length === 2 && playing(c) === 2), ROOM_MS, 'two playing remote videos in each call');
+    expect(calls[0].peers).to.have.length(2);
+    calls[2].hangUp();
+    await until(() => calls.slice(0, 2).every((c) => remoteVideos(c).length === 1), ROOM_MS, 'the leaver\'s video gone');
+    expect(playing(calls[0])).to.equal(1);
+    for (const call of calls) call.hangUp();
+  });
+
+  it('a channel message reaches every other participant, naming its sender', async () => {
+    const { calls } = await sfuCalls(3, '', '<rtc-data-channel label="chat"></rtc-data-channel>');
+    const channels = calls.map((c) => c.querySelector('rtc-data-channel') as RtcDataChannel);
+    // Janus opens a participant's channel to the others with their first message: ours to Janus must be open, and media flowing.
+    await until(() => channels.every((c) => c.state === 'open') && calls.every((c) => playing(c) === 2), ROOM_MS, 'channels open and media flowing');
+    const received = channels.slice(1).map((c) => new Promise<CustomEvent>((resolve) => c.addEventListener('rtc-message', (e) => resolve(e as CustomEvent), { once: true })));
+    await channels[0].send('to everyone');
+    const [atB, atC] = await Promise.all(received);
+    expect(atB.detail.data).to.equal('to everyone');
+    expect(atC.detail.data).to.equal('to everyone');
+    expect(atB.detail.peer).to.equal(atC.detail.peer, 'both name the same sender');
+    expect(calls[1].peers).to.include(atB.detail.peer);
+    for (const call of calls) call.hangUp();
+  });
+
+  it('a viewer picks a simulcast layer with <rtc-video quality>: low shows a smaller picture, high the full one', async () => {
+    const { calls } = await sfuCalls(2, 'simulcast');
+    const [sender, viewer] = calls;
+    await until(() => playing(viewer) === 1, ROOM_MS, 'the sender\'s video');
+    const video = () => remoteVideos(viewer)[0]!.videoElement!;
+    const settle = () => new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+    await until(() => video().videoWidth === 640, LAYER_MS, 'the full size first (640 wide)');
+    await settle();
+    remoteVideos(viewer)[0]!.setAttribute('quality', 'low');
+    await until(() => video().videoWidth === 320, LAYER_MS, `the half size (${video().videoWidth} wide)`);
+    await settle();
+    remoteVideos(viewer)[0]!.setAttribute('quality', 'high');
+    await until(() => video().videoWidth === 640, LAYER_MS, `the full size again (${video().videoWidth} wide)`);
+    sender.hangUp();
+    viewer.hangUp();
+  });
+
+  it('an sfu other than janus is an rtc-error "config"', async () => {
+    const root = await fixture<HTMLElement>(html`<div></div>`);
+    const call = document.createElement('rtc-call') as RtcCall;
+    call.setAttribute('sfu', 'mediasoup');
+    call.setAttribute('signaling', janusUrl);
+    const failed = oneEvent(call, 'rtc-error');
+    root.append(call);
+    expect((await failed).detail.code).to.equal('config');
+    call.hangUp();
+  });
+
+  it('a Janus that cannot be reached is an rtc-error "signaling"', async () => {
+    const root = await fixture<HTMLElement>(html`<div></div>`);
+    const call = document.createElement('rtc-call') as RtcCall;
+    call.setAttribute('sfu', 'janus');
+    call.setAttribute('signaling', 'ws://127.0.0.1:9');
+    const failed = oneEvent(call, 'rtc-error');
+    root.append(call);
+    const { detail } = await failed;
+    expect(detail.code).to.equal('signaling');
+    expect(detail.error.reason).to.equal('unreachable');
+    call.hangUp();
+  });
+
+  it('a quality that is not low or high is an rtc-error', async () => {
+    const { calls } = await sfuCalls(2);
+    await until(() => playing(calls[1]) === 1, ROOM_MS, 'the other\'s video');
+    const failed = oneEvent(calls[1], 'rtc-error');
+    remoteVideos(calls[1])[0]!.setAttribute('quality', 'best');
+    expect((await failed).detail.code).to.equal('config');
+    for (const call of calls) call.hangUp();
+  });
+});
