@@ -19,7 +19,7 @@ const fmt = (x, digits = 2) => (x === null || x === undefined || Number.isNaN(x)
 
 await build({ entryPoints: ['bench/page.ts'], bundle: true, format: 'esm', target: 'es2022', outfile: 'bench/.build/page.js', minify: true });
 
-const serve = staticFiles({ '/bench/': 'bench', '/node_modules/': 'node_modules' });
+const serve = staticFiles({ '/bench/': 'bench', '/bench/build/': 'bench/.build', '/node_modules/': 'node_modules' });
 const web = await startSignalingServer({ port: 0, onRequest: (q, r) => void serve(q, r) });
 const peerPort = 9000 + Math.floor(Math.random() * 500);
 const peerServer = await new Promise((resolve) => { const s = PeerServer({ port: peerPort, host: '127.0.0.1', path: '/peerjs' }, () => resolve(s)); });
