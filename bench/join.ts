@@ -42,10 +42,8 @@ function firstFrame(video: HTMLVideoElement): Promise<number> {
   video.muted = true;
   video.autoplay = true;
   void video.play().catch(() => {});
-  return new Promise((resolve) => {
-    if ('requestVideoFrameCallback' in video) video.requestVideoFrameCallback(() => resolve(epoch()));
-    else video.addEventListener('loadeddata', () => resolve(epoch()), { once: true });
-  });
+  // Both browsers here have requestVideoFrameCallback.
+  return new Promise((resolve) => video.requestVideoFrameCallback(() => resolve(epoch())));
 }
 
 function videoFor(stream: MediaStream): Promise<number> {

@@ -1,0 +1,138 @@
+// The tables of the figures where users wait (bench/RESULTS.md): join to first frame, the server
+// against PeerServer, the cluster. Ratios only; bare times stay in results.json.
+import { CASES, CONTENDERS, DELAY_MS } from './join-to-frame.mjs';
+
+const median = (xs) => { const s = xs.filter((x) => x !== null).sort((a, b) => a - b); return s.length ? s[Math.floor(s.length / 2)] : null; };
+const fmt = (x, digits = 2) => (x === null || x === undefined || Number.isNaN(x) ? 'n/a' : x.toFixed(digits));
+const check = (ok) => (ok ? '✅' : '❌');
+
+/** Median over rounds of contender time ÷ raw time in the same round (null when fewer than half the rounds finished). */
+export function joinRatio(times, contender) {
+  const xs = times[contender].flatMap((t, i) => (t !== null && times.raw[i] !== null ? [t / times.raw[i]] : []));
+  return xs.length * 2 >= times.raw.length ? median(xs) : null;
+}
+
+/** Signaling round trips on the way to the first frame: (median with the delay − without) ÷ a round trip of the delay. */
+export function roundTrips(byDelay, contender) {
+  const slow = median(byDelay[DELAY_MS][contender]);
+  const fast = median(byDelay[0][contender]);
+  return slow === null || fast === null ? null : (slow - fast) / (2 * DELAY_MS);
+}
+
+/** Whether every target of section 1 is met in `join` (results by browser). */
+export function joinVerdicts(join) {
+  const out = [];
+  for (const [browser, times] of Object.entries(join)) {
+    for (const kase of Object.keys(CASES)) {
+      for (const delay of [0, DELAY_MS]) {
+        const el = joinRatio(times[kase][delay], 'element');
+        const pj = joinRatio(times[kase][delay], 'peerjs');
+        out.push({ browser, kase, delay, el, pj, ok: el !== null && el <= 1.1, ahead: el !== null && pj !== null && el < pj });
+      }
+    }
+  }
+  return out;
+}
+
+export function joinTables(join, rounds, date) {
+  const browsers = Object.keys(join);
+  const rows = [];
+  for (const kase of Object.keys(CASES)) {
+    for (const delay of [0, DELAY_MS]) {
+      const cells = browsers.map((b) => {
+        const t = join[b].times[kase][delay];
+        const el = joinRatio(t, 'element');
+        const pj = joinRatio(t, 'peerjs');
+        return `${fmt(el)} ${check(el !== null && el <= 1.1)} / ${fmt(pj)} ${check(el !== null && pj !== null && el < pj)}`;
+      });
+      rows.push(`| ${CASES[kase]}${delay ? `, +${delay} ms a message` : ''} | ${cells.join(' | ')} |`);
+    }
+  }
+  const trips = [];
+  for (const kase of Object.keys(CASES)) {
+    trips.push(`| ${CASES[kase]} | ${browsers.map((b) => CONTENDERS.map((c) => fmt(roundTrips(join[b].times[kase], c), 1)).join(' / ')).join(' | ')} |`);
+  }
+  const failed = browsers.map((b) => {
+    const n = Object.values(join[b].times).flatMap((byDelay) => Object.values(byDelay).flatMap((byC) => Object.values(byC).flat())).filter((t) => t === null).length;
+    return `${b}: ${n}`;
+  }).join(', ');
+  return `## Join to first frame
+
+Two pages (windows) of one browser, through the reference server on 127.0.0.1 (PeerJS: a local
+PeerServer), each behind a relay in the bench that can hold every client → server message
+${DELAY_MS} ms. Timed from the joining page's start (its socket, its camera) to the first remote
+video frame presented (\`requestVideoFrameCallback\`) or the first channel message, on the last side
+that receives one. The waiting page is in its room with its camera open before. Median over ${rounds}
+rounds of each round's time ÷ raw's time in the same round (the contenders' order rotates), measured ${date}.
+Raw is a hand-written page: WebSocket + \`RTCPeerConnection\`, the same server and messages, the
+fewest the protocol allows (the joiner offers as soon as its welcome names the peer, the other
+answers; no \`hello\`). Targets: \`<rtc-call>\` ≤ 1.10 × raw, and ahead of PeerJS.
+
+| case | ${browsers.map((b) => `${b} ${join[b].version}: \`<rtc-call>\` ÷ raw / PeerJS ÷ raw`).join(' | ')} |
+|---|${browsers.map(() => '---|').join('')}
+${rows.join('\n')}
+
+Signaling round trips to the first frame ((median time with ${DELAY_MS} ms a message − without) ÷
+${2 * DELAY_MS} ms; a wait on a timer does not count), raw / \`<rtc-call>\` / PeerJS:
+
+| case | ${browsers.join(' | ')} |
+|---|${browsers.map(() => '---|').join('')}
+${trips.join('\n')}
+
+Failed joins (nothing shown within 20 s), left out of their ratios: ${failed}.
+`;
+}
+
+export function serverTable(server, date) {
+  const sizes = Object.keys(server.sizes);
+  const kb = (b) => (b === null || b === undefined ? 'n/a' : `${(b / 1024).toFixed(1)} KiB`);
+  const ratio = (a, b) => (a === undefined || b === undefined || !b ? null : a / b);
+  const head = sizes.flatMap((n) => [`${Number(n).toLocaleString('en')}: ours, rooms of 2`, 'ours, rooms of 10', 'PeerServer']);
+  const row = (label, f, r) => `| ${label} | ${sizes.flatMap((n) => ['ours2', 'ours10', 'peerjs'].map((k) => (server.sizes[n][k]?.error ? 'failed' : f(server.sizes[n][k] ?? {}, server.sizes[n])))).join(' | ')} | ${r ?? ''} |`;
+  const vs = (key) => (x, all) => (all.peerjs && !all.peerjs.error && x !== all.peerjs ? `${fmt(ratio(x[key], all.peerjs[key]))} × PeerServer` : '1.00');
+  return `## The server against PeerServer
+
+Each server alone in its process, the load generator in another, all on 127.0.0.1 (open-file limit
+of each process: ${server.fdLimit}, the hard limit here, which a container cannot raise: enough for 10,000
+sockets a process). Clients connect 200 at a time and join (ours: rooms of 2 or of 10; PeerServer:
+its OPEN, clients in pairs); then ${server.relays.count.toLocaleString('en')} relays, ${server.relays.perSecond.toLocaleString('en')} a second, each from one client to the
+other of a random pair of a room (ours: \`hello\` with \`to\`; PeerServer: \`CANDIDATE\` with \`dst\`),
+latency from send to arrival. Memory is the growth from the empty server to all connected (after
+GC), per connected client; CPU is the server process's user + system time in the relay phase.
+PeerServer runs with \`concurrent_limit\` raised (5,000 by default) and its clients send a heartbeat every 25 s;
+ours pings every 15 s. Measured ${date}.
+
+| figure | ${head.join(' | ')} | target |
+|---|${head.map(() => '---|').join('')}---|
+${row('connected', (x) => `${x.connected} of ${x.clients}`, 'all, at 10,000')}
+${row('relay p50 ÷ PeerServer', vs('p50'))}
+${row('relay p99 ÷ PeerServer', vs('p99'), 'ours < 1')}
+${row('RSS per client ÷ PeerServer', vs('rssPerClient'), 'ours < 1')}
+${row('heap per client ÷ PeerServer', vs('heapPerClient'), 'ours < 1')}
+${row('CPU per 10,000 relays ÷ PeerServer', vs('cpuPer10kRelays'))}
+${row('relay p50 / p99', (x) => `${fmt(x.p50, 1)} / ${fmt(x.p99, 1)} ms`)}
+${row('RSS / heap per client', (x) => `${kb(x.rssPerClient)} / ${kb(x.heapPerClient)}`)}
+${row('CPU seconds per 10,000 relays', (x) => fmt(x.cpuPer10kRelays, 2))}
+`;
+}
+
+export function clusterTable(c, date) {
+  const lat = c.latency;
+  const ratio = lat.cross.p99 && lat.local.p99 ? lat.cross.p99 / lat.local.p99 : null;
+  return `## The cluster
+
+Two instances of our server over one \`redis-server\` (127.0.0.1), ${c.clients.toLocaleString('en')} clients in rooms of 2:
+half the rooms on one instance, half split across both; ${c.relays.count.toLocaleString('en')} relays, ${c.relays.perSecond.toLocaleString('en')} a second, in
+one run over both kinds. Then relays per second: every pair keeps ${c.window} relays going back and forth for ${c.seconds} s
+(one load generator process). Measured ${date}.
+
+| figure | value | target |
+|---|---|---|
+| connected | ${lat.connected} of ${c.clients} | all |
+| relay p99 between instances ÷ within one | ${fmt(ratio)} ${check(ratio !== null && ratio <= 2)} | ≤ 2 |
+| … p50 between ÷ within | ${fmt(lat.cross.p50 / lat.local.p50)} | |
+| relays a second, two instances (every room split) ÷ one instance | ${fmt(c.twoSplit.perSecond / c.one.perSecond)} | |
+| relays a second, two instances (each room on one) ÷ one instance | ${fmt(c.twoRooms.perSecond / c.one.perSecond)} | |
+| relays a second: one instance / two, split / two, by room | ${c.one.perSecond.toFixed(0)} / ${c.twoSplit.perSecond.toFixed(0)} / ${c.twoRooms.perSecond.toFixed(0)} | |
+`;
+}
