@@ -80,6 +80,26 @@ ${2 * DELAY_MS} ms; a wait on a timer does not count), raw / \`<rtc-call>\` / Pe
 ${trips.join('\n')}
 
 Failed joins (nothing shown within 20 s), left out of their ratios: ${failed}.
+
+The relay holds messages, not the WebSocket handshake: PeerJS joins in its upgrade URL (its server
+answers OPEN to the handshake), so its join costs no held message, where raw and \`<rtc-call>\`
+send a \`join\` and wait for the welcome (one round trip more under the delay).
+
+Where \`<rtc-call>\` spends the legs that raw does not (from the protocol, docs/PROTOCOL.md §4–5, and
+the round-trip rows): raw needs three held client → server messages to the first frame (\`join\`,
+offer, answer). The session ignores \`welcome.peers\` and \`peer-joined\` and finds its peer by
+\`hello\`: the joiner's \`hello\`, then the waiting side's reply, and only then the first offer
+when the joiner is the impolite side (five legs), or the waiting side's offer straight after the
+joiner's \`hello\` when it is (four legs). Which side is polite follows the server's random ids,
+so rounds mix the two paths. The change that would close it is in src/signaling/session.ts and
+websocket-signaler.ts, not in the bench: let the WebSocket signaler hand the session the presence
+it already receives (\`welcome.peers\` for the joiner, \`peer-joined\` for the waiting side,
+which the server sends at once, with no held message) so that the impolite side offers as soon
+as it knows its peer, with \`hello\` kept only for signalers without presence (in-page, BroadcastChannel)
+and for the \`negotiate\` promise, which presence plus "impolite offers, polite waits" makes
+unneeded for the first offer. That is three legs, as raw. The polite side's 1.5 s wait (for a
+\`hello\` without \`negotiate\`) is not taken in these runs: every hello of the session carries
+\`negotiate\`.
 `;
 }
 
