@@ -3,10 +3,11 @@
 import { CASES } from './join-to-frame.mjs';
 import { joinRatio as joinRatioOf } from './report-wait.mjs';
 
+const SHORT = { both: 'both send', joiner: 'joiner sends', waiter: 'waiter sends', data: 'data only' };
 const fmt = (x) => (x === null || x === undefined || Number.isNaN(x) ? 'n/a' : x.toFixed(2));
 
 function panel(title, bars, y0, { line, good }) {
-  const barH = 20, left = 250, scale = 250;
+  const barH = 20, left = 280, scale = 250;
   const out = [`<text x="10" y="${y0 + 15}" font-weight="bold">${title}</text>`];
   bars.forEach(([label, value], i) => {
     const y = y0 + 25 + i * (barH + 5);
@@ -31,7 +32,7 @@ export function chart(rows, join) {
   const joins = [];
   for (const [b, j] of Object.entries(join ?? {})) {
     for (const kase of Object.keys(CASES)) {
-      joins.push([`${b}, ${CASES[kase]}: rtc-call`, joinRatioOf(j.times[kase][0], 'element')], [`${b}, ${CASES[kase]}: PeerJS`, joinRatioOf(j.times[kase][0], 'peerjs')]);
+      joins.push([`${b}, ${SHORT[kase]}: rtc-call`, joinRatioOf(j.times[kase][0], 'element')], [`${b}, ${SHORT[kase]}: PeerJS`, joinRatioOf(j.times[kase][0], 'peerjs')]);
     }
   }
   const parts = [...a.svg];

@@ -133,6 +133,16 @@ ${row('CPU per 10,000 relays ÷ PeerServer', vs('cpuPer10kRelays'))}
 ${row('relay p50 / p99', (x) => `${fmt(x.p50, 1)} / ${fmt(x.p99, 1)} ms`)}
 ${row('RSS / heap per client', (x) => `${kb(x.rssPerClient)} / ${kb(x.heapPerClient)}`)}
 ${row('CPU seconds per 10,000 relays', (x) => fmt(x.cpuPer10kRelays, 2))}
+
+Latency here is mostly the load generator's and the machine's (one process sends and receives
+for every client, on two cores that other work shares): p99 swings by 2 to 3 × between runs, so a
+p99 ratio far from 1 in one column and the other way in the next is noise, not a finding. Memory
+per client is steady from run to run: ours keeps about 2 KiB more heap per connection than
+PeerServer. Which objects those are is not measured yet: a heap snapshot of the server with 1,000
+clients against the empty one (\`node --heapsnapshot-signal\`) would name them; the candidates are
+what ours keeps per connection and PeerServer does not (the rate limiter's token bucket, the
+heartbeat nonce and timers, the resume token, the room maps). The change that closes it follows
+from that snapshot, in server/ (not the bench's to make).
 `;
 }
 
@@ -154,5 +164,15 @@ one run over both kinds. Then relays per second: every pair keeps ${c.window} re
 | relays a second, two instances (every room split) ÷ one instance | ${fmt(c.twoSplit.perSecond / c.one.perSecond)} | |
 | relays a second, two instances (each room on one) ÷ one instance | ${fmt(c.twoRooms.perSecond / c.one.perSecond)} | |
 | relays a second: one instance / two, split / two, by room | ${c.one.perSecond.toFixed(0)} / ${c.twoSplit.perSecond.toFixed(0)} / ${c.twoRooms.perSecond.toFixed(0)} | |
+
+A relay between instances costs two Redis round trips in a row: server/rooms.ts asks Redis whether
+the addressed peer is in the room (\`HEXISTS\`) and only then publishes to the room's channel. In a
+side run (200 clients, pairs split across two instances) each instance used about 15 % of a core
+while relaying 1,500 to 2,900 a second, and more relays in flight raised the rate: the relay waits
+on Redis, it does not run out of CPU. The change that would close both figures, in server/ (not the
+bench's to make): route by the membership each instance already follows (\`peer-joined\`,
+\`present\` and \`left\` events, and its reconcile pass), publishing at once and answering
+\`unknown-peer\` from that view, instead of an \`HEXISTS\` per message. Two instances with each room
+on one instance share two cores with Redis and the load generator, which is why they do not beat one.
 `;
 }
