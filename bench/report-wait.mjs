@@ -98,8 +98,10 @@ which the server sends at once, with no held message) so that the impolite side 
 as it knows its peer, with \`hello\` kept only for signalers without presence (in-page, BroadcastChannel)
 and for the \`negotiate\` promise, which presence plus "impolite offers, polite waits" makes
 unneeded for the first offer. That is three legs, as raw. The polite side's 1.5 s wait (for a
-\`hello\` without \`negotiate\`) is not taken in these runs: every hello of the session carries
-\`negotiate\`.
+\`hello\` without \`negotiate\`) is not reached between two \`<rtc-call>\`s, whose every
+\`hello\` carries \`negotiate\`, and no median here comes near it. Without the delay, on loopback,
+the extra legs cost little; what else makes \`<rtc-call>\` slower there (Chromium, data only:
+about 80 ms more than raw in the medians) is not measured yet.
 `;
 }
 
