@@ -1,25 +1,43 @@
 // npm run bench: every benchmark in real Chromium and Firefox in one run, side by side, then
 // bench/RESULTS.md and bench/results.svg. Figures are medians of several rounds, reported as
 // ratios against a baseline measured in the same run (timings on this machine are noisy).
+//   BENCH_ROUNDS (default 7), BENCH_MIB (64), BENCH_SECTIONS (channels,join,server,cluster: the
+//   others keep their figures of the last run that measured them), BENCH_QUICK=1 (every race once,
+//   small sizes, nothing written but bench/.build/quick.json; fails on breakage, not on ratios).
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { PeerServer } from 'peer';
 import { launch } from '../test/e2e/browsers.mjs';
 import { startSignalingServer, staticFiles } from '../dist/server/index.js';
-import { serverLoad } from './server-load.mjs';
 import { bundleBreakdown } from './bundle-breakdown.mjs';
+import { buildJoinPage, joinToFrame, startRelays } from './join-to-frame.mjs';
+import { serverVsPeerServer } from './server-vs-peerserver.mjs';
+import { cluster } from './cluster.mjs';
+import { clusterTable, joinTables, joinVerdicts, serverTable } from './report-wait.mjs';
+import { quickCheck } from './quick-check.mjs';
+import { chart } from './chart.mjs';
 
 const MiB = 1024 * 1024;
-const TOTAL = Number(process.env.BENCH_MIB ?? 64) * MiB;
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
+const QUICK = process.env.BENCH_QUICK === '1';
+const TOTAL = Number(process.env.BENCH_MIB ?? (QUICK ? 4 : 64)) * MiB;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (QUICK ? 1 : 7));
+const ALL_SECTIONS = ['channels', 'join', 'server', 'cluster'];
+const SECTIONS = QUICK ? ALL_SECTIONS : (process.env.BENCH_SECTIONS ?? ALL_SECTIONS.join(',')).split(',');
+const RUN_DATE = new Date().toISOString().slice(0, 10);
+// The last full run's figures, for the sections this run does not measure.
+const previous = existsSync('bench/results.json') ? JSON.parse(readFileSync('bench/results.json', 'utf8')) : {};
+const SIZES = QUICK
+  ? { rounds: 1, grid: [{ chunk: 64 * 1024, high: MiB, low: MiB / 4 }], trips: 100, serverClients: [200, 1000], relays: { count: 2000, perSecond: 1000 }, clusterClients: 200, clusterRelays: { count: 1000, perSecond: 500 }, clusterSeconds: 2 }
+  : { rounds: ROUNDS, grid: null, trips: 1000, serverClients: [1000, 10000], relays: { count: 20000, perSecond: 2000 }, clusterClients: 1000, clusterRelays: { count: 10000, perSecond: 1000 }, clusterSeconds: 5 };
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 const fmt = (x, digits = 2) => (x === null || x === undefined || Number.isNaN(x) ? 'n/a' : x.toFixed(digits));
 
 await build({ entryPoints: ['bench/page.ts'], bundle: true, format: 'esm', target: 'es2022', outfile: 'bench/.build/page.js', minify: true });
+await buildJoinPage();
 
-const serve = staticFiles({ '/bench/': 'bench', '/node_modules/': 'node_modules' });
+const serve = staticFiles({ '/bench/': 'bench', '/bench/build/': 'bench/.build', '/node_modules/': 'node_modules' });
 const web = await startSignalingServer({ port: 0, onRequest: (q, r) => void serve(q, r) });
 const peerPort = 9000 + Math.floor(Math.random() * 500);
 const peerServer = await new Promise((resolve) => { const s = PeerServer({ port: peerPort, host: '127.0.0.1', path: '/peerjs' }, () => resolve(s)); });
@@ -88,11 +106,12 @@ async function benchBrowser(b) {
   const r = { version: b.version };
   // 1. Throughput. First find raw's best chunk size and high-water mark (16 MiB, mean of 2),
   //    then race everything with 64 MiB.
-  const grid = [];
-  for (const chunk of [16 * 1024, 64 * 1024, 256 * 1024]) for (const high of [1 * MiB, 4 * MiB, 16 * MiB]) grid.push({ chunk, high, low: high / 4 });
+  const grid = SIZES.grid ?? [];
+  if (!SIZES.grid) for (const chunk of [16 * 1024, 64 * 1024, 256 * 1024]) for (const high of [1 * MiB, 4 * MiB, 16 * MiB]) grid.push({ chunk, high, low: high / 4 });
+  const probe = Math.min(16 * MiB, TOTAL);
   let best;
   for (const g of grid) {
-    const ms = (await call(b, 'rawThroughput', 16 * MiB, g.chunk, g.high, g.low) + await call(b, 'rawThroughput', 16 * MiB, g.chunk, g.high, g.low)) / 2;
+    const ms = (await call(b, 'rawThroughput', probe, g.chunk, g.high, g.low) + await call(b, 'rawThroughput', probe, g.chunk, g.high, g.low)) / 2;
     if (!best || ms < best.ms) best = { ...g, ms };
   }
   r.rawBest = best;
@@ -120,25 +139,47 @@ async function benchBrowser(b) {
   r.open = await race(b, { raw: ['rawOpen', []], engine: ['engineOpen', []], simplePeer: ['simplePeerOpen', []], peerJs: ['peerJsOpen', []] }, ROUNDS * 10);
   log(`open ms (median): ${Object.entries(r.open).map(([k, v]) => `${k} ${fmt(v.median, 1)}`).join(', ')}`);
   // 3. 1,000 small round trips (about half a second each: three times the rounds).
-  r.roundTrips = await race(b, { raw: ['rawRoundTrips', [1000]], engine: ['engineRoundTrips', [1000]], simplePeer: ['simplePeerRoundTrips', [1000]] }, ROUNDS * 3);
-  log(`1000 round trips ms (median): ${Object.entries(r.roundTrips).map(([k, v]) => `${k} ${fmt(v.median, 0)}`).join(', ')}`);
+  r.roundTrips = await race(b, { raw: ['rawRoundTrips', [SIZES.trips]], engine: ['engineRoundTrips', [SIZES.trips]], simplePeer: ['simplePeerRoundTrips', [SIZES.trips]] }, ROUNDS * 3);
+  log(`${SIZES.trips} round trips ms (median): ${Object.entries(r.roundTrips).map(([k, v]) => `${k} ${fmt(v.median, 0)}`).join(', ')}`);
   // 4. 20 connections set up and torn down.
   r.loop = await call(b, 'setupTeardownLoop', 20);
   log(`loop: ${JSON.stringify(r.loop)}`);
   return r;
 }
 
-const browsers = await Promise.all([openBench('chromium'), openBench('firefox')]);
 const results = {};
-try {
-  // One browser at a time: two cores, and each benchmark wants one of them.
-  for (const b of browsers) results[b.name] = await benchBrowser(b);
-} finally {
-  await Promise.all(browsers.map((b) => b.browser.close()));
-  await web.close();
-  peerServer.close?.();
-  peerServer._server?.close?.();
+const join = {};
+let server = null;
+let clusterResult = null;
+// BENCH_FROM=file: no measuring, the report from a run's saved measurements (bench/.build/last-run.json).
+const from = process.env.BENCH_FROM ? JSON.parse(readFileSync(process.env.BENCH_FROM, 'utf8')) : null;
+const sections = new Set(from ? [] : SECTIONS);
+if (from) {
+  Object.assign(results, from.results);
+  Object.assign(join, from.join);
+  server = from.server;
+  clusterResult = from.cluster;
 }
+if (sections.has('channels') || sections.has('join')) {
+  const browsers = await Promise.all([openBench('chromium'), openBench('firefox')]);
+  const relays = await startRelays(web.url, peerPort);
+  try {
+    // One browser at a time: two cores, and each benchmark wants one of them.
+    for (const b of browsers) {
+      if (sections.has('channels')) results[b.name] = await benchBrowser(b);
+      if (sections.has('join')) {
+        const log = (s) => console.log(`[${b.name}] ${s}`);
+        join[b.name] = { version: b.version, times: await joinToFrame(b.browser, web.url.replace('ws', 'http'), relays, { rounds: SIZES.rounds, log }) };
+      }
+    }
+  } finally {
+    await Promise.all(browsers.map((b) => b.browser.close()));
+    await relays.close();
+  }
+}
+await web.close();
+peerServer.close?.();
+peerServer._server?.close?.();
 
 // 5. Bundle sizes (min + gzip).
 execFileSync('node', ['scripts/build.mjs'], { stdio: 'ignore' });
@@ -151,8 +192,26 @@ const sizes = {
 };
 const breakdown = await bundleBreakdown();
 
-// 6. The signaling server under 1,000 clients.
-const load = await serverLoad({ clients: 1000, rooms: 100 });
+// 6. The signaling server against PeerServer, then the cluster.
+if (sections.has('server')) server = await serverVsPeerServer({ sizes: SIZES.serverClients, relays: SIZES.relays, log: (s) => console.log(`[server] ${s}`) });
+if (sections.has('cluster')) clusterResult = await cluster({ clients: SIZES.clusterClients, relays: SIZES.clusterRelays, seconds: SIZES.clusterSeconds, window: 8, log: (s) => console.log(`[cluster] ${s}`) });
+mkdirSync('bench/.build', { recursive: true });
+if (!from) writeFileSync(`bench/.build/${QUICK ? 'quick' : 'last-run'}.json`, JSON.stringify({ results, join, server, cluster: clusterResult, sizes }, null, 2));
+
+if (QUICK) {
+  const { checks, failures } = quickCheck({ results, join, server, cluster: clusterResult });
+  for (const f of failures) console.error(`BENCH_QUICK: ${f}`);
+  console.log(`bench: ${checks - failures.length} passed, ${failures.length} failed`);
+  process.exit(failures.length ? 1 : 0);
+}
+
+// What this run did not measure comes from the last run that did, with its date.
+const dated = (now, key) => (now ? { value: now, date: RUN_DATE } : previous[key] ? { value: previous[key], date: previous[`${key}Date`] ?? previous.date?.slice(0, 10) } : null);
+const channels = dated(Object.keys(results).length ? results : null, 'results');
+const joinNow = dated(Object.keys(join).length ? join : null, 'join');
+const serverNow = dated(server, 'server');
+const clusterNow = dated(clusterResult, 'cluster');
+Object.assign(results, channels?.value ?? {});
 
 // ---- report ----
 // Speed ratios are baseline time ÷ time (≥ 1: as fast or faster); time ratios are time ÷ baseline.
@@ -176,12 +235,28 @@ for (const [name, r] of Object.entries(results)) {
 }
 const check = (ok) => (ok ? '✅' : '❌');
 const kb = (n) => `${(n / 1000).toFixed(1)} KB`;
+const channelRounds = channels?.date === RUN_DATE ? ROUNDS : (previous.resultsRounds ?? 15);
+const joinRounds = joinNow?.date === RUN_DATE ? SIZES.rounds : (previous.joinRounds ?? 15);
 let md = `# Benchmark results
 
-Run on ${new Date().toISOString().slice(0, 10)} by \`npm run bench\` on 2 cores, loopback. Every figure is a race: each round runs
+By \`npm run bench\` on 2 cores (shared with other work: single rounds are noisy), loopback. Ratios
+only, each against a baseline measured in the same run. \`BENCH_ROUNDS\` sets the rounds,
+\`BENCH_SECTIONS=channels,join,server,cluster\` the sections measured (the others keep the figures
+of the run that measured them, with its date), \`BENCH_FROM=bench/.build/last-run.json\` writes
+this file again from a run's saved measurements. \`BENCH_QUICK=1\` (\`npm run test:bench\`, the last
+step of \`npm test\`) runs every race once at small sizes, writes nothing here, and fails only
+when a race breaks (a contender that never finishes, a join that shows nothing, a client that
+does not connect, a relay that does not arrive), never on a ratio.
+
+${joinNow ? joinTables(joinNow.value, joinRounds, joinNow.date) : ''}
+${serverNow ? serverTable(serverNow.value, serverNow.date) : ''}
+${clusterNow ? clusterTable(clusterNow.value, clusterNow.date) : ''}
+## Data channels in one page
+
+Measured ${channels?.date}. Every figure is a race: each round runs
 every contender once, in an order that rotates from round to round, and a ratio is the median
-over ${ROUNDS} rounds of that round's time against that round's baseline: ${ROUNDS * 3} for the engine's and the element's
-throughput (the libraries' throughput races raw apart, in ${ROUNDS}), the same for the round trips, ${ROUNDS * 10} for the open time.
+over ${channelRounds} rounds of that round's time against that round's baseline: ${channelRounds * 3} for the engine's and the element's
+throughput (the libraries' throughput races raw apart, in ${channelRounds}), the same for the round trips, ${channelRounds * 10} for the open time.
 Never bare times: they are in \`bench/results.json\`. The engine and
 \`<rtc-data-channel>\` send the chunk size that was best for raw; the engine also gets raw's best
 high-water mark (its \`highWaterMark\` option; the element keeps the 1 MiB default). Raw set-up
@@ -241,36 +316,18 @@ ${Math.round((100 * (12000 - breakdown.rows[0][1])) / (sizes.ours - breakdown.ro
 lit-html (2.9 KB saved) and without decorators (0.4 KB); the rest would cost input checks, clear errors, perfect negotiation or ICE restart, a trade
 we do not make. Optional parts already load on first use (above).
 
-| signaling server, ${load.clients} WebSocket clients in ${load.rooms} rooms on 127.0.0.1 | value |
-|---|---|
-| connected | ${load.connected} of ${load.clients} |
-| relays measured | ${load.samples} |
-| relay latency p50 / p99 ÷ one-client baseline p50 | ${fmt(load.p50 / load.baselineP50)} / ${fmt(load.p99 / load.baselineP50)} (baseline p50 ${fmt(load.baselineP50, 3)} ms) |
-| relay latency p50 / p99 | ${fmt(load.p50, 2)} ms / ${fmt(load.p99, 2)} ms |
-| server heap per client | ${fmt(load.heapPerClient / 1024, 1)} KiB |
-| server RSS per client | ${fmt(load.rssPerClient / 1024, 1)} KiB |
-
 Raw data: \`bench/results.json\`. Chart: ![ratios](results.svg)
 `;
 writeFileSync('bench/RESULTS.md', md);
-writeFileSync('bench/results.json', JSON.stringify({ date: new Date().toISOString(), results, sizes, breakdown, load }, null, 2));
+writeFileSync('bench/results.json', JSON.stringify({
+  date: new Date().toISOString(),
+  results, resultsDate: channels?.date, resultsRounds: channelRounds,
+  join: joinNow?.value, joinDate: joinNow?.date, joinRounds,
+  server: serverNow?.value, serverDate: serverNow?.date,
+  cluster: clusterNow?.value, clusterDate: clusterNow?.date,
+  sizes, breakdown,
+}, null, 2));
 
-// A small SVG bar chart of the speed ratios (1.0 = raw WebRTC).
-const bars = [];
-for (const row of rows) {
-  bars.push([`${row.browser.split(' ')[0]}: engine`, row.engineVsRaw], [`${row.browser.split(' ')[0]}: simple-peer`, row.simplePeerVsRaw], [`${row.browser.split(' ')[0]}: PeerJS`, row.peerJsVsRaw]);
-}
-const W = 640, barH = 22, left = 190, scale = 300;
-const svg = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${bars.length * (barH + 6) + 50}" font-family="sans-serif" font-size="13">`,
-  `<text x="10" y="20" font-weight="bold">Data-channel throughput, speed ÷ raw RTCDataChannel (higher is better)</text>`];
-bars.forEach(([label, value], i) => {
-  const y = 35 + i * (barH + 6);
-  const w = Math.max(0, (value ?? 0) * scale);
-  svg.push(`<text x="10" y="${y + 15}">${label}</text>`,
-    `<rect x="${left}" y="${y}" width="${w.toFixed(1)}" height="${barH}" fill="${label.includes('engine') ? '#2a7' : '#999'}"/>`,
-    `<text x="${left + w + 5}" y="${y + 15}">${fmt(value)}</text>`);
-});
-svg.push(`<line x1="${left + scale}" y1="30" x2="${left + scale}" y2="${35 + bars.length * (barH + 6)}" stroke="#c00" stroke-dasharray="4"/>`, '</svg>');
-writeFileSync('bench/results.svg', svg.join('\n'));
+writeFileSync('bench/results.svg', chart(rows, joinNow?.value));
 console.log(md);
 process.exit(0);

@@ -1,0 +1,180 @@
+// The tables of the figures where users wait (bench/RESULTS.md): join to first frame, the server
+// against PeerServer, the cluster. Ratios only; bare times stay in results.json.
+import { CASES, CONTENDERS, DELAY_MS } from './join-to-frame.mjs';
+
+const median = (xs) => { const s = xs.filter((x) => x !== null).sort((a, b) => a - b); return s.length ? s[Math.floor(s.length / 2)] : null; };
+const fmt = (x, digits = 2) => (x === null || x === undefined || Number.isNaN(x) ? 'n/a' : x.toFixed(digits));
+const check = (ok) => (ok ? '✅' : '❌');
+
+/** Median over rounds of contender time ÷ raw time in the same round (null when fewer than half the rounds finished). */
+export function joinRatio(times, contender) {
+  const xs = times[contender].flatMap((t, i) => (t !== null && times.raw[i] !== null ? [t / times.raw[i]] : []));
+  return xs.length * 2 >= times.raw.length ? median(xs) : null;
+}
+
+/** Signaling round trips on the way to the first frame: (median with the delay − without) ÷ a round trip of the delay. */
+export function roundTrips(byDelay, contender) {
+  const slow = median(byDelay[DELAY_MS][contender]);
+  const fast = median(byDelay[0][contender]);
+  return slow === null || fast === null ? null : (slow - fast) / (2 * DELAY_MS);
+}
+
+/** Whether every target of section 1 is met in `join` (results by browser). */
+export function joinVerdicts(join) {
+  const out = [];
+  for (const [browser, times] of Object.entries(join)) {
+    for (const kase of Object.keys(CASES)) {
+      for (const delay of [0, DELAY_MS]) {
+        const el = joinRatio(times[kase][delay], 'element');
+        const pj = joinRatio(times[kase][delay], 'peerjs');
+        out.push({ browser, kase, delay, el, pj, ok: el !== null && el <= 1.1, ahead: el !== null && pj !== null && el < pj });
+      }
+    }
+  }
+  return out;
+}
+
+export function joinTables(join, rounds, date) {
+  const browsers = Object.keys(join);
+  const rows = [];
+  for (const kase of Object.keys(CASES)) {
+    for (const delay of [0, DELAY_MS]) {
+      const cells = browsers.map((b) => {
+        const t = join[b].times[kase][delay];
+        const el = joinRatio(t, 'element');
+        const pj = joinRatio(t, 'peerjs');
+        return `${fmt(el)} ${check(el !== null && el <= 1.1)} / ${fmt(pj)} ${check(el !== null && pj !== null && el < pj)}`;
+      });
+      rows.push(`| ${CASES[kase]}${delay ? `, +${delay} ms a message` : ''} | ${cells.join(' | ')} |`);
+    }
+  }
+  const trips = [];
+  for (const kase of Object.keys(CASES)) {
+    trips.push(`| ${CASES[kase]} | ${browsers.map((b) => CONTENDERS.map((c) => fmt(roundTrips(join[b].times[kase], c), 1)).join(' / ')).join(' | ')} |`);
+  }
+  const failed = browsers.map((b) => {
+    const n = Object.values(join[b].times).flatMap((byDelay) => Object.values(byDelay).flatMap((byC) => Object.values(byC).flat())).filter((t) => t === null).length;
+    return `${b}: ${n}`;
+  }).join(', ');
+  return `## Join to first frame
+
+Two pages (windows) of one browser, through the reference server on 127.0.0.1 (PeerJS: a local
+PeerServer), each behind a relay in the bench that can hold every client → server message
+${DELAY_MS} ms. Timed from the joining page's start (its socket, its camera) to the first remote
+video frame presented (\`requestVideoFrameCallback\`) or the first channel message, on the last side
+that receives one. The waiting page is in its room with its camera open before. Median over ${rounds}
+rounds of each round's time ÷ raw's time in the same round (the contenders' order rotates), measured ${date}.
+Raw is a hand-written page: WebSocket + \`RTCPeerConnection\`, the same server and messages, the
+fewest the protocol allows (the joiner offers as soon as its welcome names the peer, the other
+answers; no \`hello\`). Targets: \`<rtc-call>\` ≤ 1.10 × raw, and ahead of PeerJS.
+
+| case | ${browsers.map((b) => `${b} ${join[b].version}: \`<rtc-call>\` ÷ raw / PeerJS ÷ raw`).join(' | ')} |
+|---|${browsers.map(() => '---|').join('')}
+${rows.join('\n')}
+
+Signaling round trips to the first frame ((median time with ${DELAY_MS} ms a message − without) ÷
+${2 * DELAY_MS} ms; a wait on a timer does not count), raw / \`<rtc-call>\` / PeerJS:
+
+| case | ${browsers.join(' | ')} |
+|---|${browsers.map(() => '---|').join('')}
+${trips.join('\n')}
+
+Failed joins (nothing shown within 20 s), left out of their ratios: ${failed}.
+
+The relay holds messages, not the WebSocket handshake: PeerJS joins in its upgrade URL (its server
+answers OPEN to the handshake), so its join costs no held message, where raw and \`<rtc-call>\`
+send a \`join\` and wait for the welcome (one round trip more under the delay).
+
+Where \`<rtc-call>\` spends the legs that raw does not (from the protocol, docs/PROTOCOL.md §4–5, and
+the round-trip rows): raw needs three held client → server messages to the first frame (\`join\`,
+offer, answer). The session ignores \`welcome.peers\` and \`peer-joined\` and finds its peer by
+\`hello\`: the joiner's \`hello\`, then the waiting side's reply, and only then the first offer
+when the joiner is the impolite side (five legs), or the waiting side's offer straight after the
+joiner's \`hello\` when it is (four legs). Which side is polite follows the server's random ids,
+so rounds mix the two paths. The change that would close it is in src/signaling/session.ts and
+websocket-signaler.ts, not in the bench: let the WebSocket signaler hand the session the presence
+it already receives (\`welcome.peers\` for the joiner, \`peer-joined\` for the waiting side,
+which the server sends at once, with no held message) so that the impolite side offers as soon
+as it knows its peer, with \`hello\` kept only for signalers without presence (in-page, BroadcastChannel)
+and for the \`negotiate\` promise, which presence plus "impolite offers, polite waits" makes
+unneeded for the first offer. That is three legs, as raw. The polite side's 1.5 s wait (for a
+\`hello\` without \`negotiate\`) is not reached between two \`<rtc-call>\`s, whose every
+\`hello\` carries \`negotiate\`, and no median here comes near it. Without the delay, on loopback,
+the extra legs cost little; what else makes \`<rtc-call>\` slower there (Chromium, data only:
+about 80 ms more than raw in the medians) is not measured yet.
+`;
+}
+
+export function serverTable(server, date) {
+  const sizes = Object.keys(server.sizes);
+  const kb = (b) => (b === null || b === undefined ? 'n/a' : `${(b / 1024).toFixed(1)} KiB`);
+  const ratio = (a, b) => (a === undefined || b === undefined || !b ? null : a / b);
+  const head = sizes.flatMap((n) => [`${Number(n).toLocaleString('en')}: ours, rooms of 2`, 'ours, rooms of 10', 'PeerServer']);
+  const row = (label, f, r) => `| ${label} | ${sizes.flatMap((n) => ['ours2', 'ours10', 'peerjs'].map((k) => (server.sizes[n][k]?.error ? 'failed' : f(server.sizes[n][k] ?? {}, server.sizes[n])))).join(' | ')} | ${r ?? ''} |`;
+  const vs = (key) => (x, all) => (all.peerjs && !all.peerjs.error && x !== all.peerjs ? `${fmt(ratio(x[key], all.peerjs[key]))} × PeerServer` : '1.00');
+  return `## The server against PeerServer
+
+Each server alone in its process, the load generator in another, all on 127.0.0.1 (open-file limit
+of each process: ${server.fdLimit}, the hard limit here, which a container cannot raise: enough for 10,000
+sockets a process). Clients connect 200 at a time and join (ours: rooms of 2 or of 10; PeerServer:
+its OPEN, clients in pairs); then ${server.relays.count.toLocaleString('en')} relays, ${server.relays.perSecond.toLocaleString('en')} a second, each from one client to the
+other of a random pair of a room (ours: \`hello\` with \`to\`; PeerServer: \`CANDIDATE\` with \`dst\`),
+latency from send to arrival. Memory is the growth from the empty server to all connected (after
+GC), per connected client; CPU is the server process's user + system time in the relay phase.
+PeerServer runs with \`concurrent_limit\` raised (5,000 by default) and its clients send a heartbeat every 25 s;
+ours pings every 15 s. Measured ${date}.
+
+| figure | ${head.join(' | ')} | target |
+|---|${head.map(() => '---|').join('')}---|
+${row('connected', (x) => `${x.connected} of ${x.clients}`, 'all, at 10,000')}
+${row('relay p50 ÷ PeerServer', vs('p50'))}
+${row('relay p99 ÷ PeerServer', vs('p99'), 'ours < 1')}
+${row('RSS per client ÷ PeerServer', vs('rssPerClient'), 'ours < 1')}
+${row('heap per client ÷ PeerServer', vs('heapPerClient'), 'ours < 1')}
+${row('CPU per 10,000 relays ÷ PeerServer', vs('cpuPer10kRelays'))}
+${row('relay p50 / p99', (x) => `${fmt(x.p50, 1)} / ${fmt(x.p99, 1)} ms`)}
+${row('RSS / heap per client', (x) => `${kb(x.rssPerClient)} / ${kb(x.heapPerClient)}`)}
+${row('CPU seconds per 10,000 relays', (x) => fmt(x.cpuPer10kRelays, 2))}
+
+Latency here is mostly the load generator's and the machine's (one process sends and receives
+for every client, on two cores that other work shares): p99 swings by 2 to 3 × between runs, so a
+p99 ratio far from 1 in one column and the other way in the next is noise, not a finding. Memory
+per client is steady from run to run: ours keeps about 2 KiB more heap per connection than
+PeerServer. Which objects those are is not measured yet: a heap snapshot of the server with 1,000
+clients against the empty one (\`node --heapsnapshot-signal\`) would name them; the candidates are
+what ours keeps per connection and PeerServer does not (the rate limiter's token bucket, the
+heartbeat nonce and timers, the resume token, the room maps). The change that closes it follows
+from that snapshot, in server/ (not the bench's to make).
+`;
+}
+
+export function clusterTable(c, date) {
+  const lat = c.latency;
+  const ratio = lat.cross.p99 && lat.local.p99 ? lat.cross.p99 / lat.local.p99 : null;
+  return `## The cluster
+
+Two instances of our server over one \`redis-server\` (127.0.0.1), ${c.clients.toLocaleString('en')} clients in rooms of 2:
+half the rooms on one instance, half split across both; ${c.relays.count.toLocaleString('en')} relays, ${c.relays.perSecond.toLocaleString('en')} a second, in
+one run over both kinds. Then relays per second: every pair keeps ${c.window} relays going back and forth for ${c.seconds} s
+(one load generator process). Measured ${date}.
+
+| figure | value | target |
+|---|---|---|
+| connected | ${lat.connected} of ${c.clients} | all |
+| relay p99 between instances ÷ within one | ${fmt(ratio)} ${check(ratio !== null && ratio <= 2)} | ≤ 2 |
+| … p50 between ÷ within | ${fmt(lat.cross.p50 / lat.local.p50)} | |
+| relays a second, two instances (every room split) ÷ one instance | ${fmt(c.twoSplit.perSecond / c.one.perSecond)} | |
+| relays a second, two instances (each room on one) ÷ one instance | ${fmt(c.twoRooms.perSecond / c.one.perSecond)} | |
+| relays a second: one instance / two, split / two, by room | ${c.one.perSecond.toFixed(0)} / ${c.twoSplit.perSecond.toFixed(0)} / ${c.twoRooms.perSecond.toFixed(0)} | |
+
+A relay between instances costs two Redis round trips in a row: server/rooms.ts asks Redis whether
+the addressed peer is in the room (\`HEXISTS\`) and only then publishes to the room's channel. In a
+side run (200 clients, pairs split across two instances) each instance used about 15 % of a core
+while relaying 1,500 to 2,900 a second, and more relays in flight raised the rate: the relay waits
+on Redis, it does not run out of CPU. The change that would close both figures, in server/ (not the
+bench's to make): route by the membership each instance already follows (\`peer-joined\`,
+\`present\` and \`left\` events, and its reconcile pass), publishing at once and answering
+\`unknown-peer\` from that view, instead of an \`HEXISTS\` per message. Two instances with each room
+on one instance share two cores with Redis and the load generator, which is why they do not beat one.
+`;
+}
