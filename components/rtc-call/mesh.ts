@@ -60,7 +60,8 @@ export class Mesh {
       else onMessage(message);
     }
     this.unsubscribe = signaler.subscribe(onMessage);
-    signaler.send({ type: 'hello', from: me() });
+    // A signaler's send may return a promise: its failure is the call's error, not an unhandled rejection.
+    Promise.resolve(signaler.send({ type: 'hello', from: me() })).catch((error: unknown) => host.fail(error));
   }
 
   /** Remote peers, by id. */

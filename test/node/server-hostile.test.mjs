@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { startSignalingServer, staticFiles } from '../../dist/server/index.js';
 import { WebSocketSignaler } from '../../dist/src/index.js';
-import { connect, sleep, waitForLine, exits, stopAll, startServerProcess } from './server-helpers.mjs';
+import { connect, sleep, waitForLine, stopAll, startServerProcess } from './server-helpers.mjs';
 
 const children = [];
 after(() => stopAll(children));
