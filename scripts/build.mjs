@@ -3,7 +3,6 @@
 // (AssemblyScript) in dist/demo/, which the demo pages load but package.json "files" leaves out.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync as makeDir, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { build } from 'esbuild';
 import { minify } from 'terser';
 

@@ -149,7 +149,10 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
       this.#fragments.then((fragments) => {
         this.#reassembler = new fragments.Reassembler();
         this.#held = undefined;
-        for (const data of held) (data === held ? this.#onNativeClose() : this.#onNativeMessage(data));
+        for (const data of held) {
+          if (data === held) this.#onNativeClose();
+          else this.#onNativeMessage(data);
+        }
       }, (error: WebRtcError) => {
         this.#held = undefined;
         this.#emit('error', error);

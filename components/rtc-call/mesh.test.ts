@@ -1,6 +1,6 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import type { TemplateResult } from 'lit';
-import { BroadcastChannelSignaler } from '../../src/index.js';
+import { BroadcastChannelSignaler, SignalingError, type Signaler } from '../../src/index.js';
 import { clientWithCanvasScreen, until } from '../test-helpers.js';
 import type { RtcCall } from './rtc-call.js';
 import type { RtcDataChannel } from '../rtc-data-channel/rtc-data-channel.js';
@@ -227,5 +227,15 @@ describe('<rtc-call mesh>', function () {
       expect(error.reason).to.equal('files-mesh');
       call.hangUp();
     });
+  });
+
+  it('a signaler whose send rejects is an rtc-error, not an unhandled rejection', async () => {
+    const down: Signaler = { send: () => Promise.reject(new SignalingError('down')), subscribe: () => () => {} };
+    const call = await fixture<RtcCall>(html`<rtc-call mesh manual .signaler=${down}></rtc-call>`);
+    const failed = oneEvent(call, 'rtc-error');
+    void call.start();
+    const { detail } = await failed;
+    expect(detail.error.message).to.equal('down');
+    call.hangUp();
   });
 });

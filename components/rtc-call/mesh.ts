@@ -63,7 +63,8 @@ export class Mesh {
       else onMessage(message);
     }
     this.#unsubscribe = signaler.subscribe(onMessage);
-    signaler.send({ type: 'hello', from: localId() });
+    // A signaler's send may return a promise: its failure is the call's error, not an unhandled rejection.
+    Promise.resolve(signaler.send({ type: 'hello', from: localId() })).catch((error: unknown) => host.fail(error));
   }
 
   /** Remote peers, by id. */

@@ -332,7 +332,7 @@ export class RtcDataChannel extends ReactiveElement implements CallChannel {
     if (channel && channel.state === 'open') return channel.send(data);
     // Copied now: the caller may reuse its buffer (Wasm memory) before the channel opens.
     const copy = copyOf(data);
-    return new Promise((resolve, reject) => this.#waiters.push({ resolve: (open) => open.send(copy).then(resolve, reject), reject }));
+    return new Promise((resolve, reject) => this.#waiters.push({ resolve: (open) => { open.send(copy).then(resolve, reject); }, reject }));
   }
 
   /** Resolves with the next message that arrives (it is also fired as `rtc-message`). */

@@ -22,12 +22,12 @@ function listenerCount(target: EventTarget): () => number {
   const listeners = new Map<unknown, Set<string>>();
   const add = target.addEventListener.bind(target);
   const remove = target.removeEventListener.bind(target);
-  target.addEventListener = (type: string, listener: any, options?: any) => {
+  target.addEventListener = (type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions) => {
     if (!listeners.has(listener)) listeners.set(listener, new Set());
     listeners.get(listener)!.add(type);
     add(type, listener, options);
   };
-  target.removeEventListener = (type: string, listener: any, options?: any) => {
+  target.removeEventListener = (type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions) => {
     listeners.get(listener)?.delete(type);
     remove(type, listener, options);
   };

@@ -148,6 +148,8 @@ export class SignalingSession extends EventTarget {
       }, this.#options.iceRestart, this);
     }
     this.#unsubscribe = this.signaler.subscribe((message) => this.deliver(message));
+    // onNegotiationNeeded never rejects: what it awaits never does, and the offer is made in a try.
+    // eslint-disable-next-line @typescript-eslint/no-misused-promises
     this.connection.addEventListener('negotiationneeded', this.#onNegotiationNeeded);
     this.connection.addEventListener('icecandidate', this.#onIceCandidate);
     this.connection.addEventListener('statechange', this.#onStateChange);
@@ -397,6 +399,7 @@ export class SignalingSession extends EventTarget {
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
     this.#restartPolicy?.stop();
+    // eslint-disable-next-line @typescript-eslint/no-misused-promises -- the listener added in start()
     this.connection.removeEventListener('negotiationneeded', this.#onNegotiationNeeded);
     this.connection.removeEventListener('icecandidate', this.#onIceCandidate);
     this.connection.removeEventListener('statechange', this.#onStateChange);

@@ -1,7 +1,9 @@
 import { expect } from '@open-wc/testing';
 
+type ErrorClass = new (first: string, ...rest: unknown[]) => Error;
+
 /** Every error class of the engine, with a way to make one (their constructors differ). */
-const MAKE: Record<string, (type: any) => Error> = {
+const MAKE: Record<string, (type: ErrorClass) => Error> = {
   WebRtcError: (type) => new type('sdp', 'm'),
   SdpError: (type) => new type('m'),
   IceError: (type) => new type('m'),

@@ -124,8 +124,8 @@ describe('first contact', () => {
     a.session.connection.createDataChannel('chat');
     await openTime(a, b);
     // A third peer in the room (a quick rejoin under a new id) speaks to everyone.
-    ends[1].send({ type: 'candidate', candidate: null, from: 'c' });
-    ends[1].send({ type: 'hello', from: 'c' });
+    void ends[1].send({ type: 'candidate', candidate: null, from: 'c' });
+    void ends[1].send({ type: 'hello', from: 'c' });
     await sleep(QUIET_MS);
     expect(a.errors).to.deep.equal([]);
   });

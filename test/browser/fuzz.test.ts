@@ -60,16 +60,16 @@ describe('fuzz: malformed signal messages against a live session', function () {
       for (let i = 0; i < 3000; i++) {
         const roll = random();
         if (roll < 0.8) {
-          sa.send(pick(bad)() as SignalMessage);
+          void sa.send(pick(bad)() as SignalMessage);
           badCount++;
         } else if (roll < 0.9) {
           // For another peer on a shared channel, or from a third peer (docs/PROTOCOL.md §4): ignored, no error.
-          sa.send(random() < 0.5 ? { type: 'hello', from, to: 'someone-else' } : { type: 'candidate', candidate: null, from: 'intruder' });
+          void sa.send(random() < 0.5 ? { type: 'hello', from, to: 'someone-else' } : { type: 'candidate', candidate: null, from: 'intruder' });
           forOthers++;
         } else {
           // Duplicated and reordered real messages (old candidates, old descriptions).
           const old = pick(realCandidates);
-          if (old) { sa.send(old); replays++; }
+          if (old) { void sa.send(old); replays++; }
         }
         if (i % 200 === 0) await new Promise((r) => setTimeout(r, 0));
       }

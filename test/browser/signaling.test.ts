@@ -182,7 +182,7 @@ describe('signaling session (perfect negotiation)', () => {
       { type: 'bye', reason: 12 }, { type: 'hello', from: '<img src=x onerror=alert(1)>' },
     ];
     const before = errors.length;
-    for (const message of bad) sa.send(message as never);
+    for (const message of bad) void sa.send(message as never);
     await waitFor(() => errors.length - before === bad.length, LOCAL_MS, 'one error per bad message');
     for (const error of errors.slice(before)) {
       expect(error).to.be.instanceOf(SignalingError);

@@ -74,7 +74,7 @@ test('the remote browser dies without bye: rtc-close with reason "timeout" in bo
   const doomed = await launch('chromium');
   const url = `${demo.http}/call.html?room=${room('vanish')}`;
   const a = await open(chromium, url);
-  const b = await open(doomed, url);
+  await open(doomed, url);
   try {
     await until(() => remoteFramesShown(a), E2E_MS, 'call up');
     await a.evaluate(() => { window.closes = []; document.querySelector('rtc-call').addEventListener('rtc-close', (e) => window.closes.push(e.detail.reason)); });
