@@ -12,11 +12,17 @@ function whipEndpoint() {
   let endpoint;
   return {
     name: 'whip-endpoint',
-    async serverStart() { endpoint = await startWhipEndpoint(); },
-    async serverStop() { await endpoint?.close(); },
+    async serverStart() {
+      endpoint = await startWhipEndpoint();
+    },
+    async serverStop() {
+      await endpoint?.close();
+    },
     serve(context) {
-      if (context.path === '/__whip.json') return { body: JSON.stringify({ base: endpoint.base, token: endpoint.token }), type: 'json' };
-      if (context.path === '/__whip/log') return { body: JSON.stringify({ log: endpoint.log, received: endpoint.received() }), type: 'json' };
+      if (context.path === '/__whip.json')
+        return { body: JSON.stringify({ base: endpoint.base, token: endpoint.token }), type: 'json' };
+      if (context.path === '/__whip/log')
+        return { body: JSON.stringify({ log: endpoint.log, received: endpoint.received() }), type: 'json' };
     },
   };
 }
@@ -59,7 +65,9 @@ function signalingServer() {
         const downMs = Math.min(10000, Number(context.URL.searchParams.get('downMs') ?? 500));
         await entry.server.close();
         entry.server = undefined;
-        setTimeout(async () => { entry.server = await start(entry.port); }, downMs);
+        setTimeout(async () => {
+          entry.server = await start(entry.port);
+        }, downMs);
         return { body: '{"ok":true}', type: 'json' };
       }
     },
@@ -81,8 +89,16 @@ function turnServers() {
       coturn = await startLocalCoturn();
       const urls = [coturn.url];
       servers.good = await startSignalingServer({ port: 0, maxRoomSize: 8, turn: { secret: coturn.secret, urls } });
-      servers.shortLived = await startSignalingServer({ port: 0, maxRoomSize: 8, turn: { secret: coturn.secret, urls, ttlSeconds: SHORT_TTL_S } });
-      servers.wrongSecret = await startSignalingServer({ port: 0, maxRoomSize: 8, turn: { secret: `not-${coturn.secret}`, urls } });
+      servers.shortLived = await startSignalingServer({
+        port: 0,
+        maxRoomSize: 8,
+        turn: { secret: coturn.secret, urls, ttlSeconds: SHORT_TTL_S },
+      });
+      servers.wrongSecret = await startSignalingServer({
+        port: 0,
+        maxRoomSize: 8,
+        turn: { secret: `not-${coturn.secret}`, urls },
+      });
     },
     async serverStop() {
       await Promise.all(Object.values(servers).map((server) => server.close()));
@@ -102,7 +118,9 @@ function janusServer() {
   let janus;
   return {
     name: 'janus',
-    async serverStart() { janus = await startJanus(); },
+    async serverStart() {
+      janus = await startJanus();
+    },
     async serverStop() {
       // JANUS_LOG=1: Janus's own log after the run, for debugging.
       if (process.env.JANUS_LOG) console.log(janus?.log());
@@ -132,7 +150,13 @@ export default {
     ...(!only || only.includes('chromium') ? [chromium] : []),
     ...(!only || only.includes('firefox') ? [firefox] : []),
   ],
-  plugins: [signalingServer(), turnServers(), whipEndpoint(), janusServer(), esbuildPlugin({ ts: true, target: 'es2022', tsconfig: './tsconfig.json' })],
+  plugins: [
+    signalingServer(),
+    turnServers(),
+    whipEndpoint(),
+    janusServer(),
+    esbuildPlugin({ ts: true, target: 'es2022', tsconfig: './tsconfig.json' }),
+  ],
   // No retries: a test that passes only on its second try hides a bug.
   testFramework: { config: { timeout: 20000 } },
   testsFinishTimeout: 300000,

@@ -13,13 +13,27 @@ import { startSignalingServer, staticFiles } from '../dist/server/index.js';
 
 const ref = process.argv[2] ?? 'HEAD';
 const rounds = Number(process.env.AB_ROUNDS ?? 200);
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+};
 
 const old = mkdtempSync(join(tmpdir(), 'rtc-ab-'));
 execFileSync('git', ['worktree', 'add', '--detach', '-f', old, ref], { stdio: 'ignore' });
 try {
-  const oldEngine = { name: 'old-engine', setup: (b) => b.onResolve({ filter: /^old-engine$/ }, () => ({ path: join(old, 'src/index.ts') })) };
-  await build({ entryPoints: ['bench/ab-page.ts'], bundle: true, format: 'esm', target: 'es2022', minify: true, outfile: 'bench/.build/ab.js', plugins: [oldEngine] });
+  const oldEngine = {
+    name: 'old-engine',
+    setup: (b) => b.onResolve({ filter: /^old-engine$/ }, () => ({ path: join(old, 'src/index.ts') })),
+  };
+  await build({
+    entryPoints: ['bench/ab-page.ts'],
+    bundle: true,
+    format: 'esm',
+    target: 'es2022',
+    minify: true,
+    outfile: 'bench/.build/ab.js',
+    plugins: [oldEngine],
+  });
   writeFileSync('bench/.build/ab.html', '<!doctype html><script type="module" src="ab.js"></script>');
   const serve = staticFiles({ '/ab/': 'bench/.build' });
   const web = await startSignalingServer({ port: 0, onRequest: (q, r) => void serve(q, r) });
@@ -37,7 +51,9 @@ try {
     const whole = t.raw.map((_, i) => Object.values(t).every((xs) => !Number.isNaN(xs[i])));
     for (const k of Object.keys(t)) t[k] = t[k].filter((_, i) => whole[i]);
     const ratio = (xs, base) => median(xs.map((x, i) => x / base[i])).toFixed(3);
-    console.log(`${process.env.AB_FIGURE ?? 'open'}, ${name}, ${t.raw.length} of ${rounds} rounds: ${ref} ${ratio(t.old, t.raw)} x raw, working tree ${ratio(t.new, t.raw)} x raw, working tree ÷ ${ref} ${ratio(t.new, t.old)}`);
+    console.log(
+      `${process.env.AB_FIGURE ?? 'open'}, ${name}, ${t.raw.length} of ${rounds} rounds: ${ref} ${ratio(t.old, t.raw)} x raw, working tree ${ratio(t.new, t.raw)} x raw, working tree ÷ ${ref} ${ratio(t.new, t.old)}`,
+    );
     await browser.close();
   }
   await web.close?.();

@@ -8,7 +8,11 @@ import { engineOpen, engineRoundTrips, rawOpen, rawRoundTrips, type EngineModule
 // ?figure=rtt: 200 small round trips a round instead of the time to an open channel.
 const rtt = new URLSearchParams(location.search).get('figure') === 'rtt';
 const variants: Record<string, () => Promise<number>> = rtt
-  ? { raw: () => rawRoundTrips(200), old: () => engineRoundTrips(OLD as EngineModule, 200), new: () => engineRoundTrips(NEW, 200) }
+  ? {
+      raw: () => rawRoundTrips(200),
+      old: () => engineRoundTrips(OLD as EngineModule, 200),
+      new: () => engineRoundTrips(NEW, 200),
+    }
   : { raw: rawOpen, old: () => engineOpen(OLD as EngineModule), new: () => engineOpen(NEW) };
 
 /** `rounds` rounds in a rotating order; a call stuck for 10 s (Firefox's close() now and then) is NaN. */
@@ -19,7 +23,9 @@ const variants: Record<string, () => Promise<number>> = rtt
   for (let i = 0; i < rounds; i++) {
     for (let k = 0; k < names.length; k++) {
       const name = names[(k + i) % names.length]!;
-      times[name]!.push(await Promise.race([variants[name]!(), new Promise<number>((r) => setTimeout(() => r(NaN), 10_000))]));
+      times[name]!.push(
+        await Promise.race([variants[name]!(), new Promise<number>((r) => setTimeout(() => r(NaN), 10_000))]),
+      );
     }
   }
   (globalThis as { gc?: () => void }).gc?.(); // Chromium refuses new connections while 500 closed ones await GC

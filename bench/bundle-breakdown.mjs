@@ -7,25 +7,66 @@ import { build } from 'esbuild';
 import { minify } from 'terser';
 
 const gz = (text) => gzipSync(text, { level: 9 }).length;
-const terse = async (code) => (await minify(code, { module: true, ecma: 2022, compress: { passes: 3, pure_getters: true }, format: { comments: false } })).code;
+const terse = async (code) =>
+  (
+    await minify(code, {
+      module: true,
+      ecma: 2022,
+      compress: { passes: 3, pure_getters: true },
+      format: { comments: false },
+    })
+  ).code;
 
 const PARTS = [
   ['Lit (ReactiveElement and unsafeCSS; no lit-html)', (path) => path.includes('node_modules/')],
   ['the three elements (components/)', (path) => path.startsWith('components/')],
-  ['signaling: session, ICE restart, WebSocket signaler, message checks (src/signaling/)', (path) => path.startsWith('src/signaling/')],
-  ['engine: client, peer connection, data channel, media, errors, validation (src/)', (path) => path.startsWith('src/')],
+  [
+    'signaling: session, ICE restart, WebSocket signaler, message checks (src/signaling/)',
+    (path) => path.startsWith('src/signaling/'),
+  ],
+  [
+    'engine: client, peer connection, data channel, media, errors, validation (src/)',
+    (path) => path.startsWith('src/'),
+  ],
 ];
 
 export async function bundleBreakdown() {
   const total = gz(readFileSync('dist/rtc-elements.js'));
   const lit = await build({
-    stdin: { contents: "export { ReactiveElement, unsafeCSS } from '@lit/reactive-element';", resolveDir: process.cwd() },
-    bundle: true, format: 'esm', target: 'es2022', write: false,
+    stdin: {
+      contents: "export { ReactiveElement, unsafeCSS } from '@lit/reactive-element';",
+      resolveDir: process.cwd(),
+    },
+    bundle: true,
+    format: 'esm',
+    target: 'es2022',
+    write: false,
   });
   const litBytes = gz(await terse(lit.outputFiles[0].text));
   // The bundle's own inputs, as the build bundles them (lazy parts left out).
-  const lazy = { name: 'lazy', setup(b) { b.onResolve({ filter: /whip-signaler\.js$|file-transfer\.js$|stats\.js$|mesh\.js$|fragments\.js$|ice-diagnosis\.js$|devices\.js$|gathering\.js$/ }, (a) => (a.kind === 'dynamic-import' ? { path: a.path, external: true } : undefined)); } };
-  const result = await build({ entryPoints: ['components/bundle.ts'], bundle: true, format: 'esm', target: 'es2022', minify: true, write: false, metafile: true, outfile: 'x.js', plugins: [lazy] });
+  const lazy = {
+    name: 'lazy',
+    setup(b) {
+      b.onResolve(
+        {
+          filter:
+            /whip-signaler\.js$|file-transfer\.js$|stats\.js$|mesh\.js$|fragments\.js$|ice-diagnosis\.js$|devices\.js$|gathering\.js$/,
+        },
+        (a) => (a.kind === 'dynamic-import' ? { path: a.path, external: true } : undefined),
+      );
+    },
+  };
+  const result = await build({
+    entryPoints: ['components/bundle.ts'],
+    bundle: true,
+    format: 'esm',
+    target: 'es2022',
+    minify: true,
+    write: false,
+    metafile: true,
+    outfile: 'x.js',
+    plugins: [lazy],
+  });
   const inputs = Object.entries(Object.values(result.metafile.outputs)[0].inputs);
   const minified = Object.fromEntries(PARTS.map(([name]) => [name, 0]));
   for (const [path, { bytesInOutput }] of inputs) {

@@ -5,7 +5,12 @@
 import { build } from 'esbuild';
 import { startRelay } from './signal-relay.mjs';
 
-export const CASES = { both: 'both send video', joiner: 'only the joining side sends', waiter: 'only the waiting side sends', data: 'data only' };
+export const CASES = {
+  both: 'both send video',
+  joiner: 'only the joining side sends',
+  waiter: 'only the waiting side sends',
+  data: 'data only',
+};
 export const CONTENDERS = ['raw', 'element', 'peerjs'];
 export const DELAY_MS = 50;
 /** A join that has shown nothing after this long is a failed round. */
@@ -14,7 +19,14 @@ const JOIN_TIMEOUT_MS = 20_000;
 const SETTLE_MS = 300;
 
 export function buildJoinPage() {
-  return build({ entryPoints: ['bench/join.ts'], bundle: true, format: 'esm', target: 'es2022', outfile: 'bench/.build/join.js', minify: true });
+  return build({
+    entryPoints: ['bench/join.ts'],
+    bundle: true,
+    format: 'esm',
+    target: 'es2022',
+    outfile: 'bench/.build/join.js',
+    minify: true,
+  });
 }
 
 /** Starts the two relays (reference server, PeerServer); `close()` ends them. */
@@ -22,8 +34,11 @@ export async function startRelays(signalingUrl, peerServerPort) {
   const ours = await startRelay(signalingUrl);
   const peer = await startRelay(`ws://127.0.0.1:${peerServerPort}`);
   return {
-    ours, peer,
-    set delayMs(ms) { ours.delayMs = peer.delayMs = ms; },
+    ours,
+    peer,
+    set delayMs(ms) {
+      ours.delayMs = peer.delayMs = ms;
+    },
     close: () => Promise.all([ours.close(), peer.close()]),
   };
 }
@@ -34,7 +49,8 @@ async function once(pages, relays, contender, kase) {
   const [waiting, joining] = pages;
   const n = `${Date.now().toString(36)}${(trial++).toString(36)}`;
   const setup = {
-    contender, case: kase,
+    contender,
+    case: kase,
     signaling: relays.ours.url,
     peerServer: { host: '127.0.0.1', port: Number(new URL(relays.peer.url).port), path: '/peerjs' },
     room: `join-${n}`,
@@ -49,7 +65,12 @@ async function once(pages, relays, contender, kase) {
     let timer;
     const ends = await Promise.race([
       Promise.all([waited, joined]),
-      new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`${contender}/${kase}: nothing shown in ${JOIN_TIMEOUT_MS / 1000} s`)), JOIN_TIMEOUT_MS); }),
+      new Promise((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`${contender}/${kase}: nothing shown in ${JOIN_TIMEOUT_MS / 1000} s`)),
+          JOIN_TIMEOUT_MS,
+        );
+      }),
     ]).finally(() => clearTimeout(timer));
     return Math.max(...ends.filter((t) => t !== null)) - start;
   } finally {
@@ -90,7 +111,10 @@ export async function joinToFrame(browser, httpUrl, relays, { rounds, log = () =
           relays.delayMs = delay;
           for (let k = 0; k < CONTENDERS.length; k++) {
             const c = CONTENDERS[(k + i) % CONTENDERS.length];
-            const ms = await once(pages, relays, c, kase).catch((e) => { log(e.message); return null; });
+            const ms = await once(pages, relays, c, kase).catch((e) => {
+              log(e.message);
+              return null;
+            });
             times[kase][delay][c].push(ms);
           }
         }

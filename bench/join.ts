@@ -54,7 +54,7 @@ function videoFor(stream: MediaStream): Promise<number> {
   return firstFrame(video);
 }
 
-let cleanups: (() => void)[] = [];
+const cleanups: (() => void)[] = [];
 let result: Promise<number | null> = Promise.resolve(null);
 
 const camera = async () => {
@@ -69,14 +69,24 @@ const camera = async () => {
 async function raw(s: JoinSetup, p: ReturnType<typeof plan>): Promise<void> {
   const pc = new RTCPeerConnection();
   const ws = new WebSocket(s.signaling);
-  cleanups.push(() => { pc.close(); ws.close(); });
+  cleanups.push(() => {
+    pc.close();
+    ws.close();
+  });
   let peer: string | undefined;
   let remoteSet = false;
   const early: RTCIceCandidateInit[] = [];
   const send = (m: object) => ws.send(JSON.stringify({ ...m, to: peer }));
-  pc.onicecandidate = (e) => { if (e.candidate) send({ type: 'candidate', candidate: e.candidate.toJSON() }); };
+  pc.onicecandidate = (e) => {
+    if (e.candidate) send({ type: 'candidate', candidate: e.candidate.toJSON() });
+  };
   let got: (t: number) => void = () => {};
-  result = p.data || p.receives ? new Promise((r) => { got = r; }) : Promise.resolve(null);
+  result =
+    p.data || p.receives
+      ? new Promise((r) => {
+          got = r;
+        })
+      : Promise.resolve(null);
   if (p.receives) pc.ontrack = (e) => void videoFor(e.streams[0] ?? new MediaStream([e.track])).then(got);
   if (p.data) {
     const dc = pc.createDataChannel(CHANNEL, { negotiated: true, id: 0 });
@@ -128,16 +138,26 @@ async function element(s: JoinSetup, p: ReturnType<typeof plan>): Promise<void> 
   call.setAttribute('room', s.room);
   if (p.sends) call.setAttribute('video', '');
   let got: (t: number) => void = () => {};
-  result = p.data || p.receives ? new Promise((r) => { got = r; }) : Promise.resolve(null);
+  result =
+    p.data || p.receives
+      ? new Promise((r) => {
+          got = r;
+        })
+      : Promise.resolve(null);
   if (p.receives) {
     const video = document.createElement('rtc-video') as RtcVideo;
     video.setAttribute('remote', '');
     call.append(video);
     // The element's own <video> shows the first frame; follow it once it has the stream.
-    call.addEventListener('rtc-track', () => {
-      const wait = () => (video.videoElement?.srcObject ? void firstFrame(video.videoElement).then(got) : setTimeout(wait, 1));
-      wait();
-    }, { once: true });
+    call.addEventListener(
+      'rtc-track',
+      () => {
+        const wait = () =>
+          video.videoElement?.srcObject ? void firstFrame(video.videoElement).then(got) : setTimeout(wait, 1);
+        wait();
+      },
+      { once: true },
+    );
   }
   if (p.data) {
     const channel = document.createElement('rtc-data-channel') as RtcDataChannel;
@@ -159,29 +179,50 @@ async function element(s: JoinSetup, p: ReturnType<typeof plan>): Promise<void> 
 // ---- PeerJS: the waiting peer registers under a known id; the joiner calls or connects to it.
 
 async function peerJs(s: JoinSetup, p: ReturnType<typeof plan>): Promise<void> {
-  const peer = new peerjs.Peer(s.role === 'wait' ? s.ids.wait : s.ids.join, { ...s.peerServer, key: 'peerjs', secure: false, config: { iceServers: [] } });
+  const peer = new peerjs.Peer(s.role === 'wait' ? s.ids.wait : s.ids.join, {
+    ...s.peerServer,
+    key: 'peerjs',
+    secure: false,
+    config: { iceServers: [] },
+  });
   cleanups.push(() => peer.destroy());
   let got: (t: number) => void = () => {};
-  result = p.data || p.receives ? new Promise((r) => { got = r; }) : Promise.resolve(null);
+  result =
+    p.data || p.receives
+      ? new Promise((r) => {
+          got = r;
+        })
+      : Promise.resolve(null);
   // The camera opens while the peer connects to its server.
   const media = p.sends ? camera() : Promise.resolve(undefined);
-  const opened = new Promise((resolve, reject) => { peer.once('open', resolve); peer.once('error', reject); });
+  const opened = new Promise((resolve, reject) => {
+    peer.once('open', resolve);
+    peer.once('error', reject);
+  });
   const onConnection = (conn: any) => {
     conn.once('open', () => conn.send('hi'));
     conn.once('data', () => got(epoch()));
   };
-  const onCall = (call: any) => { if (p.receives) call.once('stream', (remote: MediaStream) => void videoFor(remote).then(got)); };
+  const onCall = (call: any) => {
+    if (p.receives) call.once('stream', (remote: MediaStream) => void videoFor(remote).then(got));
+  };
   if (s.role === 'wait') {
     peer.on('connection', onConnection);
     const stream = await media;
-    peer.on('call', (call: any) => { onCall(call); call.answer(stream); });
+    peer.on('call', (call: any) => {
+      onCall(call);
+      call.answer(stream);
+    });
     await opened;
     return;
   }
   const [stream] = await Promise.all([media, opened]);
   if (p.data) onConnection(peer.connect(s.ids.wait, { serialization: 'raw', reliable: true }));
   // PeerJS needs a stream to call: a joiner that only receives offers an empty one and asks for video.
-  else onCall(peer.call(s.ids.wait, stream ?? new MediaStream(), stream ? {} : { constraints: { offerToReceiveVideo: true } }));
+  else
+    onCall(
+      peer.call(s.ids.wait, stream ?? new MediaStream(), stream ? {} : { constraints: { offerToReceiveVideo: true } }),
+    );
 }
 
 const contenders = { raw, element, peerjs: peerJs };
@@ -197,7 +238,13 @@ Object.assign(globalThis, {
     /** The epoch time of the first remote frame or message here (null: this side receives nothing). */
     result: () => result,
     end() {
-      for (const f of cleanups.splice(0)) { try { f(); } catch { /* already closed */ } }
+      for (const f of cleanups.splice(0)) {
+        try {
+          f();
+        } catch {
+          /* already closed */
+        }
+      }
       result = Promise.resolve(null);
     },
   },

@@ -24,14 +24,22 @@ let errors = {};
 /** One client; resolves once it is in (our welcome, PeerServer's OPEN), or null. */
 function connectOne(kind, url, room, i, stage) {
   return new Promise((resolve) => {
-    const localAddress = `127.${10 + (stage % 200)}.${(i >> 8) & 255}.${(i & 255) || 1}`;
+    const localAddress = `127.${10 + (stage % 200)}.${(i >> 8) & 255}.${i & 255 || 1}`;
     const id = `c${stage}x${i}`;
     const target = kind === 'ours' ? url : `${url}/peerjs/peerjs?key=peerjs&id=${id}&token=t${i}`;
     const ws = new WebSocket(target, { localAddress, perMessageDeflate: false });
     const c = { ws, id: kind === 'ours' ? null : id, url, inbox: new Map(), onRelay: null };
-    const timer = setTimeout(() => { ws.terminate(); resolve(null); }, 30_000);
-    ws.on('error', () => { clearTimeout(timer); resolve(null); });
-    ws.on('open', () => { if (kind === 'ours') ws.send(JSON.stringify({ type: 'join', room })); });
+    const timer = setTimeout(() => {
+      ws.terminate();
+      resolve(null);
+    }, 30_000);
+    ws.on('error', () => {
+      clearTimeout(timer);
+      resolve(null);
+    });
+    ws.on('open', () => {
+      if (kind === 'ours') ws.send(JSON.stringify({ type: 'join', room }));
+    });
     ws.on('message', (data) => {
       const m = JSON.parse(String(data));
       if (m.type === 'welcome' || m.type === 'OPEN') {
@@ -61,22 +69,34 @@ async function connect({ kind, clients: n, roomSize, urls, placement, stage }) {
   });
   const made = [];
   for (let k = 0; k < specs.length; k += BATCH) {
-    made.push(...await Promise.all(specs.slice(k, k + BATCH).map((s) => connectOne(kind, s.url, `r${stage}-${s.room}`, s.i, stage))));
+    made.push(
+      ...(await Promise.all(
+        specs.slice(k, k + BATCH).map((s) => connectOne(kind, s.url, `r${stage}-${s.room}`, s.i, stage)),
+      )),
+    );
   }
   clients = made;
   // Pairs inside each room: members 0-1, 2-3, …; a pair whose two clients are both in.
   pairs = [];
   for (let r = 0; r * roomSize < n; r++) {
     for (let m = 0; m + 1 < roomSize && r * roomSize + m + 1 < n; m += 2) {
-      const a = made[r * roomSize + m], b = made[r * roomSize + m + 1];
+      const a = made[r * roomSize + m],
+        b = made[r * roomSize + m + 1];
       if (a && b) pairs.push([a, b]);
     }
   }
-  const send = kind === 'ours'
-    ? (from, to) => from.ws.send(JSON.stringify({ type: 'hello', to: to.id }))
-    : (from, to) => from.ws.send(JSON.stringify({ type: 'CANDIDATE', dst: to.id, payload: { candidate: 'x' } }));
-  for (const [a, b] of pairs) { a.send = (to) => send(a, to); b.send = (to) => send(b, to); }
-  if (kind === 'peerjs') heartbeat = setInterval(() => { for (const c of clients) if (c?.ws.readyState === WebSocket.OPEN) c.ws.send('{"type":"HEARTBEAT"}'); }, PEERJS_HEARTBEAT_MS);
+  const send =
+    kind === 'ours'
+      ? (from, to) => from.ws.send(JSON.stringify({ type: 'hello', to: to.id }))
+      : (from, to) => from.ws.send(JSON.stringify({ type: 'CANDIDATE', dst: to.id, payload: { candidate: 'x' } }));
+  for (const [a, b] of pairs) {
+    a.send = (to) => send(a, to);
+    b.send = (to) => send(b, to);
+  }
+  if (kind === 'peerjs')
+    heartbeat = setInterval(() => {
+      for (const c of clients) if (c?.ws.readyState === WebSocket.OPEN) c.ws.send('{"type":"HEARTBEAT"}');
+    }, PEERJS_HEARTBEAT_MS);
   return { connected: made.filter(Boolean).length, pairs: pairs.length, seconds: (performance.now() - start) / 1000 };
 }
 
@@ -102,7 +122,10 @@ async function relay({ count, perSecond }) {
       for (const c of [a, b]) {
         c.done = (ms) => {
           samples[a.url === b.url ? 'local' : 'cross'].push(ms);
-          if (++arrived === count) { clearTimeout(timeout); resolve(); }
+          if (++arrived === count) {
+            clearTimeout(timeout);
+            resolve();
+          }
         };
       }
     }
@@ -114,9 +137,13 @@ async function relay({ count, perSecond }) {
     const timer = setInterval(() => {
       for (let k = 0; k < perTick && sent < count; k++, sent++) {
         const [a, b] = pairs[Math.floor(Math.random() * pairs.length)];
-        if (Math.random() < 0.5) relayOnce(a, b); else relayOnce(b, a);
+        if (Math.random() < 0.5) relayOnce(a, b);
+        else relayOnce(b, a);
       }
-      if (sent >= count) { clearInterval(timer); resolve(); }
+      if (sent >= count) {
+        clearInterval(timer);
+        resolve();
+      }
     }, TICK_MS);
   });
   await done;
@@ -133,8 +160,14 @@ async function throughput({ seconds, window }) {
   let running = true;
   for (const [a, b] of pairs) {
     // Ping-pong: each arrival sends the next one back, `window` of them in flight per pair.
-    a.done = () => { relays++; if (running) relayOnce(a, b); };
-    b.done = () => { relays++; if (running) relayOnce(b, a); };
+    a.done = () => {
+      relays++;
+      if (running) relayOnce(a, b);
+    };
+    b.done = () => {
+      relays++;
+      if (running) relayOnce(b, a);
+    };
   }
   const start = performance.now();
   for (const [a, b] of pairs) for (let w = 0; w < window; w++) relayOnce(a, b);
@@ -142,7 +175,11 @@ async function throughput({ seconds, window }) {
   running = false;
   const perSecond = relays / ((performance.now() - start) / 1000);
   await new Promise((r) => setTimeout(r, 500));
-  for (const [a, b] of pairs) { a.done = b.done = null; a.inbox.clear(); b.inbox.clear(); }
+  for (const [a, b] of pairs) {
+    a.done = b.done = null;
+    a.inbox.clear();
+    b.inbox.clear();
+  }
   return { perSecond, errors: takeErrors() };
 }
 
@@ -154,12 +191,20 @@ function takeErrors() {
 
 async function close() {
   clearInterval(heartbeat);
-  await Promise.all(clients.filter(Boolean).map((c) => new Promise((resolve) => {
-    if (c.ws.readyState === WebSocket.CLOSED) return resolve();
-    c.ws.once('close', resolve);
-    c.ws.close(1000);
-    setTimeout(() => { c.ws.terminate(); resolve(); }, 2000);
-  })));
+  await Promise.all(
+    clients.filter(Boolean).map(
+      (c) =>
+        new Promise((resolve) => {
+          if (c.ws.readyState === WebSocket.CLOSED) return resolve();
+          c.ws.once('close', resolve);
+          c.ws.close(1000);
+          setTimeout(() => {
+            c.ws.terminate();
+            resolve();
+          }, 2000);
+        }),
+    ),
+  );
   clients = [];
   pairs = [];
   return {};

@@ -1,7 +1,14 @@
 // Benchmarks in the page: each function measures one implementation once and returns
 // milliseconds (or bytes); bench/run.mjs repeats them, takes medians and computes ratios.
 import { SignalingSession, WebRtcClient, createSignalerPair } from '../src/index.js';
-import { enginePair, engineOpen as engineOpenWith, engineRoundTrips as engineRoundTripsWith, rawOpen, rawPair, rawRoundTrips } from './pairs.js';
+import {
+  enginePair,
+  engineOpen as engineOpenWith,
+  engineRoundTrips as engineRoundTripsWith,
+  rawOpen,
+  rawPair,
+  rawRoundTrips,
+} from './pairs.js';
 import '../components/define.js';
 import type { RtcDataChannel } from '../components/rtc-data-channel/rtc-data-channel.js';
 
@@ -10,16 +17,22 @@ declare const peerjs: { Peer: any };
 
 const MiB = 1024 * 1024;
 const now = () => performance.now();
-const payload = (size: number) => { const b = new Uint8Array(size); for (let i = 0; i < size; i += 4096) b[i] = i & 255; return b; };
+const payload = (size: number) => {
+  const b = new Uint8Array(size);
+  for (let i = 0; i < size; i += 4096) b[i] = i & 255;
+  return b;
+};
 
 // ---- raw RTCPeerConnection ----
 
 function received(dc: { addEventListener: RTCDataChannel['addEventListener'] }, total: number): Promise<void> {
   let got = 0;
-  return new Promise((resolve) => dc.addEventListener('message', (e: MessageEvent) => {
-    got += (e.data as ArrayBuffer).byteLength;
-    if (got >= total) resolve();
-  }));
+  return new Promise((resolve) =>
+    dc.addEventListener('message', (e: MessageEvent) => {
+      got += (e.data as ArrayBuffer).byteLength;
+      if (got >= total) resolve();
+    }),
+  );
 }
 
 async function rawThroughput(totalBytes: number, chunk: number, highWater: number, low: number): Promise<number> {
@@ -30,15 +43,16 @@ async function rawThroughput(totalBytes: number, chunk: number, highWater: numbe
   const start = now();
   for (let sent = 0; sent < totalBytes; sent += chunk) {
     // Never past the mark: with a 16 MiB mark Chromium's queue (16 MiB at most) would refuse the send.
-    if (dcA.bufferedAmount + chunk > highWater) await new Promise((r) => dcA.addEventListener('bufferedamountlow', r, { once: true }));
+    if (dcA.bufferedAmount + chunk > highWater)
+      await new Promise((r) => dcA.addEventListener('bufferedamountlow', r, { once: true }));
     dcA.send(data);
   }
   await done;
   const ms = now() - start;
-  a.close(); b.close();
+  a.close();
+  b.close();
   return ms;
 }
-
 
 // ---- the engine ----
 
@@ -64,13 +78,13 @@ async function engineThroughput(totalBytes: number, chunk: number, highWaterMark
   return ms;
 }
 
-
 // ---- the element ----
 
 async function elementThroughput(totalBytes: number, chunk: number): Promise<number> {
   const [sa, sb] = createSignalerPair();
   const root = document.createElement('div');
-  root.innerHTML = '<rtc-call manual><rtc-data-channel label="bench"></rtc-data-channel></rtc-call><rtc-call manual><rtc-data-channel label="bench"></rtc-data-channel></rtc-call>';
+  root.innerHTML =
+    '<rtc-call manual><rtc-data-channel label="bench"></rtc-data-channel></rtc-call><rtc-call manual><rtc-data-channel label="bench"></rtc-data-channel></rtc-call>';
   document.body.append(root);
   const [ca, cb] = [...root.querySelectorAll('rtc-call')];
   ca.signaler = sa;
@@ -79,10 +93,12 @@ async function elementThroughput(totalBytes: number, chunk: number): Promise<num
   const [x, y] = [...root.querySelectorAll('rtc-data-channel')] as RtcDataChannel[];
   await Promise.all([x.whenOpen(), y.whenOpen()]);
   let got = 0;
-  const done = new Promise<void>((resolve) => y.addEventListener('rtc-message', (e) => {
-    got += (e.detail.data as Uint8Array).byteLength;
-    if (got >= totalBytes) resolve();
-  }));
+  const done = new Promise<void>((resolve) =>
+    y.addEventListener('rtc-message', (e) => {
+      got += (e.detail.data as Uint8Array).byteLength;
+      if (got >= totalBytes) resolve();
+    }),
+  );
   const data = payload(chunk);
   const start = now();
   for (let sent = 0; sent < totalBytes; sent += chunk) await x.send(data);
@@ -108,14 +124,20 @@ async function simplePeerOpen(): Promise<number> {
   const start = now();
   const { p1, p2 } = await simplePeerPair();
   const ms = now() - start;
-  p1.destroy(); p2.destroy();
+  p1.destroy();
+  p2.destroy();
   return ms;
 }
 
 async function simplePeerThroughput(totalBytes: number, chunk: number): Promise<number> {
   const { p1, p2 } = await simplePeerPair();
   let got = 0;
-  const done = new Promise<void>((resolve) => p2.on('data', (d: Uint8Array) => { got += d.byteLength; if (got >= totalBytes) resolve(); }));
+  const done = new Promise<void>((resolve) =>
+    p2.on('data', (d: Uint8Array) => {
+      got += d.byteLength;
+      if (got >= totalBytes) resolve();
+    }),
+  );
   const data = payload(chunk);
   const start = now();
   for (let sent = 0; sent < totalBytes; sent += chunk) {
@@ -123,7 +145,8 @@ async function simplePeerThroughput(totalBytes: number, chunk: number): Promise<
   }
   await done;
   const ms = now() - start;
-  p1.destroy(); p2.destroy();
+  p1.destroy();
+  p2.destroy();
   return ms;
 }
 
@@ -137,7 +160,8 @@ async function simplePeerRoundTrips(count: number): Promise<number> {
     await back;
   }
   const ms = now() - start;
-  p1.destroy(); p2.destroy();
+  p1.destroy();
+  p2.destroy();
   return ms;
 }
 
@@ -149,7 +173,15 @@ async function peerJsPair(serialization: string): Promise<{ a: any; b: any; out:
   const options = { ...peerServer, key: 'peerjs', secure: false, config: { iceServers: [] } };
   const a = new peerjs.Peer(options);
   const b = new peerjs.Peer(options);
-  await Promise.all([a, b].map((p) => new Promise((resolve, reject) => { p.once('open', resolve); p.once('error', reject); })));
+  await Promise.all(
+    [a, b].map(
+      (p) =>
+        new Promise((resolve, reject) => {
+          p.once('open', resolve);
+          p.once('error', reject);
+        }),
+    ),
+  );
   const start = now();
   const intoP = new Promise<any>((resolve) => b.once('connection', (c: any) => c.once('open', () => resolve(c))));
   const out = a.connect(b.id, { serialization, reliable: true });
@@ -160,26 +192,40 @@ async function peerJsPair(serialization: string): Promise<{ a: any; b: any; out:
 
 async function peerJsOpen(): Promise<number> {
   const { a, b, ms } = await peerJsPair('raw');
-  a.destroy(); b.destroy();
+  a.destroy();
+  b.destroy();
   return ms;
 }
 
 async function peerJsThroughput(totalBytes: number, chunk: number): Promise<number> {
   const { a, b, out, into } = await peerJsPair('raw');
   let got = 0;
-  const done = new Promise<void>((resolve) => into.on('data', (d: ArrayBuffer) => { got += d.byteLength; if (got >= totalBytes) resolve(); }));
+  const done = new Promise<void>((resolve) =>
+    into.on('data', (d: ArrayBuffer) => {
+      got += d.byteLength;
+      if (got >= totalBytes) resolve();
+    }),
+  );
   const data = payload(chunk);
   const start = now();
   for (let sent = 0; sent < totalBytes; sent += chunk) out.send(data.buffer); // PeerJS buffers internally
   await done;
   const ms = now() - start;
-  a.destroy(); b.destroy();
+  a.destroy();
+  b.destroy();
   return ms;
 }
 
 // ---- set-up and tear-down loop: connections and heap ----
 
-async function setupTeardownLoop(loops: number): Promise<{ openBefore: number; openAfter: number; heapBefore: number | null; heapAfter: number | null; natives: number; nativesOpen: number }> {
+async function setupTeardownLoop(loops: number): Promise<{
+  openBefore: number;
+  openAfter: number;
+  heapBefore: number | null;
+  heapAfter: number | null;
+  natives: number;
+  nativesOpen: number;
+}> {
   const gc = (globalThis as { gc?: () => void }).gc;
   const heap = () => (performance as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? null;
   const client = new WebRtcClient();
@@ -187,14 +233,21 @@ async function setupTeardownLoop(loops: number): Promise<{ openBefore: number; o
   const once = async () => {
     const { local } = await enginePair(engine, client);
     await local.send('x');
-    for (const connection of client.openConnections) { natives.push(connection.native); connection.close(); }
+    for (const connection of client.openConnections) {
+      natives.push(connection.native);
+      connection.close();
+    }
   };
   for (let i = 0; i < 3; i++) await once(); // warm-up
-  gc?.(); await new Promise((r) => setTimeout(r, 500)); gc?.();
+  gc?.();
+  await new Promise((r) => setTimeout(r, 500));
+  gc?.();
   const heapBefore = heap();
   const openBefore = client.openConnections.length;
   for (let i = 0; i < loops; i++) await once();
-  gc?.(); await new Promise((r) => setTimeout(r, 500)); gc?.();
+  gc?.();
+  await new Promise((r) => setTimeout(r, 500));
+  gc?.();
   const result = {
     openBefore,
     openAfter: client.openConnections.length,
@@ -210,15 +263,27 @@ async function setupTeardownLoop(loops: number): Promise<{ openBefore: number; o
 Object.assign(globalThis, {
   bench: {
     MiB,
-    setPeerServer: (s: typeof peerServer) => { peerServer = s; },
-    rawThroughput, rawOpen, rawRoundTrips,
-    engineThroughput, engineOpen: () => engineOpenWith(engine), engineRoundTrips: (count: number) => engineRoundTripsWith(engine, count),
+    setPeerServer: (s: typeof peerServer) => {
+      peerServer = s;
+    },
+    rawThroughput,
+    rawOpen,
+    rawRoundTrips,
+    engineThroughput,
+    engineOpen: () => engineOpenWith(engine),
+    engineRoundTrips: (count: number) => engineRoundTripsWith(engine, count),
     elementThroughput,
-    simplePeerThroughput, simplePeerOpen, simplePeerRoundTrips,
-    peerJsThroughput, peerJsOpen,
+    simplePeerThroughput,
+    simplePeerOpen,
+    simplePeerRoundTrips,
+    peerJsThroughput,
+    peerJsOpen,
     setupTeardownLoop,
     // Between rounds, untimed: Chromium refuses new connections while 500 closed ones await GC.
-    collect: async () => { (globalThis as { gc?: () => void }).gc?.(); await new Promise((r) => setTimeout(r, 50)); },
+    collect: async () => {
+      (globalThis as { gc?: () => void }).gc?.();
+      await new Promise((r) => setTimeout(r, 50));
+    },
   },
 });
 (globalThis as { benchReady?: boolean }).benchReady = true;

@@ -9,9 +9,13 @@ export const FD_LIMIT_COMMAND = 'ulimit -n "$(ulimit -Hn)"';
 
 function spawnNode(file, args = []) {
   const script = fileURLToPath(new URL(file, import.meta.url));
-  const child = spawn('bash', ['-c', `${FD_LIMIT_COMMAND}; exec "${process.execPath}" --expose-gc "$0" "$@"`, script, ...args], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const child = spawn(
+    'bash',
+    ['-c', `${FD_LIMIT_COMMAND}; exec "${process.execPath}" --expose-gc "$0" "$@"`, script, ...args],
+    {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    },
+  );
   const exited = new Promise((resolve) => child.once('exit', resolve));
   return { child, exited };
 }
@@ -19,11 +23,17 @@ function spawnNode(file, args = []) {
 /** Starts a server process (`ours` with options, or `peerjs`); resolves once it listens. */
 export async function startServer(kind, options = {}) {
   const { child, exited } = spawnNode('./server-process.mjs', [kind, JSON.stringify(options)]);
-  const ask = (type) => new Promise((resolve) => {
-    const on = (m) => { if (m.type === type) { child.off('message', on); resolve(m); } };
-    child.on('message', on);
-    child.send({ type });
-  });
+  const ask = (type) =>
+    new Promise((resolve) => {
+      const on = (m) => {
+        if (m.type === type) {
+          child.off('message', on);
+          resolve(m);
+        }
+      };
+      child.on('message', on);
+      child.send({ type });
+    });
   const ready = await new Promise((resolve, reject) => {
     child.once('message', resolve);
     void exited.then((code) => reject(new Error(`${kind} server exited with ${code}`)));
@@ -44,21 +54,32 @@ export async function startLoadGenerator() {
     void exited.then((code) => reject(new Error(`load generator exited with ${code}`)));
   });
   let next = 0;
-  const call = (cmd, args) => new Promise((resolve, reject) => {
-    const id = next++;
-    const on = (m) => {
-      if (m.id !== id) return;
-      child.off('message', on);
-      if (m.error) reject(new Error(m.error)); else resolve(m.result);
-    };
-    child.on('message', on);
-    child.send({ id, cmd, args });
-  });
+  const call = (cmd, args) =>
+    new Promise((resolve, reject) => {
+      const id = next++;
+      const on = (m) => {
+        if (m.id !== id) return;
+        child.off('message', on);
+        if (m.error) reject(new Error(m.error));
+        else resolve(m.result);
+      };
+      child.on('message', on);
+      child.send({ id, cmd, args });
+    });
   const limit = await new Promise((resolve) => {
     const sh = spawn('bash', ['-c', `${FD_LIMIT_COMMAND}; ulimit -n`]);
     let out = '';
-    sh.stdout.on('data', (d) => { out += d; });
+    sh.stdout.on('data', (d) => {
+      out += d;
+    });
     sh.on('close', () => resolve(Number(out.trim())));
   });
-  return { call, fdLimit: limit, stop: () => { child.kill(); return exited; } };
+  return {
+    call,
+    fdLimit: limit,
+    stop: () => {
+      child.kill();
+      return exited;
+    },
+  };
 }

@@ -2,7 +2,10 @@
 // against PeerServer, the cluster. Ratios only; bare times stay in results.json.
 import { CASES, CONTENDERS, DELAY_MS } from './join-to-frame.mjs';
 
-const median = (xs) => { const s = xs.filter((x) => x !== null).sort((a, b) => a - b); return s.length ? s[Math.floor(s.length / 2)] : null; };
+const median = (xs) => {
+  const s = xs.filter((x) => x !== null).sort((a, b) => a - b);
+  return s.length ? s[Math.floor(s.length / 2)] : null;
+};
 const fmt = (x, digits = 2) => (x === null || x === undefined || Number.isNaN(x) ? 'n/a' : x.toFixed(digits));
 const check = (ok) => (ok ? '✅' : '❌');
 
@@ -27,7 +30,15 @@ export function joinVerdicts(join) {
       for (const delay of [0, DELAY_MS]) {
         const el = joinRatio(times[kase][delay], 'element');
         const pj = joinRatio(times[kase][delay], 'peerjs');
-        out.push({ browser, kase, delay, el, pj, ok: el !== null && el <= 1.1, ahead: el !== null && pj !== null && el < pj });
+        out.push({
+          browser,
+          kase,
+          delay,
+          el,
+          pj,
+          ok: el !== null && el <= 1.1,
+          ahead: el !== null && pj !== null && el < pj,
+        });
       }
     }
   }
@@ -50,12 +61,18 @@ export function joinTables(join, rounds, date) {
   }
   const trips = [];
   for (const kase of Object.keys(CASES)) {
-    trips.push(`| ${CASES[kase]} | ${browsers.map((b) => CONTENDERS.map((c) => fmt(roundTrips(join[b].times[kase], c), 1)).join(' / ')).join(' | ')} |`);
+    trips.push(
+      `| ${CASES[kase]} | ${browsers.map((b) => CONTENDERS.map((c) => fmt(roundTrips(join[b].times[kase], c), 1)).join(' / ')).join(' | ')} |`,
+    );
   }
-  const failed = browsers.map((b) => {
-    const n = Object.values(join[b].times).flatMap((byDelay) => Object.values(byDelay).flatMap((byC) => Object.values(byC).flat())).filter((t) => t === null).length;
-    return `${b}: ${n}`;
-  }).join(', ');
+  const failed = browsers
+    .map((b) => {
+      const n = Object.values(join[b].times)
+        .flatMap((byDelay) => Object.values(byDelay).flatMap((byC) => Object.values(byC).flat()))
+        .filter((t) => t === null).length;
+      return `${b}: ${n}`;
+    })
+    .join(', ');
   return `## Join to first frame
 
 Two pages (windows) of one browser, through the reference server on 127.0.0.1 (PeerJS: a local
@@ -109,9 +126,17 @@ export function serverTable(server, date) {
   const sizes = Object.keys(server.sizes);
   const kb = (b) => (b === null || b === undefined ? 'n/a' : `${(b / 1024).toFixed(1)} KiB`);
   const ratio = (a, b) => (a === undefined || b === undefined || !b ? null : a / b);
-  const head = sizes.flatMap((n) => [`${Number(n).toLocaleString('en')}: ours, rooms of 2`, 'ours, rooms of 10', 'PeerServer']);
-  const row = (label, f, r) => `| ${label} | ${sizes.flatMap((n) => ['ours2', 'ours10', 'peerjs'].map((k) => (server.sizes[n][k]?.error ? 'failed' : f(server.sizes[n][k] ?? {}, server.sizes[n])))).join(' | ')} | ${r ?? ''} |`;
-  const vs = (key) => (x, all) => (all.peerjs && !all.peerjs.error && x !== all.peerjs ? `${fmt(ratio(x[key], all.peerjs[key]))} × PeerServer` : '1.00');
+  const head = sizes.flatMap((n) => [
+    `${Number(n).toLocaleString('en')}: ours, rooms of 2`,
+    'ours, rooms of 10',
+    'PeerServer',
+  ]);
+  const row = (label, f, r) =>
+    `| ${label} | ${sizes.flatMap((n) => ['ours2', 'ours10', 'peerjs'].map((k) => (server.sizes[n][k]?.error ? 'failed' : f(server.sizes[n][k] ?? {}, server.sizes[n])))).join(' | ')} | ${r ?? ''} |`;
+  const vs = (key) => (x, all) =>
+    all.peerjs && !all.peerjs.error && x !== all.peerjs
+      ? `${fmt(ratio(x[key], all.peerjs[key]))} × PeerServer`
+      : '1.00';
   return `## The server against PeerServer
 
 Each server alone in its process, the load generator in another, all on 127.0.0.1 (open-file limit

@@ -15,7 +15,7 @@ import { bundleBreakdown } from './bundle-breakdown.mjs';
 import { buildJoinPage, joinToFrame, startRelays } from './join-to-frame.mjs';
 import { serverVsPeerServer } from './server-vs-peerserver.mjs';
 import { cluster } from './cluster.mjs';
-import { clusterTable, joinTables, joinVerdicts, serverTable } from './report-wait.mjs';
+import { clusterTable, joinTables, serverTable } from './report-wait.mjs';
 import { quickCheck } from './quick-check.mjs';
 import { chart } from './chart.mjs';
 
@@ -29,23 +29,54 @@ const RUN_DATE = new Date().toISOString().slice(0, 10);
 // The last full run's figures, for the sections this run does not measure.
 const previous = existsSync('bench/results.json') ? JSON.parse(readFileSync('bench/results.json', 'utf8')) : {};
 const SIZES = QUICK
-  ? { rounds: 1, grid: [{ chunk: 64 * 1024, high: MiB, low: MiB / 4 }], trips: 100, serverClients: [200, 1000], relays: { count: 2000, perSecond: 1000 }, clusterClients: 200, clusterRelays: { count: 1000, perSecond: 500 }, clusterSeconds: 2 }
-  : { rounds: ROUNDS, grid: null, trips: 1000, serverClients: [1000, 10000], relays: { count: 20000, perSecond: 2000 }, clusterClients: 1000, clusterRelays: { count: 10000, perSecond: 1000 }, clusterSeconds: 5 };
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+  ? {
+      rounds: 1,
+      grid: [{ chunk: 64 * 1024, high: MiB, low: MiB / 4 }],
+      trips: 100,
+      serverClients: [200, 1000],
+      relays: { count: 2000, perSecond: 1000 },
+      clusterClients: 200,
+      clusterRelays: { count: 1000, perSecond: 500 },
+      clusterSeconds: 2,
+    }
+  : {
+      rounds: ROUNDS,
+      grid: null,
+      trips: 1000,
+      serverClients: [1000, 10000],
+      relays: { count: 20000, perSecond: 2000 },
+      clusterClients: 1000,
+      clusterRelays: { count: 10000, perSecond: 1000 },
+      clusterSeconds: 5,
+    };
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+};
 const fmt = (x, digits = 2) => (x === null || x === undefined || Number.isNaN(x) ? 'n/a' : x.toFixed(digits));
 
-await build({ entryPoints: ['bench/page.ts'], bundle: true, format: 'esm', target: 'es2022', outfile: 'bench/.build/page.js', minify: true });
+await build({
+  entryPoints: ['bench/page.ts'],
+  bundle: true,
+  format: 'esm',
+  target: 'es2022',
+  outfile: 'bench/.build/page.js',
+  minify: true,
+});
 await buildJoinPage();
 
 const serve = staticFiles({ '/bench/': 'bench', '/bench/build/': 'bench/.build', '/node_modules/': 'node_modules' });
 const web = await startSignalingServer({ port: 0, onRequest: (q, r) => void serve(q, r) });
 const peerPort = 9000 + Math.floor(Math.random() * 500);
-const peerServer = await new Promise((resolve) => { const s = PeerServer({ port: peerPort, host: '127.0.0.1', path: '/peerjs' }, () => resolve(s)); });
+const peerServer = await new Promise((resolve) => {
+  const s = PeerServer({ port: peerPort, host: '127.0.0.1', path: '/peerjs' }, () => resolve(s));
+});
 
 async function openBench(name) {
-  const browser = name === 'chromium'
-    ? await launch('chromium', ['--js-flags=--expose-gc', '--enable-precise-memory-info'])
-    : await launch('firefox');
+  const browser =
+    name === 'chromium'
+      ? await launch('chromium', ['--js-flags=--expose-gc', '--enable-precise-memory-info'])
+      : await launch('firefox');
   const page = await browser.newPage();
   page.on('pageerror', (e) => console.error(`[${name}] ${e.message}`));
   await page.goto(`${web.url.replace('ws', 'http')}/bench/page.html`);
@@ -57,10 +88,17 @@ async function openBench(name) {
 
 /** A benchmark that has not finished after this long is given up (the round is left out). */
 const CALL_TIMEOUT_MS = 120_000;
-const call = (b, fn, ...args) => b.page.evaluate((f, a, ms) => Promise.race([
-  globalThis.bench[f](...a),
-  new Promise((_, reject) => setTimeout(() => reject(new Error(`${f} did not finish in ${ms / 1000} s`)), ms)),
-]), fn, args, CALL_TIMEOUT_MS);
+const call = (b, fn, ...args) =>
+  b.page.evaluate(
+    (f, a, ms) =>
+      Promise.race([
+        globalThis.bench[f](...a),
+        new Promise((_, reject) => setTimeout(() => reject(new Error(`${f} did not finish in ${ms / 1000} s`)), ms)),
+      ]),
+    fn,
+    args,
+    CALL_TIMEOUT_MS,
+  );
 /** The median of `values`, or null when they come from fewer than half the `rounds` (the rest did not finish). */
 const medianOfMost = (values, rounds) => (values.length * 2 >= rounds ? median(values) : null);
 /** Time ÷ baseline, round by round, over the rounds both finished. */
@@ -82,7 +120,12 @@ async function race(b, variants, n = ROUNDS) {
     for (let k = 0; k < names.length; k++) {
       const name = names[(k + i) % names.length];
       const [fn, args] = variants[name];
-      times[name].push(await call(b, fn, ...args).catch((e) => { console.log(`[${b.name}] ${name}: ${e.message}`); return null; }));
+      times[name].push(
+        await call(b, fn, ...args).catch((e) => {
+          console.log(`[${b.name}] ${name}: ${e.message}`);
+          return null;
+        }),
+      );
     }
     if (i % 20 === 19) await call(b, 'collect');
   }
@@ -107,11 +150,16 @@ async function benchBrowser(b) {
   // 1. Throughput. First find raw's best chunk size and high-water mark (16 MiB, mean of 2),
   //    then race everything with 64 MiB.
   const grid = SIZES.grid ?? [];
-  if (!SIZES.grid) for (const chunk of [16 * 1024, 64 * 1024, 256 * 1024]) for (const high of [1 * MiB, 4 * MiB, 16 * MiB]) grid.push({ chunk, high, low: high / 4 });
+  if (!SIZES.grid)
+    for (const chunk of [16 * 1024, 64 * 1024, 256 * 1024])
+      for (const high of [1 * MiB, 4 * MiB, 16 * MiB]) grid.push({ chunk, high, low: high / 4 });
   const probe = Math.min(16 * MiB, TOTAL);
   let best;
   for (const g of grid) {
-    const ms = (await call(b, 'rawThroughput', probe, g.chunk, g.high, g.low) + await call(b, 'rawThroughput', probe, g.chunk, g.high, g.low)) / 2;
+    const ms =
+      ((await call(b, 'rawThroughput', probe, g.chunk, g.high, g.low)) +
+        (await call(b, 'rawThroughput', probe, g.chunk, g.high, g.low))) /
+      2;
     if (!best || ms < best.ms) best = { ...g, ms };
   }
   r.rawBest = best;
@@ -122,25 +170,58 @@ async function benchBrowser(b) {
   // swing by 10 % and more); the libraries race it
   // apart, in the usual rounds, since simple-peer alone takes about 17 s a run.
   const raw = ['rawThroughput', [TOTAL, best.chunk, best.high, best.low]];
-  r.throughput = await race(b, {
-    raw,
-    engine: ['engineThroughput', [TOTAL, best.chunk, best.high]],
-    element: ['elementThroughput', [TOTAL, best.chunk]],
-  }, ROUNDS * 3);
+  r.throughput = await race(
+    b,
+    {
+      raw,
+      engine: ['engineThroughput', [TOTAL, best.chunk, best.high]],
+      element: ['elementThroughput', [TOTAL, best.chunk]],
+    },
+    ROUNDS * 3,
+  );
   r.libraries = await race(b, {
     raw,
     simplePeer: ['simplePeerThroughput', [TOTAL, 16 * 1024]],
     peerJs: ['peerJsThroughput', [TOTAL, 16 * 1024]],
   });
   for (const figure of ['throughput', 'libraries']) {
-    log(`${figure} ms: ${Object.entries(r[figure]).map(([k, v]) => `${k} ${v.times.map((t) => fmt(t, 0)).join('/')}`).join(', ')}`);
+    log(
+      `${figure} ms: ${Object.entries(r[figure])
+        .map(([k, v]) => `${k} ${v.times.map((t) => fmt(t, 0)).join('/')}`)
+        .join(', ')}`,
+    );
   }
   // 2. Time to an open channel (a few milliseconds each, and Firefox's vary most: ten times the rounds).
-  r.open = await race(b, { raw: ['rawOpen', []], engine: ['engineOpen', []], simplePeer: ['simplePeerOpen', []], peerJs: ['peerJsOpen', []] }, ROUNDS * 10);
-  log(`open ms (median): ${Object.entries(r.open).map(([k, v]) => `${k} ${fmt(v.median, 1)}`).join(', ')}`);
+  r.open = await race(
+    b,
+    {
+      raw: ['rawOpen', []],
+      engine: ['engineOpen', []],
+      simplePeer: ['simplePeerOpen', []],
+      peerJs: ['peerJsOpen', []],
+    },
+    ROUNDS * 10,
+  );
+  log(
+    `open ms (median): ${Object.entries(r.open)
+      .map(([k, v]) => `${k} ${fmt(v.median, 1)}`)
+      .join(', ')}`,
+  );
   // 3. 1,000 small round trips (about half a second each: three times the rounds).
-  r.roundTrips = await race(b, { raw: ['rawRoundTrips', [SIZES.trips]], engine: ['engineRoundTrips', [SIZES.trips]], simplePeer: ['simplePeerRoundTrips', [SIZES.trips]] }, ROUNDS * 3);
-  log(`${SIZES.trips} round trips ms (median): ${Object.entries(r.roundTrips).map(([k, v]) => `${k} ${fmt(v.median, 0)}`).join(', ')}`);
+  r.roundTrips = await race(
+    b,
+    {
+      raw: ['rawRoundTrips', [SIZES.trips]],
+      engine: ['engineRoundTrips', [SIZES.trips]],
+      simplePeer: ['simplePeerRoundTrips', [SIZES.trips]],
+    },
+    ROUNDS * 3,
+  );
+  log(
+    `${SIZES.trips} round trips ms (median): ${Object.entries(r.roundTrips)
+      .map(([k, v]) => `${k} ${fmt(v.median, 0)}`)
+      .join(', ')}`,
+  );
   // 4. 20 connections set up and torn down.
   r.loop = await call(b, 'setupTeardownLoop', 20);
   log(`loop: ${JSON.stringify(r.loop)}`);
@@ -169,7 +250,10 @@ if (sections.has('channels') || sections.has('join')) {
       if (sections.has('channels')) results[b.name] = await benchBrowser(b);
       if (sections.has('join')) {
         const log = (s) => console.log(`[${b.name}] ${s}`);
-        join[b.name] = { version: b.version, times: await joinToFrame(b.browser, web.url.replace('ws', 'http'), relays, { rounds: SIZES.rounds, log }) };
+        join[b.name] = {
+          version: b.version,
+          times: await joinToFrame(b.browser, web.url.replace('ws', 'http'), relays, { rounds: SIZES.rounds, log }),
+        };
       }
     }
   } finally {
@@ -188,15 +272,36 @@ const sizes = {
   ours: gz('dist/rtc-elements.js'),
   simplePeer: gz('node_modules/simple-peer/simplepeer.min.js'),
   peerJs: gz('node_modules/peerjs/dist/peerjs.min.js'),
-  lazy: Object.fromEntries(['whip', 'files', 'stats', 'mesh', 'fragments', 'ice', 'devices', 'gathering'].map((part) => [part, gz(`dist/rtc-elements-${part}.js`)])),
+  lazy: Object.fromEntries(
+    ['whip', 'files', 'stats', 'mesh', 'fragments', 'ice', 'devices', 'gathering'].map((part) => [
+      part,
+      gz(`dist/rtc-elements-${part}.js`),
+    ]),
+  ),
 };
 const breakdown = await bundleBreakdown();
 
 // 6. The signaling server against PeerServer, then the cluster.
-if (sections.has('server')) server = await serverVsPeerServer({ sizes: SIZES.serverClients, relays: SIZES.relays, log: (s) => console.log(`[server] ${s}`) });
-if (sections.has('cluster')) clusterResult = await cluster({ clients: SIZES.clusterClients, relays: SIZES.clusterRelays, seconds: SIZES.clusterSeconds, window: 8, log: (s) => console.log(`[cluster] ${s}`) });
+if (sections.has('server'))
+  server = await serverVsPeerServer({
+    sizes: SIZES.serverClients,
+    relays: SIZES.relays,
+    log: (s) => console.log(`[server] ${s}`),
+  });
+if (sections.has('cluster'))
+  clusterResult = await cluster({
+    clients: SIZES.clusterClients,
+    relays: SIZES.clusterRelays,
+    seconds: SIZES.clusterSeconds,
+    window: 8,
+    log: (s) => console.log(`[cluster] ${s}`),
+  });
 mkdirSync('bench/.build', { recursive: true });
-if (!from) writeFileSync(`bench/.build/${QUICK ? 'quick' : 'last-run'}.json`, JSON.stringify({ results, join, server, cluster: clusterResult, sizes }, null, 2));
+if (!from)
+  writeFileSync(
+    `bench/.build/${QUICK ? 'quick' : 'last-run'}.json`,
+    JSON.stringify({ results, join, server, cluster: clusterResult, sizes }, null, 2),
+  );
 
 if (QUICK) {
   const { checks, failures } = quickCheck({ results, join, server, cluster: clusterResult });
@@ -206,7 +311,12 @@ if (QUICK) {
 }
 
 // What this run did not measure comes from the last run that did, with its date.
-const dated = (now, key) => (now ? { value: now, date: RUN_DATE } : previous[key] ? { value: previous[key], date: previous[`${key}Date`] ?? previous.date?.slice(0, 10) } : null);
+const dated = (now, key) =>
+  now
+    ? { value: now, date: RUN_DATE }
+    : previous[key]
+      ? { value: previous[key], date: previous[`${key}Date`] ?? previous.date?.slice(0, 10) }
+      : null;
 const channels = dated(Object.keys(results).length ? results : null, 'results');
 const joinNow = dated(Object.keys(join).length ? join : null, 'join');
 const serverNow = dated(server, 'server');
@@ -267,7 +377,13 @@ calls \`setLocalDescription()\` without an argument on both sides, the faster of
 | figure | ${rows.map((r) => r.browser).join(' | ')} | target |
 |---|${rows.map(() => '---|').join('')}---|
 | throughput, ${TOTAL / MiB} MiB binary: engine speed ÷ best raw \`RTCDataChannel\` | ${rows.map((r) => `${fmt(r.engineVsRaw)} ${check(r.engineVsRaw >= 0.97)}`).join(' | ')} | ≥ 0.97 |
-| … engine ÷ raw, slowest and fastest round | ${rows.map((r) => { const t = r.r.throughput; const xs = pairedRatios(t.raw.times, t.engine.times); return `${fmt(Math.min(...xs))} – ${fmt(Math.max(...xs))}`; }).join(' | ')} | |
+| … engine ÷ raw, slowest and fastest round | ${rows
+  .map((r) => {
+    const t = r.r.throughput;
+    const xs = pairedRatios(t.raw.times, t.engine.times);
+    return `${fmt(Math.min(...xs))} – ${fmt(Math.max(...xs))}`;
+  })
+  .join(' | ')} | |
 | … simple-peer speed ÷ raw | ${rows.map((r) => fmt(r.simplePeerVsRaw)).join(' | ')} | engine ahead |
 | … PeerJS speed ÷ raw | ${rows.map((r) => fmt(r.peerJsVsRaw)).join(' | ')} | engine ahead |
 | … best raw settings (chunk, high-water mark) | ${rows.map((r) => `${r.r.rawBest.chunk / 1024} KiB, ${r.r.rawBest.high / MiB} MiB`).join(' | ')} | |
@@ -288,10 +404,16 @@ received messages (most likely an SCTP retransmission timeout), with the rest of
 \`node bench/ab-open.mjs [commit]\` races that commit's engine against the working tree (200
 interleaved rounds per browser).
 
-Rounds that did not finish within ${CALL_TIMEOUT_MS / 1000} s, left out of their ratios: ${rows.map((r) => {
-  const failed = ['throughput', 'libraries', 'open', 'roundTrips'].flatMap((figure) => Object.entries(r.r[figure]).filter(([, v]) => v.failed > 0).map(([k, v]) => `${figure} ${k} ${v.failed}`));
-  return `${r.browser.split(' ')[0]}: ${failed.length ? failed.join(', ') : 'none'}`;
-}).join('; ')}. (Now and then a raw call never finishes in Firefox ESR
+Rounds that did not finish within ${CALL_TIMEOUT_MS / 1000} s, left out of their ratios: ${rows
+  .map((r) => {
+    const failed = ['throughput', 'libraries', 'open', 'roundTrips'].flatMap((figure) =>
+      Object.entries(r.r[figure])
+        .filter(([, v]) => v.failed > 0)
+        .map(([k, v]) => `${figure} ${k} ${v.failed}`),
+    );
+    return `${r.browser.split(' ')[0]}: ${failed.length ? failed.join(', ') : 'none'}`;
+  })
+  .join('; ')}. (Now and then a raw call never finishes in Firefox ESR
 153. In isolated runs of 1,000 round trips it was \`RTCPeerConnection.close()\` not returning: 7
 of about 940 raw calls, always after all 1,000 messages had arrived; closing the channels first
 does not help. A browser matter: the engine's close is the same call.)
@@ -319,14 +441,28 @@ we do not make. Optional parts already load on first use (above).
 Raw data: \`bench/results.json\`. Chart: ![ratios](results.svg)
 `;
 writeFileSync('bench/RESULTS.md', md);
-writeFileSync('bench/results.json', JSON.stringify({
-  date: new Date().toISOString(),
-  results, resultsDate: channels?.date, resultsRounds: channelRounds,
-  join: joinNow?.value, joinDate: joinNow?.date, joinRounds,
-  server: serverNow?.value, serverDate: serverNow?.date,
-  cluster: clusterNow?.value, clusterDate: clusterNow?.date,
-  sizes, breakdown,
-}, null, 2));
+writeFileSync(
+  'bench/results.json',
+  JSON.stringify(
+    {
+      date: new Date().toISOString(),
+      results,
+      resultsDate: channels?.date,
+      resultsRounds: channelRounds,
+      join: joinNow?.value,
+      joinDate: joinNow?.date,
+      joinRounds,
+      server: serverNow?.value,
+      serverDate: serverNow?.date,
+      cluster: clusterNow?.value,
+      clusterDate: clusterNow?.date,
+      sizes,
+      breakdown,
+    },
+    null,
+    2,
+  ),
+);
 
 writeFileSync('bench/results.svg', chart(rows, joinNow?.value));
 console.log(md);

@@ -13,11 +13,21 @@ if (kind === 'peerjs') {
     PeerServer({ port: 0, host: '127.0.0.1', path: '/peerjs', concurrent_limit: 50_000, ...options }, resolve);
   });
   url = `ws://127.0.0.1:${server.address().port}`;
-  close = () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(() => resolve()); });
+  close = () =>
+    new Promise((resolve) => {
+      server.closeAllConnections?.();
+      server.close(() => resolve());
+    });
 } else {
   // Every client comes from loopback, and the load generator floods on purpose: the per-address
   // and per-client rate limits are lifted (PeerServer has neither).
-  const server = await startSignalingServer({ port: 0, maxClientsPerAddress: 50_000, maxClients: 50_000, rateLimit: { perSecond: 1_000_000, burst: 1_000_000 }, ...options });
+  const server = await startSignalingServer({
+    port: 0,
+    maxClientsPerAddress: 50_000,
+    maxClients: 50_000,
+    rateLimit: { perSecond: 1_000_000, burst: 1_000_000 },
+    ...options,
+  });
   url = server.url;
   // A clean close takes its members out of Redis: a killed instance's would be reaped by the
   // next instances during their measurements.

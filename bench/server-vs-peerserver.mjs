@@ -12,7 +12,14 @@ async function one(load, kind, roomSize, clients, relays) {
   const server = await startServer(kind);
   try {
     const before = await server.ask('memory');
-    const joined = await load.call('connect', { kind, clients, roomSize, urls: [server.url], placement: 'one', stage: stage++ });
+    const joined = await load.call('connect', {
+      kind,
+      clients,
+      roomSize,
+      urls: [server.url],
+      placement: 'one',
+      stage: stage++,
+    });
     // Let the last sockets' set-up garbage go before the memory is read.
     await new Promise((r) => setTimeout(r, 500));
     const after = await server.ask('memory');
@@ -22,8 +29,13 @@ async function one(load, kind, roomSize, clients, relays) {
     await load.call('close');
     const per = joined.connected || 1;
     return {
-      clients, connected: joined.connected, connectSeconds: joined.seconds,
-      relays: relayed.arrived, sent: relayed.sent, p50: relayed.local.p50, p99: relayed.local.p99,
+      clients,
+      connected: joined.connected,
+      connectSeconds: joined.seconds,
+      relays: relayed.arrived,
+      sent: relayed.sent,
+      p50: relayed.local.p50,
+      p99: relayed.local.p99,
       heapPerClient: (after.heapUsed - before.heapUsed) / per,
       rssPerClient: (after.rss - before.rss) / per,
       cpuPer10kRelays: ((cpu1.seconds - cpu0.seconds) / Math.max(1, relayed.arrived)) * 10_000,

@@ -24,7 +24,11 @@ try {
       const pages = [];
       try {
         for (let i = 0; i < size; i++) pages.push(await open(browser, url));
-        await until(async () => (await Promise.all(pages.map(remoteVideos))).every((v) => v.playing === size - 1), FILL_MS, `${size - 1} playing videos in each page (${mode})`);
+        await until(
+          async () => (await Promise.all(pages.map(remoteVideos))).every((v) => v.playing === size - 1),
+          FILL_MS,
+          `${size - 1} playing videos in each page (${mode})`,
+        );
         await sleep(WARMUP_MS);
         const before = await Promise.all(pages.map(bytesSent));
         await sleep(WINDOW_MS);

@@ -21,20 +21,31 @@ export async function startRelay(target) {
         if (upstream.readyState === WebSocket.OPEN) upstream.send(data, { binary: isBinary });
         else early.push([data, isBinary]);
       };
-      upstream.on('open', () => { for (const [data, isBinary] of early.splice(0)) upstream.send(data, { binary: isBinary }); });
+      upstream.on('open', () => {
+        for (const [data, isBinary] of early.splice(0)) upstream.send(data, { binary: isBinary });
+      });
       // Same delay for every frame, so Node's timer list keeps them in order.
       client.on('message', (data, isBinary) => {
         relay.frames++;
         if (relay.delayMs > 0) setTimeout(up, relay.delayMs, data, isBinary);
         else up(data, isBinary);
       });
-      upstream.on('message', (data, isBinary) => { if (client.readyState === WebSocket.OPEN) client.send(data, { binary: isBinary }); });
+      upstream.on('message', (data, isBinary) => {
+        if (client.readyState === WebSocket.OPEN) client.send(data, { binary: isBinary });
+      });
       const end = (ws, code) => {
-        if (ws.readyState === WebSocket.OPEN) ws.close(code >= 1000 && code < 5000 && code !== 1005 && code !== 1006 ? code : 1000);
+        if (ws.readyState === WebSocket.OPEN)
+          ws.close(code >= 1000 && code < 5000 && code !== 1005 && code !== 1006 ? code : 1000);
         else if (ws.readyState === WebSocket.CONNECTING) ws.terminate();
       };
-      client.on('close', (code) => { sockets.delete(client); end(upstream, code); });
-      upstream.on('close', (code) => { sockets.delete(upstream); end(client, code); });
+      client.on('close', (code) => {
+        sockets.delete(client);
+        end(upstream, code);
+      });
+      upstream.on('close', (code) => {
+        sockets.delete(upstream);
+        end(client, code);
+      });
       client.on('error', () => {});
       upstream.on('error', () => end(client, 1011));
     });

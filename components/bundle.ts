@@ -8,8 +8,19 @@ import './define.js';
 export { RtcCall, RtcDataChannel, RtcVideo } from './index.js';
 export { WebRtcClient, WebSocketSignaler, SignalingSession } from '../src/index.js';
 export {
-  WebRtcError, SdpError, IceError, DataChannelClosedError, DataChannelError, MediaDeviceError, MediaPermissionError,
-  ClientClosedError, ConnectionClosedError, TrackError, ConfigError, SignalingError, LoadError,
+  WebRtcError,
+  SdpError,
+  IceError,
+  DataChannelClosedError,
+  DataChannelError,
+  MediaDeviceError,
+  MediaPermissionError,
+  ClientClosedError,
+  ConnectionClosedError,
+  TrackError,
+  ConfigError,
+  SignalingError,
+  LoadError,
   // Not for pages: the sibling files take it from here.
   messageOf,
 } from '../src/errors.js';

@@ -11,10 +11,12 @@ describe('call="id"', () => {
   it('a video and a channel find a call that joins the page after them', async () => {
     const id = unique('later');
     // The view first (a layout, a framework rendering it before the call), the calls afterwards.
-    const root = await fixture<HTMLElement>(html`<div>
-      <rtc-video call=${id} remote></rtc-video>
-      <rtc-data-channel call=${id} label="named"></rtc-data-channel>
-    </div>`);
+    const root = await fixture<HTMLElement>(
+      html`<div>
+        <rtc-video call=${id} remote></rtc-video>
+        <rtc-data-channel call=${id} label="named"></rtc-data-channel>
+      </div>`,
+    );
     const video = root.querySelector('rtc-video') as RtcVideo;
     const named = root.querySelector('rtc-data-channel') as RtcDataChannel;
     const [sa, sb] = createSignalerPair();
@@ -34,11 +36,13 @@ describe('call="id"', () => {
 
   it('an id on something else is no call: nothing breaks, and the call that takes the id is found', async () => {
     const id = unique('taken');
-    const root = await fixture<HTMLElement>(html`<div>
-      <div id=${id}></div>
-      <rtc-data-channel call=${id} label="wait"></rtc-data-channel>
-      <rtc-video call=${id} local></rtc-video>
-    </div>`);
+    const root = await fixture<HTMLElement>(
+      html`<div>
+        <div id=${id}></div>
+        <rtc-data-channel call=${id} label="wait"></rtc-data-channel>
+        <rtc-video call=${id} local></rtc-video>
+      </div>`,
+    );
     const rejections: unknown[] = [];
     const onRejection = (e: PromiseRejectionEvent) => rejections.push(e.reason);
     window.addEventListener('unhandledrejection', onRejection);

@@ -26,7 +26,10 @@ export class CallFinder implements ReactiveController {
   /** The `call` id of the last look (undefined before the first). */
   #id: string | null | undefined;
 
-  constructor(host: ReactiveElement & { call: string | null }, changed: (call: RtcCall | null, old: RtcCall | null) => void) {
+  constructor(
+    host: ReactiveElement & { call: string | null },
+    changed: (call: RtcCall | null, old: RtcCall | null) => void,
+  ) {
     this.#host = host;
     this.#changed = changed;
     host.addController(this);
@@ -41,7 +44,9 @@ export class CallFinder implements ReactiveController {
   }
 
   hostDisconnected(): void {
-    queueMicrotask(() => { if (!this.#host.isConnected) this.#find(); });
+    queueMicrotask(() => {
+      if (!this.#host.isConnected) this.#find();
+    });
   }
 
   #find(): void {
@@ -50,7 +55,11 @@ export class CallFinder implements ReactiveController {
     // Only while in the page: a detached element must not stay in the map.
     if (id && host.isConnected) namers.set(host, () => this.#find());
     else namers.delete(host);
-    const found = !host.isConnected ? null : id ? (host.getRootNode() as Document | ShadowRoot).getElementById?.(id) : host.closest('rtc-call');
+    const found = !host.isConnected
+      ? null
+      : id
+        ? (host.getRootNode() as Document | ShadowRoot).getElementById?.(id)
+        : host.closest('rtc-call');
     // An id on something else (a typo, a wrapper) is no call: wait for a real one.
     const call = found?.localName === 'rtc-call' ? (found as RtcCall) : null;
     const old = this.call;

@@ -28,7 +28,16 @@ export interface RtcEventDetailMap {
   'rtc-mute': { track: WebRtcMediaTrack; kind: 'audio' | 'video' };
   'rtc-unmute': { track: WebRtcMediaTrack; kind: 'audio' | 'video' };
   /** With `stats-interval`: the statistics, the candidate pair in use and a coarse quality. */
-  'rtc-stats': { statistics: WebRtcStatistics; quality: Quality; rttMs: number | null; lossPercent: number; localCandidateType: string | null; remoteCandidateType: string | null; relayed: boolean; /** In a mesh: whose connection. */ peer?: string };
+  'rtc-stats': {
+    statistics: WebRtcStatistics;
+    quality: Quality;
+    rttMs: number | null;
+    lossPercent: number;
+    localCandidateType: string | null;
+    remoteCandidateType: string | null;
+    relayed: boolean;
+    /** In a mesh: whose connection. */ peer?: string;
+  };
   'rtc-open': { channel: WebRtcDataChannel; peer?: string };
   'rtc-file': { file: IncomingFile };
   'rtc-file-progress': FileProgress;
@@ -86,8 +95,9 @@ export function fireError(
   wrap: (message: string, cause: unknown) => WebRtcError,
   type: 'rtc-error' | 'rtc-channel-error' = 'rtc-error',
 ): void {
-  const typed = error instanceof Error && typeof (error as WebRtcError).code === 'string'
-    ? (error as WebRtcError)
-    : wrap(error instanceof Error ? error.message : String(error), error);
+  const typed =
+    error instanceof Error && typeof (error as WebRtcError).code === 'string'
+      ? (error as WebRtcError)
+      : wrap(error instanceof Error ? error.message : String(error), error);
   fire(target, type, { error: typed, code: typed.code });
 }

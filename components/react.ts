@@ -18,23 +18,49 @@ export type RtcEventHandlers = { [K in RtcEventName as `on${K}`]?: (event: RtcEv
  * a prop the element has as a property, so with the property's type), its kebab-case attributes
  * `A` (set as attributes) and the `onrtc-*` handlers.
  */
-export type RtcElementProps<E extends HTMLElement, P extends keyof E, A extends string = never> =
-  DetailedHTMLProps<HTMLAttributes<E>, E> & Partial<Pick<E, P>> & { [K in A]?: string | number } & RtcEventHandlers;
+export type RtcElementProps<E extends HTMLElement, P extends keyof E, A extends string = never> = DetailedHTMLProps<
+  HTMLAttributes<E>,
+  E
+> &
+  Partial<Pick<E, P>> & { [K in A]?: string | number } & RtcEventHandlers;
 
 declare module 'react' {
   namespace JSX {
     interface IntrinsicElements {
       'rtc-call': RtcElementProps<
         RtcCall,
-        'signaling' | 'room' | 'iceServers' | 'audio' | 'video' | 'manual' | 'statsInterval' | 'screen' | 'mesh' | 'token' | 'signaler' | 'client',
+        | 'signaling'
+        | 'room'
+        | 'iceServers'
+        | 'audio'
+        | 'video'
+        | 'manual'
+        | 'statsInterval'
+        | 'screen'
+        | 'mesh'
+        | 'token'
+        | 'signaler'
+        | 'client',
         'ice-servers' | 'stats-interval'
       >;
       'rtc-data-channel': RtcElementProps<
         RtcDataChannel,
-        'label' | 'ordered' | 'maxRetransmits' | 'maxPacketLifeTime' | 'protocol' | 'channelId' | 'call' | 'fragment' | 'files' | 'receiveQueueBytes',
+        | 'label'
+        | 'ordered'
+        | 'maxRetransmits'
+        | 'maxPacketLifeTime'
+        | 'protocol'
+        | 'channelId'
+        | 'call'
+        | 'fragment'
+        | 'files'
+        | 'receiveQueueBytes',
         'max-retransmits' | 'max-packet-life-time' | 'channel-id' | 'receive-queue-bytes'
       >;
-      'rtc-video': RtcElementProps<RtcVideo, 'local' | 'remote' | 'muted' | 'mirror' | 'fit' | 'label' | 'call' | 'peer' | 'stream' | 'track'>;
+      'rtc-video': RtcElementProps<
+        RtcVideo,
+        'local' | 'remote' | 'muted' | 'mirror' | 'fit' | 'label' | 'call' | 'peer' | 'stream' | 'track'
+      >;
     }
   }
 }

@@ -7,7 +7,10 @@ import type { RtcCall } from './rtc-call/rtc-call.js';
 export { waitFor as until } from '../test/browser/helpers.js';
 
 /** Two calls in one page joined by an in-page signaler pair; `inner` goes inside each call. */
-export async function callPair(inner = html``, attrs: { video?: boolean; audio?: boolean } = {}): Promise<[RtcCall, RtcCall, HTMLElement]> {
+export async function callPair(
+  inner = html``,
+  attrs: { video?: boolean; audio?: boolean } = {},
+): Promise<[RtcCall, RtcCall, HTMLElement]> {
   const [sa, sb] = createSignalerPair();
   const root = await fixture<HTMLElement>(html`
     <div>
@@ -20,11 +23,23 @@ export async function callPair(inner = html``, attrs: { video?: boolean; audio?:
 }
 
 /** Two calls joined by an in-page signaler pair that start when told (`manual`); `a` gets `attrs`, `b` shows what `a` sends. */
-export async function manualPair(attrs: { video?: boolean; audio?: boolean; screen?: boolean } = {}): Promise<[RtcCall, RtcCall]> {
+export async function manualPair(
+  attrs: { video?: boolean; audio?: boolean; screen?: boolean } = {},
+): Promise<[RtcCall, RtcCall]> {
   const [sa, sb] = createSignalerPair();
-  const root = await fixture<HTMLElement>(html`<div>
-    <rtc-call id="a" manual ?video=${attrs.video} ?audio=${attrs.audio} ?screen=${attrs.screen} .signaler=${sa}></rtc-call>
-    <rtc-call id="b" manual .signaler=${sb}><rtc-video remote></rtc-video></rtc-call></div>`);
+  const root = await fixture<HTMLElement>(
+    html`<div>
+      <rtc-call
+        id="a"
+        manual
+        ?video=${attrs.video}
+        ?audio=${attrs.audio}
+        ?screen=${attrs.screen}
+        .signaler=${sa}
+      ></rtc-call>
+      <rtc-call id="b" manual .signaler=${sb}><rtc-video remote></rtc-video></rtc-call>
+    </div>`,
+  );
   return [root.querySelector('#a') as RtcCall, root.querySelector('#b') as RtcCall];
 }
 
@@ -39,7 +54,10 @@ export function clientWithCanvasScreen(): WebRtcClient {
   canvas.height = 100;
   const context = canvas.getContext('2d')!;
   let n = 0;
-  setInterval(() => { context.fillStyle = `hsl(${(n += 10) % 360} 80% 50%)`; context.fillRect(0, 0, 200, 100); }, 50);
+  setInterval(() => {
+    context.fillStyle = `hsl(${(n += 10) % 360} 80% 50%)`;
+    context.fillRect(0, 0, 200, 100);
+  }, 50);
   return new WebRtcClient({
     mediaDevices: {
       getUserMedia: (c) => navigator.mediaDevices.getUserMedia(c),

@@ -9,9 +9,15 @@ call.room = room;
 if (params.get('policy')) call.iceTransportPolicy = params.get('policy');
 $('room').textContent = room;
 
-call.addEventListener('rtc-statechange', (e) => { $('state').textContent = e.detail.state; });
-call.addEventListener('rtc-close', (e) => { $('state').textContent = `closed (${e.detail.reason})`; });
-call.addEventListener('rtc-error', (e) => { $('error').textContent = `${e.detail.code}: ${e.detail.error.message}`; });
+call.addEventListener('rtc-statechange', (e) => {
+  $('state').textContent = e.detail.state;
+});
+call.addEventListener('rtc-close', (e) => {
+  $('state').textContent = `closed (${e.detail.reason})`;
+});
+call.addEventListener('rtc-error', (e) => {
+  $('error').textContent = `${e.detail.code}: ${e.detail.error.message}`;
+});
 
 /** A toggle button: `aria-pressed` says whether it is on; `apply(pressed)` does the work. */
 function toggle(button, on, off, apply) {
@@ -25,7 +31,9 @@ function toggle(button, on, off, apply) {
 // Muting keeps the microphone open and tells the other side (rtc-mute there).
 toggle($('mute'), 'Unmute microphone', 'Mute microphone', (muted) => call.setMuted('audio', muted));
 // Turning the camera off releases it (its light goes off); on opens it again.
-toggle($('camera'), 'Turn camera on', 'Turn camera off', (off) => { call.video = !off; });
+toggle($('camera'), 'Turn camera on', 'Turn camera off', (off) => {
+  call.video = !off;
+});
 $('hangup').addEventListener('click', () => {
   call.hangUp();
   $('hangup').hidden = true;

@@ -16,8 +16,12 @@ function show(text, mine) {
   item.scrollIntoView({ block: 'nearest' });
 }
 
-chat.addEventListener('rtc-open', () => { $('status').textContent = 'connected'; });
-chat.addEventListener('rtc-channel-close', () => { $('status').textContent = 'waiting for someone'; });
+chat.addEventListener('rtc-open', () => {
+  $('status').textContent = 'connected';
+});
+chat.addEventListener('rtc-channel-close', () => {
+  $('status').textContent = 'waiting for someone';
+});
 chat.addEventListener('rtc-message', (e) => {
   const data = e.detail.data;
   show(typeof data === 'string' ? data.slice(0, 2000) : `(${data.byteLength} bytes)`, false);

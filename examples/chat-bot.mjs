@@ -22,7 +22,13 @@ class PeerConnection extends RTCPeerConnection {
 }
 
 /** Starts the bot; `reply(text)` makes the answer. Returns `{id, close()}` once it is in the room. */
-export async function startChatBot({ url, room, label = 'chat', reply = (text) => `bot heard: ${text}`, log = () => {} }) {
+export async function startChatBot({
+  url,
+  room,
+  label = 'chat',
+  reply = (text) => `bot heard: ${text}`,
+  log = () => {},
+}) {
   const client = new WebRtcClient({ RTCPeerConnection: PeerConnection });
   const signaler = new WebSocketSignaler(url, { room, WebSocket });
   signaler.addEventListener('error', (e) => log(`signaling: ${e.detail.error.message}`));
@@ -69,7 +75,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const [url = 'ws://127.0.0.1:8787', room = 'default'] = process.argv.slice(2);
   const bot = await startChatBot({ url, room, log: (line) => console.log(line) });
   console.log(`chat bot ${bot.id} in room ${room}`);
-  const stop = () => { bot.close(); process.exit(0); };
+  const stop = () => {
+    bot.close();
+    process.exit(0);
+  };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 }

@@ -12,7 +12,8 @@ const bin = (name) => `node_modules/.bin/${name}`;
 const packageOnly = process.argv.includes('--package');
 
 // Outputs of renamed or deleted sources (or of an older build that compiled the test helpers) must not reach the package.
-for (const dir of ['dist/src', 'dist/components', 'dist/server', 'dist/test', 'dist/chunks']) rmSync(dir, { recursive: true, force: true });
+for (const dir of ['dist/src', 'dist/components', 'dist/server', 'dist/test', 'dist/chunks'])
+  rmSync(dir, { recursive: true, force: true });
 const bundleFiles = existsSync('dist') ? readdirSync('dist').filter((name) => /^rtc-elements.*\.js$/.test(name)) : [];
 for (const name of bundleFiles) rmSync(`dist/${name}`);
 // The package ships no source maps (they would point at .ts sources it does not ship either), so its .js names none.
@@ -37,11 +38,19 @@ const LAZY = {
 const lazyImports = {
   name: 'lazy-siblings',
   setup(b) {
-    b.onResolve({ filter: /whip-signaler\.js$|file-transfer\.js$|stats\.js$|mesh\.js$|sfu\.js$|fragments\.js$|ice-diagnosis\.js$|devices\.js$|gathering\.js$/ }, (args) => {
-      if (args.kind !== 'dynamic-import') return undefined;
-      const target = Object.entries(LAZY).find(([source]) => args.path.endsWith(source.split('/').pop().replace('.ts', '.js')));
-      return target ? { path: `./${target[1]}`, external: true } : undefined;
-    });
+    b.onResolve(
+      {
+        filter:
+          /whip-signaler\.js$|file-transfer\.js$|stats\.js$|mesh\.js$|sfu\.js$|fragments\.js$|ice-diagnosis\.js$|devices\.js$|gathering\.js$/,
+      },
+      (args) => {
+        if (args.kind !== 'dynamic-import') return undefined;
+        const target = Object.entries(LAZY).find(([source]) =>
+          args.path.endsWith(source.split('/').pop().replace('.ts', '.js')),
+        );
+        return target ? { path: `./${target[1]}`, external: true } : undefined;
+      },
+    );
   },
 };
 const errorsFromMain = {
@@ -56,20 +65,46 @@ const compactCss = {
   setup(b) {
     b.onLoad({ filter: /components[\\/].*\.ts$/ }, (args) => ({
       loader: 'ts',
-      contents: readFileSync(args.path, 'utf8').replace(/unsafeCSS\(`([^`$]*)`/g, (_, text) => `unsafeCSS(\`${text
-        .replace(/\/\*[\s\S]*?\*\//g, '')
-        .replace(/\s+/g, ' ')
-        .replace(/\s*([{};,])\s*/g, '$1')
-        .replace(/:\s+/g, ':') // after a colon only: a space before one is a selector's descendant combinator
-        .replace(/;}/g, '}')
-        .trim()}\``),
+      contents: readFileSync(args.path, 'utf8').replace(
+        /unsafeCSS\(`([^`$]*)`/g,
+        (_, text) =>
+          `unsafeCSS(\`${text
+            .replace(/\/\*[\s\S]*?\*\//g, '')
+            .replace(/\s+/g, ' ')
+            .replace(/\s*([{};,])\s*/g, '$1')
+            .replace(/:\s+/g, ':') // after a colon only: a space before one is a selector's descendant combinator
+            .replace(/;}/g, '}')
+            .trim()}\``,
+      ),
     }));
   },
 };
 const outputs = [];
-outputs.push(...(await build({ ...common, sourcemap: false, write: false, entryPoints: ['components/bundle.ts'], outfile: 'dist/rtc-elements.js', plugins: [lazyImports, compactCss] })).outputFiles);
+outputs.push(
+  ...(
+    await build({
+      ...common,
+      sourcemap: false,
+      write: false,
+      entryPoints: ['components/bundle.ts'],
+      outfile: 'dist/rtc-elements.js',
+      plugins: [lazyImports, compactCss],
+    })
+  ).outputFiles,
+);
 for (const [source, out] of Object.entries(LAZY)) {
-  outputs.push(...(await build({ ...common, sourcemap: false, write: false, entryPoints: [source], outfile: `dist/${out}`, plugins: [errorsFromMain] })).outputFiles);
+  outputs.push(
+    ...(
+      await build({
+        ...common,
+        sourcemap: false,
+        write: false,
+        entryPoints: [source],
+        outfile: `dist/${out}`,
+        plugins: [errorsFromMain],
+      })
+    ).outputFiles,
+  );
 }
 for (const file of outputs) {
   const minified = await minify(file.text, {
@@ -80,17 +115,30 @@ for (const file of outputs) {
   });
   writeFileSync(file.path, minified.code);
 }
-run(bin('cem'), ['analyze', '--litelement', '--globs', 'components/**/*.ts', '--exclude', 'components/**/*.test.ts', '--exclude', 'components/test-helpers.ts', '--quiet']);
+run(bin('cem'), [
+  'analyze',
+  '--litelement',
+  '--globs',
+  'components/**/*.ts',
+  '--exclude',
+  'components/**/*.test.ts',
+  '--exclude',
+  'components/test-helpers.ts',
+  '--quiet',
+]);
 // The manifest describes the public API: private and protected members are no one's business (and were half its size).
 const manifest = JSON.parse(readFileSync('custom-elements.json', 'utf8'));
 for (const module of manifest.modules ?? []) {
   for (const declaration of module.declarations ?? []) {
-    if (declaration.members) declaration.members = declaration.members.filter((m) => m.privacy !== 'private' && m.privacy !== 'protected' && !m.name?.startsWith('#'));
+    if (declaration.members)
+      declaration.members = declaration.members.filter(
+        (m) => m.privacy !== 'private' && m.privacy !== 'protected' && !m.name?.startsWith('#'),
+      );
   }
 }
 writeFileSync('custom-elements.json', `${JSON.stringify(manifest, null, 2)}\n`);
 if (packageOnly) {
-  console.log('build: the package\'s files in dist/ and custom-elements.json are up to date (demo bundles not built)');
+  console.log("build: the package's files in dist/ and custom-elements.json are up to date (demo bundles not built)");
   process.exit(0);
 }
 await build({
@@ -105,7 +153,12 @@ await build({
   ...common,
   entryPoints: ['demo/vue/app.js'],
   outfile: 'dist/demo/vue.js',
-  define: { 'process.env.NODE_ENV': '"production"', __VUE_OPTIONS_API__: 'true', __VUE_PROD_DEVTOOLS__: 'false', __VUE_PROD_HYDRATION_MISMATCH_DETAILS__: 'false' },
+  define: {
+    'process.env.NODE_ENV': '"production"',
+    __VUE_OPTIONS_API__: 'true',
+    __VUE_PROD_DEVTOOLS__: 'false',
+    __VUE_PROD_HYDRATION_MISMATCH_DETAILS__: 'false',
+  },
 });
 /** `.svelte` files, compiled by Svelte's own compiler. */
 const svelteFiles = {
@@ -113,11 +166,20 @@ const svelteFiles = {
   setup(b) {
     b.onLoad({ filter: /\.svelte$/ }, async (args) => {
       const { compile } = await import('svelte/compiler');
-      return { contents: compile(readFileSync(args.path, 'utf8'), { filename: args.path, generate: 'client' }).js.code, loader: 'js' };
+      return {
+        contents: compile(readFileSync(args.path, 'utf8'), { filename: args.path, generate: 'client' }).js.code,
+        loader: 'js',
+      };
     });
   },
 };
-await build({ ...common, entryPoints: ['demo/svelte/main.js'], outfile: 'dist/demo/svelte.js', plugins: [svelteFiles], conditions: ['svelte', 'browser'] });
+await build({
+  ...common,
+  entryPoints: ['demo/svelte/main.js'],
+  outfile: 'dist/demo/svelte.js',
+  plugins: [svelteFiles],
+  conditions: ['svelte', 'browser'],
+});
 await build({ ...common, entryPoints: ['demo/wasm/glue.js'], outfile: 'dist/demo/wasm-glue.js' });
 
 makeDir('dist/demo', { recursive: true });

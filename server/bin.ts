@@ -46,7 +46,7 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 
 const mounts: Record<string, string> = {};
 for (const entry of values.static ?? []) {
-  const [prefix, dir] = entry.includes('=') ? entry.split('=', 2) as [string, string] : ['/', entry];
+  const [prefix, dir] = entry.includes('=') ? (entry.split('=', 2) as [string, string]) : ['/', entry];
   mounts[prefix] = dir;
 }
 const serve = Object.keys(mounts).length > 0 ? staticFiles(mounts) : undefined;
@@ -66,7 +66,8 @@ try {
     turn = { secret: coturn.secret, urls: [coturn.url] };
   } else if (values['turn-url']) {
     // The secret comes from the environment: a command line is visible to every user of the machine.
-    if (!process.env.TURN_SECRET) throw new Error('--turn-url needs the shared secret in the TURN_SECRET environment variable');
+    if (!process.env.TURN_SECRET)
+      throw new Error('--turn-url needs the shared secret in the TURN_SECRET environment variable');
     turn = { secret: process.env.TURN_SECRET, urls: values['turn-url'] };
   }
   if (turn && values['turn-ttl'] !== undefined) turn.ttlSeconds = Number(values['turn-ttl']);
@@ -90,8 +91,17 @@ try {
   process.exit(2);
 }
 const httpUrl = server.url.replace(/^ws/, 'http');
-console.log(`rtc-elements-server: signaling on ${server.url}${serve ? `, pages on ${httpUrl}/` : ''}${values.redis ? ', rooms shared over Redis' : ''}${coturn ? `, TURN on ${coturn.url}` : ''}`);
+console.log(
+  `rtc-elements-server: signaling on ${server.url}${serve ? `, pages on ${httpUrl}/` : ''}${values.redis ? ', rooms shared over Redis' : ''}${coturn ? `, TURN on ${coturn.url}` : ''}`,
+);
 
-const stop = () => void Promise.all([server.close(), coturn?.stop()]).then(() => process.exit(0), (error: unknown) => { console.error(error); process.exit(1); });
+const stop = () =>
+  void Promise.all([server.close(), coturn?.stop()]).then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);

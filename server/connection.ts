@@ -100,13 +100,16 @@ export class Connection {
   isSlow(extra = 0): boolean {
     const unsent = this.#count() + extra;
     if (unsent > this.#limits.maxBufferedBytes) return true;
-    return this.#budget.used + extra > this.#budget.max && unsent > Math.min(SLOW_SHARE_BYTES, this.#limits.maxBufferedBytes);
+    return (
+      this.#budget.used + extra > this.#budget.max && unsent > Math.min(SLOW_SHARE_BYTES, this.#limits.maxBufferedBytes)
+    );
   }
 
   /** The sweep (about once a second): a connection that did not join in time, or a slow reader, goes. */
   sweep(now: number): void {
     if (this.#closed) return;
-    if (this.#joinBy !== 0 && now >= this.#joinBy && !this.room && !this.joining) this.#onFault(this, 4012, 'no join in time');
+    if (this.#joinBy !== 0 && now >= this.#joinBy && !this.room && !this.joining)
+      this.#onFault(this, 4012, 'no join in time');
     else if (this.isSlow()) this.#onFault(this, 4009, 'slow reader: too much unsent data');
   }
 
@@ -136,7 +139,9 @@ export class Connection {
     payload.writeUIntBE(this.#nonce, 0, 6);
     try {
       this.socket.ping(payload);
-    } catch { /* closing already */ }
+    } catch {
+      /* closing already */
+    }
     return true;
   }
 

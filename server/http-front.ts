@@ -62,7 +62,8 @@ export class UpgradeFront {
       const allowed = this.#options.allowedOrigins;
       if (allowed && (!origin || !allowed.includes(origin))) return refuse(403, 'Forbidden');
       if (this.#total >= this.#options.maxClients) return refuse(503, 'Service Unavailable');
-      if ((this.#perAddress.get(request.socket.remoteAddress ?? '') ?? 0) >= this.#options.maxClientsPerAddress) return refuse(429, 'Too Many Requests');
+      if ((this.#perAddress.get(request.socket.remoteAddress ?? '') ?? 0) >= this.#options.maxClientsPerAddress)
+        return refuse(429, 'Too Many Requests');
       accept();
     } catch {
       socket.destroy();

@@ -20,10 +20,12 @@ export interface LocalCoturn {
 /** A free port on 127.0.0.1 (coturn listens on UDP and TCP at it). */
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
-    const probe = createServer().once('error', reject).listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
+    const probe = createServer()
+      .once('error', reject)
+      .listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as { port: number };
+        probe.close(() => resolve(port));
+      });
   });
 }
 
@@ -32,25 +34,48 @@ function freePort(): Promise<number> {
  * loopback peers (two pages on this machine). Resolves once it listens; rejects, with its log, if
  * it cannot start within 10 s (not installed, port taken).
  */
-export async function startLocalCoturn(options: { port?: number; secret?: string; binary?: string } = {}): Promise<LocalCoturn> {
+export async function startLocalCoturn(
+  options: { port?: number; secret?: string; binary?: string } = {},
+): Promise<LocalCoturn> {
   const port = options.port ?? (await freePort());
   const secret = options.secret ?? randomBytes(18).toString('base64url');
   const dir = mkdtempSync(join(tmpdir(), 'coturn-'));
   // A relay port range of its own, so that two servers can run at once.
   const relayBase = 49152 + (port % 150) * 100;
-  const child = spawn(options.binary ?? 'turnserver', [
-    '-n', '--no-cli', '--no-tls', '--no-dtls', '--log-file=stdout', '--simple-log', '--no-software-attribute',
-    '--listening-ip=127.0.0.1', '--relay-ip=127.0.0.1', `--listening-port=${port}`, '--allow-loopback-peers',
-    `--min-port=${relayBase}`, `--max-port=${relayBase + 99}`,
-    '--use-auth-secret', `--static-auth-secret=${secret}`, '--realm=rtc-elements.local',
-    `--userdb=${join(dir, 'turndb')}`, `--pidfile=${join(dir, 'turnserver.pid')}`,
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    options.binary ?? 'turnserver',
+    [
+      '-n',
+      '--no-cli',
+      '--no-tls',
+      '--no-dtls',
+      '--log-file=stdout',
+      '--simple-log',
+      '--no-software-attribute',
+      '--listening-ip=127.0.0.1',
+      '--relay-ip=127.0.0.1',
+      `--listening-port=${port}`,
+      '--allow-loopback-peers',
+      `--min-port=${relayBase}`,
+      `--max-port=${relayBase + 99}`,
+      '--use-auth-secret',
+      `--static-auth-secret=${secret}`,
+      '--realm=rtc-elements.local',
+      `--userdb=${join(dir, 'turndb')}`,
+      `--pidfile=${join(dir, 'turnserver.pid')}`,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let log = '';
-  const keep = (chunk: Buffer) => { log = (log + chunk.toString()).slice(-20000); };
+  const keep = (chunk: Buffer) => {
+    log = (log + chunk.toString()).slice(-20000);
+  };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
   let failed: Error | undefined;
-  child.once('error', (error) => { failed = error; });
+  child.once('error', (error) => {
+    failed = error;
+  });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   const deadline = Date.now() + 10000;
   while (!/Total General servers/.test(log)) {

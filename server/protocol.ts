@@ -17,7 +17,8 @@ export function nestsDeeperThan(text: string, max: number): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x7b || c === 0x5b) {
@@ -42,14 +43,16 @@ export function isPeerId(value: unknown): value is string {
  * leaves the contents of signal messages to the receiving session, which validates them again.
  */
 export function parseClientMessage(text: string): Parsed {
-  if (nestsDeeperThan(text, MAX_JSON_DEPTH)) return fail('bad-message', `JSON nested deeper than ${MAX_JSON_DEPTH} levels is not accepted`);
+  if (nestsDeeperThan(text, MAX_JSON_DEPTH))
+    return fail('bad-message', `JSON nested deeper than ${MAX_JSON_DEPTH} levels is not accepted`);
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
     return fail('bad-json', 'The message is not JSON');
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail('bad-message', 'A message must be a JSON object with a "type"');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return fail('bad-message', 'A message must be a JSON object with a "type"');
   const message = value as Record<string, unknown>;
   switch (message.type) {
     case 'join': {
@@ -60,11 +63,17 @@ export function parseClientMessage(text: string): Parsed {
       if (message.token !== undefined && (typeof message.token !== 'string' || message.token.length > 4096)) {
         return fail('bad-message', '"token" must be a string of at most 4096 characters');
       }
-      if (message.resumeToken !== undefined && (typeof message.resumeToken !== 'string' || !RESUME_TOKEN_PATTERN.test(message.resumeToken))) {
+      if (
+        message.resumeToken !== undefined &&
+        (typeof message.resumeToken !== 'string' || !RESUME_TOKEN_PATTERN.test(message.resumeToken))
+      ) {
         return fail('bad-message', '"resumeToken" must be the token of an earlier welcome');
       }
       // The client's version: missing is 1. Any positive integer is accepted (the welcome says which version the server speaks).
-      if (message.protocol !== undefined && !(Number.isInteger(message.protocol) && (message.protocol as number) >= 1)) {
+      if (
+        message.protocol !== undefined &&
+        !(Number.isInteger(message.protocol) && (message.protocol as number) >= 1)
+      ) {
         return fail('bad-message', '"protocol" must be a positive integer (the protocol version)');
       }
       const join: ClientControlMessage = { type: 'join', room: message.room };

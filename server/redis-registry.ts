@@ -135,14 +135,22 @@ export class RedisRegistry implements RoomRegistry {
       // redis is an optional peer dependency: say what to install instead of Node's "Cannot find package".
       const { code, message } = error as { code?: string; message?: string };
       if (code !== 'ERR_MODULE_NOT_FOUND' || !message?.includes("'redis'")) throw error;
-      throw new Error('a Redis URL was given, but the "redis" package (an optional peer dependency of rtc-elements) is not installed: run `npm install redis`');
+      throw new Error(
+        'a Redis URL was given, but the "redis" package (an optional peer dependency of rtc-elements) is not installed: run `npm install redis`',
+      );
     });
     // No offline queue: while Redis is away a join fails at once (its socket is closed with 1001)
     // instead of waiting without end. Reconnects are frequent, so that re-registration is prompt.
-    const settings = { url: options.url, disableOfflineQueue: true, socket: { reconnectStrategy: (retries: number) => Math.min(100 * (retries + 1), 1000) } };
+    const settings = {
+      url: options.url,
+      disableOfflineQueue: true,
+      socket: { reconnectStrategy: (retries: number) => Math.min(100 * (retries + 1), 1000) },
+    };
     const pub = createClient(settings) as unknown as RedisLike;
     const sub = createClient(settings) as unknown as RedisLike;
-    pub.on('error', () => { /* reconnects by itself; commands fail meanwhile */ });
+    pub.on('error', () => {
+      /* reconnects by itself; commands fail meanwhile */
+    });
     sub.on('error', () => {});
     await Promise.all([pub.connect(), sub.connect()]);
     const registry = new RedisRegistry(pub, sub, options);
@@ -152,7 +160,9 @@ export class RedisRegistry implements RoomRegistry {
         const { origin, event } = JSON.parse(text) as { origin: string; event: RoomEvent };
         if (origin === registry.serverId) return;
         options.onEvent(channel.slice(`${prefix}:events:`.length), event);
-      } catch { /* not ours */ }
+      } catch {
+        /* not ours */
+      }
     });
     await registry.#tick();
     registry.#timer = setInterval(() => void registry.#tick(), Math.max(1, Math.floor(options.instanceTimeoutMs / 4)));
@@ -174,12 +184,16 @@ export class RedisRegistry implements RoomRegistry {
 
   release(room: string, id: string, reason: string): void {
     const entry = { room, id, reason, released: false };
-    void this.#sendLeave(entry).catch(() => { this.#pending.push(entry); });
+    void this.#sendLeave(entry).catch(() => {
+      this.#pending.push(entry);
+    });
   }
 
   async #sendLeave(entry: { room: string; id: string; reason: string; released: boolean }): Promise<void> {
     if (!entry.released) {
-      const mine = Number(await this.#eval(RELEASE, [entry.room, entry.id, this.serverId, entry.reason, this.#options.instanceTimeoutMs]));
+      const mine = Number(
+        await this.#eval(RELEASE, [entry.room, entry.id, this.serverId, entry.reason, this.#options.instanceTimeoutMs]),
+      );
       entry.released = true;
       if (mine !== 1) return; // resumed on another server meanwhile: it did not leave
     }
@@ -191,13 +205,23 @@ export class RedisRegistry implements RoomRegistry {
   }
 
   async publish(room: string, event: RoomEvent): Promise<void> {
-    await this.#pub.sendCommand(['PUBLISH', `${this.#prefix}:events:${room}`, JSON.stringify({ origin: this.serverId, event })]);
+    await this.#pub.sendCommand([
+      'PUBLISH',
+      `${this.#prefix}:events:${room}`,
+      JSON.stringify({ origin: this.serverId, event }),
+    ]);
   }
 
   /** Liveness, re-registration, pending leaves, dead servers: one pass, never two at once. */
   #tick(): Promise<void> {
     if (this.#closed) return Promise.resolve();
-    this.#ticking ??= this.#pass().catch(() => { /* Redis away: the next tick tries again */ }).finally(() => { this.#ticking = undefined; });
+    this.#ticking ??= this.#pass()
+      .catch(() => {
+        /* Redis away: the next tick tries again */
+      })
+      .finally(() => {
+        this.#ticking = undefined;
+      });
     return this.#ticking;
   }
 
@@ -205,7 +229,10 @@ export class RedisRegistry implements RoomRegistry {
     const existed = Number(await this.#eval(BEAT, [this.serverId, this.#ttlMs]));
     if (existed !== 1) await this.#reregister();
     for (const entry of this.#pending.splice(0)) {
-      await this.#sendLeave(entry).catch((error: unknown) => { this.#pending.push(entry); throw error; });
+      await this.#sendLeave(entry).catch((error: unknown) => {
+        this.#pending.push(entry);
+        throw error;
+      });
     }
     const reaped = (await this.#eval(REAP, [this.serverId, this.#options.instanceTimeoutMs])) as string[];
     for (let i = 0; i + 1 < reaped.length; i += 2) {
@@ -214,7 +241,9 @@ export class RedisRegistry implements RoomRegistry {
       // Their server is dead: this one announces them, here and to the other servers.
       this.#options.onEvent(room, { kind: 'left', id, reason: 'timeout' });
       const entry = { room, id, reason: 'timeout', released: true };
-      await this.#sendLeave(entry).catch(() => { this.#pending.push(entry); });
+      await this.#sendLeave(entry).catch(() => {
+        this.#pending.push(entry);
+      });
     }
     await this.#reconcile();
   }
@@ -222,16 +251,22 @@ export class RedisRegistry implements RoomRegistry {
   async #reconcile(): Promise<void> {
     const rooms = [...this.#options.rooms()];
     for (let i = 0; i < rooms.length; i += 100) {
-      await Promise.all(rooms.slice(i, i + 100).map(async (room) => {
-        const [ids, left] = await Promise.all([
-          this.#pub.sendCommand(['HKEYS', `${this.#prefix}:room:${room}`]) as Promise<string[]>,
-          this.#pub.sendCommand(['HGETALL', `${this.#prefix}:left:${room}`]) as Promise<string[] | Record<string, string>>,
-        ]);
-        const reasons = new Map<string, string>(Array.isArray(left)
-          ? Array.from({ length: left.length / 2 }, (_, k) => [left[2 * k] as string, left[2 * k + 1] as string])
-          : Object.entries(left));
-        this.#options.onMembers(room, new Set(ids), reasons);
-      }));
+      await Promise.all(
+        rooms.slice(i, i + 100).map(async (room) => {
+          const [ids, left] = await Promise.all([
+            this.#pub.sendCommand(['HKEYS', `${this.#prefix}:room:${room}`]) as Promise<string[]>,
+            this.#pub.sendCommand(['HGETALL', `${this.#prefix}:left:${room}`]) as Promise<
+              string[] | Record<string, string>
+            >,
+          ]);
+          const reasons = new Map<string, string>(
+            Array.isArray(left)
+              ? Array.from({ length: left.length / 2 }, (_, k) => [left[2 * k] as string, left[2 * k + 1] as string])
+              : Object.entries(left),
+          );
+          this.#options.onMembers(room, new Set(ids), reasons);
+        }),
+      );
     }
   }
 
@@ -255,19 +290,27 @@ export class RedisRegistry implements RoomRegistry {
     clearInterval(this.#timer);
     const tidy = (async () => {
       // Not announced as gone (their calls go on, their signalers reconnect): no leave record either.
-      for (const { room, id } of members) await this.#pub.sendCommand(['HDEL', `${this.#prefix}:room:${room}`, id]).catch(() => {});
+      for (const { room, id } of members)
+        await this.#pub.sendCommand(['HDEL', `${this.#prefix}:room:${room}`, id]).catch(() => {});
       await this.#pub.sendCommand(['DEL', `${this.#prefix}:members:${this.serverId}`]).catch(() => {});
       await this.#pub.sendCommand(['DEL', `${this.#prefix}:alive:${this.serverId}`]).catch(() => {});
       await this.#pub.sendCommand(['SREM', `${this.#prefix}:instances`, this.serverId]).catch(() => {});
       await Promise.allSettled([this.#sub.close(), this.#pub.close()]);
     })();
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([tidy, new Promise((resolve) => { timer = setTimeout(resolve, timeoutMs); })]);
+    await Promise.race([
+      tidy,
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+      }),
+    ]);
     clearTimeout(timer);
     for (const client of [this.#sub, this.#pub]) {
       try {
         client.destroy(); // drops whatever is still pending, and any reconnecting
-      } catch { /* already closed */ }
+      } catch {
+        /* already closed */
+      }
     }
   }
 }

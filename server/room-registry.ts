@@ -10,9 +10,7 @@ export type RoomEvent =
   | { kind: 'left'; id: string; reason: string }
   | { kind: 'relay'; from: string; to?: string; message: ServerMessage };
 
-export type Admission =
-  | { ok: true; peers: string[] }
-  | { ok: false; reason: 'full' | 'taken' };
+export type Admission = { ok: true; peers: string[] } | { ok: false; reason: 'full' | 'taken' };
 
 /**
  * Who is in which room. Admission is one atomic step (the room limit and the id are checked and

@@ -10,7 +10,10 @@ export interface RoomsOptions {
   /** TURN credentials for each peer in its welcome, and fresh ones in the sweep (`refreshTurn`). */
   turn?: Required<TurnOptions>;
   /** The `verify` hook, already bound to the connection's request; undefined when there is none. */
-  verify?: (connection: Connection, request: { token: string | undefined; room: string; id: string | undefined }) => Promise<boolean>;
+  verify?: (
+    connection: Connection,
+    request: { token: string | undefined; room: string; id: string | undefined },
+  ) => Promise<boolean>;
 }
 
 /**
@@ -123,12 +126,14 @@ export class Rooms {
     if (!peers) return;
     const remote = this.#remote.get(room) ?? new Set<string>();
     this.#remote.set(room, remote);
-    for (const id of ids) if (!peers.has(id) && !this.#admitting.has(`${room} ${id}`)) this.#remoteJoined(room, peers, remote, id);
+    for (const id of ids)
+      if (!peers.has(id) && !this.#admitting.has(`${room} ${id}`)) this.#remoteJoined(room, peers, remote, id);
     for (const id of [...remote]) {
       if (ids.has(id)) continue;
       const key = `${room} ${id}`;
       const reason = left.get(id);
-      if (reason !== undefined || this.#missing.has(key)) this.#remoteLeft(room, peers, remote, id, reason ?? 'timeout');
+      if (reason !== undefined || this.#missing.has(key))
+        this.#remoteLeft(room, peers, remote, id, reason ?? 'timeout');
       else this.#missing.add(key);
     }
   }
@@ -179,8 +184,15 @@ export class Rooms {
     connection.graceTimer.unref?.();
   }
 
-  async join(connection: Connection, room: string, requestedId: string | undefined, token: string | undefined, presented: string | undefined): Promise<void> {
-    if (connection.room || connection.joining) return this.reply(connection, 'already-joined', 'This connection has joined a room already');
+  async join(
+    connection: Connection,
+    room: string,
+    requestedId: string | undefined,
+    token: string | undefined,
+    presented: string | undefined,
+  ): Promise<void> {
+    if (connection.room || connection.joining)
+      return this.reply(connection, 'already-joined', 'This connection has joined a room already');
     connection.joining = true;
     try {
       if (this.#options.verify) {
@@ -196,7 +208,8 @@ export class Rooms {
       const resume = requestedId !== undefined && presented !== undefined && isResumeToken(requestedId, presented);
       let identity = resume ? { id: requestedId as string, resumeToken: presented as string } : newIdentity();
       let admission = await this.#admit(room, identity.id, resume);
-      if (!admission.ok && admission.reason === 'taken') admission = await this.#admit(room, (identity = newIdentity()).id, false);
+      if (!admission.ok && admission.reason === 'taken')
+        admission = await this.#admit(room, (identity = newIdentity()).id, false);
       const id = identity.id;
       if (!admission.ok) {
         this.reply(connection, 'room-full', `Room "${room}" is full (${maxRoomSize} peers)`);
@@ -217,7 +230,14 @@ export class Rooms {
       connection.joined();
       const remote = new Set(admission.peers.filter((p) => !peers.has(p)));
       if (this.registry.shared) this.#remote.set(room, remote);
-      const welcome: ServerMessage = { type: 'welcome', id, room, peers: admission.peers, resumeToken: identity.resumeToken, protocol: PROTOCOL_VERSION };
+      const welcome: ServerMessage = {
+        type: 'welcome',
+        id,
+        room,
+        peers: admission.peers,
+        resumeToken: identity.resumeToken,
+        protocol: PROTOCOL_VERSION,
+      };
       const { turn } = this.#options;
       if (turn) {
         welcome.iceServers = [turnCredentials(turn, id)];
@@ -244,7 +264,8 @@ export class Rooms {
   }
 
   relay(connection: Connection, message: SignalMessage): void {
-    if (!connection.room || !connection.id) return this.reply(connection, 'not-joined', 'Join a room before sending signal messages');
+    if (!connection.room || !connection.id)
+      return this.reply(connection, 'not-joined', 'Join a room before sending signal messages');
     const room = connection.room;
     const from = connection.id;
     const peers = this.local.get(room);
@@ -261,9 +282,12 @@ export class Rooms {
       if (!this.registry.shared) return this.reply(connection, 'unknown-peer', `No peer ${to} in room "${room}"`);
       // Maybe on another server of the cluster.
       void this.registry.has(room, to).then(
-        (present) => present
-          ? this.registry.publish(room, { kind: 'relay', from, to, message: routed }).catch(() => this.#unrelayed(connection, message))
-          : this.reply(connection, 'unknown-peer', `No peer ${to} in room "${room}"`),
+        (present) =>
+          present
+            ? this.registry
+                .publish(room, { kind: 'relay', from, to, message: routed })
+                .catch(() => this.#unrelayed(connection, message))
+            : this.reply(connection, 'unknown-peer', `No peer ${to} in room "${room}"`),
         () => this.#unrelayed(connection, message),
       );
       return;
@@ -271,11 +295,17 @@ export class Rooms {
     this.counters.relayed += this.#sendToOthers(peers, from, routed);
     if (!this.registry.shared) return;
     // Lost only if some peer of the room is on another server: then its sender hears of it.
-    this.registry.publish(room, { kind: 'relay', from, message: routed }).catch(() => { if (this.#remote.get(room)?.size) this.#unrelayed(connection, message); });
+    this.registry.publish(room, { kind: 'relay', from, message: routed }).catch(() => {
+      if (this.#remote.get(room)?.size) this.#unrelayed(connection, message);
+    });
   }
 
   /** The cluster (Redis) did not take a relay: its sender hears of it instead of it vanishing. */
   #unrelayed(connection: Connection, message: SignalMessage): void {
-    this.reply(connection, 'cluster-unavailable', `A ${message.type} message could not reach the peers on other servers: the cluster (Redis) is unavailable`);
+    this.reply(
+      connection,
+      'cluster-unavailable',
+      `A ${message.type} message could not reach the peers on other servers: the cluster (Redis) is unavailable`,
+    );
   }
 }

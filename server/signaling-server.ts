@@ -147,55 +147,78 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
     maxRoomSize,
     turn: options.turn ? checkTurnOptions(options.turn) : undefined,
     leaveGraceMs: limit('leaveGraceMs', options.leaveGraceMs, 5000, 0),
-    verify: verify && (async (connection, { token, room, id }) => {
-      try {
-        return (await verify({ token, room, id, origin: connection.request.headers.origin, request: connection.request })) === true;
-      } catch {
-        return false;
-      }
-    }),
+    verify:
+      verify &&
+      (async (connection, { token, room, id }) => {
+        try {
+          return (
+            (await verify({
+              token,
+              room,
+              id,
+              origin: connection.request.headers.origin,
+              request: connection.request,
+            })) === true
+          );
+        } catch {
+          return false;
+        }
+      }),
   });
   rooms.registry = options.redisUrl
     ? await RedisRegistry.connect({
-      url: options.redisUrl,
-      instanceTimeoutMs,
-      onEvent: (room, event) => rooms.onEvent(room, event),
-      members: () => rooms.members(),
-      onMembers: (room, ids, left) => rooms.onMembers(room, ids, left),
-      rooms: () => rooms.local.keys(),
-    })
+        url: options.redisUrl,
+        instanceTimeoutMs,
+        onEvent: (room, event) => rooms.onEvent(room, event),
+        members: () => rooms.members(),
+        onMembers: (room, ids, left) => rooms.onMembers(room, ids, left),
+        rooms: () => rooms.local.keys(),
+      })
     : new LocalRegistry();
   const connections = new Set<Connection>();
 
-  const http = options.server ?? createServer((request, response) => {
-    if (options.onRequest) options.onRequest(request, response);
-    else response.writeHead(426, { 'content-type': 'text/plain' }).end('This is a WebSocket signaling server');
-  });
+  const http =
+    options.server ??
+    createServer((request, response) => {
+      if (options.onRequest) options.onRequest(request, response);
+      else response.writeHead(426, { 'content-type': 'text/plain' }).end('This is a WebSocket signaling server');
+    });
   const wss = new WebSocketServer({ noServer: true, maxPayload: maxMessageBytes, perMessageDeflate: false });
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     front.handle(request, socket, () => wss.handleUpgrade(request, socket, head, (ws) => accept(ws, request)));
   };
   http.on('upgrade', onUpgrade);
 
-  const fault = (connection: Connection, code: ServerCloseCode, reason: string) => rooms.closeConnection(connection, code, reason);
+  const fault = (connection: Connection, code: ServerCloseCode, reason: string) =>
+    rooms.closeConnection(connection, code, reason);
 
   function onMessage(connection: Connection, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
     if (!connection.bucket.take()) {
       connection.refusedInARow++;
-      if (connection.refusedInARow >= limits.floodCloseAfter) return rooms.closeConnection(connection, 4008, 'rate limit exceeded');
+      if (connection.refusedInARow >= limits.floodCloseAfter)
+        return rooms.closeConnection(connection, 4008, 'rate limit exceeded');
       // One reply per ten refusals: a flood does not get a flood back.
-      if (connection.refusedInARow % 10 === 1) rooms.reply(connection, 'rate-limited', `More than ${limits.rate.perSecond} messages a second: messages are being refused`);
+      if (connection.refusedInARow % 10 === 1)
+        rooms.reply(
+          connection,
+          'rate-limited',
+          `More than ${limits.rate.perSecond} messages a second: messages are being refused`,
+        );
       else rooms.counters.refused++;
       return;
     }
     connection.refusedInARow = 0;
     if (isBinary) return rooms.reply(connection, 'bad-message', 'Binary frames are not accepted: send JSON text');
-    const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
+    const text = Array.isArray(data)
+      ? Buffer.concat(data).toString('utf8')
+      : Buffer.from(data as ArrayBuffer).toString('utf8');
     const parsed = parseClientMessage(text);
     if (!parsed.ok) return rooms.reply(connection, parsed.code, parsed.message);
     const message = parsed.message;
     if (message.type === 'join') {
-      void rooms.join(connection, message.room, message.id, message.token, message.resumeToken).catch(() => rooms.closeConnection(connection, 1001, 'server error'));
+      void rooms
+        .join(connection, message.room, message.id, message.token, message.resumeToken)
+        .catch(() => rooms.closeConnection(connection, 1001, 'server error'));
     } else if (message.type === 'leave') {
       rooms.leave(connection, 'left');
     } else {
@@ -215,7 +238,9 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
         rooms.closeConnection(connection, 1001, 'server error');
       }
     });
-    socket.on('error', () => { /* a broken socket ends in 'close' */ });
+    socket.on('error', () => {
+      /* a broken socket ends in 'close' */
+    });
     socket.on('close', (code) => {
       front.closed(address);
       connections.delete(connection);
@@ -231,13 +256,16 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
   heartbeat.unref();
   // About once a second: connections that did not join in time go (4012), and so do readers over
   // their limit that nobody sends to any more (4009); the unsent budget is re-counted meanwhile.
-  const sweep = setInterval(() => {
-    const now = performance.now();
-    for (const connection of connections) {
-      connection.sweep(now);
-      rooms.refreshTurn(connection, now);
-    }
-  }, Math.min(1000, heartbeatMs, Math.max(50, limits.joinTimeoutMs / 2)));
+  const sweep = setInterval(
+    () => {
+      const now = performance.now();
+      for (const connection of connections) {
+        connection.sweep(now);
+        rooms.refreshTurn(connection, now);
+      }
+    },
+    Math.min(1000, heartbeatMs, Math.max(50, limits.joinTimeoutMs / 2)),
+  );
   sweep.unref();
 
   if (!options.server) {
@@ -268,7 +296,8 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
         connection.socket.terminate();
       }
       connections.clear();
-      for (const peers of rooms.local.values()) for (const connection of peers.values()) clearTimeout(connection.graceTimer);
+      for (const peers of rooms.local.values())
+        for (const connection of peers.values()) clearTimeout(connection.graceTimer);
       rooms.local.clear();
       await rooms.registry.close(members);
       await new Promise<void>((resolve) => wss.close(() => resolve()));
@@ -279,4 +308,3 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
     },
   };
 }
-

@@ -30,7 +30,9 @@ export function staticFiles(mounts: Record<string, string>) {
     .map(([prefix, dir]) => [prefix.endsWith('/') ? prefix : `${prefix}/`, resolve(dir)] as const)
     .sort((a, b) => b[0].length - a[0].length);
   return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
-    const notFound = () => { response.writeHead(404, { 'content-type': 'text/plain' }).end('Not found'); };
+    const notFound = () => {
+      response.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');
+    };
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;
@@ -53,7 +55,8 @@ export function staticFiles(mounts: Record<string, string>) {
       // The real path (symlinks followed) must stay inside the real root.
       const root = await realpath(dir);
       // …and must not be a dotfile either (a symlink `config` → `.env`).
-      const inside = (real: string) => real === root || (real.startsWith(root + sep) && !DOTFILE.test(real.slice(root.length + 1)));
+      const inside = (real: string) =>
+        real === root || (real.startsWith(root + sep) && !DOTFILE.test(real.slice(root.length + 1)));
       file = await realpath(file);
       if (!inside(file)) return notFound();
       let info = await stat(file);

@@ -15,8 +15,13 @@ export const DEFAULT_TURN_TTL_SECONDS = 4 * 60 * 60;
 
 /** Checks the options once, at start: a typo here would otherwise show only as calls that never connect. */
 export function checkTurnOptions(turn: TurnOptions): Required<TurnOptions> {
-  if (typeof turn.secret !== 'string' || turn.secret.length === 0) throw new RangeError('turn.secret must be a non-empty string');
-  if (!Array.isArray(turn.urls) || turn.urls.length === 0 || !turn.urls.every((url) => typeof url === 'string' && /^turns?:/.test(url))) {
+  if (typeof turn.secret !== 'string' || turn.secret.length === 0)
+    throw new RangeError('turn.secret must be a non-empty string');
+  if (
+    !Array.isArray(turn.urls) ||
+    turn.urls.length === 0 ||
+    !turn.urls.every((url) => typeof url === 'string' && /^turns?:/.test(url))
+  ) {
     throw new RangeError('turn.urls must be a non-empty list of turn: or turns: URLs');
   }
   const ttlSeconds = turn.ttlSeconds ?? DEFAULT_TURN_TTL_SECONDS;

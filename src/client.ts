@@ -99,9 +99,21 @@ export class WebRtcClient extends EventTarget {
    * follows the devices only from the first such listener on: in Chromium, following them slows
    * every connection set up meanwhile.
    */
-  override addEventListener<K extends keyof ClientEventDetail>(type: K, listener: DetailListener<ClientEventDetail[K]> | null, options?: boolean | AddEventListenerOptions): void;
-  override addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
-  override addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void {
+  override addEventListener<K extends keyof ClientEventDetail>(
+    type: K,
+    listener: DetailListener<ClientEventDetail[K]> | null,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  override addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  override addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: boolean | AddEventListenerOptions,
+  ): void {
     super.addEventListener(type, listener, options);
     if (type === 'devicechange' && listener && !this.#watchingDevices && !this.#closed) {
       this.#watchingDevices = true;
@@ -155,21 +167,29 @@ export class WebRtcClient extends EventTarget {
   createPeerConnection(config: ConnectionConfig = {}): WebRtcPeerConnection {
     this.#assertOpen();
     const merged: ConnectionConfig = { ...this.config.defaultConnectionConfig, ...config };
-    const iceServers = config.iceServers ?? this.config.defaultConnectionConfig?.iceServers ?? this.config.iceServers ?? [];
+    const iceServers =
+      config.iceServers ?? this.config.defaultConnectionConfig?.iceServers ?? this.config.iceServers ?? [];
     const rtcConfig: RTCConfiguration = { iceServers };
     if (merged.iceTransportPolicy) rtcConfig.iceTransportPolicy = merged.iceTransportPolicy;
     if (merged.bundlePolicy) rtcConfig.bundlePolicy = merged.bundlePolicy;
     if (merged.rtcpMuxPolicy) rtcConfig.rtcpMuxPolicy = merged.rtcpMuxPolicy;
     if (merged.iceCandidatePoolSize !== undefined) rtcConfig.iceCandidatePoolSize = merged.iceCandidatePoolSize;
-    checkCounts({ ...merged.dataChannelDefaults, statsIntervalMs: merged.statsIntervalMs }, `${CHANNEL_SIZES} statsIntervalMs`);
+    checkCounts(
+      { ...merged.dataChannelDefaults, statsIntervalMs: merged.statsIntervalMs },
+      `${CHANNEL_SIZES} statsIntervalMs`,
+    );
     const Constructor = this.config.RTCPeerConnection ?? globalThis.RTCPeerConnection;
-    if (!Constructor) throw new ConfigError('No RTCPeerConnection here: pass one in the config', { reason: 'no-peer-connection' });
+    if (!Constructor)
+      throw new ConfigError('No RTCPeerConnection here: pass one in the config', { reason: 'no-peer-connection' });
     let native: RTCPeerConnection;
     try {
       native = new Constructor(rtcConfig);
     } catch (error) {
       // A URL that is not stun:/turn:, a TURN server without credentials…
-      throw new IceError(`The browser refused the iceServers: ${messageOf(error)}`, { cause: error, reason: 'bad-config' });
+      throw new IceError(`The browser refused the iceServers: ${messageOf(error)}`, {
+        cause: error,
+        reason: 'bad-config',
+      });
     }
     const connection = new WebRtcPeerConnection(native, {
       statsIntervalMs: merged.statsIntervalMs,
@@ -187,7 +207,8 @@ export class WebRtcClient extends EventTarget {
 
   get #usableDevices(): MediaSource {
     const devices = this.#deviceSource;
-    if (!devices) throw toMediaError(new DOMException('No mediaDevices (an insecure page?)', 'NotFoundError'), 'media device');
+    if (!devices)
+      throw toMediaError(new DOMException('No mediaDevices (an insecure page?)', 'NotFoundError'), 'media device');
     return devices;
   }
 

@@ -61,14 +61,24 @@ function sizeOf(message: DataChannelMessage): number {
 
 /** The error for what `send()` cannot take, or undefined when it can. */
 function unsupportedType(data: unknown): DataChannelError | undefined {
-  if (typeof data === 'string' || data instanceof Blob || data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return undefined;
-  return new DataChannelError(`send() takes a string, bytes or a Blob, not ${typeof data}`, { reason: 'unsupported-type' });
+  if (typeof data === 'string' || data instanceof Blob || data instanceof ArrayBuffer || ArrayBuffer.isView(data))
+    return undefined;
+  return new DataChannelError(`send() takes a string, bytes or a Blob, not ${typeof data}`, {
+    reason: 'unsupported-type',
+  });
 }
 
 /** @internal Copies the bytes now, so a caller may reuse its buffer (Wasm memory, say) once `send` returns. */
 export function copyOf<T extends DataChannelSendable>(data: T): T | Uint8Array {
   if (typeof data === 'string' || data instanceof Blob) return data;
-  const view = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array((data as ArrayBufferView).buffer, (data as ArrayBufferView).byteOffset, (data as ArrayBufferView).byteLength);
+  const view =
+    data instanceof ArrayBuffer
+      ? new Uint8Array(data)
+      : new Uint8Array(
+          (data as ArrayBufferView).buffer,
+          (data as ArrayBufferView).byteOffset,
+          (data as ArrayBufferView).byteLength,
+        );
   return view.slice();
 }
 
@@ -146,23 +156,28 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
     if (options.fragment) {
       const held: unknown[] = (this.#held = []);
       this.#fragments = loadPart('fragments', () => import('./fragments.js'));
-      this.#fragments.then((fragments) => {
-        this.#reassembler = new fragments.Reassembler();
-        this.#held = undefined;
-        for (const data of held) {
-          if (data === held) this.#onNativeClose();
-          else this.#onNativeMessage(data);
-        }
-      }, (error: WebRtcError) => {
-        this.#held = undefined;
-        this.#emit('error', error);
-        this.#closeWith(error);
-      });
+      this.#fragments.then(
+        (fragments) => {
+          this.#reassembler = new fragments.Reassembler();
+          this.#held = undefined;
+          for (const data of held) {
+            if (data === held) this.#onNativeClose();
+            else this.#onNativeMessage(data);
+          }
+        },
+        (error: WebRtcError) => {
+          this.#held = undefined;
+          this.#emit('error', error);
+          this.#closeWith(error);
+        },
+      );
     }
     native.binaryType = 'arraybuffer';
     native.bufferedAmountLowThreshold = options.bufferedAmountLowThreshold ?? this.highWaterMark / 4;
     native.addEventListener('open', () => this.#emit('open'));
-    native.addEventListener('closing', () => { if (!this.#ended) this.#emit('closing'); });
+    native.addEventListener('closing', () => {
+      if (!this.#ended) this.#emit('closing');
+    });
     // While fragment mode loads, the close waits behind the messages before it (marked by the list itself).
     native.addEventListener('close', () => (this.#held ? this.#held.push(this.#held) : this.#onNativeClose()));
     native.addEventListener('bufferedamountlow', () => this.#emit('bufferedamountlow'));
@@ -171,26 +186,53 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
       // SCTP cause 12, User-Initiated Abort: the other side closed its connection (Chromium reports
       // it as an error when that comes before the bye). A close follows: the peer left, nothing failed.
       if ((cause as RTCError).sctpCauseCode === 12) return;
-      this.#emit('error', new DataChannelError(`Data channel "${native.label}" failed: ${messageOf(cause)}`, { cause }));
+      this.#emit(
+        'error',
+        new DataChannelError(`Data channel "${native.label}" failed: ${messageOf(cause)}`, { cause }),
+      );
     });
     native.addEventListener('message', (event) => this.#onNativeMessage((event as MessageEvent).data));
     // A remote channel may be open before anyone could listen: report it once, asynchronously.
     if (native.readyState === 'open') queueMicrotask(() => this.#emit('open'));
   }
 
-  get label(): string { return this.native.label; }
-  get id(): number | null { return this.native.id; }
-  get state(): RTCDataChannelState { return this.native.readyState; }
-  get ordered(): boolean { return this.native.ordered; }
-  get maxRetransmits(): number | null { return this.native.maxRetransmits; }
-  get maxPacketLifeTime(): number | null { return this.native.maxPacketLifeTime; }
-  get protocol(): string { return this.native.protocol; }
-  get negotiated(): boolean { return this.native.negotiated; }
-  get bufferedAmount(): number { return this.native.bufferedAmount; }
-  get bufferedAmountLowThreshold(): number { return this.native.bufferedAmountLowThreshold; }
-  set bufferedAmountLowThreshold(value: number) { this.native.bufferedAmountLowThreshold = value; }
+  get label(): string {
+    return this.native.label;
+  }
+  get id(): number | null {
+    return this.native.id;
+  }
+  get state(): RTCDataChannelState {
+    return this.native.readyState;
+  }
+  get ordered(): boolean {
+    return this.native.ordered;
+  }
+  get maxRetransmits(): number | null {
+    return this.native.maxRetransmits;
+  }
+  get maxPacketLifeTime(): number | null {
+    return this.native.maxPacketLifeTime;
+  }
+  get protocol(): string {
+    return this.native.protocol;
+  }
+  get negotiated(): boolean {
+    return this.native.negotiated;
+  }
+  get bufferedAmount(): number {
+    return this.native.bufferedAmount;
+  }
+  get bufferedAmountLowThreshold(): number {
+    return this.native.bufferedAmountLowThreshold;
+  }
+  set bufferedAmountLowThreshold(value: number) {
+    this.native.bufferedAmountLowThreshold = value;
+  }
   /** Messages waiting to be pulled. */
-  get queuedMessages(): number { return this.#queue.length; }
+  get queuedMessages(): number {
+    return this.#queue.length;
+  }
 
   #emit(type: DataChannelEventType, error?: WebRtcError): void {
     const eventType = type === 'closed' ? 'close' : type;
@@ -214,7 +256,8 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
     if (this.#pendingSends === 0 && this.state === 'open' && !(data instanceof Blob)) {
       // A string takes at most 3 UTF-8 bytes per unit.
       const bytes = typeof data === 'string' ? data.length * 3 : size;
-      const fits = () => this.#bufferedBound <= this.highWaterMark && this.#bufferedBound + bytes <= BROWSER_QUEUE_BYTES;
+      const fits = () =>
+        this.#bufferedBound <= this.highWaterMark && this.#bufferedBound + bytes <= BROWSER_QUEUE_BYTES;
       if (!fits()) this.#bufferedBound = this.native.bufferedAmount;
       if (fits()) {
         try {
@@ -236,8 +279,12 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
     this.#pendingSends++;
     const sent = this.#sendChain.then(work);
     this.#sendChain = sent.then(
-      () => { this.#pendingSends--; },
-      () => { this.#pendingSends--; },
+      () => {
+        this.#pendingSends--;
+      },
+      () => {
+        this.#pendingSends--;
+      },
     );
     return sent;
   }
@@ -247,9 +294,14 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
     const unsupported = unsupportedType(data);
     if (unsupported) return Promise.reject(unsupported);
     const copy = copyOf(data) as string | Uint8Array | Blob;
-    return this.#inSendOrder(async () => (await fragments).sendInPieces(
-      copy, this.receiveQueueBytes, Math.max(16, Math.min(this.#pieceLimit, this.#maxMessageSize())), (piece) => this.#sendWhenReady(piece),
-    ));
+    return this.#inSendOrder(async () =>
+      (await fragments).sendInPieces(
+        copy,
+        this.receiveQueueBytes,
+        Math.max(16, Math.min(this.#pieceLimit, this.#maxMessageSize())),
+        (piece) => this.#sendWhenReady(piece),
+      ),
+    );
   }
 
   #sizeToSend(data: DataChannelSendable): number | Error {
@@ -259,8 +311,7 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
     if (typeof data === 'string') {
       // UTF-8 takes at most 3 bytes per UTF-16 unit: encode only when that bound is over the limit.
       size = data.length * 3 <= this.#maxMessageSize() ? data.length : new TextEncoder().encode(data).byteLength;
-    }
-    else if (data instanceof Blob) size = data.size;
+    } else if (data instanceof Blob) size = data.size;
     else size = data.byteLength;
     const max = this.#maxMessageSize();
     if (size > max) {
@@ -302,7 +353,12 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
    * full"). With bytes still queued that is backpressure, not a failure.
    */
   #queueFull(error: unknown): boolean {
-    return error instanceof DOMException && error.name === 'OperationError' && this.state === 'open' && this.native.bufferedAmount > 0;
+    return (
+      error instanceof DOMException &&
+      error.name === 'OperationError' &&
+      this.state === 'open' &&
+      this.native.bufferedAmount > 0
+    );
   }
 
   /** Waits until the buffer is down to the low threshold (or the high-water mark, if lower). */
@@ -337,8 +393,14 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
       // One abort removes every listener below.
       const stop = new AbortController();
       const { signal } = stop;
-      const opened = () => { stop.abort(); resolve(); };
-      const closed = () => { stop.abort(); reject(this.#closedError('open')); };
+      const opened = () => {
+        stop.abort();
+        resolve();
+      };
+      const closed = () => {
+        stop.abort();
+        reject(this.#closedError('open'));
+      };
       this.native.addEventListener('open', opened, { signal });
       this.native.addEventListener('close', closed, { signal });
       this.addEventListener('close', closed, { signal });
@@ -421,10 +483,9 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
   #mismatch(expect: Expect, message: DataChannelMessage): DataChannelError | undefined {
     const isText = typeof message === 'string';
     if (expect === 'any' || (expect === 'text') === isText) return undefined;
-    return new DataChannelError(
-      `The next message is ${isText ? 'text' : 'binary'}; it stays queued`,
-      { reason: 'unexpected-message-type' },
-    );
+    return new DataChannelError(`The next message is ${isText ? 'text' : 'binary'}; it stays queued`, {
+      reason: 'unexpected-message-type',
+    });
   }
 
   #take(expect: Expect): Promise<DataChannelMessage> {
@@ -467,14 +528,18 @@ export class WebRtcDataChannel extends EventTarget implements AsyncIterable<Data
    */
   [Symbol.asyncIterator](): AsyncIterator<DataChannelMessage> {
     return {
-      next: () => this.receive().then(
-        (value) => ({ value, done: false }),
-        (error) => {
-          const failure = this.#closeReason && !(this.#closeReason instanceof DataChannelClosedError) ? this.#closeReason : undefined;
-          if (error instanceof DataChannelClosedError && !failure) return { value: undefined, done: true };
-          throw failure ?? error;
-        },
-      ),
+      next: () =>
+        this.receive().then(
+          (value) => ({ value, done: false }),
+          (error) => {
+            const failure =
+              this.#closeReason && !(this.#closeReason instanceof DataChannelClosedError)
+                ? this.#closeReason
+                : undefined;
+            if (error instanceof DataChannelClosedError && !failure) return { value: undefined, done: true };
+            throw failure ?? error;
+          },
+        ),
     };
   }
 

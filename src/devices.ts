@@ -15,11 +15,19 @@ export async function listDevices(source: MediaSource, kind?: MediaDeviceKind): 
 }
 
 /** The video track of a screen, window or tab the user picks (`getDisplayMedia`), or undefined if it gave none. */
-export async function screenTrack(source: MediaSource, constraints: ScreenTrackConstraints): Promise<MediaStreamTrack | undefined> {
-  if (!source.getDisplayMedia) throw toMediaError(new DOMException('No screen capture here', 'NotFoundError'), 'screen');
+export async function screenTrack(
+  source: MediaSource,
+  constraints: ScreenTrackConstraints,
+): Promise<MediaStreamTrack | undefined> {
+  if (!source.getDisplayMedia)
+    throw toMediaError(new DOMException('No screen capture here', 'NotFoundError'), 'screen');
   const { preferCurrentTab, ...video } = constraints;
   try {
-    const stream = await source.getDisplayMedia({ video: Object.keys(video).length ? toMediaTrackConstraints(video) : true, audio: false, ...(preferCurrentTab ? { preferCurrentTab } : {}) } as DisplayMediaStreamOptions);
+    const stream = await source.getDisplayMedia({
+      video: Object.keys(video).length ? toMediaTrackConstraints(video) : true,
+      audio: false,
+      ...(preferCurrentTab ? { preferCurrentTab } : {}),
+    } as DisplayMediaStreamOptions);
     return stream.getVideoTracks()[0];
   } catch (error) {
     throw toMediaError(error, 'screen');

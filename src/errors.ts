@@ -117,19 +117,37 @@ export class SignalingError extends WebRtcError {
  */
 export class LoadError extends WebRtcError {
   constructor(part: string, cause: unknown) {
-    super('load', `The ${part} part did not load (${messageOf(cause)}): serve rtc-elements-*.js next to rtc-elements.js`, { cause });
+    super(
+      'load',
+      `The ${part} part did not load (${messageOf(cause)}): serve rtc-elements-*.js next to rtc-elements.js`,
+      { cause },
+    );
   }
 }
 
 // Consoles print `name`: the classes keep theirs in the minified script-tag bundle too.
 for (const [name, errorClass] of Object.entries({
-  WebRtcError, SdpError, IceError, DataChannelClosedError, DataChannelError, MediaDeviceError,
-  MediaPermissionError, ClientClosedError, ConnectionClosedError, TrackError, ConfigError, SignalingError, LoadError,
-})) Object.defineProperty(errorClass, 'name', { value: name });
+  WebRtcError,
+  SdpError,
+  IceError,
+  DataChannelClosedError,
+  DataChannelError,
+  MediaDeviceError,
+  MediaPermissionError,
+  ClientClosedError,
+  ConnectionClosedError,
+  TrackError,
+  ConfigError,
+  SignalingError,
+  LoadError,
+}))
+  Object.defineProperty(errorClass, 'name', { value: name });
 
 /** Imports a part on first use; a failure is a `LoadError` naming the part. */
 export function loadPart<T>(part: string, load: () => Promise<T>): Promise<T> {
-  return load().catch((cause: unknown) => { throw new LoadError(part, cause); });
+  return load().catch((cause: unknown) => {
+    throw new LoadError(part, cause);
+  });
 }
 
 /** The message of anything thrown, for wrapping browser errors. */

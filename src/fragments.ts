@@ -42,9 +42,18 @@ export function splitMessage(message: string | Uint8Array, maxBytes: number): Ar
  * Sends `message` as pieces of at most `pieceBytes`, back to back. The other side joins them within
  * its receive queue, so a message over `limit` (receiveQueueBytes, the same on both sides) is refused.
  */
-export async function sendInPieces(message: string | Uint8Array | Blob, limit: number, pieceBytes: number, send: (piece: string | Uint8Array) => Promise<void>): Promise<void> {
-  const size = typeof message === 'string' ? message.length * 2 : message instanceof Blob ? message.size : message.byteLength;
-  if (size > limit) throw new DataChannelError(`The message is ${size} bytes; at most receiveQueueBytes (${limit}) in fragment mode`, { reason: 'message-too-big' });
+export async function sendInPieces(
+  message: string | Uint8Array | Blob,
+  limit: number,
+  pieceBytes: number,
+  send: (piece: string | Uint8Array) => Promise<void>,
+): Promise<void> {
+  const size =
+    typeof message === 'string' ? message.length * 2 : message instanceof Blob ? message.size : message.byteLength;
+  if (size > limit)
+    throw new DataChannelError(`The message is ${size} bytes; at most receiveQueueBytes (${limit}) in fragment mode`, {
+      reason: 'message-too-big',
+    });
   const whole = message instanceof Blob ? new Uint8Array(await message.arrayBuffer()) : message;
   for (const piece of splitMessage(whole, pieceBytes)) await send(piece);
 }
@@ -59,11 +68,16 @@ export class Reassembler {
   push(piece: string | Uint8Array): string | Uint8Array | undefined {
     const flag = typeof piece === 'string' ? piece.charCodeAt(0) : piece[0];
     if (piece.length === 0 || (flag !== WHOLE && flag !== MORE && flag !== LAST)) {
-      throw new DataChannelError('A message piece without a valid fragment header: is the other side using fragment mode?', { reason: 'bad-fragment' });
+      throw new DataChannelError(
+        'A message piece without a valid fragment header: is the other side using fragment mode?',
+        { reason: 'bad-fragment' },
+      );
     }
     const mixed = typeof piece === 'string' ? this.#binary.length > 0 : this.#text.length > 0;
     if (mixed || (flag === WHOLE && this.pendingBytes > 0)) {
-      throw new DataChannelError('A message piece arrived in the middle of another message', { reason: 'bad-fragment' });
+      throw new DataChannelError('A message piece arrived in the middle of another message', {
+        reason: 'bad-fragment',
+      });
     }
     if (typeof piece === 'string') {
       const body = piece.slice(1);
@@ -83,7 +97,10 @@ export class Reassembler {
     if (flag === MORE) return undefined;
     const whole = new Uint8Array(this.pendingBytes);
     let offset = 0;
-    for (const part of this.#binary) { whole.set(part, offset); offset += part.byteLength; }
+    for (const part of this.#binary) {
+      whole.set(part, offset);
+      offset += part.byteLength;
+    }
     this.#binary = [];
     this.pendingBytes = 0;
     return whole;

@@ -14,10 +14,16 @@ export function gatheringComplete(connection: WebRtcPeerConnection): Promise<voi
     const stop = new AbortController();
     const { signal } = stop;
     const check = () => {
-      if (native.iceGatheringState === 'complete') { stop.abort(); resolve(); }
+      if (native.iceGatheringState === 'complete') {
+        stop.abort();
+        resolve();
+      }
     };
     const closed = () => {
-      if (connection.isClosed) { stop.abort(); reject(new ConnectionClosedError('The peer connection closed while gathering')); }
+      if (connection.isClosed) {
+        stop.abort();
+        reject(new ConnectionClosedError('The peer connection closed while gathering'));
+      }
     };
     native.addEventListener('icegatheringstatechange', check, { signal });
     // Some browsers signal the end only with a null candidate.

@@ -15,7 +15,8 @@ export interface TurnFailure {
 const RELAY_GATHERING_MS = 8000;
 
 const isRelay = (line: string | undefined) => / typ relay/.test(line ?? '');
-const refused = () => new IceError('TURN refused the credentials (401): wrong or expired', { reason: 'turn-unauthorized' });
+const refused = () =>
+  new IceError('TURN refused the credentials (401): wrong or expired', { reason: 'turn-unauthorized' });
 
 /** The error for a failed ICE. Without a relay candidate of our own, a TURN server is the usual cure. */
 export function iceFailure(connection: WebRtcPeerConnection, turn: TurnFailure | undefined): IceError {
@@ -30,7 +31,11 @@ export function iceFailure(connection: WebRtcPeerConnection, turn: TurnFailure |
  * complete, or after `RELAY_GATHERING_MS` (a TURN server that does not answer keeps it going).
  * Follows the current gathering of `connection` and every later one (ICE restarts).
  */
-export function watchRelay(connection: WebRtcPeerConnection, turn: () => TurnFailure | undefined, report: (error: IceError) => void): void {
+export function watchRelay(
+  connection: WebRtcPeerConnection,
+  turn: () => TurnFailure | undefined,
+  report: (error: IceError) => void,
+): void {
   // Loaded during the first gathering: the relay candidates it brought so far count.
   let seen = connection.iceCandidates.values.some((c) => isRelay(c.candidate));
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -39,9 +44,14 @@ export function watchRelay(connection: WebRtcPeerConnection, turn: () => TurnFai
     if (connection.isClosed || seen || connection.native.getConfiguration().iceTransportPolicy !== 'relay') return;
     seen = true; // once per gathering
     const failure = turn();
-    report(failure?.code === 401
-      ? refused()
-      : new IceError(`Relay only, and no TURN server answered${failure ? ` (${failure.code} ${failure.text})` : ''}`, { reason: 'turn-unreachable' }));
+    report(
+      failure?.code === 401
+        ? refused()
+        : new IceError(
+            `Relay only, and no TURN server answered${failure ? ` (${failure.code} ${failure.text})` : ''}`,
+            { reason: 'turn-unreachable' },
+          ),
+    );
   };
   const gathering = () => {
     clearTimeout(timer);
@@ -57,6 +67,8 @@ export function watchRelay(connection: WebRtcPeerConnection, turn: () => TurnFai
     seen = true;
     clearTimeout(timer);
   });
-  connection.addEventListener('statechange', () => { if (connection.isClosed) clearTimeout(timer); });
+  connection.addEventListener('statechange', () => {
+    if (connection.isClosed) clearTimeout(timer);
+  });
   gathering();
 }

@@ -40,7 +40,9 @@ export interface SimulcastLayer {
 }
 
 /** Turns our flat constraints into `MediaTrackConstraints`: plain values are ideals; `deviceId` must match. */
-export function toMediaTrackConstraints(constraints: AudioTrackConstraints | VideoTrackConstraints = {}): MediaTrackConstraints {
+export function toMediaTrackConstraints(
+  constraints: AudioTrackConstraints | VideoTrackConstraints = {},
+): MediaTrackConstraints {
   const result: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(constraints)) {
     if (value === undefined || key === 'simulcast') continue;
@@ -66,7 +68,10 @@ export function toMediaError(error: unknown, kind: string): WebRtcError {
   if (name === 'NotFoundError' || name === 'DevicesNotFoundError') {
     return new MediaDeviceError(`No ${kind} was found: ${detail}`, { cause: error, reason: name });
   }
-  return new MediaDeviceError(`The ${kind} could not be started: ${detail}`, { cause: error, reason: name || 'unknown' });
+  return new MediaDeviceError(`The ${kind} could not be started: ${detail}`, {
+    cause: error,
+    reason: name || 'unknown',
+  });
 }
 
 /**
@@ -85,13 +90,27 @@ export class WebRtcMediaTrack {
     this.#onClose = onClose;
   }
 
-  get id(): string { return this.native.id; }
-  get kind(): 'audio' | 'video' { return this.native.kind as 'audio' | 'video'; }
-  get enabled(): boolean { return this.native.enabled; }
-  set enabled(value: boolean) { this.native.enabled = value; }
-  get muted(): boolean { return this.native.muted; }
-  get readyState(): MediaStreamTrackState { return this.native.readyState; }
-  get isClosed(): boolean { return this.#closed; }
+  get id(): string {
+    return this.native.id;
+  }
+  get kind(): 'audio' | 'video' {
+    return this.native.kind as 'audio' | 'video';
+  }
+  get enabled(): boolean {
+    return this.native.enabled;
+  }
+  set enabled(value: boolean) {
+    this.native.enabled = value;
+  }
+  get muted(): boolean {
+    return this.native.muted;
+  }
+  get readyState(): MediaStreamTrackState {
+    return this.native.readyState;
+  }
+  get isClosed(): boolean {
+    return this.#closed;
+  }
 
   /** Stops the track (the camera light goes off). Idempotent. */
   close(): void {

@@ -1,5 +1,14 @@
 import { WebRtcDataChannel, type DataChannelEvent, type DataChannelOptions } from './data-channel.js';
-import { ConnectionClosedError, DataChannelError, IceError, SdpError, TrackError, loadPart, messageOf, type WebRtcError } from './errors.js';
+import {
+  ConnectionClosedError,
+  DataChannelError,
+  IceError,
+  SdpError,
+  TrackError,
+  loadPart,
+  messageOf,
+  type WebRtcError,
+} from './errors.js';
 import { EventStream, type EventStreamWriter } from './event-stream.js';
 import { WebRtcMediaTrack } from './media.js';
 import type { WebRtcStatistics } from './stats.js';
@@ -62,7 +71,9 @@ function toJsonCandidate(candidate: RTCIceCandidate): IceCandidate {
   return json;
 }
 
-function toJsonDescription(description: RTCSessionDescriptionInit | RTCSessionDescription | null | undefined): SessionDescription | null {
+function toJsonDescription(
+  description: RTCSessionDescriptionInit | RTCSessionDescription | null | undefined,
+): SessionDescription | null {
   if (!description || !description.type) return null;
   return { type: description.type, sdp: description.sdp ?? '' };
 }
@@ -111,8 +122,12 @@ export class WebRtcPeerConnection extends EventTarget {
     super();
     this.native = native;
     this.#options = options;
-    native.addEventListener('icecandidate', (event) => this.#onIceCandidate((event as RTCPeerConnectionIceEvent).candidate));
-    native.addEventListener('datachannel', (event) => this.#adoptChannel((event as RTCDataChannelEvent).channel, {}, true));
+    native.addEventListener('icecandidate', (event) =>
+      this.#onIceCandidate((event as RTCPeerConnectionIceEvent).candidate),
+    );
+    native.addEventListener('datachannel', (event) =>
+      this.#adoptChannel((event as RTCDataChannelEvent).channel, {}, true),
+    );
     native.addEventListener('track', (event) => this.#onTrack(event as RTCTrackEvent));
     native.addEventListener('negotiationneeded', () => this.#onNegotiationNeeded());
     native.addEventListener('connectionstatechange', () => {
@@ -135,7 +150,13 @@ export class WebRtcPeerConnection extends EventTarget {
       this.#fire('icegatheringstatechange', { state });
       if (state === 'gathering' && !this.#relayWatched && native.getConfiguration().iceTransportPolicy === 'relay') {
         this.#relayWatched = true;
-        void this.#diagnose((diagnosis) => diagnosis.watchRelay(this, () => this.#turnError, (error) => this.#fire('error', { error })));
+        void this.#diagnose((diagnosis) =>
+          diagnosis.watchRelay(
+            this,
+            () => this.#turnError,
+            (error) => this.#fire('error', { error }),
+          ),
+        );
       }
     });
     native.addEventListener('signalingstatechange', () => {
@@ -157,14 +178,28 @@ export class WebRtcPeerConnection extends EventTarget {
 
   // ---- state ----
 
-  get state(): RTCPeerConnectionState { return this.#closed ? 'closed' : this.native.connectionState; }
-  get iceConnectionState(): RTCIceConnectionState { return this.#closed ? 'closed' : this.native.iceConnectionState; }
-  get iceGatheringState(): RTCIceGatheringState { return this.native.iceGatheringState; }
-  get signalingState(): RTCSignalingState { return this.#closed ? 'closed' : this.native.signalingState; }
+  get state(): RTCPeerConnectionState {
+    return this.#closed ? 'closed' : this.native.connectionState;
+  }
+  get iceConnectionState(): RTCIceConnectionState {
+    return this.#closed ? 'closed' : this.native.iceConnectionState;
+  }
+  get iceGatheringState(): RTCIceGatheringState {
+    return this.native.iceGatheringState;
+  }
+  get signalingState(): RTCSignalingState {
+    return this.#closed ? 'closed' : this.native.signalingState;
+  }
   // Firefox throws reading these on a closed connection (a negotiation step still waiting then read them).
-  get localDescription(): SessionDescription | null { return this.#closed ? null : toJsonDescription(this.native.localDescription); }
-  get remoteDescription(): SessionDescription | null { return this.#closed ? null : toJsonDescription(this.native.remoteDescription); }
-  get isClosed(): boolean { return this.#closed; }
+  get localDescription(): SessionDescription | null {
+    return this.#closed ? null : toJsonDescription(this.native.localDescription);
+  }
+  get remoteDescription(): SessionDescription | null {
+    return this.#closed ? null : toJsonDescription(this.native.remoteDescription);
+  }
+  get isClosed(): boolean {
+    return this.#closed;
+  }
 
   #assertOpen(): void {
     if (this.#closed) throw new ConnectionClosedError();
@@ -197,7 +232,9 @@ export class WebRtcPeerConnection extends EventTarget {
     try {
       await this.native.setLocalDescription(clean as RTCSessionDescriptionInit);
     } catch (error) {
-      throw new SdpError(`setLocalDescription(${clean?.type ?? 'implicit'}) failed: ${messageOf(error)}`, { cause: error });
+      throw new SdpError(`setLocalDescription(${clean?.type ?? 'implicit'}) failed: ${messageOf(error)}`, {
+        cause: error,
+      });
     }
   }
 
@@ -266,7 +303,11 @@ export class WebRtcPeerConnection extends EventTarget {
     this.#pendingCandidates = [];
     // All at once, not one round trip each: the browser applies them in order. The caller of
     // setRemoteDescription did not send these: a failure is reported, not thrown at it.
-    await Promise.all(pending.map((candidate) => this.#applyCandidate(candidate).catch((error) => this.#fire('error', { error: error as WebRtcError }))));
+    await Promise.all(
+      pending.map((candidate) =>
+        this.#applyCandidate(candidate).catch((error) => this.#fire('error', { error: error as WebRtcError })),
+      ),
+    );
   }
 
   /** Candidates received before a remote description, waiting to be applied. */
@@ -290,7 +331,10 @@ export class WebRtcPeerConnection extends EventTarget {
     try {
       this.native.setConfiguration({ ...this.native.getConfiguration(), iceServers });
     } catch (error) {
-      throw new IceError(`The browser refused the iceServers: ${messageOf(error)}`, { cause: error, reason: 'bad-config' });
+      throw new IceError(`The browser refused the iceServers: ${messageOf(error)}`, {
+        cause: error,
+        reason: 'bad-config',
+      });
     }
   }
 
@@ -344,7 +388,11 @@ export class WebRtcPeerConnection extends EventTarget {
     listener: DetailListener<PeerConnectionEventDetail[K]> | null,
     options?: boolean | AddEventListenerOptions,
   ): void;
-  override addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
+  override addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
   override addEventListener(
     type: string,
     listener: EventListenerOrEventListenerObject | null,
@@ -366,7 +414,11 @@ export class WebRtcPeerConnection extends EventTarget {
     listener: DetailListener<PeerConnectionEventDetail[K]> | null,
     options?: boolean | EventListenerOptions,
   ): void;
-  override removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void;
+  override removeEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: boolean | EventListenerOptions,
+  ): void;
   override removeEventListener(
     type: string,
     listener: EventListenerOrEventListenerObject | null,
@@ -404,7 +456,8 @@ export class WebRtcPeerConnection extends EventTarget {
         if (event.type === 'closed') this.#channels.delete(event.channel);
       },
       // Not kept while there is no SCTP transport yet: the negotiation sets it.
-      maxMessageSize: () => Math.min((this.#messageLimit ??= this.native.sctp?.maxMessageSize) ?? Infinity, MESSAGE_CAP),
+      maxMessageSize: () =>
+        Math.min((this.#messageLimit ??= this.native.sctp?.maxMessageSize) ?? Infinity, MESSAGE_CAP),
     });
     this.#channels.add(channel);
     if (remote && !this.#closed) this.#fire('datachannel', { channel });
@@ -429,11 +482,13 @@ export class WebRtcPeerConnection extends EventTarget {
     this.#assertOpen();
     const native = track instanceof WebRtcMediaTrack ? track.native : track;
     const streams = options.streams ?? [this.#sharedLocalStream()].filter((s): s is MediaStream => !!s);
-    const sendEncodings = options.sendEncodings ?? (track instanceof WebRtcMediaTrack ? track.sendEncodings : undefined);
+    const sendEncodings =
+      options.sendEncodings ?? (track instanceof WebRtcMediaTrack ? track.sendEncodings : undefined);
     let sender: RTCRtpSender;
     try {
       // Simulcast needs the encodings at creation: a transceiver, not addTrack.
-      if (sendEncodings?.length) sender = this.native.addTransceiver(native, { direction: 'sendrecv', streams, sendEncodings }).sender;
+      if (sendEncodings?.length)
+        sender = this.native.addTransceiver(native, { direction: 'sendrecv', streams, sendEncodings }).sender;
       else sender = this.native.addTrack(native, ...streams);
     } catch (error) {
       throw new TrackError(`addTrack failed: ${messageOf(error)}`, { cause: error });
@@ -449,7 +504,9 @@ export class WebRtcPeerConnection extends EventTarget {
   #wrapSender(sender: RTCRtpSender): WebRtcRtpSender {
     return {
       native: sender,
-      get track() { return sender.track; },
+      get track() {
+        return sender.track;
+      },
       replaceTrack: async (track) => {
         const next = track instanceof WebRtcMediaTrack ? track.native : track;
         try {

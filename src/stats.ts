@@ -54,7 +54,13 @@ function normalizeEntry(raw: Record<string, unknown>): StatsEntry {
     if (key === 'id' || key === 'type' || key === 'timestamp') continue;
     // Some stacks report numbers as numeric strings or bigints.
     if (typeof value === 'bigint') entry[key] = Number(value);
-    else if (typeof value === 'string' && value !== '' && /^-?\d+(\.\d+)?$/.test(value) && key !== 'ssrc' && !key.endsWith('Id')) {
+    else if (
+      typeof value === 'string' &&
+      value !== '' &&
+      /^-?\d+(\.\d+)?$/.test(value) &&
+      key !== 'ssrc' &&
+      !key.endsWith('Id')
+    ) {
       entry[key] = Number(value);
     } else entry[key] = value;
   }
@@ -83,8 +89,7 @@ function summarize(entries: StatsEntry[]): StatsSummary {
   const pair = selectedPair(entries);
   const local = pair ? byId.get(String(pair.localCandidateId)) : undefined;
   const remote = pair ? byId.get(String(pair.remoteCandidateId)) : undefined;
-  const candidateType = (entry: StatsEntry | undefined) =>
-    ((entry?.candidateType as CandidateType | undefined) ?? null);
+  const candidateType = (entry: StatsEntry | undefined) => (entry?.candidateType as CandidateType | undefined) ?? null;
   const inbound = entries.filter((e) => e.type === 'inbound-rtp');
   const video = inbound.filter((e) => e.kind === 'video' || e.mediaType === 'video');
   const transports = entries.filter((e) => e.type === 'transport');
@@ -117,18 +122,28 @@ export type Quality = 'good' | 'fair' | 'poor';
 
 /** Packets received on every inbound RTP stream (for loss ratios). */
 function packetsReceived(statistics: WebRtcStatistics): number {
-  return statistics.entries.filter((e) => e.type === 'inbound-rtp').reduce((total, e) => total + num(e.packetsReceived), 0);
+  return statistics.entries
+    .filter((e) => e.type === 'inbound-rtp')
+    .reduce((total, e) => total + num(e.packetsReceived), 0);
 }
 
 /**
  * A coarse connection quality from round-trip time and packet loss (between two samples when
  * `previous` is given): good below 150 ms and 2 % loss, poor above 400 ms or 8 % loss.
  */
-export function qualityOf(statistics: WebRtcStatistics, previous?: WebRtcStatistics): { quality: Quality; rttMs: number | null; lossPercent: number } {
+export function qualityOf(
+  statistics: WebRtcStatistics,
+  previous?: WebRtcStatistics,
+): { quality: Quality; rttMs: number | null; lossPercent: number } {
   const lost = statistics.summary.packetsLost - (previous?.summary.packetsLost ?? 0);
   const received = packetsReceived(statistics) - (previous ? packetsReceived(previous) : 0);
   const lossPercent = lost > 0 && lost + received > 0 ? (100 * lost) / (lost + received) : 0;
   const rtt = statistics.summary.rttMs;
-  const quality: Quality = (rtt !== null && rtt > 400) || lossPercent > 8 ? 'poor' : (rtt !== null && rtt > 150) || lossPercent > 2 ? 'fair' : 'good';
+  const quality: Quality =
+    (rtt !== null && rtt > 400) || lossPercent > 8
+      ? 'poor'
+      : (rtt !== null && rtt > 150) || lossPercent > 2
+        ? 'fair'
+        : 'good';
   return { quality, rttMs: rtt, lossPercent };
 }

@@ -11,10 +11,12 @@ export type AddDetailListener<DetailMap> = (<K extends keyof DetailMap & string>
   type: K,
   listener: DetailListener<DetailMap[K]> | null,
   options?: boolean | AddEventListenerOptions,
-) => void) & EventTarget['addEventListener'];
+) => void) &
+  EventTarget['addEventListener'];
 
 export type RemoveDetailListener<DetailMap> = (<K extends keyof DetailMap & string>(
   type: K,
   listener: DetailListener<DetailMap[K]> | null,
   options?: boolean | EventListenerOptions,
-) => void) & EventTarget['removeEventListener'];
+) => void) &
+  EventTarget['removeEventListener'];

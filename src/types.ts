@@ -99,7 +99,15 @@ export type ServerMessage =
    * TURN credentials for this peer, when the server has a TURN secret. `protocol`: the version the
    * server speaks (docs/PROTOCOL.md); a welcome without it is version 1.
    */
-  | { type: 'welcome'; id: string; room: string; peers: string[]; resumeToken?: string; iceServers?: IceServer[]; protocol?: number }
+  | {
+      type: 'welcome';
+      id: string;
+      room: string;
+      peers: string[];
+      resumeToken?: string;
+      iceServers?: IceServer[];
+      protocol?: number;
+    }
   /** Fresh TURN credentials, sent before the last ones expire. */
   | { type: 'ice-servers'; iceServers: IceServer[] }
   | { type: 'peer-joined'; id: string }

@@ -19,8 +19,11 @@ function isObject(value: unknown): value is Record<string, unknown> {
 export function isIceServer(server: unknown): server is IceServer {
   const { urls, username, credential } = (server ?? {}) as Record<string, unknown>;
   const text = (value: unknown) => typeof value === 'string' && value.length <= 1024;
-  return typeof server === 'object' && (text(urls) || (Array.isArray(urls) && urls.length <= 32 && urls.every(text))) &&
-    [username, credential].every((value) => value === undefined || text(value));
+  return (
+    typeof server === 'object' &&
+    (text(urls) || (Array.isArray(urls) && urls.length <= 32 && urls.every(text))) &&
+    [username, credential].every((value) => value === undefined || text(value))
+  );
 }
 
 /** The data-channel options that are sizes. */
@@ -33,7 +36,8 @@ export const CHANNEL_SIZES = 'receiveQueueBytes highWaterMark bufferedAmountLowT
 export function checkCounts(options: object | false | undefined, names: string): void {
   for (const name of names.split(' ')) {
     const value = (options || {})[name as never] as unknown;
-    if (value !== undefined && !(typeof value === 'number' && value >= 0)) throw new RangeError(`${name} must be a number >= 0, not ${String(value)}`);
+    if (value !== undefined && !(typeof value === 'number' && value >= 0))
+      throw new RangeError(`${name} must be a number >= 0, not ${String(value)}`);
   }
 }
 
@@ -61,9 +65,12 @@ export function toIceCandidate(value: unknown): IceCandidate | null {
   if (value === null || value === undefined) return null;
   if (!isObject(value)) throw new IceError('A candidate must be an object', { reason: 'malformed' });
   const { candidate, sdpMid, sdpMLineIndex, usernameFragment } = value;
-  if (typeof candidate !== 'string') throw new IceError('A candidate needs a candidate string', { reason: 'malformed' });
+  if (typeof candidate !== 'string')
+    throw new IceError('A candidate needs a candidate string', { reason: 'malformed' });
   if (candidate.length > MAX_CANDIDATE_BYTES) {
-    throw new IceError(`The candidate is ${candidate.length} characters; at most ${MAX_CANDIDATE_BYTES}`, { reason: 'too-big' });
+    throw new IceError(`The candidate is ${candidate.length} characters; at most ${MAX_CANDIDATE_BYTES}`, {
+      reason: 'too-big',
+    });
   }
   // foundation, component, transport, priority, address, port, "typ", type: a truncated line is refused here.
   if (candidate !== '' && !/^(a=)?candidate:\S+ \d+ \S+ \d+ \S+ \d+ typ \S+/.test(candidate)) {
@@ -73,12 +80,17 @@ export function toIceCandidate(value: unknown): IceCandidate | null {
     throw new IceError('sdpMid must be a string or null', { reason: 'malformed' });
   }
   if (
-    sdpMLineIndex !== undefined && sdpMLineIndex !== null &&
+    sdpMLineIndex !== undefined &&
+    sdpMLineIndex !== null &&
     (typeof sdpMLineIndex !== 'number' || !Number.isInteger(sdpMLineIndex) || sdpMLineIndex < 0 || sdpMLineIndex > 1024)
   ) {
     throw new IceError('sdpMLineIndex must be 0 to 1024 or null', { reason: 'malformed' });
   }
-  if ((sdpMid === undefined || sdpMid === null) && (sdpMLineIndex === undefined || sdpMLineIndex === null) && candidate !== '') {
+  if (
+    (sdpMid === undefined || sdpMid === null) &&
+    (sdpMLineIndex === undefined || sdpMLineIndex === null) &&
+    candidate !== ''
+  ) {
     throw new IceError('A candidate needs sdpMid or sdpMLineIndex', { reason: 'malformed' });
   }
   if (usernameFragment !== undefined && usernameFragment !== null && typeof usernameFragment !== 'string') {

@@ -6,7 +6,16 @@ import { callPair, clientWithCanvasScreen, framesShown, manualPair, muteSeen, un
 import type { RtcCall } from './rtc-call.js';
 import type { RtcDataChannel } from '../rtc-data-channel/rtc-data-channel.js';
 import type { RtcVideo } from '../rtc-video/rtc-video.js';
-import { ARRIVE_MS, CONNECT_MS, FRAMES_MS, LOCAL_MS, SETTLE_MS, TEST_MS, orAfter, sleep } from '../../test/support/waits.mjs';
+import {
+  ARRIVE_MS,
+  CONNECT_MS,
+  FRAMES_MS,
+  LOCAL_MS,
+  SETTLE_MS,
+  TEST_MS,
+  orAfter,
+  sleep,
+} from '../../test/support/waits.mjs';
 
 /** Longest the file sender may take to fill its window when nobody reads. */
 const FILL_MS = 30_000;
@@ -81,7 +90,11 @@ describe('<rtc-call> muted before the start', function () {
     a.setMuted('video', true);
     muted.length = 0;
     await b.start();
-    await until(() => muted.includes('audio') && muted.includes('video'), CONNECT_MS, 'rtc-mute (audio and video) at the next peer');
+    await until(
+      () => muted.includes('audio') && muted.includes('video'),
+      CONNECT_MS,
+      'rtc-mute (audio and video) at the next peer',
+    );
   });
 
   it('a switched microphone stays muted', async () => {
@@ -176,7 +189,11 @@ describe('<rtc-call> devices', function () {
     a.video = false;
     await a.updateComplete;
     a.video = true;
-    await until(() => a.localStream!.getVideoTracks().length === 1 && sender.track === a.localStream!.getVideoTracks()[0], ARRIVE_MS, 'a new camera on the sender');
+    await until(
+      () => a.localStream!.getVideoTracks().length === 1 && sender.track === a.localStream!.getVideoTracks()[0],
+      ARRIVE_MS,
+      'a new camera on the sender',
+    );
     const time = remoteVideo(b)!.currentTime;
     await until(() => remoteVideo(b)!.currentTime > time + 0.3, ARRIVE_MS, 'frames after the camera is back');
     expect([negotiations, errors]).to.deep.equal([0, []]);
@@ -217,10 +234,15 @@ describe('<rtc-call> screen sharing', function () {
     a.client = clientWithCanvasScreen();
     await Promise.all([a.start(), b.start()]);
     // The camera is 640×480 (a browser under load may send it scaled down, never 200×100).
-    await until(() => framesShown(remoteVideo(b)) && remoteVideo(b)!.videoWidth > 0 && remoteVideo(b)!.videoWidth !== 200, CONNECT_MS, 'camera frames');
+    await until(
+      () => framesShown(remoteVideo(b)) && remoteVideo(b)!.videoWidth > 0 && remoteVideo(b)!.videoWidth !== 200,
+      CONNECT_MS,
+      'camera frames',
+    );
     return [a, b] as const;
   }
-  const screenShown = (b: RtcCall) => until(() => remoteVideo(b)?.videoWidth === 200, CONNECT_MS, 'screen frames (200×100)');
+  const screenShown = (b: RtcCall) =>
+    until(() => remoteVideo(b)?.videoWidth === 200, CONNECT_MS, 'screen frames (200×100)');
 
   afterEach(() => {
     for (const call of document.querySelectorAll('rtc-call')) call.client?.close();
@@ -257,7 +279,11 @@ describe('<rtc-call> screen sharing', function () {
     a.screen = true;
     await screenShown(b);
     await a.stopScreenShare();
-    await until(() => remoteVideo(b)!.videoWidth !== 200 && remoteVideo(b)!.videoHeight * 4 === remoteVideo(b)!.videoWidth * 3, CONNECT_MS, 'camera (4:3) again');
+    await until(
+      () => remoteVideo(b)!.videoWidth !== 200 && remoteVideo(b)!.videoHeight * 4 === remoteVideo(b)!.videoWidth * 3,
+      CONNECT_MS,
+      'camera (4:3) again',
+    );
     expect(a.screen).to.be.false;
   });
 
@@ -283,7 +309,9 @@ describe('<rtc-call> screen sharing', function () {
       refusing = new WebRtcClient({
         mediaDevices: {
           getUserMedia: (c) => navigator.mediaDevices.getUserMedia(c),
-          getDisplayMedia: async () => { throw new DOMException('Permission denied', 'NotAllowedError'); },
+          getDisplayMedia: async () => {
+            throw new DOMException('Permission denied', 'NotAllowedError');
+          },
         },
       });
       call = await fixture<RtcCall>(html`<rtc-call manual .signaler=${createSignalerPair()[0]}></rtc-call>`);
@@ -294,11 +322,15 @@ describe('<rtc-call> screen sharing', function () {
       code = (await refused).detail.code;
       await call.updateComplete;
     });
-    afterEach(() => { call.hangUp(); refusing.close(); });
+    afterEach(() => {
+      call.hangUp();
+      refusing.close();
+    });
 
     it('is rtc-error code media-permission', () => expect(code).to.equal('media-permission'));
 
-    it('turns screen (property and attribute) back off', () => expect([call.screen, call.hasAttribute('screen')]).to.deep.equal([false, false]));
+    it('turns screen (property and attribute) back off', () =>
+      expect([call.screen, call.hasAttribute('screen')]).to.deep.equal([false, false]));
 
     it('leaves the call able to start without the screen', async () => {
       await call.start();
@@ -315,7 +347,13 @@ describe('<rtc-call> screen sharing', function () {
       mediaDevices: {
         getUserMedia: (c) => navigator.mediaDevices.getUserMedia(c),
         // The picker answers only when told to, as a person does.
-        getDisplayMedia: async () => { asked = true; await new Promise<void>((resolve) => { pick = resolve; }); return canvas.captureStream(5); },
+        getDisplayMedia: async () => {
+          asked = true;
+          await new Promise<void>((resolve) => {
+            pick = resolve;
+          });
+          return canvas.captureStream(5);
+        },
       },
     });
     const call = await fixture<RtcCall>(html`<rtc-call manual></rtc-call>`);
@@ -337,7 +375,6 @@ describe('<rtc-call> screen sharing', function () {
       client.close();
     }
   });
-
 });
 
 describe('<rtc-call> stats, ICE hints, channels and files', function () {
@@ -345,11 +382,18 @@ describe('<rtc-call> stats, ICE hints, channels and files', function () {
 
   it('reports stats: the candidate pair in use and a quality', async () => {
     const [sa, sb] = createSignalerPair();
-    const root = await fixture<HTMLElement>(html`<div>
-      <rtc-call stats-interval="200" .signaler=${sa}><rtc-data-channel label="s"></rtc-data-channel></rtc-call>
-      <rtc-call .signaler=${sb}><rtc-data-channel label="s"></rtc-data-channel></rtc-call></div>`);
+    const root = await fixture<HTMLElement>(
+      html`<div>
+        <rtc-call stats-interval="200" .signaler=${sa}><rtc-data-channel label="s"></rtc-data-channel></rtc-call>
+        <rtc-call .signaler=${sb}><rtc-data-channel label="s"></rtc-data-channel></rtc-call>
+      </div>`,
+    );
     const a = root.querySelector('rtc-call') as RtcCall;
-    const stats = await new Promise<CustomEvent>((resolve) => a.addEventListener('rtc-stats', (e) => { if (e.detail.localCandidateType) resolve(e); }));
+    const stats = await new Promise<CustomEvent>((resolve) =>
+      a.addEventListener('rtc-stats', (e) => {
+        if (e.detail.localCandidateType) resolve(e);
+      }),
+    );
     expect(stats.detail.localCandidateType).to.equal('host');
     expect(stats.detail.relayed).to.be.false;
     expect(stats.detail.quality).to.equal('good');
@@ -370,7 +414,11 @@ describe('<rtc-call> stats, ICE hints, channels and files', function () {
   });
 
   it('carries several named channels on one connection', async () => {
-    const [a, , root] = await callPair(html`<rtc-data-channel label="chat"></rtc-data-channel><rtc-data-channel label="game" ordered="false" max-retransmits="0"></rtc-data-channel><rtc-data-channel label="log"></rtc-data-channel>`);
+    const [a, , root] = await callPair(
+      html`<rtc-data-channel label="chat"></rtc-data-channel
+        ><rtc-data-channel label="game" ordered="false" max-retransmits="0"></rtc-data-channel
+        ><rtc-data-channel label="log"></rtc-data-channel>`,
+    );
     const channels = [...root.querySelectorAll('rtc-data-channel')] as RtcDataChannel[];
     const [mine, theirs] = [channels.slice(0, 3), channels.slice(3)];
     const got = theirs.map((c) => oneEvent(c, 'rtc-message'));
@@ -388,7 +436,12 @@ describe('<rtc-call> stats, ICE hints, channels and files', function () {
     const incoming = (await arriving).detail.file;
     const received = new Uint8Array(await new Response(incoming.stream).arrayBuffer());
     await sent;
-    expect([incoming.name, incoming.size, incoming.mimeType, [...received]]).to.deep.equal(['small.bin', 3, 'application/octet-stream', [1, 2, 3]]);
+    expect([incoming.name, incoming.size, incoming.mimeType, [...received]]).to.deep.equal([
+      'small.bin',
+      3,
+      'application/octet-stream',
+      [1, 2, 3],
+    ]);
   });
 
   it('resumes a file after a reconnect: progress reaches its size and every byte arrives', async () => {
@@ -412,8 +465,14 @@ describe('<rtc-call> stats, ICE hints, channels and files', function () {
     const sent = x.sendFile(file);
     const received = new Uint8Array(await new Response((await arriving).detail.file.stream).arrayBuffer());
     await sent;
-    const digest = async (d: Uint8Array) => new Uint8Array(await crypto.subtle.digest('SHA-256', d as Uint8Array<ArrayBuffer>)).join();
-    expect([dropped, sentProgress, received.length, await digest(received)]).to.deep.equal([true, bytes.length, bytes.length, await digest(bytes)]);
+    const digest = async (d: Uint8Array) =>
+      new Uint8Array(await crypto.subtle.digest('SHA-256', d as Uint8Array<ArrayBuffer>)).join();
+    expect([dropped, sentProgress, received.length, await digest(received)]).to.deep.equal([
+      true,
+      bytes.length,
+      bytes.length,
+      await digest(bytes),
+    ]);
   });
 });
 
@@ -426,10 +485,14 @@ describe('file transfer failures: a file that cannot be read', function () {
     const [x, y] = [...root.querySelectorAll('rtc-data-channel')] as RtcDataChannel[];
     // A picked file that changed on disk: browsers fail the read with NotReadableError.
     class Unreadable extends Blob {
-      override arrayBuffer(): Promise<ArrayBuffer> { return Promise.reject(new DOMException('The file changed on disk', 'NotReadableError')); }
+      override arrayBuffer(): Promise<ArrayBuffer> {
+        return Promise.reject(new DOMException('The file changed on disk', 'NotReadableError'));
+      }
     }
     class ChangedFile extends Blob {
-      override slice(start = 0, end?: number): Blob { return start >= 256 * 1024 ? new Unreadable([]) : super.slice(start, end); }
+      override slice(start = 0, end?: number): Blob {
+        return start >= 256 * 1024 ? new Unreadable([]) : super.slice(start, end);
+      }
     }
     const file = new ChangedFile([new Uint8Array(1024 * 1024)]);
     const arriving = oneEvent(y, 'rtc-file');
@@ -437,11 +500,16 @@ describe('file transfer failures: a file that cannot be read', function () {
     y.addEventListener('rtc-channel-error', (e) => receiverErrors.push(e.detail.error.reason));
     let offers = 0;
     y.addEventListener('rtc-file', () => offers++);
-    const sending = x.sendFile(file, 'changed.bin').then(() => null, (e) => e);
+    const sending = x.sendFile(file, 'changed.bin').then(
+      () => null,
+      (e) => e,
+    );
     // A read that fails is final: the transfer ends instead of offering the file again and again.
     const error = await orAfter(sending, ARRIVE_MS, 'still retrying');
     const reader = (await arriving).detail.file.stream.getReader();
-    const read = await (async () => { for (;;) if ((await reader.read()).done) return null; })().catch((e) => e);
+    const read = await (async () => {
+      for (;;) if ((await reader.read()).done) return null;
+    })().catch((e) => e);
     return { error, read, receiverErrors, offers: () => offers };
   }
 
@@ -472,12 +540,14 @@ describe('file transfer failures: a file that cannot be read', function () {
 function acceptSimulcast(sdp: string, rids: string[]): string {
   if (/a=simulcast:recv/.test(sdp)) return sdp;
   const sections = sdp.split(/\r\n(?=m=)/);
-  return sections.map((section) => {
-    if (!section.startsWith('m=video')) return section;
-    const last = section.endsWith('\r\n');
-    const body = section.replace(/\r\n$/, '');
-    return `${body}\r\n${rids.map((rid) => `a=rid:${rid} recv`).join('\r\n')}\r\na=simulcast:recv ${rids.join(';')}${last ? '\r\n' : ''}`;
-  }).join('\r\n');
+  return sections
+    .map((section) => {
+      if (!section.startsWith('m=video')) return section;
+      const last = section.endsWith('\r\n');
+      const body = section.replace(/\r\n$/, '');
+      return `${body}\r\n${rids.map((rid) => `a=rid:${rid} recv`).join('\r\n')}\r\na=simulcast:recv ${rids.join(';')}${last ? '\r\n' : ''}`;
+    })
+    .join('\r\n');
 }
 
 describe('file transfer backpressure', function () {
@@ -490,7 +560,9 @@ describe('file transfer backpressure', function () {
     const file = new File([new Uint8Array(24 * MiB)], 'zeros.bin');
     const arriving = oneEvent(y, 'rtc-file');
     let sent = 0;
-    x.addEventListener('rtc-file-progress', (e) => { sent = e.detail.bytes; });
+    x.addEventListener('rtc-file-progress', (e) => {
+      sent = e.detail.bytes;
+    });
     const done = x.sendFile(file);
     const incoming = (await arriving).detail.file;
     // Nobody reads: the sender must stop at the window (8 MiB) plus the stream's buffer (4 MiB).
@@ -536,8 +608,19 @@ describe('simulcast', function () {
     try {
       const a = client.createPeerConnection();
       const b = client.createPeerConnection();
-      for (const [from, to] of [[a, b], [b, a]] as const) from.addEventListener('icecandidate', (e) => { const c = e.detail.candidate; if (c) void to.addIceCandidate(c); });
-      const camera = await client.createVideoTrack({ width: 640, height: 480, simulcast: [{ rid: 'q', scaleResolutionDownBy: 4 }, { rid: 'h', scaleResolutionDownBy: 2 }, { rid: 'f' }] });
+      for (const [from, to] of [
+        [a, b],
+        [b, a],
+      ] as const)
+        from.addEventListener('icecandidate', (e) => {
+          const c = e.detail.candidate;
+          if (c) void to.addIceCandidate(c);
+        });
+      const camera = await client.createVideoTrack({
+        width: 640,
+        height: 480,
+        simulcast: [{ rid: 'q', scaleResolutionDownBy: 4 }, { rid: 'h', scaleResolutionDownBy: 2 }, { rid: 'f' }],
+      });
       const sender = a.addTrack(camera);
       expect(sender.native.getParameters().encodings.map((e) => e.rid)).to.deep.equal(['q', 'h', 'f']);
       const offer = await a.createOffer();
@@ -553,7 +636,19 @@ describe('simulcast', function () {
       const start = performance.now();
       while (performance.now() - start < FRAMES_MS) {
         const stats = await a.getStatistics();
-        rids = [...new Set(stats.entries.filter((e) => e.type === 'outbound-rtp' && e.kind === 'video' && typeof e.rid === 'string' && (e.bytesSent as number) > 0).map((e) => e.rid as string))];
+        rids = [
+          ...new Set(
+            stats.entries
+              .filter(
+                (e) =>
+                  e.type === 'outbound-rtp' &&
+                  e.kind === 'video' &&
+                  typeof e.rid === 'string' &&
+                  (e.bytesSent as number) > 0,
+              )
+              .map((e) => e.rid as string),
+          ),
+        ];
         if (rids.length >= 2) break;
         await sleep(STATS_POLL_MS);
       }

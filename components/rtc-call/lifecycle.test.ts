@@ -17,7 +17,9 @@ type Errors = string[];
 /** Every rtc-error the call fires, as "code reason: message". */
 function errorsOf(call: HTMLElement): Errors {
   const errors: Errors = [];
-  call.addEventListener('rtc-error', (e) => errors.push(`${e.detail.code} ${e.detail.error.reason}: ${e.detail.error.message}`));
+  call.addEventListener('rtc-error', (e) =>
+    errors.push(`${e.detail.code} ${e.detail.error.reason}: ${e.detail.error.message}`),
+  );
   return errors;
 }
 
@@ -31,19 +33,39 @@ interface Setting {
 }
 
 const pairEnd = () => createSignalerPair()[0];
-const withSignaler = (call: RtcCall) => { call.signaler = pairEnd(); };
-const withServer = (call: RtcCall, url: string) => { call.signaling = url; call.room = room(); };
+const withSignaler = (call: RtcCall) => {
+  call.signaler = pairEnd();
+};
+const withServer = (call: RtcCall, url: string) => {
+  call.signaling = url;
+  call.room = room();
+};
 const wsOf = (call: RtcCall) => call.signalingSession?.signaler as WebSocketSignaler | undefined;
 
 const SETTINGS: Setting[] = [
-  { name: 'room', base: (call, url) => { call.signaling = url; }, value: () => room(), used: (call, v) => wsOf(call)?.room === v },
-  { name: 'signaling', base: (call) => { call.room = room(); }, value: (url) => url, used: (call, v) => wsOf(call)?.url === v },
+  {
+    name: 'room',
+    base: (call, url) => {
+      call.signaling = url;
+    },
+    value: () => room(),
+    used: (call, v) => wsOf(call)?.room === v,
+  },
+  {
+    name: 'signaling',
+    base: (call) => {
+      call.room = room();
+    },
+    value: (url) => url,
+    used: (call, v) => wsOf(call)?.url === v,
+  },
   { name: 'token', base: withServer, value: () => 'a-token', used: (call) => wsOf(call)?.state === 'open' },
   {
     name: 'iceServers',
     base: withSignaler,
     value: () => [{ urls: 'stun:127.0.0.1:3478' }],
-    used: (call) => JSON.stringify(call.connection?.native.getConfiguration().iceServers ?? []).includes('stun:127.0.0.1:3478'),
+    used: (call) =>
+      JSON.stringify(call.connection?.native.getConfiguration().iceServers ?? []).includes('stun:127.0.0.1:3478'),
   },
   {
     name: 'iceTransportPolicy',
@@ -51,10 +73,25 @@ const SETTINGS: Setting[] = [
     value: () => 'relay',
     used: (call) => call.connection?.native.getConfiguration().iceTransportPolicy === 'relay',
   },
-  { name: 'mesh', base: withSignaler, value: () => true, used: (call) => call.connection === null && call.signalingSession === null },
+  {
+    name: 'mesh',
+    base: withSignaler,
+    value: () => true,
+    used: (call) => call.connection === null && call.signalingSession === null,
+  },
   { name: 'statsInterval', base: withSignaler, value: () => 50, used: () => true },
-  { name: 'signaler', base: withSignaler, value: () => pairEnd(), used: (call, v) => call.signalingSession?.signaler === v },
-  { name: 'client', base: withSignaler, value: () => new WebRtcClient(), used: (call, v) => (v as WebRtcClient).openConnections.includes(call.connection!) },
+  {
+    name: 'signaler',
+    base: withSignaler,
+    value: () => pairEnd(),
+    used: (call, v) => call.signalingSession?.signaler === v,
+  },
+  {
+    name: 'client',
+    base: withSignaler,
+    value: () => new WebRtcClient(),
+    used: (call, v) => (v as WebRtcClient).openConnections.includes(call.connection!),
+  },
 ];
 
 /** Waits until the call has made what start() makes (a session, or the mesh), then hangs it up. */
@@ -71,7 +108,10 @@ async function settle(call: RtcCall, setting: Setting, value: unknown): Promise<
 }
 
 /** Runs `order` for every setting: the call must use the value and fire no error. */
-async function eachSetting(order: (call: RtcCall, set: () => void) => Promise<void> | void, manual = true): Promise<void> {
+async function eachSetting(
+  order: (call: RtcCall, set: () => void) => Promise<void> | void,
+  manual = true,
+): Promise<void> {
   const url = await signalingServerUrl();
   const report: string[] = [];
   for (const setting of SETTINGS) {
@@ -80,10 +120,13 @@ async function eachSetting(order: (call: RtcCall, set: () => void) => Promise<vo
     const errors = errorsOf(call);
     setting.base(call, url);
     const value = setting.value(url);
-    await order(call, () => { (call as unknown as Record<string, unknown>)[setting.name] = value; });
+    await order(call, () => {
+      (call as unknown as Record<string, unknown>)[setting.name] = value;
+    });
     await call.updateComplete;
     const used = await settle(call, setting, value);
-    if (!used || errors.length > 0) report.push(`${setting.name}: ${used ? 'used' : 'NOT used'}; errors ${JSON.stringify(errors)}`);
+    if (!used || errors.length > 0)
+      report.push(`${setting.name}: ${used ? 'used' : 'NOT used'}; errors ${JSON.stringify(errors)}`);
   }
   expect(report, report.join('\n')).to.deep.equal([]);
 }
@@ -106,24 +149,44 @@ describe('<rtc-call> settings in any order', () => {
       const errors = errorsOf(call);
       await call.updateComplete;
       const used = await settle(call, setting, value);
-      if (!used || errors.length > 0) report.push(`${setting.name}: ${used ? 'used' : 'NOT used'}; errors ${JSON.stringify(errors)}`);
+      if (!used || errors.length > 0)
+        report.push(`${setting.name}: ${used ? 'used' : 'NOT used'}; errors ${JSON.stringify(errors)}`);
     }
     expect(report, report.join('\n')).to.deep.equal([]);
   });
 
-  it('set, then appended (starts by itself)', () => eachSetting((call, set) => { set(); document.body.append(call); }, false));
+  it('set, then appended (starts by itself)', () =>
+    eachSetting((call, set) => {
+      set();
+      document.body.append(call);
+    }, false));
 
-  it('appended, then set in the same task (starts by itself)', () => eachSetting((call, set) => { document.body.append(call); set(); }, false));
+  it('appended, then set in the same task (starts by itself)', () =>
+    eachSetting((call, set) => {
+      document.body.append(call);
+      set();
+    }, false));
 
-  it('set, then start() in the same task', () => eachSetting((call, set) => { document.body.append(call); set(); void call.start(); }));
+  it('set, then start() in the same task', () =>
+    eachSetting((call, set) => {
+      document.body.append(call);
+      set();
+      void call.start();
+    }));
 
-  it('start(), then set in the same task', () => eachSetting((call, set) => { document.body.append(call); void call.start(); set(); }));
+  it('start(), then set in the same task', () =>
+    eachSetting((call, set) => {
+      document.body.append(call);
+      void call.start();
+      set();
+    }));
 
-  it('set after await updateComplete, then start()', () => eachSetting(async (call, set) => {
-    document.body.append(call);
-    await call.updateComplete;
-    set();
-  }));
+  it('set after await updateComplete, then start()', () =>
+    eachSetting(async (call, set) => {
+      document.body.append(call);
+      await call.updateComplete;
+      set();
+    }));
 
   it('set to another value during the call: rtc-error code config, reason after-start, naming the attribute', async () => {
     const url = await signalingServerUrl();
@@ -137,9 +200,12 @@ describe('<rtc-call> settings in any order', () => {
       await call.start();
       const errors = errorsOf(call);
       // The value it already has is no change.
-      (call as unknown as Record<string, unknown>)[setting.name] = (call as unknown as Record<string, unknown>)[setting.name];
+      (call as unknown as Record<string, unknown>)[setting.name] = (call as unknown as Record<string, unknown>)[
+        setting.name
+      ];
       await call.updateComplete;
-      (call as unknown as Record<string, unknown>)[setting.name] = setting.name === 'signaling' ? `${url}/elsewhere` : setting.value(url);
+      (call as unknown as Record<string, unknown>)[setting.name] =
+        setting.name === 'signaling' ? `${url}/elsewhere` : setting.value(url);
       await call.updateComplete;
       said.push(...errors);
       call.hangUp();
@@ -147,7 +213,9 @@ describe('<rtc-call> settings in any order', () => {
       if (call.client) call.client.close();
     }
     const attribute = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-    expect(said).to.deep.equal(SETTINGS.map((s) => `config after-start: Changing "${attribute(s.name)}" has no effect until the next start`));
+    expect(said).to.deep.equal(
+      SETTINGS.map((s) => `config after-start: Changing "${attribute(s.name)}" has no effect until the next start`),
+    );
   });
 
   it('the demo order (room set, then start() in the same task) gives no error', async () => {
@@ -242,19 +310,32 @@ describe('<rtc-call> while the camera prompt is open', () => {
     await other.whenOpen();
     const client = new WebRtcClient();
     let session: SignalingSession | undefined;
-    other.addEventListener('peer-joined', (e) => {
-      session = new SignalingSession(client.createPeerConnection(), other, { remoteId: e.detail.id, polite: false, iceRestart: false });
-      session.connection.createDataChannel('chat');
-      session.start();
-    }, { once: true });
+    other.addEventListener(
+      'peer-joined',
+      (e) => {
+        session = new SignalingSession(client.createPeerConnection(), other, {
+          remoteId: e.detail.id,
+          polite: false,
+          iceRestart: false,
+        });
+        session.connection.createDataChannel('chat');
+        session.start();
+      },
+      { once: true },
+    );
     // The camera answers late, as one behind a permission prompt does.
     const slowCamera = new WebRtcClient({
       mediaDevices: {
-        getUserMedia: async (constraints) => { await sleep(PROMPT_MS); return navigator.mediaDevices.getUserMedia(constraints); },
+        getUserMedia: async (constraints) => {
+          await sleep(PROMPT_MS);
+          return navigator.mediaDevices.getUserMedia(constraints);
+        },
         enumerateDevices: () => navigator.mediaDevices.enumerateDevices(),
       },
     });
-    const call = await fixture<RtcCall>(html`<rtc-call video signaling=${url} room=${where} .client=${slowCamera}></rtc-call>`);
+    const call = await fixture<RtcCall>(
+      html`<rtc-call video signaling=${url} room=${where} .client=${slowCamera}></rtc-call>`,
+    );
     const errors = errorsOf(call);
     try {
       await until(() => call.state === 'connected', CONNECT_MS, 'connected');
@@ -292,7 +373,7 @@ describe('<rtc-call> with a signaling server it cannot reach', () => {
   });
 });
 
-describe('<rtc-call> with a WebSocketSignaler of the page\'s own', () => {
+describe("<rtc-call> with a WebSocketSignaler of the page's own", () => {
   it('reports it unreachable as well, and hears nothing more from it after the hang-up', async () => {
     const given = new WebSocketSignaler('ws://127.0.0.1:9/', { reconnect: { minDelayMs: 50, maxDelayMs: 100 } });
     const call = document.createElement('rtc-call');
@@ -338,4 +419,3 @@ describe('<rtc-call> properties as frameworks pass them', () => {
     call.hangUp();
   });
 });
-

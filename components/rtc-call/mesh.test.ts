@@ -4,7 +4,16 @@ import { BroadcastChannelSignaler, SignalingError, type Signaler } from '../../s
 import { clientWithCanvasScreen, until } from '../test-helpers.js';
 import type { RtcCall } from './rtc-call.js';
 import type { RtcDataChannel } from '../rtc-data-channel/rtc-data-channel.js';
-import { ARRIVE_MS, CONNECT_MS, FRAMES_MS, LATE_ERROR_MS, LOCAL_MS, MESH_MS, TEST_MS, orAfter } from '../../test/support/waits.mjs';
+import {
+  ARRIVE_MS,
+  CONNECT_MS,
+  FRAMES_MS,
+  LATE_ERROR_MS,
+  LOCAL_MS,
+  MESH_MS,
+  TEST_MS,
+  orAfter,
+} from '../../test/support/waits.mjs';
 
 /** Runs `body` with `count` signalers in one fresh room, and closes them after it. */
 async function inRoom(count: number, body: (signalers: BroadcastChannelSignaler[]) => Promise<void>): Promise<void> {
@@ -18,20 +27,30 @@ async function inRoom(count: number, body: (signalers: BroadcastChannelSignaler[
 }
 
 /** One `<rtc-call mesh>` per signaler, each with `inner` inside. */
-async function meshCalls(signalers: BroadcastChannelSignaler[], inner: TemplateResult = html``): Promise<{ root: HTMLElement; calls: RtcCall[] }> {
-  const root = await fixture<HTMLElement>(html`<div>${signalers.map((s) => html`<rtc-call mesh .signaler=${s}>${inner}</rtc-call>`)}</div>`);
+async function meshCalls(
+  signalers: BroadcastChannelSignaler[],
+  inner: TemplateResult = html``,
+): Promise<{ root: HTMLElement; calls: RtcCall[] }> {
+  const root = await fixture<HTMLElement>(
+    html`<div>${signalers.map((s) => html`<rtc-call mesh .signaler=${s}>${inner}</rtc-call>`)}</div>`,
+  );
   return { root, calls: [...root.querySelectorAll('rtc-call')] as RtcCall[] };
 }
 
 /** How soon a peer must see a camera turned off (the issue: "within a second"). */
 const MUTE_MS = 1000;
 
-const fullMesh = (calls: RtcCall[]) => until(() => calls.every((c) => c.peers.length === calls.length - 1), MESH_MS, 'a full mesh');
-const openEverywhere = (channels: RtcDataChannel[]) => until(
-  () => channels.every((c) => [...c.peerChannels.values()].filter((ch) => ch.state === 'open').length === channels.length - 1),
-  MESH_MS,
-  'a channel open to every peer',
-);
+const fullMesh = (calls: RtcCall[]) =>
+  until(() => calls.every((c) => c.peers.length === calls.length - 1), MESH_MS, 'a full mesh');
+const openEverywhere = (channels: RtcDataChannel[]) =>
+  until(
+    () =>
+      channels.every(
+        (c) => [...c.peerChannels.values()].filter((ch) => ch.state === 'open').length === channels.length - 1,
+      ),
+    MESH_MS,
+    'a channel open to every peer',
+  );
 
 describe('<rtc-call mesh>', function () {
   this.timeout(TEST_MS);
@@ -40,7 +59,9 @@ describe('<rtc-call mesh>', function () {
     await inRoom(3, async (signalers) => {
       const { root, calls } = await meshCalls(signalers, html`<rtc-data-channel label="chat"></rtc-data-channel>`);
       const connectedPeers = new Set<string | undefined>();
-      calls[0].addEventListener('rtc-statechange', (e) => { if (e.detail.state === 'connected') connectedPeers.add(e.detail.peer); });
+      calls[0].addEventListener('rtc-statechange', (e) => {
+        if (e.detail.state === 'connected') connectedPeers.add(e.detail.peer);
+      });
       await fullMesh(calls);
       const [x, y, z] = [...root.querySelectorAll('rtc-data-channel')] as RtcDataChannel[];
       await openEverywhere([x, y, z]);
@@ -79,7 +100,11 @@ describe('<rtc-call mesh>', function () {
       const leaver = calls[1].peers.find((peer) => calls[2].peers.includes(peer))!; // calls[0], which holds x
       x.remove();
       // Every peer's channel to it closes, not only the first one's.
-      await until(() => [y, z].every((c) => c.peerChannels.get(leaver)?.state === 'closed'), ARRIVE_MS, 'both peers\' channels to x closed');
+      await until(
+        () => [y, z].every((c) => c.peerChannels.get(leaver)?.state === 'closed'),
+        ARRIVE_MS,
+        "both peers' channels to x closed",
+      );
       expect(calls.every((c) => c.state === 'connected')).to.be.true;
     });
   });
@@ -96,9 +121,15 @@ describe('<rtc-call mesh>', function () {
       const first = calls[0].localStream!.getVideoTracks()[0];
       await calls[0].switchDevice('video', device!.deviceId);
       expect(first.readyState).to.equal('ended');
-      const videos = [calls[1], calls[2]].map((c) => (c.querySelector('rtc-video[peer]') as HTMLElement & { videoElement: HTMLVideoElement }).videoElement);
+      const videos = [calls[1], calls[2]].map(
+        (c) => (c.querySelector('rtc-video[peer]') as HTMLElement & { videoElement: HTMLVideoElement }).videoElement,
+      );
       const times = videos.map((v) => v.currentTime);
-      await until(() => videos.every((v, i) => v.currentTime > times[i]! + 0.3), CONNECT_MS, 'frames at both peers after the switch');
+      await until(
+        () => videos.every((v, i) => v.currentTime > times[i]! + 0.3),
+        CONNECT_MS,
+        'frames at both peers after the switch',
+      );
       // Muting reaches every peer too.
       const mutes = [oneEvent(calls[1], 'rtc-mute'), oneEvent(calls[2], 'rtc-mute')];
       calls[0].setMuted('video', true);
@@ -112,28 +143,42 @@ describe('<rtc-call mesh>', function () {
 
   it('turning the camera off in a mesh fires rtc-mute and shows the placeholder at every peer', async () => {
     await inRoom(3, async (signalers) => {
-      const root = await fixture<HTMLElement>(html`<div>
-        <rtc-call mesh video .signaler=${signalers[0]}></rtc-call>
-        <rtc-call mesh .signaler=${signalers[1]}></rtc-call>
-        <rtc-call mesh .signaler=${signalers[2]}></rtc-call></div>`);
+      const root = await fixture<HTMLElement>(
+        html`<div>
+          <rtc-call mesh video .signaler=${signalers[0]}></rtc-call>
+          <rtc-call mesh .signaler=${signalers[1]}></rtc-call>
+          <rtc-call mesh .signaler=${signalers[2]}></rtc-call>
+        </div>`,
+      );
       const [sender, ...peers] = [...root.querySelectorAll('rtc-call')] as RtcCall[];
       type Video = HTMLElement & { videoElement: HTMLVideoElement };
       const videoAt = (call: RtcCall) => call.querySelector('rtc-video[peer]') as Video | null;
       const placeholderAt = (call: RtcCall) => !!videoAt(call)?.shadowRoot!.querySelector('[part="placeholder"]');
-      await until(() => peers.every((c) => (videoAt(c)?.videoElement.videoWidth ?? 0) > 0 && !placeholderAt(c)), FRAMES_MS, 'camera frames at both peers');
+      await until(
+        () => peers.every((c) => (videoAt(c)?.videoElement.videoWidth ?? 0) > 0 && !placeholderAt(c)),
+        FRAMES_MS,
+        'camera frames at both peers',
+      );
       const mutes = new Set<RtcCall>();
       for (const call of peers) call.addEventListener('rtc-mute', () => mutes.add(call));
       sender.video = false;
-      await until(() => mutes.size === 2 && peers.every(placeholderAt), MUTE_MS, 'rtc-mute and the placeholder at both peers');
+      await until(
+        () => mutes.size === 2 && peers.every(placeholderAt),
+        MUTE_MS,
+        'rtc-mute and the placeholder at both peers',
+      );
       for (const call of root.querySelectorAll('rtc-call')) (call as RtcCall).hangUp();
     });
   });
 
   it('a peer who joins a mesh after a mute gets rtc-mute for it', async () => {
     await inRoom(3, async (signalers) => {
-      const root = await fixture<HTMLElement>(html`<div>
-        <rtc-call mesh audio .signaler=${signalers[0]}></rtc-call>
-        <rtc-call mesh .signaler=${signalers[1]}></rtc-call></div>`);
+      const root = await fixture<HTMLElement>(
+        html`<div>
+          <rtc-call mesh audio .signaler=${signalers[0]}></rtc-call>
+          <rtc-call mesh .signaler=${signalers[1]}></rtc-call>
+        </div>`,
+      );
       const [talker, first] = [...root.querySelectorAll('rtc-call')] as RtcCall[];
       await fullMesh([talker, first]);
       const heard = oneEvent(first, 'rtc-mute');
@@ -151,12 +196,17 @@ describe('<rtc-call mesh>', function () {
   });
 
   it('screen sharing in a mesh reaches every peer, and a peer who joins while it runs gets the screen', async () => {
-    const remoteVideo = (call: RtcCall) => (call.querySelector('rtc-video[peer]') as (HTMLElement & { videoElement: HTMLVideoElement }) | null)?.videoElement;
+    const remoteVideo = (call: RtcCall) =>
+      (call.querySelector('rtc-video[peer]') as (HTMLElement & { videoElement: HTMLVideoElement }) | null)
+        ?.videoElement;
     const width = (call: RtcCall) => remoteVideo(call)?.videoWidth ?? 0;
     await inRoom(3, async (signalers) => {
-      const root = await fixture<HTMLElement>(html`<div>
-        <rtc-call mesh video manual .signaler=${signalers[0]}></rtc-call>
-        <rtc-call mesh .signaler=${signalers[1]}></rtc-call></div>`);
+      const root = await fixture<HTMLElement>(
+        html`<div>
+          <rtc-call mesh video manual .signaler=${signalers[0]}></rtc-call>
+          <rtc-call mesh .signaler=${signalers[1]}></rtc-call>
+        </div>`,
+      );
       const [sharer, watcher] = [...root.querySelectorAll('rtc-call')] as RtcCall[];
       sharer.client = clientWithCanvasScreen();
       await sharer.start();
@@ -168,7 +218,14 @@ describe('<rtc-call mesh>', function () {
       const late = await fixture<RtcCall>(html`<rtc-call mesh .signaler=${signalers[2]}></rtc-call>`);
       await until(() => width(late) === 200, FRAMES_MS, 'screen frames at the peer who joined later');
       await sharer.stopScreenShare();
-      await until(() => [watcher, late].every((c) => width(c) > 0 && width(c) !== 200 && remoteVideo(c)!.videoHeight * 4 === width(c) * 3), CONNECT_MS, 'the camera (4:3) again at both peers');
+      await until(
+        () =>
+          [watcher, late].every(
+            (c) => width(c) > 0 && width(c) !== 200 && remoteVideo(c)!.videoHeight * 4 === width(c) * 3,
+          ),
+        CONNECT_MS,
+        'the camera (4:3) again at both peers',
+      );
       // Shared again with two peers connected: both get it.
       await sharer.shareScreen();
       await until(() => width(watcher) === 200 && width(late) === 200, CONNECT_MS, 'screen frames at both peers');
@@ -179,12 +236,17 @@ describe('<rtc-call mesh>', function () {
 
   it('rtc-stats in a mesh come per peer, each with its peer id', async () => {
     await inRoom(3, async (signalers) => {
-      const root = await fixture<HTMLElement>(html`<div>${signalers.map((s) => html`<rtc-call mesh stats-interval="100" .signaler=${s}></rtc-call>`)}</div>`);
+      const root = await fixture<HTMLElement>(
+        html`<div>${signalers.map((s) => html`<rtc-call mesh stats-interval="100" .signaler=${s}></rtc-call>`)}</div>`,
+      );
       const calls = [...root.querySelectorAll('rtc-call')] as RtcCall[];
       await fullMesh(calls);
       const seen = new Set<string>();
       const details: Array<{ peer?: string; quality: string; lossPercent: number }> = [];
-      calls[0].addEventListener('rtc-stats', (e) => { details.push(e.detail); seen.add(e.detail.peer ?? 'none'); });
+      calls[0].addEventListener('rtc-stats', (e) => {
+        details.push(e.detail);
+        seen.add(e.detail.peer ?? 'none');
+      });
       await until(() => seen.size === 2, ARRIVE_MS, 'statistics from both peers');
       expect([...seen].sort()).to.deep.equal([...calls[0].peers].sort());
       for (const detail of details) expect(detail.quality).to.be.oneOf(['good', 'fair', 'poor']);
@@ -204,7 +266,11 @@ describe('<rtc-call mesh>', function () {
       };
       const [atX, atY, atZ] = [closedAt(x), closedAt(y), closedAt(z)];
       x.close();
-      await until(() => atX.length === 2 && atY.length === 1 && atZ.length === 1, ARRIVE_MS, 'closed at both ends of both channels');
+      await until(
+        () => atX.length === 2 && atY.length === 1 && atZ.length === 1,
+        ARRIVE_MS,
+        'closed at both ends of both channels',
+      );
       expect([...atX].sort()).to.deep.equal([...calls[0].peers].sort());
       const xId = calls[1].peers.find((peer) => calls[2].peers.includes(peer));
       expect(atY).to.deep.equal([xId]);
@@ -212,7 +278,10 @@ describe('<rtc-call mesh>', function () {
       // y and z still have their channel to each other.
       expect([x.state, y.state, z.state]).to.deep.equal(['closed', 'open', 'open']);
       // Closed for good, as in a one-to-one call: the send says so rather than resolving with nothing sent.
-      const sending = x.send('nobody here').then(() => 'sent', (e) => e.reason);
+      const sending = x.send('nobody here').then(
+        () => 'sent',
+        (e) => e.reason,
+      );
       expect(await orAfter(sending, LATE_ERROR_MS, 'waiting')).to.equal('closed');
       for (const call of calls) call.hangUp();
     });
@@ -220,9 +289,14 @@ describe('<rtc-call mesh>', function () {
 
   it('sendFile in a mesh fails at once with files-mesh instead of waiting for a file channel', async () => {
     await inRoom(1, async ([signaler]) => {
-      const call = await fixture<RtcCall>(html`<rtc-call mesh .signaler=${signaler}><rtc-data-channel label="f" files></rtc-data-channel></rtc-call>`);
+      const call = await fixture<RtcCall>(
+        html`<rtc-call mesh .signaler=${signaler}><rtc-data-channel label="f" files></rtc-data-channel></rtc-call>`,
+      );
       const channel = call.querySelector('rtc-data-channel') as RtcDataChannel;
-      const error = await channel.sendFile(new Blob(['x']), 'x.txt').then(() => null, (e) => e);
+      const error = await channel.sendFile(new Blob(['x']), 'x.txt').then(
+        () => null,
+        (e) => e,
+      );
       expect(error?.code).to.equal('data-channel');
       expect(error.reason).to.equal('files-mesh');
       call.hangUp();

@@ -45,7 +45,11 @@ export class Mesh {
       if (peer === localId() || this.#members.has(peer) || message.type === 'bye') return;
       if (message.to !== undefined && message.to !== localId()) return;
       if (this.#members.size >= MAX_MESH_PEERS) {
-        host.fail(new SignalingError(`A mesh holds at most ${MAX_MESH_PEERS} peers: ${peer} was not connected`, { reason: 'mesh-full' }));
+        host.fail(
+          new SignalingError(`A mesh holds at most ${MAX_MESH_PEERS} peers: ${peer} was not connected`, {
+            reason: 'mesh-full',
+          }),
+        );
         return;
       }
       try {

@@ -28,7 +28,11 @@ describe('<rtc-call>', () => {
 
   it('sends camera and microphone and fires rtc-track on the other side', async () => {
     const [a, b] = await callPair(html``, { video: true, audio: true });
-    await until(() => b.remoteStreams.length > 0 && b.remoteStreams[0].getTracks().length === 2, CONNECT_MS, 'remote tracks');
+    await until(
+      () => b.remoteStreams.length > 0 && b.remoteStreams[0].getTracks().length === 2,
+      CONNECT_MS,
+      'remote tracks',
+    );
     expect(a.localStream?.getVideoTracks().length).to.equal(1);
     expect(a.localStream?.getAudioTracks().length).to.equal(1);
     expect(b.remoteStreams[0].getVideoTracks().length).to.equal(1);
@@ -37,11 +41,12 @@ describe('<rtc-call>', () => {
   it('works from the signaling attribute alone, through the real server', async () => {
     const url = await signalingServerUrl();
     const room = `call-${crypto.randomUUID()}`;
-    const root = await fixture<HTMLElement>(html`
-      <div>
+    const root = await fixture<HTMLElement>(
+      html` <div>
         <rtc-call signaling=${url} room=${room}><rtc-data-channel label="chat"></rtc-data-channel></rtc-call>
         <rtc-call signaling=${url} room=${room}><rtc-data-channel label="chat"></rtc-data-channel></rtc-call>
-      </div>`);
+      </div>`,
+    );
     const [x, y] = [...root.querySelectorAll('rtc-data-channel')] as RtcDataChannel[];
     const arrived = oneEvent(y, 'rtc-message');
     await x.send('via ws');
@@ -94,7 +99,9 @@ describe('<rtc-call>', () => {
   it('a missing camera is an rtc-error, and the call goes on without it', async () => {
     const call = await fixture<RtcCall>(html`<rtc-call manual video></rtc-call>`);
     call.client = new (await import('../../src/index.js')).WebRtcClient({
-      mediaDevices: { getUserMedia: () => Promise.reject(new DOMException('Requested device not found', 'NotFoundError')) },
+      mediaDevices: {
+        getUserMedia: () => Promise.reject(new DOMException('Requested device not found', 'NotFoundError')),
+      },
     });
     call.signaler = (await import('../../src/index.js')).createSignalerPair()[0];
     const error = oneEvent(call, 'rtc-error');
@@ -109,11 +116,17 @@ describe('<rtc-call>', () => {
     const { WebRtcClient, createSignalerPair } = await import('../../src/index.js');
     // A camera that answers late, as one behind a permission prompt does.
     const pending: Array<() => void> = [];
-    const answer = () => { for (const resolve of pending.splice(0)) resolve(); };
+    const answer = () => {
+      for (const resolve of pending.splice(0)) resolve();
+    };
     let asked = 0;
     const client = new WebRtcClient({
       mediaDevices: {
-        getUserMedia: async (constraints) => { asked++; await new Promise<void>((resolve) => pending.push(resolve)); return navigator.mediaDevices.getUserMedia(constraints); },
+        getUserMedia: async (constraints) => {
+          asked++;
+          await new Promise<void>((resolve) => pending.push(resolve));
+          return navigator.mediaDevices.getUserMedia(constraints);
+        },
         enumerateDevices: () => navigator.mediaDevices.enumerateDevices(),
       },
     });
@@ -158,11 +171,17 @@ describe('<rtc-call>', () => {
   });
 
   it('parses ice-servers as JSON or as URLs', () => {
-    expect(parseIceServers('stun:a.example stun:b.example')).to.deep.equal([{ urls: ['stun:a.example', 'stun:b.example'] }]);
-    expect(parseIceServers('[{"urls":"turn:t.example","username":"u","credential":"c"}]')).to.deep.equal([{ urls: 'turn:t.example', username: 'u', credential: 'c' }]);
+    expect(parseIceServers('stun:a.example stun:b.example')).to.deep.equal([
+      { urls: ['stun:a.example', 'stun:b.example'] },
+    ]);
+    expect(parseIceServers('[{"urls":"turn:t.example","username":"u","credential":"c"}]')).to.deep.equal([
+      { urls: 'turn:t.example', username: 'u', credential: 'c' },
+    ]);
     expect(parseIceServers('')).to.equal(undefined);
     for (const bad of ['[{"urls": "stun:a.example"', '[not json]', '[{"url": "stun:a.example"}]']) {
-      expect(() => parseIceServers(bad)).to.throw(ConfigError, /ice-servers: not a list of/).with.property('code', 'config');
+      expect(() => parseIceServers(bad))
+        .to.throw(ConfigError, /ice-servers: not a list of/)
+        .with.property('code', 'config');
     }
   });
 
@@ -202,10 +221,14 @@ describe('<rtc-call>', () => {
 
   it('changing what start() read (room, signaling, mesh…) during the call is rtc-error code config, reason after-start', async () => {
     const url = await signalingServerUrl();
-    const call = await fixture<RtcCall>(html`<rtc-call signaling=${url} room=${`r-${crypto.randomUUID()}`}></rtc-call>`);
+    const call = await fixture<RtcCall>(
+      html`<rtc-call signaling=${url} room=${`r-${crypto.randomUUID()}`}></rtc-call>`,
+    );
     await call.start();
     const said: string[] = [];
-    call.addEventListener('rtc-error', (e) => { said.push(`${e.detail.code} ${e.detail.error.reason}: ${e.detail.error.message}`); });
+    call.addEventListener('rtc-error', (e) => {
+      said.push(`${e.detail.code} ${e.detail.error.reason}: ${e.detail.error.message}`);
+    });
     call.room = 'elsewhere';
     call.setAttribute('ice-servers', 'stun:stun.example');
     call.mesh = true;

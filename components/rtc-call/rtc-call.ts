@@ -65,7 +65,10 @@ export function parseIceServers(value: IceServer[] | string | null | undefined):
 
 /** The client's ICE servers and those the signaler handed out (TURN credentials from the server). */
 function iceServersFor(client: WebRtcClient, signaler: Signaler): IceServer[] {
-  return [...(client.config.defaultConnectionConfig?.iceServers ?? client.config.iceServers ?? []), ...(signaler.iceServers ?? [])];
+  return [
+    ...(client.config.defaultConnectionConfig?.iceServers ?? client.config.iceServers ?? []),
+    ...(signaler.iceServers ?? []),
+  ];
 }
 
 /**
@@ -172,18 +175,26 @@ export class RtcCall extends ReactiveElement {
   client: WebRtcClient | null = null;
 
   /** The current peer connection (a new one after the peer comes back). */
-  get connection(): WebRtcPeerConnection | null { return this.#session?.connection ?? null; }
+  get connection(): WebRtcPeerConnection | null {
+    return this.#session?.connection ?? null;
+  }
   /** Camera and microphone being sent, or null. */
-  get localStream(): MediaStream | null { return this.#localStream; }
+  get localStream(): MediaStream | null {
+    return this.#localStream;
+  }
   /** Streams received from the peer. */
-  get remoteStreams(): readonly MediaStream[] { return this.#remoteStreams; }
+  get remoteStreams(): readonly MediaStream[] {
+    return this.#remoteStreams;
+  }
   /** The connection state, `new` before start and `closed` after hang-up; in a mesh `connected` while any peer is, else the first peer's. */
   get state(): RTCPeerConnectionState {
     const states = this.#callSessions().map((s) => s?.connection.state);
     return (states.includes('connected') ? 'connected' : states[0]) ?? (this.#ended ? 'closed' : 'new');
   }
   /** The signaling session (its `remoteId`, `polite`, `restartIce()`). */
-  get signalingSession(): SignalingSession | null { return this.#session; }
+  get signalingSession(): SignalingSession | null {
+    return this.#session;
+  }
 
   #session: SignalingSession | null = null;
 
@@ -245,7 +256,8 @@ export class RtcCall extends ReactiveElement {
     }
     if (!this.manual && !this.#starting && !this.#ended && (this.signaler || this.signaling) && this.isConnected) {
       // The page's scripts, later module scripts too, run before DOMContentLoaded: what they set counts.
-      if (beforeDomContentLoaded()) document.addEventListener('DOMContentLoaded', () => this.requestUpdate(), { once: true });
+      if (beforeDomContentLoaded())
+        document.addEventListener('DOMContentLoaded', () => this.requestUpdate(), { once: true });
       else void this.start();
     }
     for (const kind of ['audio', 'video'] as const) {
@@ -260,7 +272,8 @@ export class RtcCall extends ReactiveElement {
       this.#fail(new ConfigError(`stats-interval must be ms >= 0, not ${given}`, { reason: 'bad-config' }));
     }
     // Read once by start(): a change to another value during the call would be ignored without a word.
-    const differs = (name: string) => this.#settingsRead.has(name) && !sameSetting(name, this.#settingsRead.get(name), this[name as keyof this]);
+    const differs = (name: string) =>
+      this.#settingsRead.has(name) && !sameSetting(name, this.#settingsRead.get(name), this[name as keyof this]);
     for (const error of lateChanges(changed, differs, 'start')) this.#fail(error);
   }
 
@@ -277,7 +290,8 @@ export class RtcCall extends ReactiveElement {
   /** Registers a channel element: it is opened on this and every later connection. */
   addChannel(channel: CallChannel): void {
     this.#channels.add(channel);
-    for (const session of this.#liveSessions()) channel.attach(session.connection, this.#meshPeers ? session.remoteId : undefined);
+    for (const session of this.#liveSessions())
+      channel.attach(session.connection, this.#meshPeers ? session.remoteId : undefined);
   }
 
   removeChannel(channel: CallChannel): void {
@@ -309,17 +323,24 @@ export class RtcCall extends ReactiveElement {
         return;
       }
       if (!given) this.#ownedSignaler = signaler;
-      if (signaler instanceof WebSocketSignaler) followSignaling(this, signaler, scope.signal, (error) => this.#fail(error));
+      if (signaler instanceof WebSocketSignaler)
+        followSignaling(this, signaler, scope.signal, (error) => this.#fail(error));
       // The signaler may already have joined a room: what peers say while the user answers the
       // camera prompt is kept for the session, not lost.
       let refused = 0;
       stopHolding = signaler.subscribe((message) => {
         if (early.length < MAX_EARLY_MESSAGES) early.push(message);
         // Said once: a flood must not become a flood of errors.
-        else if (!refused++) this.#fail(new SignalingError(`Over ${MAX_EARLY_MESSAGES} early signal messages: refused`, { reason: 'queue-full' }));
+        else if (!refused++)
+          this.#fail(
+            new SignalingError(`Over ${MAX_EARLY_MESSAGES} early signal messages: refused`, { reason: 'queue-full' }),
+          );
       });
-      const client = this.#readSetting('client', this.client) ??
-        (this.#ownedClient = new WebRtcClient({ iceServers: parseIceServers(this.#readSetting('iceServers', this.iceServers)) }));
+      const client =
+        this.#readSetting('client', this.client) ??
+        (this.#ownedClient = new WebRtcClient({
+          iceServers: parseIceServers(this.#readSetting('iceServers', this.iceServers)),
+        }));
       const tracks = await this.#openLocalMedia(client);
       if (stale()) {
         // Hung up while the camera or microphone was being opened: let go of them at once.
@@ -338,18 +359,23 @@ export class RtcCall extends ReactiveElement {
       }
       if (signaler instanceof EventTarget) {
         // Fresh TURN credentials from the server: every connection's next ICE restart uses them.
-        signaler.addEventListener('iceservers', () => {
-          for (const session of this.#liveSessions()) {
-            try {
-              session.connection.setIceServers(iceServersFor(client, signaler));
-            } catch (error) {
-              this.#fail(error);
+        signaler.addEventListener(
+          'iceservers',
+          () => {
+            for (const session of this.#liveSessions()) {
+              try {
+                session.connection.setIceServers(iceServersFor(client, signaler));
+              } catch (error) {
+                this.#fail(error);
+              }
             }
-          }
-        }, { signal: scope.signal });
+          },
+          { signal: scope.signal },
+        );
       }
       // An SFU room takes the mesh's place: both are loaded when used.
-      const room = this.#readSetting('sfu', this.sfu) ? (await sfuPart()).Sfu
+      const room = this.#readSetting('sfu', this.sfu)
+        ? (await sfuPart()).Sfu
         : this.#readSetting('mesh', this.mesh) && (await loadPart('mesh', () => import('./mesh.js'))).Mesh;
       if (room) {
         if (stale()) return;
@@ -412,7 +438,14 @@ export class RtcCall extends ReactiveElement {
    * A session with the one remote peer, or (mesh) with `peer`, this end being `localId`; it handles
    * `early` (what the signaler delivered before the call was ready) before anything newer.
    */
-  #newSession(client: WebRtcClient, signaler: Signaler, peer?: string, localId?: string, early: SignalMessage[] = [], receiving?: boolean): SignalingSession {
+  #newSession(
+    client: WebRtcClient,
+    signaler: Signaler,
+    peer?: string,
+    localId?: string,
+    early: SignalMessage[] = [],
+    receiving?: boolean,
+  ): SignalingSession {
     const connection = client.createPeerConnection({
       ...(this.statsInterval > 0 ? { statsIntervalMs: this.statsInterval } : {}),
       ...(this.iceTransportPolicy === 'relay' ? { iceTransportPolicy: 'relay' } : {}),
@@ -421,24 +454,33 @@ export class RtcCall extends ReactiveElement {
     if (peer === undefined) this.#senders = [];
     // While the screen is shared, a new connection (a mesh peer joining) gets it instead of the camera.
     // An SFU's receiving connection sends nothing and opens no channel.
-    const sent = receiving ? [] : this.#screenTrack ? [...this.#localTracks.filter((t) => t.kind !== 'video'), this.#screenTrack] : this.#localTracks;
+    const sent = receiving
+      ? []
+      : this.#screenTrack
+        ? [...this.#localTracks.filter((t) => t.kind !== 'video'), this.#screenTrack]
+        : this.#localTracks;
     for (const track of sent) this.#addSender(connection, track);
     const scoped = { signal: this.#startScope?.signal };
     // Each connection's loss is counted against its own previous statistics.
     let previous: WebRtcStatistics | undefined;
-    connection.addEventListener('stats', (e) => {
-      const { statistics } = e.detail;
-      void this.#onStats(statistics, previous, peer);
-      previous = statistics;
-    }, scoped);
+    connection.addEventListener(
+      'stats',
+      (e) => {
+        const { statistics } = e.detail;
+        void this.#onStats(statistics, previous, peer);
+        previous = statistics;
+      },
+      scoped,
+    );
     if (signaler.receiveOnly) {
       // Playing: ask the media server for audio and video.
       connection.native.addTransceiver('audio', { direction: 'recvonly' });
       connection.native.addTransceiver('video', { direction: 'recvonly' });
     }
-    const session = peer === undefined
-      ? new SignalingSession(connection, signaler)
-      : new SignalingSession(connection, signaler, { id: localId, remoteId: peer, shared: true });
+    const session =
+      peer === undefined
+        ? new SignalingSession(connection, signaler)
+        : new SignalingSession(connection, signaler, { id: localId, remoteId: peer, shared: true });
     if (peer === undefined) this.#session = session;
     // These four come out as they are, as rtc-<type>; in a mesh they name their peer.
     for (const type of ['icecandidate', 'statechange', 'negotiationneeded', 'datachannel'] as const) {
@@ -477,13 +519,23 @@ export class RtcCall extends ReactiveElement {
   }
 
   /** The mesh (loaded when used: most calls are one-to-one), handed what the signaler delivered before it. */
-  #startMesh(MeshClass: typeof Mesh | typeof Sfu, client: WebRtcClient, signaler: Signaler, early: SignalMessage[]): void {
-    this.#meshPeers = new MeshClass({
-      sessionWith: (peer, localId, receiving?: boolean) => this.#newSession(client, signaler, peer, localId, [], receiving),
-      channelElements: () => this.#channels,
-      fail: (error) => this.#fail(error),
-      videoParent: () => this.querySelector('[data-rtc-videos]') ?? this,
-    } satisfies SfuHost, signaler as never, early);
+  #startMesh(
+    MeshClass: typeof Mesh | typeof Sfu,
+    client: WebRtcClient,
+    signaler: Signaler,
+    early: SignalMessage[],
+  ): void {
+    this.#meshPeers = new MeshClass(
+      {
+        sessionWith: (peer, localId, receiving?: boolean) =>
+          this.#newSession(client, signaler, peer, localId, [], receiving),
+        channelElements: () => this.#channels,
+        fail: (error) => this.#fail(error),
+        videoParent: () => this.querySelector('[data-rtc-videos]') ?? this,
+      } satisfies SfuHost,
+      signaler as never,
+      early,
+    );
   }
 
   /** rtc-stats for one connection (in a mesh, `peer`'s). */
@@ -492,7 +544,16 @@ export class RtcCall extends ReactiveElement {
     const { qualityOf } = await loadPart('statistics', () => import('../../src/stats.js'));
     const { quality, rttMs, lossPercent } = qualityOf(statistics, previous);
     const { localCandidateType, remoteCandidateType, relayed } = statistics.summary;
-    fire(this, 'rtc-stats', { statistics, quality, rttMs, lossPercent, localCandidateType, remoteCandidateType, relayed, peer });
+    fire(this, 'rtc-stats', {
+      statistics,
+      quality,
+      rttMs,
+      lossPercent,
+      localCandidateType,
+      remoteCandidateType,
+      relayed,
+      peer,
+    });
   }
 
   /**
@@ -559,7 +620,13 @@ export class RtcCall extends ReactiveElement {
     const size = this.mesh ? { width: 320, height: 240 } : { width: 640, height: 480 };
     // Full and half size (Janus's substreams 1 and 0): browsers send no third layer of a 640x480 camera.
     const layers = this.sfu && this.simulcast && { simulcast: [{ rid: 'h' }, { rid: 'l', scaleResolutionDownBy: 2 }] };
-    return this.#openUnlessHungUp(async () => this.#keepMuted(await (kind === 'audio' ? client.createAudioTrack({ deviceId }) : client.createVideoTrack({ ...size, ...layers, deviceId }))));
+    return this.#openUnlessHungUp(async () =>
+      this.#keepMuted(
+        await (kind === 'audio'
+          ? client.createAudioTrack({ deviceId })
+          : client.createVideoTrack({ ...size, ...layers, deviceId })),
+      ),
+    );
   }
 
   /** A new track of a muted kind starts muted. */
@@ -623,7 +690,9 @@ export class RtcCall extends ReactiveElement {
     const camera = this.#localTracks.find((t) => t.kind === 'video');
     // Muted video stays muted as the screen: the peers already show it as muted.
     this.#keepMuted(track);
-    track.native.addEventListener('ended', () => { this.stopScreenShare().catch((error) => this.#fail(error)); });
+    track.native.addEventListener('ended', () => {
+      this.stopScreenShare().catch((error) => this.#fail(error));
+    });
     await this.#swap('video', camera?.native ?? null, track.native);
     if (!this.screen) this.screen = true;
   }
@@ -643,7 +712,11 @@ export class RtcCall extends ReactiveElement {
    * On every connection (each mesh peer's), our `kind` sender that sends `from` sends `to` instead
    * (replaceTrack: no renegotiation). Where none does, `to` gets a new sender (negotiationneeded renegotiates).
    */
-  async #swap(kind: 'audio' | 'video', from: MediaStreamTrack | null, to: WebRtcMediaTrack | MediaStreamTrack | null): Promise<void> {
+  async #swap(
+    kind: 'audio' | 'video',
+    from: MediaStreamTrack | null,
+    to: WebRtcMediaTrack | MediaStreamTrack | null,
+  ): Promise<void> {
     for (const session of this.#liveSessions()) {
       const sender = this.#senderOn(session.connection, kind, from);
       if (!sender) {
@@ -688,9 +761,16 @@ export class RtcCall extends ReactiveElement {
    * Our sender of `kind` on `connection` that sends `track`: the old track, or nothing (null) once
    * the device was turned off. A sender sending nothing knows no kind: its transceiver's receiver does.
    */
-  #senderOn(connection: WebRtcPeerConnection, kind: string, track: MediaStreamTrack | null): WebRtcRtpSender | undefined {
+  #senderOn(
+    connection: WebRtcPeerConnection,
+    kind: string,
+    track: MediaStreamTrack | null,
+  ): WebRtcRtpSender | undefined {
     const transceivers = connection.native.getTransceivers();
-    return this.#senders.find((s) => s.native.track === track && transceivers.some((t) => t.sender === s.native && t.receiver.track.kind === kind));
+    return this.#senders.find(
+      (s) =>
+        s.native.track === track && transceivers.some((t) => t.sender === s.native && t.receiver.track.kind === kind),
+    );
   }
 
   #onTrack(event: TrackEvent, peer?: string): void {
@@ -700,9 +780,12 @@ export class RtcCall extends ReactiveElement {
       event.track.native.addEventListener('mute', () => this.#onRemoteMute(event.track));
       event.track.native.addEventListener('unmute', () => this.#onRemoteMute(event.track));
     }
-    for (const stream of event.streams) if (!this.#remoteStreams.includes(stream)) this.#remoteStreams = [...this.#remoteStreams, stream];
+    for (const stream of event.streams)
+      if (!this.#remoteStreams.includes(stream)) this.#remoteStreams = [...this.#remoteStreams, stream];
     if (event.type === 'remove') {
-      this.#remoteStreams = this.#remoteStreams.filter((s) => s.getTracks().some((t) => t.readyState === 'live' && t !== event.track.native));
+      this.#remoteStreams = this.#remoteStreams.filter((s) =>
+        s.getTracks().some((t) => t.readyState === 'live' && t !== event.track.native),
+      );
     }
     fire(this, 'rtc-track', { type: event.type, track: event.track, streams: event.streams, peer });
     this.#fireStreams();

@@ -24,7 +24,11 @@ async function sfuCalls(count: number, attrs = '', inner = ''): Promise<{ root: 
   const room = `sfu-${crypto.randomUUID()}`;
   const root = await fixture<HTMLElement>(html`<div></div>`);
   // Built as markup so that each call's attributes are there before it starts.
-  root.innerHTML = Array.from({ length: count }, () => `<rtc-call sfu="janus" video ${attrs} signaling="${janusUrl}" room="${room}">${inner}<div data-rtc-videos></div></rtc-call>`).join('');
+  root.innerHTML = Array.from(
+    { length: count },
+    () =>
+      `<rtc-call sfu="janus" video ${attrs} signaling="${janusUrl}" room="${room}">${inner}<div data-rtc-videos></div></rtc-call>`,
+  ).join('');
   return { root, calls: [...root.querySelectorAll('rtc-call')] as RtcCall[] };
 }
 
@@ -35,12 +39,16 @@ const playing = (call: RtcCall) => remoteVideos(call).filter((v) => framesShown(
 describe('<rtc-call sfu="janus">', function () {
   this.timeout(90000);
 
-  it('shows every other participant\'s video, and takes away the video of one who leaves', async () => {
+  it("shows every other participant's video, and takes away the video of one who leaves", async () => {
     const { calls } = await sfuCalls(3);
-    await until(() => calls.every((c) => remoteVideos(c).length === 2 && playing(c) === 2), ROOM_MS, 'two playing remote videos in each call');
+    await until(
+      () => calls.every((c) => remoteVideos(c).length === 2 && playing(c) === 2),
+      ROOM_MS,
+      'two playing remote videos in each call',
+    );
     expect(calls[0].peers).to.have.length(2);
     calls[2].hangUp();
-    await until(() => calls.slice(0, 2).every((c) => remoteVideos(c).length === 1), ROOM_MS, 'the leaver\'s video gone');
+    await until(() => calls.slice(0, 2).every((c) => remoteVideos(c).length === 1), ROOM_MS, "the leaver's video gone");
     expect(playing(calls[0])).to.equal(1);
     for (const call of calls) call.hangUp();
   });
@@ -49,8 +57,19 @@ describe('<rtc-call sfu="janus">', function () {
     const { calls } = await sfuCalls(3, '', '<rtc-data-channel label="chat"></rtc-data-channel>');
     const channels = calls.map((c) => c.querySelector('rtc-data-channel') as RtcDataChannel);
     // Janus opens a participant's channel to the others with their first message: ours to Janus must be open, and media flowing.
-    await until(() => channels.every((c) => c.state === 'open') && calls.every((c) => playing(c) === 2), ROOM_MS, 'channels open and media flowing');
-    const received = channels.slice(1).map((c) => new Promise<CustomEvent>((resolve) => c.addEventListener('rtc-message', (e) => resolve(e as CustomEvent), { once: true })));
+    await until(
+      () => channels.every((c) => c.state === 'open') && calls.every((c) => playing(c) === 2),
+      ROOM_MS,
+      'channels open and media flowing',
+    );
+    const received = channels
+      .slice(1)
+      .map(
+        (c) =>
+          new Promise<CustomEvent>((resolve) =>
+            c.addEventListener('rtc-message', (e) => resolve(e as CustomEvent), { once: true }),
+          ),
+      );
     await channels[0].send('to everyone');
     const [atB, atC] = await Promise.all(received);
     expect(atB.detail.data).to.equal('to everyone');
@@ -63,7 +82,7 @@ describe('<rtc-call sfu="janus">', function () {
   it('a viewer picks a simulcast layer with <rtc-video quality>: low shows a smaller picture, high the full one', async () => {
     const { calls } = await sfuCalls(2, 'simulcast');
     const [sender, viewer] = calls;
-    await until(() => playing(viewer) === 1, ROOM_MS, 'the sender\'s video');
+    await until(() => playing(viewer) === 1, ROOM_MS, "the sender's video");
     const video = () => remoteVideos(viewer)[0]!.videoElement!;
     const settle = () => new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
     await until(() => video().videoWidth === 640, LAYER_MS, 'the full size first (640 wide)');
@@ -103,7 +122,7 @@ describe('<rtc-call sfu="janus">', function () {
 
   it('a quality that is not low or high is an rtc-error', async () => {
     const { calls } = await sfuCalls(2);
-    await until(() => playing(calls[1]) === 1, ROOM_MS, 'the other\'s video');
+    await until(() => playing(calls[1]) === 1, ROOM_MS, "the other's video");
     const failed = oneEvent(calls[1], 'rtc-error');
     remoteVideos(calls[1])[0]!.setAttribute('quality', 'best');
     expect((await failed).detail.code).to.equal('config');

@@ -10,7 +10,10 @@ import type { SignalMessage } from '../../src/types.js';
 
 /** The signaler for `<rtc-call sfu=…>` (one lazy part for the whole SFU room). */
 export function janusSignaler(sfu: string, url: string, options: JanusSignalerOptions): JanusSignaler {
-  if (sfu !== 'janus') throw new WebRtcError('config', `sfu is "janus", not ${JSON.stringify(sfu.slice(0, 40))}`, { reason: 'bad-config' });
+  if (sfu !== 'janus')
+    throw new WebRtcError('config', `sfu is "janus", not ${JSON.stringify(sfu.slice(0, 40))}`, {
+      reason: 'bad-config',
+    });
   return new JanusSignaler(url, options);
 }
 
@@ -53,9 +56,15 @@ export class Sfu {
     this.#signaler = signaler;
     const id = signaler.peerId;
     const scoped = { signal: this.#stop.signal };
-    signaler.addEventListener('feeds', (e) => this.#onFeeds((e as CustomEvent<{ feeds: JanusFeed[] }>).detail.feeds), scoped);
+    signaler.addEventListener(
+      'feeds',
+      (e) => this.#onFeeds((e as CustomEvent<{ feeds: JanusFeed[] }>).detail.feeds),
+      scoped,
+    );
     signaler.addEventListener('error', (e) => host.fail((e as CustomEvent).detail.error), scoped);
-    signaler.whenJoined().catch((error) => { if (!this.#stop.signal.aborted) host.fail(error); });
+    signaler.whenJoined().catch((error) => {
+      if (!this.#stop.signal.aborted) host.fail(error);
+    });
     this.#receiver = host.sessionWith(JANUS_SUBSCRIBER, id, true);
     // Janus's first offer may have come before us: it goes first.
     for (const message of early) if (message.from === JANUS_SUBSCRIBER) this.#receiver.deliver(message);
@@ -63,11 +72,24 @@ export class Sfu {
     connection.addEventListener('track', (e) => this.#onTrack((e as CustomEvent<TrackEvent>).detail), scoped);
     // Janus relays each participant's data on a channel named by their id; it opens it only once this
     // end's SCTP association is up, and a channel of ours brings that up.
-    connection.addEventListener('datachannel', (e) => this.#onChannel((e as CustomEvent<{ channel: WebRtcDataChannel }>).detail.channel), scoped);
-    connection.native.addEventListener('signalingstatechange', () => {
-      const native = connection.native;
-      if (native.signalingState === 'stable' && /\nm=application [1-9]/.test(native.remoteDescription?.sdp ?? '') && !connection.dataChannels.length) connection.createDataChannel('sfu');
-    }, scoped);
+    connection.addEventListener(
+      'datachannel',
+      (e) => this.#onChannel((e as CustomEvent<{ channel: WebRtcDataChannel }>).detail.channel),
+      scoped,
+    );
+    connection.native.addEventListener(
+      'signalingstatechange',
+      () => {
+        const native = connection.native;
+        if (
+          native.signalingState === 'stable' &&
+          /\nm=application [1-9]/.test(native.remoteDescription?.sdp ?? '') &&
+          !connection.dataChannels.length
+        )
+          connection.createDataChannel('sfu');
+      },
+      scoped,
+    );
     this.#publisher = host.sessionWith(JANUS_PUBLISHER, id);
     // `quality` on a participant's <rtc-video> picks their simulcast layer.
     this.#qualities = new MutationObserver((records) => {
@@ -75,7 +97,8 @@ export class Sfu {
         const video = target as Element;
         const peer = video.getAttribute('peer');
         const quality = video.getAttribute('quality');
-        if (peer && quality && this.#participants.get(peer)?.video === video) this.setQuality(peer, quality as SfuQuality).catch((error) => host.fail(error));
+        if (peer && quality && this.#participants.get(peer)?.video === video)
+          this.setQuality(peer, quality as SfuQuality).catch((error) => host.fail(error));
       }
     });
   }
@@ -116,7 +139,7 @@ export class Sfu {
 
   #participant(peer: string): Participant {
     let participant = this.#participants.get(peer);
-    if (!participant) this.#participants.set(peer, participant = { stream: new MediaStream(), video: null });
+    if (!participant) this.#participants.set(peer, (participant = { stream: new MediaStream(), video: null }));
     return participant;
   }
 
@@ -126,7 +149,8 @@ export class Sfu {
     const mid = this.#receiver.connection.native.getTransceivers().find((t) => t.receiver.track === native)?.mid;
     const feed = this.#signaler.streams.find((s) => s.mid === mid)?.feed;
     if (event.type === 'remove' || !feed) return;
-    for (const [peer, other] of this.#participants) if (peer !== feed && other.stream.getTracks().includes(native)) other.stream.removeTrack(native);
+    for (const [peer, other] of this.#participants)
+      if (peer !== feed && other.stream.getTracks().includes(native)) other.stream.removeTrack(native);
     const { stream } = this.#participant(feed);
     if (!stream.getTracks().includes(native)) stream.addTrack(native);
     this.addStreams(feed);
@@ -152,7 +176,12 @@ export class Sfu {
   /** Asks Janus for `peer`'s low or high simulcast layer (the publisher must send simulcast); `<rtc-video quality>` calls it. */
   async setQuality(peer: string, quality: SfuQuality): Promise<void> {
     const substream = SUBSTREAMS[quality];
-    if (substream === undefined) throw new WebRtcError('config', `quality is "low" or "high", not ${JSON.stringify(String(quality).slice(0, 20))}`, { reason: 'bad-config' });
+    if (substream === undefined)
+      throw new WebRtcError(
+        'config',
+        `quality is "low" or "high", not ${JSON.stringify(String(quality).slice(0, 20))}`,
+        { reason: 'bad-config' },
+      );
     const mid = this.#signaler.streams.find((s) => s.feed === peer && s.type === 'video')?.mid;
     if (mid === undefined) throw new SignalingError(`No video from ${peer} in this room`, { reason: 'unknown-peer' });
     await this.#signaler.setSubstream(mid, substream);
@@ -171,7 +200,8 @@ export class Sfu {
     this.#receiver.close(reason);
     for (const participant of this.#participants.values()) participant.video?.remove();
     // The channels Janus opened for each participant close with the receiving connection: let go of them.
-    for (const channel of this.#host.channelElements()) for (const peer of this.#signaler.feeds.keys()) channel.detach(reason, peer);
+    for (const channel of this.#host.channelElements())
+      for (const peer of this.#signaler.feeds.keys()) channel.detach(reason, peer);
     this.#participants.clear();
   }
 }

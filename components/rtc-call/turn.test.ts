@@ -12,16 +12,34 @@ const REPORT_MS = 12000;
 const PAST_EXPIRY_MS = 1000;
 const room = () => `turn-${crypto.randomUUID()}`;
 
-interface TurnSetup { good: string; shortLived: string; wrongSecret: string; turnUrl: string; ttlSeconds: number }
+interface TurnSetup {
+  good: string;
+  shortLived: string;
+  wrongSecret: string;
+  turnUrl: string;
+  ttlSeconds: number;
+}
 const setup = async (): Promise<TurnSetup> => (await fetch('/__turn.json')).json();
 
 /** Two relay-only calls in one room of `server`, each with a `chat` channel and a video of the other. */
 async function relayPair(server: string, attrs = ''): Promise<[RtcCall, RtcCall]> {
   const where = room();
-  const root = await fixture<HTMLElement>(html`<div>
-    ${[0, 1].map(() => html`<rtc-call signaling=${server} room=${where} ice-transport-policy="relay" ?video=${attrs.includes('video')} stats-interval="250">
-      <rtc-data-channel label="chat"></rtc-data-channel><rtc-video remote></rtc-video></rtc-call>`)}
-  </div>`);
+  const root = await fixture<HTMLElement>(
+    html`<div>
+      ${[0, 1].map(
+        () =>
+          html`<rtc-call
+            signaling=${server}
+            room=${where}
+            ice-transport-policy="relay"
+            ?video=${attrs.includes('video')}
+            stats-interval="250"
+          >
+            <rtc-data-channel label="chat"></rtc-data-channel><rtc-video remote></rtc-video
+          ></rtc-call>`,
+      )}
+    </div>`,
+  );
   return [...root.querySelectorAll('rtc-call')] as [RtcCall, RtcCall];
 }
 
@@ -32,7 +50,8 @@ async function relayPair(server: string, attrs = ''): Promise<[RtcCall, RtcCall]
 async function pairInUse(call: RtcCall): Promise<string> {
   for (let tick = 0; tick < 20; tick++) {
     const { detail } = await oneEvent(call, 'rtc-stats');
-    if (detail.localCandidateType !== null) return `${detail.localCandidateType}/${detail.remoteCandidateType} relayed=${detail.relayed}`;
+    if (detail.localCandidateType !== null)
+      return `${detail.localCandidateType}/${detail.remoteCandidateType} relayed=${detail.relayed}`;
   }
   return 'no pair named in 20 rtc-stats';
 }
@@ -65,7 +84,11 @@ describe('<rtc-call> through a TURN relay', () => {
     const { good, turnUrl } = await setup();
     const [a] = await relayPair(good);
     // The welcome brings them; the first gathering (the first offer) comes after it.
-    await until(() => !!a.connection?.native.getConfiguration().iceServers?.length, CONNECT_MS, 'ICE servers from the welcome');
+    await until(
+      () => !!a.connection?.native.getConfiguration().iceServers?.length,
+      CONNECT_MS,
+      'ICE servers from the welcome',
+    );
     const [server] = a.connection!.native.getConfiguration().iceServers ?? [];
     expect([server?.urls].flat()).to.deep.equal([turnUrl]);
     expect(String(server?.username)).to.match(/^\d{10}:[\w.:@-]+$/);
@@ -78,7 +101,9 @@ describe('<rtc-call> through a TURN relay', () => {
     await until(() => a.state === 'connected' && b.state === 'connected', CONNECT_MS, 'connected');
     const first = a.connection!.native.getConfiguration().iceServers?.[0]?.username;
     await sleep(ttlSeconds * 1000 + PAST_EXPIRY_MS); // the first credentials are past their expiry
-    expect(a.connection!.native.getConfiguration().iceServers?.[0]?.username, 'fresh credentials applied').to.not.equal(first);
+    expect(a.connection!.native.getConfiguration().iceServers?.[0]?.username, 'fresh credentials applied').to.not.equal(
+      first,
+    );
     const errors: string[] = [];
     a.addEventListener('rtc-error', (e) => errors.push(`${e.detail.code} ${e.detail.error.reason}`));
     const reconnected = oneEvent(a, 'rtc-reconnected');
@@ -91,10 +116,17 @@ describe('<rtc-call> through a TURN relay', () => {
 
   it('credentials signed with the wrong secret are rtc-error code ice, reason turn-unauthorized', async () => {
     const { wrongSecret } = await setup();
-    const call = await fixture<RtcCall>(html`<rtc-call signaling=${wrongSecret} room=${room()} ice-transport-policy="relay">
-      <rtc-data-channel label="chat"></rtc-data-channel></rtc-call>`);
+    const call = await fixture<RtcCall>(
+      html`<rtc-call signaling=${wrongSecret} room=${room()} ice-transport-policy="relay">
+        <rtc-data-channel label="chat"></rtc-data-channel
+      ></rtc-call>`,
+    );
     // Gathering starts with the first offer: a second peer makes one.
-    const other = await fixture<RtcCall>(html`<rtc-call signaling=${wrongSecret} room=${call.room}><rtc-data-channel label="chat"></rtc-data-channel></rtc-call>`);
+    const other = await fixture<RtcCall>(
+      html`<rtc-call signaling=${wrongSecret} room=${call.room}
+        ><rtc-data-channel label="chat"></rtc-data-channel
+      ></rtc-call>`,
+    );
     const { detail } = await oneEvent(call, 'rtc-error');
     expect(`${detail.code} ${detail.error.reason}`).to.equal('ice turn-unauthorized');
     other.hangUp();
@@ -104,9 +136,14 @@ describe('<rtc-call> through a TURN relay', () => {
     const servers = JSON.stringify([{ urls: 'turn:127.0.0.1:47999?transport=udp', username: 'u', credential: 'c' }]);
     const [sa, sb] = (await import('../../src/index.js')).createSignalerPair();
     const began = performance.now();
-    const root = await fixture<HTMLElement>(html`<div>
-      <rtc-call .signaler=${sa} ice-servers=${servers} ice-transport-policy="relay"><rtc-data-channel label="chat"></rtc-data-channel></rtc-call>
-      <rtc-call .signaler=${sb}><rtc-data-channel label="chat"></rtc-data-channel></rtc-call></div>`);
+    const root = await fixture<HTMLElement>(
+      html`<div>
+        <rtc-call .signaler=${sa} ice-servers=${servers} ice-transport-policy="relay"
+          ><rtc-data-channel label="chat"></rtc-data-channel
+        ></rtc-call>
+        <rtc-call .signaler=${sb}><rtc-data-channel label="chat"></rtc-data-channel></rtc-call>
+      </div>`,
+    );
     const call = root.querySelector('rtc-call')!;
     const said = await new Promise<string>((resolve, reject) => {
       call.addEventListener('rtc-error', (e) => resolve(`${e.detail.code} ${e.detail.error.reason}`), { once: true });
@@ -118,7 +155,9 @@ describe('<rtc-call> through a TURN relay', () => {
 
   it('an ice-transport-policy that is not "all" or "relay" is rtc-error code config', async () => {
     const [sa] = (await import('../../src/index.js')).createSignalerPair();
-    const call = await fixture<RtcCall>(html`<rtc-call manual .signaler=${sa} ice-transport-policy="relays"></rtc-call>`);
+    const call = await fixture<RtcCall>(
+      html`<rtc-call manual .signaler=${sa} ice-transport-policy="relays"></rtc-call>`,
+    );
     const failed = oneEvent(call, 'rtc-error');
     void call.start();
     const { detail } = await failed;

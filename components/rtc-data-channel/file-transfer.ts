@@ -38,18 +38,34 @@ const STREAM_BUFFER = 4 * 1024 * 1024;
 function parseControl(text: string): Control | null {
   try {
     const value = JSON.parse(text);
-    if (typeof value !== 'object' || value === null || typeof value.id !== 'string' || value.id.length > 64) return null;
+    if (typeof value !== 'object' || value === null || typeof value.id !== 'string' || value.id.length > 64)
+      return null;
     if (value.op === 'offer' && typeof value.name === 'string' && Number.isSafeInteger(value.size) && value.size >= 0) {
-      return { op: 'offer', id: value.id, name: value.name.slice(0, 255), size: value.size, mimeType: String(value.mimeType ?? '').slice(0, 100) };
+      return {
+        op: 'offer',
+        id: value.id,
+        name: value.name.slice(0, 255),
+        size: value.size,
+        mimeType: String(value.mimeType ?? '').slice(0, 100),
+      };
     }
-    if (value.op === 'accept' && Number.isSafeInteger(value.offset) && value.offset >= 0) return { op: 'accept', id: value.id, offset: value.offset };
+    if (value.op === 'accept' && Number.isSafeInteger(value.offset) && value.offset >= 0)
+      return { op: 'accept', id: value.id, offset: value.offset };
     if (value.op === 'done' || value.op === 'abort') return { op: value.op, id: value.id };
-    if (value.op === 'ack' && Number.isSafeInteger(value.bytes) && value.bytes >= 0) return { op: 'ack', id: value.id, bytes: value.bytes };
-  } catch { /* not JSON */ }
+    if (value.op === 'ack' && Number.isSafeInteger(value.bytes) && value.bytes >= 0)
+      return { op: 'ack', id: value.id, bytes: value.bytes };
+  } catch {
+    /* not JSON */
+  }
   return null;
 }
 
-interface Receiving { file: IncomingFile; controller: ReadableStreamDefaultController<Uint8Array>; received: number; acked: number }
+interface Receiving {
+  file: IncomingFile;
+  controller: ReadableStreamDefaultController<Uint8Array>;
+  received: number;
+  acked: number;
+}
 
 /**
  * File transfer over a channel of its own (the element's label plus ":files"), so that files
@@ -70,7 +86,11 @@ export class FileTransfer {
   readonly #onProgress: (progress: FileProgress) => void;
   readonly #onError: (error: Error) => void;
 
-  constructor(onFile: (file: IncomingFile) => void, onProgress: (progress: FileProgress) => void, onError: (error: Error) => void) {
+  constructor(
+    onFile: (file: IncomingFile) => void,
+    onProgress: (progress: FileProgress) => void,
+    onError: (error: Error) => void,
+  ) {
     this.#onFile = onFile;
     this.#onProgress = onProgress;
     this.#onError = onError;
@@ -78,7 +98,12 @@ export class FileTransfer {
 
   attach(channel: WebRtcDataChannel): void {
     this.#channel = channel;
-    void channel.whenOpen().then(() => { for (const resolve of this.#opened.splice(0)) resolve(); }, () => {});
+    void channel.whenOpen().then(
+      () => {
+        for (const resolve of this.#opened.splice(0)) resolve();
+      },
+      () => {},
+    );
     void this.#pump(channel);
   }
 
@@ -99,7 +124,10 @@ export class FileTransfer {
   #onMessage(channel: WebRtcDataChannel, message: DataChannelMessage): void {
     if (typeof message !== 'string') return this.#onBytes(channel, message);
     const control = parseControl(message);
-    if (!control) return this.#onError(new DataChannelError('A malformed file-transfer message was ignored', { reason: 'bad-file-message' }));
+    if (!control)
+      return this.#onError(
+        new DataChannelError('A malformed file-transfer message was ignored', { reason: 'bad-file-message' }),
+      );
     if (control.op === 'offer') {
       let entry = this.#receiving.get(control.id);
       if (!entry) {
@@ -107,7 +135,15 @@ export class FileTransfer {
         const id = control.id;
         // Backpressure end to end: bytes are acknowledged only as the reader takes them.
         const stream = new ReadableStream<Uint8Array>(
-          { start: (c) => { controller = c; }, pull: () => { const e = this.#receiving.get(id); if (e && this.#channel) this.#ack(this.#channel, e); } },
+          {
+            start: (c) => {
+              controller = c;
+            },
+            pull: () => {
+              const e = this.#receiving.get(id);
+              if (e && this.#channel) this.#ack(this.#channel, e);
+            },
+          },
           new ByteLengthQueuingStrategy({ highWaterMark: STREAM_BUFFER }),
         );
         const file: IncomingFile = { id, name: control.name, size: control.size, mimeType: control.mimeType, stream };
@@ -125,7 +161,10 @@ export class FileTransfer {
       if (!entry) return;
       this.#receiving.delete(control.id);
       if (this.#current === entry) this.#current = null;
-      const error = new DataChannelError(`The sender stopped sending "${entry.file.name}" after ${entry.received} of ${entry.file.size} bytes`, { reason: 'file-aborted' });
+      const error = new DataChannelError(
+        `The sender stopped sending "${entry.file.name}" after ${entry.received} of ${entry.file.size} bytes`,
+        { reason: 'file-aborted' },
+      );
       entry.controller.error(error);
       return this.#onError(error);
     }
@@ -149,13 +188,22 @@ export class FileTransfer {
 
   #onBytes(channel: WebRtcDataChannel, bytes: Uint8Array): void {
     const entry = this.#current;
-    if (!entry) return this.#onError(new DataChannelError('File bytes arrived with no file offered', { reason: 'bad-file-message' }));
+    if (!entry)
+      return this.#onError(
+        new DataChannelError('File bytes arrived with no file offered', { reason: 'bad-file-message' }),
+      );
     const room = entry.file.size - entry.received;
     const take = bytes.byteLength > room ? bytes.subarray(0, room) : bytes;
     entry.controller.enqueue(take.slice());
     entry.received += take.byteLength;
     if ((entry.controller.desiredSize ?? 0) > 0) this.#ack(channel, entry);
-    this.#onProgress({ id: entry.file.id, name: entry.file.name, size: entry.file.size, bytes: entry.received, direction: 'receive' });
+    this.#onProgress({
+      id: entry.file.id,
+      name: entry.file.name,
+      size: entry.file.size,
+      bytes: entry.received,
+      direction: 'receive',
+    });
     if (entry.received >= entry.file.size) this.#finish(channel, entry);
   }
 
@@ -202,7 +250,13 @@ export class FileTransfer {
         this.#acks.set(id, window);
         while (offset < file.size) {
           // Stay within the window: a slow reader on the other side slows this loop down.
-          while (offset - window.bytes > WINDOW) await Promise.race([new Promise<void>((wake) => { window.wake = wake; }), closed]);
+          while (offset - window.bytes > WINDOW)
+            await Promise.race([
+              new Promise<void>((wake) => {
+                window.wake = wake;
+              }),
+              closed,
+            ]);
           const chunk = new Uint8Array(await file.slice(offset, offset + CHUNK).arrayBuffer());
           await channel.send(chunk);
           offset += chunk.byteLength;
@@ -218,7 +272,12 @@ export class FileTransfer {
         if (channel.state === 'open') {
           // Not the connection (the file could not be read, say): trying again would fail again.
           this.#tell(channel, { op: 'abort', id });
-          throw error instanceof WebRtcError ? error : new DataChannelError(`Sending "${name}" failed: ${messageOf(error)}`, { cause: error, reason: 'file-failed' });
+          throw error instanceof WebRtcError
+            ? error
+            : new DataChannelError(`Sending "${name}" failed: ${messageOf(error)}`, {
+                cause: error,
+                reason: 'file-failed',
+              });
         }
         // The channel closed mid-transfer: wait for the next one and resume from what arrived.
         if (this.#channel === channel) await new Promise((r) => setTimeout(r, 50));

@@ -4,12 +4,15 @@ import type { RtcDataChannel } from './rtc-data-channel.js';
 import { ARRIVE_MS, BULK_MS, LONG_TEST_MS } from '../../test/support/waits.mjs';
 
 const MiB = 1024 * 1024;
-const hex = (buffer: ArrayBuffer) => Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, '0')).join('');
-const sha256 = async (bytes: Uint8Array) => hex(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
+const hex = (buffer: ArrayBuffer) =>
+  Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, '0')).join('');
+const sha256 = async (bytes: Uint8Array) =>
+  hex(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
 
 function randomBytes(length: number): Uint8Array {
   const bytes = new Uint8Array(length);
-  for (let offset = 0; offset < length; offset += 65536) crypto.getRandomValues(bytes.subarray(offset, Math.min(length, offset + 65536)));
+  for (let offset = 0; offset < length; offset += 65536)
+    crypto.getRandomValues(bytes.subarray(offset, Math.min(length, offset + 65536)));
   return bytes;
 }
 
@@ -32,13 +35,15 @@ describe('data integrity through <rtc-data-channel>', function () {
     const sink = new Uint8Array(total);
     let got = 0;
     let overrun = false;
-    const done = new Promise<void>((resolve) => y.addEventListener('rtc-message', (e) => {
-      const data = e.detail.data as Uint8Array;
-      if (got + data.byteLength > total) overrun = true;
-      else sink.set(data, got);
-      got += data.byteLength;
-      if (got >= total) resolve();
-    }));
+    const done = new Promise<void>((resolve) =>
+      y.addEventListener('rtc-message', (e) => {
+        const data = e.detail.data as Uint8Array;
+        if (got + data.byteLength > total) overrun = true;
+        else sink.set(data, got);
+        got += data.byteLength;
+        if (got >= total) resolve();
+      }),
+    );
     for (let offset = 0; offset < total; offset += chunk) await x.send(source.subarray(offset, offset + chunk));
     await done;
     expect(overrun).to.be.false;
@@ -49,8 +54,9 @@ describe('data integrity through <rtc-data-channel>', function () {
   it('text from every Unicode plane arrives unchanged', async () => {
     const [x, y] = await pair(html`<rtc-data-channel label="unicode"></rtc-data-channel>`);
     // One character from each of the 17 planes (where assigned), plus combining marks, RTL, ZWJ emoji and NUL.
-    const planes = [0x41, 0xe9, 0x4e2d, 0x1f600, 0x20bb7, 0x30000, 0xe0041, 0xf0000, 0x10fffd]
-      .concat(Array.from({ length: 17 }, (_, plane) => plane * 0x10000 + 0x100).filter((cp) => cp < 0xd800 || cp >= 0xe000));
+    const planes = [0x41, 0xe9, 0x4e2d, 0x1f600, 0x20bb7, 0x30000, 0xe0041, 0xf0000, 0x10fffd].concat(
+      Array.from({ length: 17 }, (_, plane) => plane * 0x10000 + 0x100).filter((cp) => cp < 0xd800 || cp >= 0xe000),
+    );
     const text = String.fromCodePoint(...planes) + ' e\u0301 \u05e9\u05dc\u05d5\u05dd 👩‍👩‍👧 \u0000 end';
     const received: string[] = [];
     y.addEventListener('rtc-message', (e) => received.push(e.detail.data as string));

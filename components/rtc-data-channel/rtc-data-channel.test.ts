@@ -10,10 +10,11 @@ import type { RtcEvent } from '../events.js';
 const MiB = 1024 * 1024;
 
 /** The next message `channel` gets, or `"closed"` if it closes first. */
-const nextOrClose = (channel: RtcDataChannel) => Promise.race([
-  oneEvent(channel, 'rtc-message').then((e) => e.detail.data),
-  oneEvent(channel, 'rtc-channel-close').then(() => 'closed'),
-]);
+const nextOrClose = (channel: RtcDataChannel) =>
+  Promise.race([
+    oneEvent(channel, 'rtc-message').then((e) => e.detail.data),
+    oneEvent(channel, 'rtc-channel-close').then(() => 'closed'),
+  ]);
 
 const channels = (root: HTMLElement, label: string) =>
   [...root.querySelectorAll(`rtc-data-channel[label="${label}"]`)] as RtcDataChannel[];
@@ -23,14 +24,20 @@ describe('<rtc-data-channel>', () => {
     const [, , root] = await callPair(html`<rtc-data-channel label="chat"></rtc-data-channel>`);
     const [x, y] = channels(root, 'chat');
     await Promise.all([x.whenOpen(), y.whenOpen()]);
-    expect([x.channel?.negotiated, x.channel?.id, y.channel?.id]).to.deep.equal([true, channelIdFor('chat'), channelIdFor('chat')]);
+    expect([x.channel?.negotiated, x.channel?.id, y.channel?.id]).to.deep.equal([
+      true,
+      channelIdFor('chat'),
+      channelIdFor('chat'),
+    ]);
   });
 
   it('sends made before any connection exists wait, then text and bytes arrive in order', async () => {
     const [, , root] = await callPair(html`<rtc-data-channel label="chat"></rtc-data-channel>`);
     const [x, y] = channels(root, 'chat');
     const got: unknown[] = [];
-    y.addEventListener('rtc-message', (e) => got.push(typeof e.detail.data === 'string' ? e.detail.data : [...e.detail.data]));
+    y.addEventListener('rtc-message', (e) =>
+      got.push(typeof e.detail.data === 'string' ? e.detail.data : [...e.detail.data]),
+    );
     await Promise.all([x.send('hello'), x.send(new Uint8Array([1, 2, 3])), x.send('bye')]);
     await until(() => got.length === 3, ARRIVE_MS, 'three messages');
     expect(got).to.deep.equal(['hello', [1, 2, 3], 'bye']);
@@ -38,7 +45,11 @@ describe('<rtc-data-channel>', () => {
 
   it('leaving the page fails the sends and receives still waiting (data-channel-closed, disconnected)', async () => {
     // A call with no peer: the channel never opens, so send() and receive() wait.
-    const root = await fixture<HTMLElement>(html`<div><rtc-call .signaler=${createSignalerPair()[0]}><rtc-data-channel label="alone"></rtc-data-channel></rtc-call></div>`);
+    const root = await fixture<HTMLElement>(
+      html`<div>
+        <rtc-call .signaler=${createSignalerPair()[0]}><rtc-data-channel label="alone"></rtc-data-channel></rtc-call>
+      </div>`,
+    );
     const channel = root.querySelector('rtc-data-channel') as RtcDataChannel;
     const waiting = [channel.send('never sent'), channel.receive(), channel.whenOpen()];
     root.remove();
@@ -60,9 +71,10 @@ describe('<rtc-data-channel>', () => {
   });
 
   it('passes its options to the channel', async () => {
-    const [, , root] = await callPair(html`
-      <rtc-data-channel label="fast" ordered="false" max-retransmits="0" protocol="game"></rtc-data-channel>
-      <rtc-data-channel label="timed" max-packet-life-time="500"></rtc-data-channel>`);
+    const [, , root] = await callPair(
+      html` <rtc-data-channel label="fast" ordered="false" max-retransmits="0" protocol="game"></rtc-data-channel>
+        <rtc-data-channel label="timed" max-packet-life-time="500"></rtc-data-channel>`,
+    );
     const [fast] = channels(root, 'fast');
     const [timed] = channels(root, 'timed');
     await fast.whenOpen();
@@ -100,7 +112,9 @@ describe('<rtc-data-channel>', () => {
     const [x] = channels(root, 'fixed');
     await x.whenOpen();
     const said: string[] = [];
-    x.addEventListener('rtc-channel-error', (e) => { said.push(`${e.detail.code} ${e.detail.error.reason}: ${e.detail.error.message}`); });
+    x.addEventListener('rtc-channel-error', (e) => {
+      said.push(`${e.detail.code} ${e.detail.error.reason}: ${e.detail.error.message}`);
+    });
     x.maxRetransmits = 2;
     x.setAttribute('protocol', 'p2');
     await x.updateComplete;
@@ -112,7 +126,11 @@ describe('<rtc-data-channel>', () => {
     expect(x.channel?.state).to.equal('open');
     // The peer leaves: the call waits for the next one, and the channel it opens for it has the new options.
     b.hangUp();
-    await until(() => x.channel?.maxRetransmits === 2 && x.channel.protocol === 'p2', ARRIVE_MS, 'the next connection\'s channel');
+    await until(
+      () => x.channel?.maxRetransmits === 2 && x.channel.protocol === 'p2',
+      ARRIVE_MS,
+      "the next connection's channel",
+    );
     expect(a.state).to.not.equal('closed');
     expect(said).to.have.length(2);
   });
@@ -128,7 +146,7 @@ describe('<rtc-data-channel>', () => {
     const reasons: string[] = [];
     x.addEventListener('rtc-channel-close', (e) => reasons.push(e.detail.reason));
     c.append(x);
-    await until(() => y.state === 'closed', ARRIVE_MS, 'the old partner\'s channel closed');
+    await until(() => y.state === 'closed', ARRIVE_MS, "the old partner's channel closed");
     expect(reasons).to.deep.equal(['call-changed']);
     const got = oneEvent(w, 'rtc-message');
     await x.send('moved');
@@ -139,7 +157,8 @@ describe('<rtc-data-channel>', () => {
     const [a, , root] = await callPair(html`<rtc-data-channel label="order"></rtc-data-channel>`);
     const [x, y] = channels(root, 'order');
     const order: string[] = [];
-    for (const type of ['rtc-open', 'rtc-message', 'rtc-channel-close'] as const) y.addEventListener(type, () => order.push(type));
+    for (const type of ['rtc-open', 'rtc-message', 'rtc-channel-close'] as const)
+      y.addEventListener(type, () => order.push(type));
     await x.send('one');
     await until(() => order.includes('rtc-message'), ARRIVE_MS, 'message');
     a.hangUp();
@@ -153,7 +172,7 @@ describe('<rtc-data-channel>', () => {
     outside.label = 'outside';
     outside.call = a.id;
     root.append(outside);
-    const inside = (root.querySelector('#b') as HTMLElement);
+    const inside = root.querySelector('#b') as HTMLElement;
     const partner = document.createElement('rtc-data-channel');
     partner.label = 'outside';
     inside.append(partner);
@@ -166,7 +185,9 @@ describe('<rtc-data-channel>', () => {
     const [, , root] = await callPair(html`<rtc-data-channel label="early"></rtc-data-channel>`);
     const [x, y] = channels(root, 'early');
     const got: unknown[] = [];
-    y.addEventListener('rtc-message', (e) => got.push(typeof e.detail.data === 'string' ? e.detail.data : [...e.detail.data]));
+    y.addEventListener('rtc-message', (e) =>
+      got.push(typeof e.detail.data === 'string' ? e.detail.data : [...e.detail.data]),
+    );
     x.addEventListener('rtc-open', () => void x.send('3'), { once: true });
     expect(x.state).to.not.equal('open');
     const view = new Uint8Array([1, 2, 3, 4]);
@@ -179,7 +200,7 @@ describe('<rtc-data-channel>', () => {
     expect(got).to.deep.equal(['1', [1, 2, 3, 4], '2', '3']);
   });
 
-  it('a channel that closes fires rtc-channel-close, which a listener for the call\'s rtc-close never hears', async () => {
+  it("a channel that closes fires rtc-channel-close, which a listener for the call's rtc-close never hears", async () => {
     const [a, , root] = await callPair(html`<rtc-data-channel label="own-close"></rtc-data-channel>`);
     const [x] = channels(root, 'own-close');
     await x.whenOpen();
@@ -190,7 +211,7 @@ describe('<rtc-data-channel>', () => {
     expect([(await closed).detail.reason, callCloses]).to.deep.equal(['closed', []]);
   });
 
-  it('a channel\'s failure fires rtc-channel-error, which a listener for the call\'s rtc-error never hears', async () => {
+  it("a channel's failure fires rtc-channel-error, which a listener for the call's rtc-error never hears", async () => {
     const [a, , root] = await callPair(html`<rtc-data-channel label="own-error"></rtc-data-channel>`);
     const [x] = channels(root, 'own-error');
     await x.whenOpen();
@@ -217,10 +238,12 @@ describe('<rtc-data-channel>', () => {
   it('two labels with one derived id ("chat" and "ano": 427) are each told: rtc-channel-error reason id-collision', async () => {
     expect(channelIdFor('ano')).to.equal(channelIdFor('chat'));
     const told: Record<string, unknown[]> = { chat: [], ano: [] };
-    const note = (e: RtcEvent<'rtc-channel-error'>) => told[(e.target as RtcDataChannel).label].push(e.detail.error.reason);
-    await callPair(html`
-      <rtc-data-channel label="chat" @rtc-channel-error=${note}></rtc-data-channel>
-      <rtc-data-channel label="ano" @rtc-channel-error=${note}></rtc-data-channel>`);
+    const note = (e: RtcEvent<'rtc-channel-error'>) =>
+      told[(e.target as RtcDataChannel).label].push(e.detail.error.reason);
+    await callPair(
+      html` <rtc-data-channel label="chat" @rtc-channel-error=${note}></rtc-data-channel>
+        <rtc-data-channel label="ano" @rtc-channel-error=${note}></rtc-data-channel>`,
+    );
     // On each side: the second to open is refused, and both hear why.
     await until(() => told.ano.length === 2, ARRIVE_MS, 'both "ano" elements told');
     expect(told).to.deep.equal({ chat: ['id-collision', 'id-collision'], ano: ['id-collision', 'id-collision'] });
@@ -232,7 +255,10 @@ describe('<rtc-data-channel>', () => {
     const [x, y] = channels(root, 'big');
     await x.whenOpen();
     const next = nextOrClose(y);
-    const refused = await x.send(new Uint8Array(17 * MiB)).then(() => 'sent', (e) => e.reason);
+    const refused = await x.send(new Uint8Array(17 * MiB)).then(
+      () => 'sent',
+      (e) => e.reason,
+    );
     // Not awaited: on a closed channel it would wait for the next one.
     void x.send('after').catch(() => {});
     expect([refused, await next]).to.deep.equal(['message-too-big', 'after']);
@@ -240,20 +266,27 @@ describe('<rtc-data-channel>', () => {
 
   it('in fragment mode, with receive-queue-bytes raised on both sides, a 17 MiB message arrives whole', async function () {
     this.timeout(BULK_MS + ARRIVE_MS);
-    const [, , root] = await callPair(html`<rtc-data-channel label="bigger" fragment receive-queue-bytes=${32 * MiB}></rtc-data-channel>`);
+    const [, , root] = await callPair(
+      html`<rtc-data-channel label="bigger" fragment receive-queue-bytes=${32 * MiB}></rtc-data-channel>`,
+    );
     const [x, y] = channels(root, 'bigger');
     const message = new Uint8Array(17 * MiB).map((_, i) => i * 7);
     const arrived = nextOrClose(y);
     await x.send(message);
     const data = await arrived;
-    expect(typeof data === 'string' ? data : [data.byteLength, data.every((byte: number, i: number) => byte === message[i])]).to.deep.equal([17 * MiB, true]);
+    expect(
+      typeof data === 'string' ? data : [data.byteLength, data.every((byte: number, i: number) => byte === message[i])],
+    ).to.deep.equal([17 * MiB, true]);
   });
 
   it('a plain message above what really arrives is refused with message-too-big naming that cap (Firefox↔Firefox: 8 MiB, not the 1 GiB it announces)', async () => {
     const [, , root] = await callPair(html`<rtc-data-channel label="huge"></rtc-data-channel>`);
     const [x] = channels(root, 'huge');
     await x.whenOpen();
-    const error = await x.send(new Uint8Array(12_000_000)).then(() => undefined, (e) => e);
+    const error = await x.send(new Uint8Array(12_000_000)).then(
+      () => undefined,
+      (e) => e,
+    );
     const cap = Number(/at most (\d+) bytes/.exec(error?.message)?.[1]);
     expect([error?.reason, cap <= 8 * MiB]).to.deep.equal(['message-too-big', true]);
   });
@@ -263,7 +296,10 @@ describe('<rtc-data-channel>', () => {
     const [, , root] = await callPair(html`<rtc-data-channel label="at-cap"></rtc-data-channel>`);
     const [x, y] = channels(root, 'at-cap');
     await x.whenOpen();
-    const error = await x.send(new Uint8Array(12_000_000)).then(() => undefined, (e) => e);
+    const error = await x.send(new Uint8Array(12_000_000)).then(
+      () => undefined,
+      (e) => e,
+    );
     const cap = Number(/at most (\d+) bytes/.exec(error?.message)?.[1]);
     const arrived = oneEvent(y, 'rtc-message');
     await x.send(new Uint8Array(cap).fill(5));
@@ -275,7 +311,9 @@ describe('<rtc-data-channel>', () => {
 describe('<rtc-data-channel> close()', () => {
   /** Two calls with a "kept" channel each, open; `b` will leave and come back. */
   async function openPair() {
-    const [a, b, root] = await callPair(html`<rtc-data-channel label="kept"></rtc-data-channel><rtc-data-channel label="other"></rtc-data-channel>`);
+    const [a, b, root] = await callPair(
+      html`<rtc-data-channel label="kept"></rtc-data-channel><rtc-data-channel label="other"></rtc-data-channel>`,
+    );
     const [x, y] = channels(root, 'kept');
     await Promise.all([x.whenOpen(), y.whenOpen()]);
     return { a, b, root, x, y };
@@ -288,7 +326,11 @@ describe('<rtc-data-channel> close()', () => {
     await sleep(REATTACH_MS);
     root.append(b);
     const [, other] = channels(root, 'other');
-    await waitFor(() => a.connection !== first && other.state === 'open', CONNECT_MS, 'the next connection, its other channel open');
+    await waitFor(
+      () => a.connection !== first && other.state === 'open',
+      CONNECT_MS,
+      'the next connection, its other channel open',
+    );
   }
 
   it('fires rtc-channel-close with reason closed on the other side too', async () => {
@@ -298,7 +340,7 @@ describe('<rtc-data-channel> close()', () => {
     expect((await closed).detail.reason).to.equal('closed');
   });
 
-  it('the call\'s next connection does not open it again', async () => {
+  it("the call's next connection does not open it again", async () => {
     const { a, b, root, x } = await openPair();
     const closedChannel = x.channel;
     x.close();
@@ -310,7 +352,10 @@ describe('<rtc-data-channel> close()', () => {
     const { x } = await openPair();
     x.close();
     const error = await x.send('late').catch((e: unknown) => e);
-    expect([error instanceof DataChannelClosedError, (error as DataChannelClosedError).reason]).to.deep.equal([true, 'closed']);
+    expect([error instanceof DataChannelClosedError, (error as DataChannelClosedError).reason]).to.deep.equal([
+      true,
+      'closed',
+    ]);
   });
 
   it('receive() and whenOpen() after it reject with DataChannelClosedError reason closed', async () => {
@@ -351,7 +396,9 @@ describe('<rtc-data-channel> options, set in any order', () => {
   function lastingPair(): [RtcCall, HTMLElement] {
     const root = document.body.appendChild(document.createElement('div'));
     const [sa, sb] = createSignalerPair();
-    const calls = [sa, sb].map((signaler) => Object.assign(root.appendChild(document.createElement('rtc-call')), { signaler }));
+    const calls = [sa, sb].map((signaler) =>
+      Object.assign(root.appendChild(document.createElement('rtc-call')), { signaler }),
+    );
     return [calls[0], root];
   }
 
@@ -359,7 +406,9 @@ describe('<rtc-data-channel> options, set in any order', () => {
   const orders: Record<string, (calls: RtcCall[], values: object) => Promise<RtcDataChannel[]>> = {
     'set before the tag is defined': async (calls, values) => {
       const tag = `rtc-data-channel-later-${++defined}`;
-      const elements = calls.map((call) => call.appendChild(Object.assign(document.createElement(tag), values)) as RtcDataChannel);
+      const elements = calls.map(
+        (call) => call.appendChild(Object.assign(document.createElement(tag), values)) as RtcDataChannel,
+      );
       customElements.define(tag, class extends RtcDataChannel {});
       return elements;
     },
@@ -371,7 +420,10 @@ describe('<rtc-data-channel> options, set in any order', () => {
       await until(() => calls.every((call) => call.connection), ARRIVE_MS, 'the connections');
       const elements = calls.map((call) => call.appendChild(document.createElement('rtc-data-channel')));
       await Promise.all(elements.map((element) => element.updateComplete));
-      expect(elements.map((element) => element.channel?.state), errors.join()).to.deep.equal(['connecting', 'connecting']);
+      expect(
+        elements.map((element) => element.channel?.state),
+        errors.join(),
+      ).to.deep.equal(['connecting', 'connecting']);
       elements.forEach((element) => Object.assign(element, values));
       // The next element starts as "data" too: Firefox frees that id only once the replaced channel closed.
       await Promise.all(elements.map((element) => element.whenOpen()));
@@ -405,7 +457,7 @@ describe('<rtc-data-channel> options, set in any order', () => {
       it('max-retransmits', () => expect(x.channel?.maxRetransmits).to.equal(3));
       it('protocol', () => expect(x.channel?.protocol).to.equal('p'));
       it('receive-queue-bytes', () => expect(v.channel?.receiveQueueBytes).to.equal(32 * MiB));
-      it('fragment: a 9 MiB message (above any browser\'s one-message cap) arrives whole', async function () {
+      it("fragment: a 9 MiB message (above any browser's one-message cap) arrives whole", async function () {
         this.timeout(BULK_MS);
         const arrived = nextOrClose(w);
         await v.send(new Uint8Array(9 * MiB));
@@ -415,7 +467,11 @@ describe('<rtc-data-channel> options, set in any order', () => {
       it('max-packet-life-time', () => expect(z.channel?.maxPacketLifeTime).to.equal(900));
       it('channel-id', () => expect(z.channel?.id).to.equal(900));
       it('files: the files channel is open', async () => {
-        await until(() => a.connection!.dataChannels.some((c) => c.label === 'cfg-b:files' && c.state === 'open'), ARRIVE_MS, 'cfg-b:files');
+        await until(
+          () => a.connection!.dataChannels.some((c) => c.label === 'cfg-b:files' && c.state === 'open'),
+          ARRIVE_MS,
+          'cfg-b:files',
+        );
       });
       it('no rtc-channel-error', () => expect(errors).to.deep.equal([]));
     });
@@ -435,7 +491,9 @@ describe('<rtc-data-channel> options, set in any order', () => {
       [z] = await orders['set, then appended'](calls, second);
       [v] = await orders['set, then appended'](calls, third);
       await Promise.all([x, z, v].map((element) => element.whenOpen()));
-      root.addEventListener('rtc-channel-error', (e) => errors.push(`${e.detail.code} ${e.detail.error.reason}: ${e.detail.error.message}`));
+      root.addEventListener('rtc-channel-error', (e) =>
+        errors.push(`${e.detail.code} ${e.detail.error.reason}: ${e.detail.error.message}`),
+      );
       // Set and set back before the update: the channel's value again, so no change.
       x.ordered = true;
       x.ordered = false;
@@ -445,12 +503,24 @@ describe('<rtc-data-channel> options, set in any order', () => {
       await Promise.all([x.updateComplete, z.updateComplete, v.updateComplete]);
     });
 
-    const said = (attribute: string) => `config after-start: Changing "${attribute}" has no effect until the next connection`;
-    for (const attribute of ['label', 'max-retransmits', 'protocol', 'fragment', 'receive-queue-bytes', 'max-packet-life-time', 'channel-id', 'files']) {
+    const said = (attribute: string) =>
+      `config after-start: Changing "${attribute}" has no effect until the next connection`;
+    for (const attribute of [
+      'label',
+      'max-retransmits',
+      'protocol',
+      'fragment',
+      'receive-queue-bytes',
+      'max-packet-life-time',
+      'channel-id',
+      'files',
+    ]) {
       it(`${attribute} is rtc-channel-error config / after-start`, () => expect(errors).to.include(said(attribute)));
     }
-    it('a value set back to what the channel read (ordered) is no change', () => expect(errors).to.not.include(said('ordered')));
-    it('the open channel keeps what it read', () => expect([x.channel?.label, x.channel?.maxRetransmits, z.channel?.id]).to.deep.equal(['cfg-a', 3, 900]));
+    it('a value set back to what the channel read (ordered) is no change', () =>
+      expect(errors).to.not.include(said('ordered')));
+    it('the open channel keeps what it read', () =>
+      expect([x.channel?.label, x.channel?.maxRetransmits, z.channel?.id]).to.deep.equal(['cfg-a', 3, 900]));
   });
 });
 
@@ -461,19 +531,32 @@ describe('<rtc-data-channel call="…">, set in any order', () => {
   const orders: Record<string, (root: HTMLElement, ids: string[]) => Promise<RtcDataChannel[]>> = {
     'set before the tag is defined': async (root, ids) => {
       const tag = `rtc-data-channel-named-${made}`;
-      const elements = ids.map((call) => root.appendChild(Object.assign(document.createElement(tag), { call, label: 'named' })) as RtcDataChannel);
+      const elements = ids.map(
+        (call) =>
+          root.appendChild(Object.assign(document.createElement(tag), { call, label: 'named' })) as RtcDataChannel,
+      );
       customElements.define(tag, class extends RtcDataChannel {});
       return elements;
     },
     'set, then appended': async (root, ids) =>
-      ids.map((call) => root.appendChild(Object.assign(document.createElement('rtc-data-channel'), { call, label: 'named' }))),
+      ids.map((call) =>
+        root.appendChild(Object.assign(document.createElement('rtc-data-channel'), { call, label: 'named' })),
+      ),
     'appended, then set': async (root, ids) =>
-      ids.map((call) => Object.assign(root.appendChild(Object.assign(document.createElement('rtc-data-channel'), { label: 'named' })), { call })),
+      ids.map((call) =>
+        Object.assign(root.appendChild(Object.assign(document.createElement('rtc-data-channel'), { label: 'named' })), {
+          call,
+        }),
+      ),
     'appended, then set after updateComplete (no call until then)': async (root, ids) => {
-      const elements = ids.map(() => root.appendChild(Object.assign(document.createElement('rtc-data-channel'), { label: 'named' })));
+      const elements = ids.map(() =>
+        root.appendChild(Object.assign(document.createElement('rtc-data-channel'), { label: 'named' })),
+      );
       await Promise.all(elements.map((element) => element.updateComplete));
       expect(elements.map((element) => element.channel)).to.deep.equal([null, null]);
-      elements.forEach((element, i) => { element.call = ids[i] as string; });
+      elements.forEach((element, i) => {
+        element.call = ids[i] as string;
+      });
       return elements;
     },
   };
@@ -483,12 +566,16 @@ describe('<rtc-data-channel call="…">, set in any order', () => {
       const root = await fixture<HTMLElement>(html`<div></div>`);
       const ids = [`named-a-${++made}`, `named-b-${made}`];
       const calls = createSignalerPair().map((signaler, i) =>
-        root.appendChild(Object.assign(document.createElement('rtc-call'), { id: ids[i], signaler })));
-      const [x, y] = await put(root, ids) as [RtcDataChannel, RtcDataChannel];
+        root.appendChild(Object.assign(document.createElement('rtc-call'), { id: ids[i], signaler })),
+      );
+      const [x, y] = (await put(root, ids)) as [RtcDataChannel, RtcDataChannel];
       const arrived = nextOrClose(y);
       await x.send('to the named call');
       expect(await arrived).to.equal('to the named call');
-      expect([x, y].map((element, i) => calls[i]?.connection?.dataChannels.includes(element.channel!))).to.deep.equal([true, true]);
+      expect([x, y].map((element, i) => calls[i]?.connection?.dataChannels.includes(element.channel!))).to.deep.equal([
+        true,
+        true,
+      ]);
     });
   }
 });

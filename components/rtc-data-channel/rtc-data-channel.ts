@@ -24,7 +24,10 @@ const owners = new WeakMap<WebRtcDataChannel, RtcDataChannel>();
 const ID_FREE_MS = 50;
 
 /** `ordered="false"` turns ordering off; the attribute alone, or any other value, keeps it on. */
-const orderedConverter = { fromAttribute: (value: string | null) => value !== 'false', toAttribute: (value: boolean) => String(value) };
+const orderedConverter = {
+  fromAttribute: (value: string | null) => value !== 'false',
+  toAttribute: (value: boolean) => String(value),
+};
 
 /**
  * One data channel of a call. Declared with the same label on both sides it is one channel (a
@@ -84,15 +87,24 @@ export class RtcDataChannel extends ReactiveElement implements CallChannel {
   #fileTransfer: FileTransfer | null = null;
   #filesChannel: WebRtcDataChannel | undefined;
   /** What each channel read when it was made, and on which connection. */
-  readonly #opened = new WeakMap<WebRtcDataChannel, { connection: WebRtcPeerConnection; peer?: string; read: Record<string, unknown> }>();
+  readonly #opened = new WeakMap<
+    WebRtcDataChannel,
+    { connection: WebRtcPeerConnection; peer?: string; read: Record<string, unknown> }
+  >();
 
   /** In a mesh call: this channel to each remote peer, by peer id. */
-  get peerChannels(): ReadonlyMap<string, WebRtcDataChannel> { return this.#meshChannels; }
+  get peerChannels(): ReadonlyMap<string, WebRtcDataChannel> {
+    return this.#meshChannels;
+  }
   /** The engine channel, once attached to a connection. */
-  get channel(): WebRtcDataChannel | null { return this.#channel; }
+  get channel(): WebRtcDataChannel | null {
+    return this.#channel;
+  }
   /** `connecting`, `open`, `closing` or `closed`; `closed` before a call attaches it; in a mesh `open` while any peer's is. */
   get state(): RTCDataChannelState {
-    return [...this.#meshChannels.values()].some((c) => c.state === 'open') ? 'open' : this.#channel?.state ?? 'closed';
+    return [...this.#meshChannels.values()].some((c) => c.state === 'open')
+      ? 'open'
+      : (this.#channel?.state ?? 'closed');
   }
 
   #channel: WebRtcDataChannel | null = null;
@@ -111,7 +123,10 @@ export class RtcDataChannel extends ReactiveElement implements CallChannel {
       this.#detachAll(this.isConnected ? 'call-changed' : 'disconnected');
     }
     if (typeof call?.addChannel === 'function') call.addChannel(this);
-    else if (call) void customElements.whenDefined('rtc-call').then(() => { if (this.#finder.call === call) call.addChannel(this); });
+    else if (call)
+      void customElements.whenDefined('rtc-call').then(() => {
+        if (this.#finder.call === call) call.addChannel(this);
+      });
   });
   /**
    * `whenOpen()` and `send()` calls waiting for a channel to open: they wait across reconnects,
@@ -126,7 +141,9 @@ export class RtcDataChannel extends ReactiveElement implements CallChannel {
   }
 
   // No shadow DOM and nothing to render: the element is only an anchor in the page.
-  protected override createRenderRoot(): HTMLElement { return this; }
+  protected override createRenderRoot(): HTMLElement {
+    return this;
+  }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
@@ -135,7 +152,9 @@ export class RtcDataChannel extends ReactiveElement implements CallChannel {
       if (this.isConnected) return;
       this.#userClosed = false;
       // Nothing will open or arrive any more: sends and receives still waiting fail instead of hanging.
-      const error = new DataChannelClosedError(`Data channel "${this.label}" closed: its element left`, { reason: 'disconnected' });
+      const error = new DataChannelClosedError(`Data channel "${this.label}" closed: its element left`, {
+        reason: 'disconnected',
+      });
       for (const waiter of this.#waiters.splice(0)) waiter.reject(error);
       for (const receiver of this.#receivers.splice(0)) receiver.reject(error);
     });
@@ -175,18 +194,22 @@ export class RtcDataChannel extends ReactiveElement implements CallChannel {
   /** @internal Opens this channel on a new connection of the call (in a mesh, one per `peer`), or takes `given` (an SFU's, from `peer`). */
   attach(connection: WebRtcPeerConnection, peer?: string, given?: WebRtcDataChannel): void {
     if (this.#userClosed) return;
-    const channel = given ?? this.#open(connection, this.label, this.channelId ?? channelIdFor(this.label), {
-      ordered: this.ordered,
-      fragment: this.fragment,
-      // Undefined is "not set" for the browser; null would be 0.
-      maxRetransmits: this.maxRetransmits ?? undefined,
-      maxPacketLifeTime: this.maxPacketLifeTime ?? undefined,
-      protocol: this.protocol,
-      receiveQueueBytes: this.receiveQueueBytes ?? undefined,
-    });
+    const channel =
+      given ??
+      this.#open(connection, this.label, this.channelId ?? channelIdFor(this.label), {
+        ordered: this.ordered,
+        fragment: this.fragment,
+        // Undefined is "not set" for the browser; null would be 0.
+        maxRetransmits: this.maxRetransmits ?? undefined,
+        maxPacketLifeTime: this.maxPacketLifeTime ?? undefined,
+        protocol: this.protocol,
+        receiveQueueBytes: this.receiveQueueBytes ?? undefined,
+      });
     if (!channel) return;
     // What it read: every property but `call`.
-    const read = Object.fromEntries(Object.keys(RtcDataChannel.properties).map((name) => [name, this[name as 'label']]));
+    const read = Object.fromEntries(
+      Object.keys(RtcDataChannel.properties).map((name) => [name, this[name as 'label']]),
+    );
     delete read.call;
     this.#opened.set(channel, { connection, peer, read });
     if (peer === undefined) {
@@ -202,17 +225,24 @@ export class RtcDataChannel extends ReactiveElement implements CallChannel {
       for (const waiter of this.#waiters.splice(0)) waiter.resolve(channel);
       fire(this, 'rtc-open', peer === undefined ? { channel } : { channel, peer });
     });
-    channel.addEventListener('bufferedamountlow', () => fire(this, 'rtc-bufferedamountlow', { bufferedAmount: channel.bufferedAmount }));
+    channel.addEventListener('bufferedamountlow', () =>
+      fire(this, 'rtc-bufferedamountlow', { bufferedAmount: channel.bufferedAmount }),
+    );
     channel.addEventListener('error', (e) => this.#fail(e.detail.error));
     void this.#pump(channel, peer);
   }
 
   #attachFiles(connection: WebRtcPeerConnection): void {
     const label = `${this.label}:files`;
-    void this.#loadFileTransfer().then((transfer) => {
-      const channel = connection.isClosed ? undefined : this.#open(connection, label, channelIdFor(label), { ordered: true });
-      if (channel) transfer.attach(this.#filesChannel = channel);
-    }, (error) => this.#fail(error));
+    void this.#loadFileTransfer().then(
+      (transfer) => {
+        const channel = connection.isClosed
+          ? undefined
+          : this.#open(connection, label, channelIdFor(label), { ordered: true });
+        if (channel) transfer.attach((this.#filesChannel = channel));
+      },
+      (error) => this.#fail(error),
+    );
   }
 
   /**
@@ -220,7 +250,12 @@ export class RtcDataChannel extends ReactiveElement implements CallChannel {
    * taken there: two labels that give one id would be one channel, each side pairing them by its
    * own order. Both elements hear of it.
    */
-  #open(connection: WebRtcPeerConnection, label: string, id: number, options: DataChannelOptions): WebRtcDataChannel | undefined {
+  #open(
+    connection: WebRtcPeerConnection,
+    label: string,
+    id: number,
+    options: DataChannelOptions,
+  ): WebRtcDataChannel | undefined {
     const holder = connection.dataChannels.find((c) => c.id === id);
     try {
       if (holder) {
@@ -233,7 +268,10 @@ export class RtcDataChannel extends ReactiveElement implements CallChannel {
         throw error;
       }
       // Janus relays only channels it saw open (DCEP), under the sender's id: the label does not reach the others.
-      const channel = connection.createDataChannel(label, { ...options, ...(this.#finder.call?.sfu ? {} : { negotiated: true, id }) });
+      const channel = connection.createDataChannel(label, {
+        ...options,
+        ...(this.#finder.call?.sfu ? {} : { negotiated: true, id }),
+      });
       owners.set(channel, this);
       return channel;
     } catch (error) {
@@ -248,7 +286,8 @@ export class RtcDataChannel extends ReactiveElement implements CallChannel {
   async sendFile(file: Blob, name?: string): Promise<string> {
     if (!this.files) throw new DataChannelError('sendFile needs the "files" attribute', { reason: 'files-off' });
     // A mesh opens no file channels: without this the file would wait for one for ever.
-    if (this.#finder.call?.mesh) throw new DataChannelError('sendFile does not work in a mesh', { reason: 'files-mesh' });
+    if (this.#finder.call?.mesh)
+      throw new DataChannelError('sendFile does not work in a mesh', { reason: 'files-mesh' });
     return (await this.#loadFileTransfer()).send(file, name);
   }
 
@@ -332,7 +371,14 @@ export class RtcDataChannel extends ReactiveElement implements CallChannel {
     if (channel && channel.state === 'open') return channel.send(data);
     // Copied now: the caller may reuse its buffer (Wasm memory) before the channel opens.
     const copy = copyOf(data);
-    return new Promise((resolve, reject) => this.#waiters.push({ resolve: (open) => { open.send(copy).then(resolve, reject); }, reject }));
+    return new Promise((resolve, reject) =>
+      this.#waiters.push({
+        resolve: (open) => {
+          open.send(copy).then(resolve, reject);
+        },
+        reject,
+      }),
+    );
   }
 
   /** Resolves with the next message that arrives (it is also fired as `rtc-message`). */

@@ -22,12 +22,20 @@ function listenerCount(target: EventTarget): () => number {
   const listeners = new Map<unknown, Set<string>>();
   const add = target.addEventListener.bind(target);
   const remove = target.removeEventListener.bind(target);
-  target.addEventListener = (type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions) => {
+  target.addEventListener = (
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: boolean | AddEventListenerOptions,
+  ) => {
     if (!listeners.has(listener)) listeners.set(listener, new Set());
     listeners.get(listener)!.add(type);
     add(type, listener, options);
   };
-  target.removeEventListener = (type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions) => {
+  target.removeEventListener = (
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: boolean | EventListenerOptions,
+  ) => {
     listeners.get(listener)?.delete(type);
     remove(type, listener, options);
   };
@@ -37,7 +45,13 @@ function listenerCount(target: EventTarget): () => number {
 /** `call` fired `type` (listened from now on). */
 function seen(call: RtcCall, type: 'rtc-mute' | 'rtc-unmute'): () => boolean {
   let fired = false;
-  call.addEventListener(type, () => { fired = true; }, { once: true });
+  call.addEventListener(
+    type,
+    () => {
+      fired = true;
+    },
+    { once: true },
+  );
   return () => fired;
 }
 
@@ -57,7 +71,9 @@ async function cameraCall(): Promise<[RtcCall, RtcCall, RtcVideo]> {
 
 describe('<rtc-video>', () => {
   it('shows the local camera and the remote video without any script', async () => {
-    const [a, b] = await callPair(html`<rtc-video local mirror></rtc-video><rtc-video remote></rtc-video>`, { video: true });
+    const [a, b] = await callPair(html`<rtc-video local mirror></rtc-video><rtc-video remote></rtc-video>`, {
+      video: true,
+    });
     const localA = a.querySelector('rtc-video[local]') as RtcVideo;
     const remoteB = b.querySelector('rtc-video[remote]') as RtcVideo;
     await until(() => framesShown(localA.videoElement), CONNECT_MS, 'local frames');
@@ -74,7 +90,11 @@ describe('<rtc-video>', () => {
     expect(remoteB.shadowRoot!.querySelector('[part="placeholder"]')).to.equal(null);
     const sender = a.connection!.native.getSenders().find((s) => s.track?.kind === 'video')!;
     a.connection!.removeTrack(sender);
-    await until(() => !!remoteB.shadowRoot!.querySelector('[part="placeholder"]'), CONNECT_MS, 'placeholder once the video is gone');
+    await until(
+      () => !!remoteB.shadowRoot!.querySelector('[part="placeholder"]'),
+      CONNECT_MS,
+      'placeholder once the video is gone',
+    );
   });
 
   it('shows a placeholder while there is no video', async () => {
@@ -93,7 +113,11 @@ describe('<rtc-video>', () => {
       expect(getComputedStyle(el.videoElement!).objectFit).to.equal('cover');
       expect(el.videoElement!.getAttribute('part')).to.equal('video');
       el.stream = null;
-      await until(() => !!el.shadowRoot!.querySelector('[part="placeholder"]'), LOCAL_MS, 'placeholder once the stream is gone');
+      await until(
+        () => !!el.shadowRoot!.querySelector('[part="placeholder"]'),
+        LOCAL_MS,
+        'placeholder once the stream is gone',
+      );
     } finally {
       for (const track of stream.getTracks()) track.stop();
     }
@@ -120,7 +144,9 @@ describe('<rtc-video>', () => {
       expect(el.shadowRoot!.querySelectorAll('video'), 'one video, updated in place').to.have.length(1);
       el.stream = null;
       await until(() => !!el.shadowRoot!.querySelector('[part="placeholder"]'), LOCAL_MS, 'placeholder');
-      expect(el.shadowRoot!.querySelector('[part="placeholder"]')!.getAttribute('aria-label')).to.equal('Guest: no video');
+      expect(el.shadowRoot!.querySelector('[part="placeholder"]')!.getAttribute('aria-label')).to.equal(
+        'Guest: no video',
+      );
       expect(video.srcObject === null, 'no stream on the video').to.be.true;
     } finally {
       for (const track of stream.getTracks()) track.stop();
@@ -199,7 +225,11 @@ describe('<rtc-video remote> when the peer turns its camera off or mutes it', fu
     await Promise.all([a.start(), b.start()]);
     await a.shareScreen();
     // The "screen" is a 200×100 canvas.
-    await until(() => remote.videoElement!.videoWidth === 200 && !placeholderShown(remote), FRAMES_MS, 'screen frames at the peer');
+    await until(
+      () => remote.videoElement!.videoWidth === 200 && !placeholderShown(remote),
+      FRAMES_MS,
+      'screen frames at the peer',
+    );
     a.video = false;
     await until(() => a.localStream!.getVideoTracks().length === 0, FRAMES_MS, 'the camera off');
     const muted = seen(b, 'rtc-mute');
@@ -213,13 +243,21 @@ describe('<rtc-video remote> when the peer turns its camera off or mutes it', fu
     const remote = b.querySelector('rtc-video[remote]') as RtcVideo;
     a.client = clientWithCanvasScreen();
     await Promise.all([a.start(), b.start()]);
-    await until(() => framesShown(remote.videoElement) && !placeholderShown(remote), FRAMES_MS, 'camera frames at the peer');
+    await until(
+      () => framesShown(remote.videoElement) && !placeholderShown(remote),
+      FRAMES_MS,
+      'camera frames at the peer',
+    );
     a.video = false;
     await until(() => placeholderShown(remote), FRAMES_MS, 'the placeholder at the peer');
     const unmuted = seen(b, 'rtc-unmute');
     await a.shareScreen();
     await until(unmuted, FRAMES_MS, 'rtc-unmute at the peer');
-    await until(() => remote.videoElement!.videoWidth === 200 && !placeholderShown(remote), FRAMES_MS, 'screen frames at the peer');
+    await until(
+      () => remote.videoElement!.videoWidth === 200 && !placeholderShown(remote),
+      FRAMES_MS,
+      'screen frames at the peer',
+    );
     a.client.close();
   });
 
@@ -230,9 +268,16 @@ describe('<rtc-video remote> when the peer turns its camera off or mutes it', fu
     a.setMuted('video', true);
     await Promise.all([a.start(), b.start()]);
     // The black frames arrive: the browser unmutes the track here.
-    await until(() => b.remoteStreams[0]?.getVideoTracks()[0]?.muted === false && framesShown(remote.videoElement), FRAMES_MS, 'black frames at the peer');
+    await until(
+      () => b.remoteStreams[0]?.getVideoTracks()[0]?.muted === false && framesShown(remote.videoElement),
+      FRAMES_MS,
+      'black frames at the peer',
+    );
     await sleep(MUTE_MS);
-    expect({ placeholder: placeholderShown(remote), unmuted: unmuted() }).to.deep.equal({ placeholder: true, unmuted: false });
+    expect({ placeholder: placeholderShown(remote), unmuted: unmuted() }).to.deep.equal({
+      placeholder: true,
+      unmuted: false,
+    });
   });
 });
 
@@ -245,7 +290,11 @@ describe('<rtc-video> with a stream or track the page changes', function () {
     expect(placeholderShown(el), 'no video yet').to.be.true;
     stream.addTrack(await camera());
     try {
-      await until(() => framesShown(el.videoElement) && !placeholderShown(el), FRAMES_MS, 'frames instead of the placeholder');
+      await until(
+        () => framesShown(el.videoElement) && !placeholderShown(el),
+        FRAMES_MS,
+        'frames instead of the placeholder',
+      );
     } finally {
       for (const track of stream.getTracks()) track.stop();
     }
@@ -304,11 +353,17 @@ describe('<rtc-video> with a stream or track the page changes', function () {
       await until(() => counts.every((count) => count() > 0), PAGE_CHANGE_MS, 'listening to the stream and its track');
       el.stream = other;
       await el.updateComplete;
-      expect(counts.map((count) => count()), 'another stream').to.deep.equal([0, 0]);
+      expect(
+        counts.map((count) => count()),
+        'another stream',
+      ).to.deep.equal([0, 0]);
       el.stream = stream;
       await el.updateComplete;
       el.remove();
-      expect(counts.map((count) => count()), 'out of the page').to.deep.equal([0, 0]);
+      expect(
+        counts.map((count) => count()),
+        'out of the page',
+      ).to.deep.equal([0, 0]);
     } finally {
       track.stop();
     }
@@ -322,7 +377,11 @@ describe('<rtc-video> with a stream or track the page changes', function () {
     stream.addTrack(await camera());
     try {
       parent.append(el);
-      await until(() => framesShown(el.videoElement) && !placeholderShown(el), FRAMES_MS, 'frames instead of the placeholder');
+      await until(
+        () => framesShown(el.videoElement) && !placeholderShown(el),
+        FRAMES_MS,
+        'frames instead of the placeholder',
+      );
     } finally {
       for (const track of stream.getTracks()) track.stop();
     }

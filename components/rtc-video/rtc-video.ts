@@ -7,7 +7,11 @@ const FITS = new Set(['contain', 'cover', 'fill', 'none', 'scale-down']);
 const CHECK_MS = 250;
 
 /** An element with attributes, made with the DOM: no HTML is parsed, so nothing needs a Trusted Types policy. */
-function make<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Record<string, string>, ...children: Array<Node | string>): HTMLElementTagNameMap[K] {
+function make<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attributes: Record<string, string>,
+  ...children: Array<Node | string>
+): HTMLElementTagNameMap[K] {
   const element = document.createElement(tag);
   for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, value);
   element.append(...children);
@@ -84,7 +88,11 @@ export class RtcVideo extends ReactiveElement {
   });
   // ReactiveElement, not LitElement: two elements made once and updated by hand cost less than lit-html.
   readonly #videoBox = make('video', { part: 'video', autoplay: '', playsinline: '' });
-  readonly #placeholderBox = make('div', { part: 'placeholder', role: 'img' }, make('slot', { name: 'placeholder' }, 'No video'));
+  readonly #placeholderBox = make(
+    'div',
+    { part: 'placeholder', role: 'img' },
+    make('slot', { name: 'placeholder' }, 'No video'),
+  );
   #watched: MediaStream | null = null;
   /** The stream and tracks our listeners are on. */
   #listened = new Set<EventTarget>();
@@ -119,7 +127,14 @@ export class RtcVideo extends ReactiveElement {
   }
 
   protected override willUpdate(changed: PropertyValues): void {
-    if (changed.has('stream') || changed.has('track') || changed.has('local') || changed.has('remote') || changed.has('peer')) this.#refresh();
+    if (
+      changed.has('stream') ||
+      changed.has('track') ||
+      changed.has('local') ||
+      changed.has('remote') ||
+      changed.has('peer')
+    )
+      this.#refresh();
   }
 
   #refresh(): void {
@@ -153,14 +168,17 @@ export class RtcVideo extends ReactiveElement {
   #listenAll(): void {
     const next = new Set<EventTarget>(this.#watched ? [this.#watched, ...this.#watched.getTracks()] : []);
     for (const target of new Set([...this.#listened, ...next])) {
-      for (const type of ['addtrack', 'removetrack', 'mute', 'unmute', 'ended']) target[next.has(target) ? 'addEventListener' : 'removeEventListener'](type, this.#onTrackChange);
+      for (const type of ['addtrack', 'removetrack', 'mute', 'unmute', 'ended'])
+        target[next.has(target) ? 'addEventListener' : 'removeEventListener'](type, this.#onTrackChange);
     }
     this.#listened = next;
   }
 
   #checkVideo(): void {
     this.#listenAll();
-    this.hasVideo = !!this.shown?.getVideoTracks().some((t) => t.readyState === 'live' && !t.muted && !this.#finder.call?.isRemoteMuted(t));
+    this.hasVideo = !!this.shown
+      ?.getVideoTracks()
+      .some((t) => t.readyState === 'live' && !t.muted && !this.#finder.call?.isRemoteMuted(t));
   }
 
   protected override createRenderRoot(): HTMLElement | DocumentFragment {
@@ -185,7 +203,10 @@ export class RtcVideo extends ReactiveElement {
     else if (!placeholder.parentNode) this.renderRoot.append(placeholder);
     if (video.srcObject !== this.shown) {
       video.srcObject = this.shown;
-      if (this.shown) video.play().catch(() => { /* autoplay refused: the controls of the page start it */ });
+      if (this.shown)
+        video.play().catch(() => {
+          /* autoplay refused: the controls of the page start it */
+        });
     }
   }
 }

@@ -6,7 +6,11 @@ import { createRoot } from 'react-dom/client';
 import type {} from '../../components/react.js';
 import type { RtcDataChannel } from '../../components/index.js';
 
-interface Message { who: 'me' | 'them'; message: string; key: number }
+interface Message {
+  who: 'me' | 'them';
+  message: string;
+  key: number;
+}
 
 function App() {
   const room = new URLSearchParams(location.search).get('room') || 'react';
@@ -14,12 +18,15 @@ function App() {
   const [messages, setMessages] = useState<Message[]>([]);
   const [channel, setChannel] = useState<RtcDataChannel | null>(null);
   const [text, setText] = useState('');
-  const add = (who: Message['who'], message: string) => setMessages((list) => [...list, { who, message, key: list.length }]);
+  const add = (who: Message['who'], message: string) =>
+    setMessages((list) => [...list, { who, message, key: list.length }]);
 
   return (
     <>
       <h1>rtc-elements in React</h1>
-      <p>Room {room}; connection <output aria-live="polite">{state}</output></p>
+      <p>
+        Room {room}; connection <output aria-live="polite">{state}</output>
+      </p>
       <rtc-call signaling="/" room={room} video onrtc-statechange={(e) => setState(e.detail.state)}>
         <div className="videos">
           <rtc-video local mirror label="My camera"></rtc-video>
@@ -32,9 +39,21 @@ function App() {
         ></rtc-data-channel>
       </rtc-call>
       <ul id="log" aria-label="Messages">
-        {messages.map((m) => <li key={m.key} className={m.who === 'me' ? 'me' : 'them'}>{m.who}: {m.message}</li>)}
+        {messages.map((m) => (
+          <li key={m.key} className={m.who === 'me' ? 'me' : 'them'}>
+            {m.who}: {m.message}
+          </li>
+        ))}
       </ul>
-      <form onSubmit={(e) => { e.preventDefault(); if (!text) return; add('me', text); channel?.send(text).catch((error) => add('me', `(not sent: ${error.message})`)); setText(''); }}>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (!text) return;
+          add('me', text);
+          channel?.send(text).catch((error) => add('me', `(not sent: ${error.message})`));
+          setText('');
+        }}
+      >
         <label htmlFor="text">Message</label>
         <input id="text" value={text} onChange={(e) => setText(e.target.value)} />
         <button type="submit">Send</button>

@@ -5,8 +5,12 @@
 const FRAME = memory.data(65536);
 const INBOX = memory.data(65536);
 
-export function outPtr(): usize { return FRAME; }
-export function inPtr(): usize { return INBOX; }
+export function outPtr(): usize {
+  return FRAME;
+}
+export function inPtr(): usize {
+  return INBOX;
+}
 
 function checksum(ptr: usize, length: u32): u32 {
   let sum: u32 = 2166136261;

@@ -1,9 +1,13 @@
 // The glue between the Wasm module and <rtc-data-channel>: a few lines.
-const wasm = (await WebAssembly.instantiateStreaming(fetch('/dist/demo/frames.wasm'), { env: { abort() {} } })).instance.exports;
+const wasm = (await WebAssembly.instantiateStreaming(fetch('/dist/demo/frames.wasm'), { env: { abort() {} } })).instance
+  .exports;
 const memory = () => new Uint8Array(wasm.memory.buffer);
 const channel = document.querySelector('rtc-data-channel');
 const stats = { sent: 0, received: 0, corrupt: 0 };
-const show = () => { document.getElementById('stats').textContent = `sent ${stats.sent}, received ${stats.received}, corrupt ${stats.corrupt}`; };
+const show = () => {
+  document.getElementById('stats').textContent =
+    `sent ${stats.sent}, received ${stats.received}, corrupt ${stats.corrupt}`;
+};
 
 channel.addEventListener('rtc-open', async () => {
   for (let seq = 0; seq < 100; seq++) {

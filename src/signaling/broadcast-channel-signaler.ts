@@ -11,7 +11,8 @@ export class BroadcastChannelSignaler implements Signaler {
   #closed = false;
 
   constructor(name = 'rtc-elements') {
-    if (typeof BroadcastChannel === 'undefined') throw new SignalingError('BroadcastChannel is not available here', { reason: 'unsupported' });
+    if (typeof BroadcastChannel === 'undefined')
+      throw new SignalingError('BroadcastChannel is not available here', { reason: 'unsupported' });
     this.channel = new BroadcastChannel(name);
     this.channel.addEventListener('message', (event) => {
       // The data is untrusted (any script of the origin may post); sessions validate it.

@@ -45,7 +45,12 @@ export class IceRestartPolicy {
   readonly #listener: IceRestartListener;
   readonly #host: IceRestartHost;
 
-  constructor(connection: WebRtcPeerConnection, listener: IceRestartListener, options: IceRestartOptions = {}, host: IceRestartHost = { polite: false }) {
+  constructor(
+    connection: WebRtcPeerConnection,
+    listener: IceRestartListener,
+    options: IceRestartOptions = {},
+    host: IceRestartHost = { polite: false },
+  ) {
     this.#connection = connection;
     this.#listener = listener;
     this.#host = host;
@@ -85,7 +90,10 @@ export class IceRestartPolicy {
     if (ice === 'disconnected' && this.#attempts === 0 && !this.#disconnectedTimer) {
       this.#disconnectedTimer = setTimeout(() => {
         this.#disconnectedTimer = undefined;
-        if (this.#connection.iceConnectionState === 'disconnected' || this.#connection.iceConnectionState === 'failed') {
+        if (
+          this.#connection.iceConnectionState === 'disconnected' ||
+          this.#connection.iceConnectionState === 'failed'
+        ) {
           this.#restartSoon('ice-disconnected');
         }
       }, this.#disconnectedMs);
@@ -105,7 +113,11 @@ export class IceRestartPolicy {
     this.#politeTimer = setTimeout(() => {
       this.#politeTimer = undefined;
       const ice = this.#connection.iceConnectionState;
-      const otherRestarted = this.#connection.signalingState !== 'stable' || ice === 'checking' || ice === 'connected' || ice === 'completed';
+      const otherRestarted =
+        this.#connection.signalingState !== 'stable' ||
+        ice === 'checking' ||
+        ice === 'connected' ||
+        ice === 'completed';
       if (this.#attempts === 0 && !otherRestarted) this.restart(reason);
     }, POLITE_RESTART_DELAY_MS);
   }

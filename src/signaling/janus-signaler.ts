@@ -39,6 +39,8 @@ export interface JanusFeed {
   display?: string;
 }
 
+// Janus's JSON replies, read field by field where used.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = Record<string, any>;
 const KEEPALIVE_MS = 15000;
 const OPEN = 1; // WebSocket.OPEN, also for a WebSocket class given in the options
@@ -84,8 +86,12 @@ export class JanusSignaler extends EventTarget implements Signaler {
 
   constructor(url: string, options: JanusSignalerOptions) {
     super();
-    if (!/^wss?:\/\//.test(url)) throw new SignalingError(`Janus is reached over ws:// or wss://, not ${JSON.stringify(url.slice(0, 40))}`, { reason: 'bad-url' });
-    if (typeof options?.room !== 'string' || !options.room) throw new SignalingError('A Janus room needs a name', { reason: 'bad-config' });
+    if (!/^wss?:\/\//.test(url))
+      throw new SignalingError(`Janus is reached over ws:// or wss://, not ${JSON.stringify(url.slice(0, 40))}`, {
+        reason: 'bad-url',
+      });
+    if (typeof options?.room !== 'string' || !options.room)
+      throw new SignalingError('A Janus room needs a name', { reason: 'bad-config' });
     this.#options = options;
     this.room = options.room;
     const Socket = options.WebSocket ?? globalThis.WebSocket;
@@ -110,7 +116,9 @@ export class JanusSignaler extends EventTarget implements Signaler {
   }
 
   #deliver(from: string, message: SignalMessage): void {
-    queueMicrotask(() => { for (const listener of [...this.#listeners]) listener({ ...message, from, to: this.peerId } as SignalMessage); });
+    queueMicrotask(() => {
+      for (const listener of [...this.#listeners]) listener({ ...message, from, to: this.peerId } as SignalMessage);
+    });
   }
 
   #fail(error: unknown): void {
@@ -124,7 +132,11 @@ export class JanusSignaler extends EventTarget implements Signaler {
     if (this.#socket.readyState === OPEN) return;
     await new Promise<void>((resolve, reject) => {
       this.#socket.addEventListener('open', () => resolve(), { once: true });
-      this.#socket.addEventListener('close', () => reject(new SignalingError('Janus could not be reached', { reason: 'unreachable' })), { once: true });
+      this.#socket.addEventListener(
+        'close',
+        () => reject(new SignalingError('Janus could not be reached', { reason: 'unreachable' })),
+        { once: true },
+      );
     });
   }
 
@@ -139,22 +151,44 @@ export class JanusSignaler extends EventTarget implements Signaler {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(transaction);
-        reject(new SignalingError(`Janus did not answer ${body.janus} ${body.body?.request ?? ''} in time`, { reason: 'timeout' }));
+        reject(
+          new SignalingError(`Janus did not answer ${body.janus} ${body.body?.request ?? ''} in time`, {
+            reason: 'timeout',
+          }),
+        );
       }, this.#options.timeoutMs ?? 30000);
       this.#pending.set(transaction, {
         ack: body.janus === 'message' && !ackOnly,
-        resolve: (reply) => { clearTimeout(timer); resolve(reply); },
-        reject: (error) => { clearTimeout(timer); reject(error); },
+        resolve: (reply) => {
+          clearTimeout(timer);
+          resolve(reply);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
       });
       this.#socket.send(JSON.stringify(message));
     });
   }
 
   /** A VideoRoom request on `handle`: resolves with its plugin data (and the JSEP, if any), rejects with its error. */
-  async #plugin(handle: number, body: Json, jsep?: SessionDescription, ackOnly = false): Promise<{ data: Json; jsep?: SessionDescription }> {
-    const reply = await this.#request({ janus: 'message', body, ...(jsep ? { jsep: { type: jsep.type, sdp: jsep.sdp } } : {}) }, handle, ackOnly);
+  async #plugin(
+    handle: number,
+    body: Json,
+    jsep?: SessionDescription,
+    ackOnly = false,
+  ): Promise<{ data: Json; jsep?: SessionDescription }> {
+    const reply = await this.#request(
+      { janus: 'message', body, ...(jsep ? { jsep: { type: jsep.type, sdp: jsep.sdp } } : {}) },
+      handle,
+      ackOnly,
+    );
     const data = reply.plugindata?.data ?? {};
-    if (data.error_code !== undefined) throw new SignalingError(`Janus VideoRoom ${body.request}: ${data.error ?? data.error_code}`, { reason: `janus-${data.error_code}` });
+    if (data.error_code !== undefined)
+      throw new SignalingError(`Janus VideoRoom ${body.request}: ${data.error ?? data.error_code}`, {
+        reason: `janus-${data.error_code}`,
+      });
     return { data, jsep: reply.jsep };
   }
 
@@ -169,26 +203,44 @@ export class JanusSignaler extends EventTarget implements Signaler {
     if (waiting && message.janus === 'ack' && waiting.ack) return; // its event follows
     if (waiting) {
       this.#pending.delete(message.transaction);
-      if (message.janus === 'error') waiting.reject(new SignalingError(`Janus: ${message.error?.reason ?? 'error'}`, { reason: `janus-${message.error?.code ?? 'error'}` }));
+      if (message.janus === 'error')
+        waiting.reject(
+          new SignalingError(`Janus: ${message.error?.reason ?? 'error'}`, {
+            reason: `janus-${message.error?.code ?? 'error'}`,
+          }),
+        );
       else waiting.resolve(message);
       return;
     }
     const handle = message.sender;
     if (message.janus === 'trickle') {
-      const from = handle === this.#publisher ? JANUS_PUBLISHER : handle === this.#subscriber ? JANUS_SUBSCRIBER : undefined;
+      const from =
+        handle === this.#publisher ? JANUS_PUBLISHER : handle === this.#subscriber ? JANUS_SUBSCRIBER : undefined;
       const c = message.candidate ?? {};
-      if (from) this.#deliver(from, { type: 'candidate', candidate: c.completed ? null : { candidate: c.candidate, sdpMid: c.sdpMid ?? null, sdpMLineIndex: c.sdpMLineIndex ?? null } as IceCandidate });
+      if (from)
+        this.#deliver(from, {
+          type: 'candidate',
+          candidate: c.completed
+            ? null
+            : ({
+                candidate: c.candidate,
+                sdpMid: c.sdpMid ?? null,
+                sdpMLineIndex: c.sdpMLineIndex ?? null,
+              } as IceCandidate),
+        });
       return;
     }
     if (message.janus === 'event') this.#onPluginEvent(handle, message.plugindata?.data ?? {}, message.jsep);
-    if (message.janus === 'hangup' && handle === this.#publisher) this.#deliver(JANUS_PUBLISHER, { type: 'bye', reason: message.reason ?? 'hangup' });
+    if (message.janus === 'hangup' && handle === this.#publisher)
+      this.#deliver(JANUS_PUBLISHER, { type: 'bye', reason: message.reason ?? 'hangup' });
   }
 
   /** Events Janus sends by itself: participants coming and going, and new offers for the subscriber. */
   #onPluginEvent(handle: number, data: Json, jsep?: SessionDescription): void {
     if (handle === this.#publisher) {
       if (Array.isArray(data.publishers)) this.#addFeeds(data.publishers);
-      for (const gone of [data.leaving, data.unpublished]) if (gone !== undefined && gone !== 'ok') this.#removeFeed(String(gone));
+      for (const gone of [data.leaving, data.unpublished])
+        if (gone !== undefined && gone !== 'ok') this.#removeFeed(String(gone));
       return;
     }
     if (handle === this.#subscriber && jsep?.type === 'offer') this.#offerFromSubscriber(data, jsep);
@@ -224,18 +276,32 @@ export class JanusSignaler extends EventTarget implements Signaler {
     await this.#opened();
     const created = await this.#request({ janus: 'create' });
     this.#session = created.data.id;
-    this.#keepalive = setInterval(() => { this.#request({ janus: 'keepalive' }).catch(() => {}); }, KEEPALIVE_MS);
+    this.#keepalive = setInterval(() => {
+      this.#request({ janus: 'keepalive' }).catch(() => {});
+    }, KEEPALIVE_MS);
     this.#publisher = (await this.#request({ janus: 'attach', plugin: PLUGIN })).data.id;
     const { data: exists } = await this.#plugin(this.#publisher, { request: 'exists', room: this.room });
     if (!exists.exists) {
       try {
-        await this.#plugin(this.#publisher, { request: 'create', room: this.room, publishers: this.#options.maxPublishers ?? 16, videocodec: 'vp8', audiocodec: 'opus', notify_joining: true });
+        await this.#plugin(this.#publisher, {
+          request: 'create',
+          room: this.room,
+          publishers: this.#options.maxPublishers ?? 16,
+          videocodec: 'vp8',
+          audiocodec: 'opus',
+          notify_joining: true,
+        });
       } catch (error) {
         // Someone else made it meanwhile (427: room exists): join theirs.
         if ((error as SignalingError).reason !== 'janus-427') throw error;
       }
     }
-    const { data: joined } = await this.#plugin(this.#publisher, { request: 'join', ptype: 'publisher', room: this.room, ...(this.#options.display ? { display: this.#options.display } : {}) });
+    const { data: joined } = await this.#plugin(this.#publisher, {
+      request: 'join',
+      ptype: 'publisher',
+      room: this.room,
+      ...(this.#options.display ? { display: this.#options.display } : {}),
+    });
     this.feedId = String(joined.id);
     this.#privateId = joined.private_id;
     this.#addFeeds(joined.publishers ?? []);
@@ -244,12 +310,14 @@ export class JanusSignaler extends EventTarget implements Signaler {
   /** A new subscriber offer: what its mids are, then the offer itself. */
   #offerFromSubscriber(data: Json, jsep: SessionDescription): void {
     if (Array.isArray(data.streams)) {
-      this.streams = data.streams.filter((s: Json) => s.active !== false && s.mid !== undefined).map((s: Json) => ({
-        mid: String(s.mid),
-        type: s.type,
-        ...(s.feed_id !== undefined ? { feed: String(s.feed_id) } : {}),
-        ...(s.feed_display ? { display: String(s.feed_display) } : {}),
-      }));
+      this.streams = data.streams
+        .filter((s: Json) => s.active !== false && s.mid !== undefined)
+        .map((s: Json) => ({
+          mid: String(s.mid),
+          type: s.type,
+          ...(s.feed_id !== undefined ? { feed: String(s.feed_id) } : {}),
+          ...(s.feed_display ? { display: String(s.feed_display) } : {}),
+        }));
       this.dispatchEvent(new CustomEvent('streams', { detail: { streams: this.streams } }));
     }
     this.#subscriberBusy = true;
@@ -269,7 +337,13 @@ export class JanusSignaler extends EventTarget implements Signaler {
       let reply: { data: Json; jsep?: SessionDescription };
       if (!this.#subscriber) {
         this.#subscriber = (await this.#request({ janus: 'attach', plugin: PLUGIN })).data.id;
-        reply = await this.#plugin(this.#subscriber, { request: 'join', ptype: 'subscriber', room: this.room, streams: add.map((feed) => ({ feed })), ...(this.#privateId !== undefined ? { private_id: this.#privateId } : {}) });
+        reply = await this.#plugin(this.#subscriber, {
+          request: 'join',
+          ptype: 'subscriber',
+          room: this.room,
+          streams: add.map((feed) => ({ feed })),
+          ...(this.#privateId !== undefined ? { private_id: this.#privateId } : {}),
+        });
       } else if (add.length) {
         if (drop.length) await this.#unsubscribe(drop);
         reply = await this.#plugin(this.#subscriber, { request: 'subscribe', streams: add.map((feed) => ({ feed })) });
@@ -301,7 +375,10 @@ export class JanusSignaler extends EventTarget implements Signaler {
   send(message: SignalMessage): Promise<void> {
     if (this.#closed) return Promise.reject(new ClientClosedError('The Janus signaler is closed'));
     // Without a room there is nothing to send to: `whenJoined()` reports that, once, not every message.
-    return this.#joining.then(() => this.#handle(message), () => {});
+    return this.#joining.then(
+      () => this.#handle(message),
+      () => {},
+    );
   }
 
   async #handle(message: SignalMessage): Promise<void> {
@@ -309,7 +386,16 @@ export class JanusSignaler extends EventTarget implements Signaler {
     if (message.type === 'candidate') {
       const handle = to === JANUS_SUBSCRIBER ? this.#subscriber : this.#publisher;
       const c = message.candidate;
-      if (handle) await this.#request({ janus: 'trickle', candidate: c ? { candidate: c.candidate, sdpMid: c.sdpMid, sdpMLineIndex: c.sdpMLineIndex } : { completed: true } }, handle);
+      if (handle)
+        await this.#request(
+          {
+            janus: 'trickle',
+            candidate: c
+              ? { candidate: c.candidate, sdpMid: c.sdpMid, sdpMLineIndex: c.sdpMLineIndex }
+              : { completed: true },
+          },
+          handle,
+        );
       return;
     }
     if (message.type === 'description' && to === JANUS_SUBSCRIBER) {
@@ -329,13 +415,21 @@ export class JanusSignaler extends EventTarget implements Signaler {
       return;
     }
     if (message.type === 'description') {
-      if (message.description.type !== 'offer') throw new SignalingError('Janus answers the publisher: ours can only offer', { reason: 'unsupported' });
+      if (message.description.type !== 'offer')
+        throw new SignalingError('Janus answers the publisher: ours can only offer', { reason: 'unsupported' });
       const request = this.#published ? 'configure' : 'publish';
       this.#published = true;
-      const reply = this.#publishing.then(() => this.#plugin(this.#publisher, { request, ...(this.#options.display ? { display: this.#options.display } : {}) }, message.description));
+      const reply = this.#publishing.then(() =>
+        this.#plugin(
+          this.#publisher,
+          { request, ...(this.#options.display ? { display: this.#options.display } : {}) },
+          message.description,
+        ),
+      );
       this.#publishing = reply.catch(() => {});
       const { jsep } = await reply;
-      if (jsep) this.#deliver(JANUS_PUBLISHER, { type: 'description', description: { type: jsep.type, sdp: jsep.sdp } });
+      if (jsep)
+        this.#deliver(JANUS_PUBLISHER, { type: 'description', description: { type: jsep.type, sdp: jsep.sdp } });
       return;
     }
     // hello, track-state, bye: Janus needs none of them (bye: close() leaves the room).
@@ -343,12 +437,14 @@ export class JanusSignaler extends EventTarget implements Signaler {
 
   #onSocketClose(): void {
     if (this.#closed) return;
-    for (const [, waiting] of this.#pending) waiting.reject(new SignalingError('The connection to Janus closed', { reason: 'unreachable' }));
+    for (const [, waiting] of this.#pending)
+      waiting.reject(new SignalingError('The connection to Janus closed', { reason: 'unreachable' }));
     this.#pending.clear();
     clearInterval(this.#keepalive);
     // The sessions end: without Janus nothing flows. (Never in the room: `whenJoined()` says why.)
     if (!this.#session) return;
-    for (const from of [JANUS_PUBLISHER, JANUS_SUBSCRIBER]) this.#deliver(from, { type: 'bye', reason: 'janus-closed' });
+    for (const from of [JANUS_PUBLISHER, JANUS_SUBSCRIBER])
+      this.#deliver(from, { type: 'bye', reason: 'janus-closed' });
     this.#fail(new SignalingError('The connection to Janus closed', { reason: 'unreachable' }));
   }
 
@@ -358,7 +454,14 @@ export class JanusSignaler extends EventTarget implements Signaler {
     clearInterval(this.#keepalive);
     if (this.#socket.readyState === OPEN && this.#session) {
       // Destroying the session detaches both handles: the others see us leave at once.
-      this.#socket.send(JSON.stringify({ janus: 'destroy', session_id: this.#session, transaction: crypto.randomUUID(), ...(this.#options.token ? { token: this.#options.token } : {}) }));
+      this.#socket.send(
+        JSON.stringify({
+          janus: 'destroy',
+          session_id: this.#session,
+          transaction: crypto.randomUUID(),
+          ...(this.#options.token ? { token: this.#options.token } : {}),
+        }),
+      );
     }
     this.#closed = true;
     for (const [, waiting] of this.#pending) waiting.reject(new ClientClosedError('The Janus signaler is closed'));

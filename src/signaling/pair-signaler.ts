@@ -28,7 +28,9 @@ class PairEnd implements Signaler {
   subscribe(listener: (message: SignalMessage) => void): () => void {
     this.#listeners.add(listener);
     const backlog = this.#backlog.splice(0);
-    queueMicrotask(() => { for (const message of backlog) listener(message); });
+    queueMicrotask(() => {
+      for (const message of backlog) listener(message);
+    });
     return () => this.#listeners.delete(listener);
   }
 

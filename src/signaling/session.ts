@@ -126,9 +126,10 @@ export class SignalingSession extends EventTarget {
 
   #report(error: unknown): void {
     if (this.#closed) return;
-    const wrapped = error instanceof Error && 'code' in error
-      ? (error as WebRtcError)
-      : new SignalingError(`Signaling failed: ${messageOf(error)}`, { cause: error });
+    const wrapped =
+      error instanceof Error && 'code' in error
+        ? (error as WebRtcError)
+        : new SignalingError(`Signaling failed: ${messageOf(error)}`, { cause: error });
     this.#fire('error', { error: wrapped });
   }
 
@@ -137,15 +138,20 @@ export class SignalingSession extends EventTarget {
     if (this.#unsubscribe || this.#closed) return;
     // First: bad restart options throw (RangeError) before anything listens.
     if (this.#options.iceRestart !== false) {
-      this.#restartPolicy = new IceRestartPolicy(this.connection, {
-        reconnecting: (reason, attempt) => this.#fire('reconnecting', { reason, attempt }),
-        reconnected: (reason, attempts) => this.#fire('reconnected', { reason, attempts }),
-        failed: (reason, attempts) => {
-          this.#fire('failed', { reason, attempts });
-          // The other side is gone or unreachable: after the bounded restarts, give up.
-          this.close('timeout');
+      this.#restartPolicy = new IceRestartPolicy(
+        this.connection,
+        {
+          reconnecting: (reason, attempt) => this.#fire('reconnecting', { reason, attempt }),
+          reconnected: (reason, attempts) => this.#fire('reconnected', { reason, attempts }),
+          failed: (reason, attempts) => {
+            this.#fire('failed', { reason, attempts });
+            // The other side is gone or unreachable: after the bounded restarts, give up.
+            this.close('timeout');
+          },
         },
-      }, this.#options.iceRestart, this);
+        this.#options.iceRestart,
+        this,
+      );
     }
     this.#unsubscribe = this.signaler.subscribe((message) => this.deliver(message));
     // onNegotiationNeeded never rejects: what it awaits never does, and the offer is made in a try.
@@ -162,13 +168,19 @@ export class SignalingSession extends EventTarget {
   /** A fresh connection with a channel or transceiver: the browser is bound to ask for an offer. */
   #firstOfferDue(): boolean {
     const native = this.connection.native;
-    return native.signalingState === 'stable' && !native.localDescription &&
-      (native.getTransceivers().length > 0 || this.connection.dataChannels.length > 0);
+    return (
+      native.signalingState === 'stable' &&
+      !native.localDescription &&
+      (native.getTransceivers().length > 0 || this.connection.dataChannels.length > 0)
+    );
   }
 
   /** Presence, with whether this end has anything to negotiate yet (the first offer's roles hang on it). */
   #sayHello(): void {
-    this.#send({ type: 'hello', negotiate: this.#makingOffer || this.#firstOfferDue() || this.connection.signalingState === 'have-local-offer' });
+    this.#send({
+      type: 'hello',
+      negotiate: this.#makingOffer || this.#firstOfferDue() || this.connection.signalingState === 'have-local-offer',
+    });
   }
 
   /** Restarts ICE now (the same path as an automatic restart). */
@@ -216,7 +228,8 @@ export class SignalingSession extends EventTarget {
         resolve();
       };
       const check = () => {
-        if (this.connection.signalingState === 'have-remote-offer' || this.#closed || this.#remoteNegotiates === false) done();
+        if (this.connection.signalingState === 'have-remote-offer' || this.#closed || this.#remoteNegotiates === false)
+          done();
       };
       const timer = setTimeout(done, timeoutMs);
       this.connection.addEventListener('signalingstatechange', check, { signal: stop.signal });
@@ -234,7 +247,14 @@ export class SignalingSession extends EventTarget {
     // offer into glare (the messages already received are handled first).
     await this.#inbox;
     await this.#describing;
-    if (first && this.polite && stale && !this.#makingOffer && this.connection.signalingState === 'stable' && !this.connection.localDescription) {
+    if (
+      first &&
+      this.polite &&
+      stale &&
+      !this.#makingOffer &&
+      this.connection.signalingState === 'stable' &&
+      !this.connection.localDescription
+    ) {
       this.#remoteNegotiates = undefined;
       this.#send({ type: 'hello', negotiate: true });
     }
@@ -279,7 +299,12 @@ export class SignalingSession extends EventTarget {
     const local = this.localId;
     if (message.from !== undefined && message.from === local) return; // our own echo
     if (message.to !== undefined && message.to !== local) return; // for another peer on a shared channel
-    if (this.#remoteFound && message.from !== undefined && this.remoteId !== undefined && message.from !== this.remoteId) {
+    if (
+      this.#remoteFound &&
+      message.from !== undefined &&
+      this.remoteId !== undefined &&
+      message.from !== this.remoteId
+    ) {
       // Someone else in the room (a peer that came while this one was still connecting, or is
       // leaving): not this session's, and no error. The next session finds it by its hello.
       return;
@@ -290,7 +315,8 @@ export class SignalingSession extends EventTarget {
     switch (message.type) {
       case 'hello':
         // Answered: an announcement (no `to`), and the polite side's question before its first offer.
-        if (message.to === undefined || (message.negotiate && !this.polite && !this.connection.remoteDescription)) this.#sayHello();
+        if (message.to === undefined || (message.negotiate && !this.polite && !this.connection.remoteDescription))
+          this.#sayHello();
         this.#heardHello?.();
         return;
       case 'description': {
@@ -298,14 +324,21 @@ export class SignalingSession extends EventTarget {
         // behind it then reach the browser while it applies the offer, as in the W3C pattern,
         // and ICE checks can start as soon as the answer is set.
         let underWay!: () => void;
-        const started = new Promise<void>((resolve) => { underWay = resolve; });
+        const started = new Promise<void>((resolve) => {
+          underWay = resolve;
+        });
         const description = message.description;
-        this.#describing = this.#describing.then(() => this.#onDescription(description, underWay)).catch((error) => this.#report(error)).finally(underWay);
+        this.#describing = this.#describing
+          .then(() => this.#onDescription(description, underWay))
+          .catch((error) => this.#report(error))
+          .finally(underWay);
         return started;
       }
       case 'candidate':
         // Not awaited either: the browser applies candidates in order on its operations chain.
-        this.connection.addIceCandidate(message.candidate).catch((error) => { if (!this.#ignoreOffer) this.#report(error); });
+        this.connection.addIceCandidate(message.candidate).catch((error) => {
+          if (!this.#ignoreOffer) this.#report(error);
+        });
         return;
       case 'bye':
         if (this.#remoteFound || message.from === undefined) this.close(message.reason ?? 'bye', true);
@@ -325,7 +358,10 @@ export class SignalingSession extends EventTarget {
   }
 
   /** Applies a description (and answers an offer); calls `underWay` once setRemoteDescription is called. */
-  async #onDescription(description: Extract<SignalMessage, { type: 'description' }>['description'], underWay: () => void): Promise<void> {
+  async #onDescription(
+    description: Extract<SignalMessage, { type: 'description' }>['description'],
+    underWay: () => void,
+  ): Promise<void> {
     const connection = this.connection;
     const readyForOffer = !this.#makingOffer && (connection.signalingState === 'stable' || this.#settingRemoteAnswer);
     const collision = description.type === 'offer' && !readyForOffer;
@@ -361,7 +397,8 @@ export class SignalingSession extends EventTarget {
         this.#send({ type: 'description', description });
         // Tracks muted before they had a mid (before a peer came, or a new peer): the other side hears of it now.
         for (const { mid, sender } of this.connection.native.getTransceivers()) {
-          if (mid && sender.track && !sender.track.enabled) this.#send({ type: 'track-state', mid, kind: sender.track.kind as 'audio' | 'video', muted: true });
+          if (mid && sender.track && !sender.track.enabled)
+            this.#send({ type: 'track-state', mid, kind: sender.track.kind as 'audio' | 'video', muted: true });
         }
       }
     } finally {
@@ -379,7 +416,12 @@ export class SignalingSession extends EventTarget {
     native.enabled = !muted;
     const transceiver = this.connection.native.getTransceivers().find((t) => t.sender.track === native);
     if (!transceiver?.mid) return; // not negotiated yet: the state goes with the track
-    const message: SignalMessage = { type: 'track-state', mid: transceiver.mid, kind: native.kind as 'audio' | 'video', muted };
+    const message: SignalMessage = {
+      type: 'track-state',
+      mid: transceiver.mid,
+      kind: native.kind as 'audio' | 'video',
+      muted,
+    };
     // A mid can be newer than what the other side has seen: then the description goes first.
     if (this.#heldTrackStates) this.#heldTrackStates.push(message);
     else this.#send(message);

@@ -79,7 +79,8 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
 
   constructor(url: string, options: WebSocketSignalerOptions = {}) {
     super();
-    if (!/^wss?:\/\//.test(url)) throw new SignalingError(`Not a ws:// or wss:// URL: ${JSON.stringify(url.slice(0, 40))}`, { reason: 'bad-url' });
+    if (!/^wss?:\/\//.test(url))
+      throw new SignalingError(`Not a ws:// or wss:// URL: ${JSON.stringify(url.slice(0, 40))}`, { reason: 'bad-url' });
     checkCounts(options, 'maxQueue queueTimeoutMs');
     checkCounts(options.reconnect, 'minDelayMs maxDelayMs maxAttempts');
     this.url = url;
@@ -107,7 +108,8 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
   /** Resolves once joined (at once if joined); rejects if the signaler closes first. */
   whenOpen(): Promise<void> {
     if (this.#joined) return Promise.resolve();
-    if (this.#currentState === 'closed') return Promise.reject(new SignalingError('The signaler is closed', { reason: 'closed' }));
+    if (this.#currentState === 'closed')
+      return Promise.reject(new SignalingError('The signaler is closed', { reason: 'closed' }));
     return new Promise((resolve, reject) => this.#openWaiters.push({ resolve, reject }));
   }
 
@@ -120,14 +122,25 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
     try {
       socket = new this.#Socket(this.url);
     } catch (error) {
-      this.#fire('error', { error: new SignalingError(`Cannot open ${this.url}: ${String(error)}`, { cause: error, reason: 'connect' }) });
+      this.#fire('error', {
+        error: new SignalingError(`Cannot open ${this.url}: ${String(error)}`, { cause: error, reason: 'connect' }),
+      });
       this.#scheduleReconnect(1006, 'connect failed');
       return;
     }
     this.#socket = socket;
     socket.addEventListener('open', () => {
       // Undefined fields are left out by JSON.stringify; an id without its resume token gets a new one.
-      socket.send(JSON.stringify({ type: 'join', room: this.room, protocol: PROTOCOL_VERSION, token: this.#options.token, id: this.#id, resumeToken: this.#resume }));
+      socket.send(
+        JSON.stringify({
+          type: 'join',
+          room: this.room,
+          protocol: PROTOCOL_VERSION,
+          token: this.#options.token,
+          id: this.#id,
+          resumeToken: this.#resume,
+        }),
+      );
     });
     socket.addEventListener('message', (event) => this.#onMessage(event.data));
     socket.addEventListener('close', (event) => {
@@ -141,7 +154,9 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
       }
       this.#scheduleReconnect(event.code, event.reason);
     });
-    socket.addEventListener('error', () => { /* 'close' follows and decides */ });
+    socket.addEventListener('error', () => {
+      /* 'close' follows and decides */
+    });
   }
 
   #scheduleReconnect(code: number, reason: string): void {
@@ -170,7 +185,8 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
     if (typeof message !== 'object' || message === null) return this.#reportBad('a message that is not an object');
     switch (message.type) {
       case 'welcome': {
-        if (typeof message.id !== 'string' || !Array.isArray(message.peers)) return this.#reportBad('a malformed welcome');
+        if (typeof message.id !== 'string' || !Array.isArray(message.peers))
+          return this.#reportBad('a malformed welcome');
         // A welcome without `protocol` is version 1 (servers before the field); this signaler speaks 1.
         this.serverProtocol = typeof message.protocol === 'number' ? message.protocol : 1;
         this.#id = message.id;
@@ -208,7 +224,9 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
       case 'error': {
         const code = typeof message.code === 'string' ? message.code.slice(0, 40) : 'unknown';
         const text = typeof message.message === 'string' ? message.message.slice(0, 300) : '';
-        this.#fire('error', { error: new SignalingError(`The server refused a message (${code}): ${text}`, { reason: code }) });
+        this.#fire('error', {
+          error: new SignalingError(`The server refused a message (${code}): ${text}`, { reason: code }),
+        });
         return;
       }
       default:
@@ -222,7 +240,11 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
     if (value === undefined) return;
     const servers = Array.isArray(value) ? value.slice(0, 8).filter(isIceServer) : [];
     if (servers.length === 0) return this.#reportBad('bad ice servers');
-    this.iceServers = servers.map(({ urls, username, credential }: IceServer) => ({ urls, ...(username === undefined ? {} : { username }), ...(credential === undefined ? {} : { credential }) }));
+    this.iceServers = servers.map(({ urls, username, credential }: IceServer) => ({
+      urls,
+      ...(username === undefined ? {} : { username }),
+      ...(credential === undefined ? {} : { credential }),
+    }));
     this.#fire('iceservers', { iceServers: this.iceServers });
   }
 
@@ -235,7 +257,12 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
   }
 
   #canSend(to: string | undefined): boolean {
-    return this.#joined && !!this.#socket && this.#socket.readyState === this.#Socket.OPEN && (to === undefined || this.peers.has(to));
+    return (
+      this.#joined &&
+      !!this.#socket &&
+      this.#socket.readyState === this.#Socket.OPEN &&
+      (to === undefined || this.peers.has(to))
+    );
   }
 
   /** Sends what waited, in order, for peers now present; drops (and reports) what waited too long. */
@@ -254,7 +281,9 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
     clearTimeout(this.#expiryTimer);
     if (this.#queue[0]) this.#expiryTimer = setTimeout(() => this.#flush(), this.#queue[0].at + timeout - now);
     if (expired > 0) {
-      this.#fire('error', { error: new SignalingError(`${expired} signal messages dropped: peer away ${timeout} ms`, { reason: 'unsent' }) });
+      this.#fire('error', {
+        error: new SignalingError(`${expired} signal messages dropped: peer away ${timeout} ms`, { reason: 'unsent' }),
+      });
     }
   }
 
@@ -291,9 +320,14 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
     this.#joined = false;
     const queued = this.#queue.length;
     this.#queue = [];
-    for (const waiter of this.#openWaiters.splice(0)) waiter.reject(new SignalingError(`The signaler closed: ${reason}`, { reason: 'closed' }));
+    for (const waiter of this.#openWaiters.splice(0))
+      waiter.reject(new SignalingError(`The signaler closed: ${reason}`, { reason: 'closed' }));
     if (queued > 0) {
-      this.#fire('error', { error: new SignalingError(`${queued} signal messages unsent: the signaler closed (${reason})`, { reason: 'unsent' }) });
+      this.#fire('error', {
+        error: new SignalingError(`${queued} signal messages unsent: the signaler closed (${reason})`, {
+          reason: 'unsent',
+        }),
+      });
     }
     this.#fire('close', { code, reason });
   }
@@ -307,7 +341,9 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
       try {
         if (socket.readyState === this.#Socket.OPEN) socket.send(JSON.stringify({ type: 'leave' }));
         socket.close(1000, 'closed');
-      } catch { /* closing anyway */ }
+      } catch {
+        /* closing anyway */
+      }
     }
     this.#shutdown(1000, 'closed by this side');
     this.#listeners.clear();

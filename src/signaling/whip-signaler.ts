@@ -41,10 +41,13 @@ function iceCredentials(sdp: string): { ufrag: string; pwd: string } {
 
 /** What an ICE-restart or trickle PATCH needs from the local offer. */
 function iceParts(sdp: string): { ufrag: string; pwd: string; media: Array<{ mline: string; mid: string }> } {
-  const media = sdp.split(/\r\n(?=m=)/).slice(1).map((section) => ({
-    mline: section.split('\r\n')[0] ?? '',
-    mid: /a=mid:(\S+)/.exec(section)?.[1] ?? '',
-  }));
+  const media = sdp
+    .split(/\r\n(?=m=)/)
+    .slice(1)
+    .map((section) => ({
+      mline: section.split('\r\n')[0] ?? '',
+      mid: /a=mid:(\S+)/.exec(section)?.[1] ?? '',
+    }));
   return { ...iceCredentials(sdp), media };
 }
 
@@ -85,7 +88,10 @@ export class WhipSignaler extends EventTarget implements Signaler {
 
   constructor(endpoint: string, options: WhipSignalerOptions = {}) {
     super();
-    if (!/^https?:\/\//.test(endpoint)) throw new SignalingError(`A WHIP/WHEP endpoint is an http(s) URL, not ${JSON.stringify(endpoint.slice(0, 40))}`, { reason: 'bad-url' });
+    if (!/^https?:\/\//.test(endpoint))
+      throw new SignalingError(`A WHIP/WHEP endpoint is an http(s) URL, not ${JSON.stringify(endpoint.slice(0, 40))}`, {
+        reason: 'bad-url',
+      });
     this.endpoint = endpoint;
     this.mode = options.mode ?? 'whip';
     this.receiveOnly = this.mode === 'whep';
@@ -111,12 +117,15 @@ export class WhipSignaler extends EventTarget implements Signaler {
   }
 
   #deliver(message: SignalMessage): void {
-    queueMicrotask(() => { for (const listener of [...this.#listeners]) listener({ ...message, from: MEDIA_SERVER_ID, to: this.peerId }); });
+    queueMicrotask(() => {
+      for (const listener of [...this.#listeners]) listener({ ...message, from: MEDIA_SERVER_ID, to: this.peerId });
+    });
   }
 
   /** HTTP calls go one after another, in the order the session sent its messages. */
   send(message: SignalMessage): Promise<void> {
-    if (this.#closed) return Promise.reject(new SignalingError('The WHIP/WHEP signaler is closed', { reason: 'closed' }));
+    if (this.#closed)
+      return Promise.reject(new SignalingError('The WHIP/WHEP signaler is closed', { reason: 'closed' }));
     // Candidates wait together: one PATCH carries all that came while the previous was in flight.
     if (message.type === 'candidate') this.#pendingCandidates.push(message.candidate);
     const next = this.#chain.then(() => this.#handle(message));
@@ -131,7 +140,8 @@ export class WhipSignaler extends EventTarget implements Signaler {
         if (message.to === undefined) this.#deliver({ type: 'hello' });
         return;
       case 'description':
-        if (message.description.type !== 'offer') throw new SignalingError(`A ${this.#protocol} client only sends offers`, { reason: 'unsupported' });
+        if (message.description.type !== 'offer')
+          throw new SignalingError(`A ${this.#protocol} client only sends offers`, { reason: 'unsupported' });
         return this.resource ? this.#restartIce(message.description.sdp) : this.#post(message.description.sdp);
       case 'candidate':
         return this.#flushCandidates();
@@ -152,23 +162,35 @@ export class WhipSignaler extends EventTarget implements Signaler {
     }
     if (!response.ok) {
       const text = (await response.text().catch(() => '')).slice(0, 200);
-      throw new SignalingError(`${what} failed: HTTP ${response.status}${text ? `: ${text}` : ''}`, { reason: `http-${response.status}` });
+      throw new SignalingError(`${what} failed: HTTP ${response.status}${text ? `: ${text}` : ''}`, {
+        reason: `http-${response.status}`,
+      });
     }
     return response;
   }
 
   async #post(sdp: string): Promise<void> {
     this.#localSdp = sdp;
-    const response = await this.#request(this.endpoint, { method: 'POST', headers: this.#headers({ 'Content-Type': 'application/sdp' }), body: sdp }, `${this.#protocol} POST`);
-    if (response.status !== 201) throw new SignalingError(`${this.#protocol} POST answered ${response.status}, not 201 Created`, { reason: 'protocol' });
+    const response = await this.#request(
+      this.endpoint,
+      { method: 'POST', headers: this.#headers({ 'Content-Type': 'application/sdp' }), body: sdp },
+      `${this.#protocol} POST`,
+    );
+    if (response.status !== 201)
+      throw new SignalingError(`${this.#protocol} POST answered ${response.status}, not 201 Created`, {
+        reason: 'protocol',
+      });
     const location = response.headers.get('Location');
-    if (!location) throw new SignalingError(`${this.#protocol} POST answered without a Location`, { reason: 'protocol' });
+    if (!location)
+      throw new SignalingError(`${this.#protocol} POST answered without a Location`, { reason: 'protocol' });
     this.resource = new URL(location, this.endpoint).href;
     this.etag = response.headers.get('ETag');
     this.iceServers = parseIceServerLinks(response.headers.get('Link'));
-    if (this.iceServers.length) this.dispatchEvent(new CustomEvent('iceservers', { detail: { iceServers: this.iceServers } }));
+    if (this.iceServers.length)
+      this.dispatchEvent(new CustomEvent('iceservers', { detail: { iceServers: this.iceServers } }));
     const answer = await response.text();
-    if (!answer.startsWith('v=0')) throw new SignalingError(`${this.#protocol} POST answered with a body that is not SDP`, { reason: 'protocol' });
+    if (!answer.startsWith('v=0'))
+      throw new SignalingError(`${this.#protocol} POST answered with a body that is not SDP`, { reason: 'protocol' });
     this.#remoteSdp = answer;
     this.#deliver({ type: 'description', description: { type: 'answer', sdp: answer } });
     await this.#flushCandidates();
@@ -189,7 +211,12 @@ export class WhipSignaler extends EventTarget implements Signaler {
     const { ufrag, pwd, media } = iceParts(sdp);
     const lines = [`a=ice-ufrag:${ufrag}`, `a=ice-pwd:${pwd}`];
     for (const { mline, mid } of media) {
-      const mine = candidates.filter((c) => c === null || c.sdpMid === mid || (c.sdpMid === null && c.sdpMLineIndex === media.findIndex((m) => m.mid === mid)));
+      const mine = candidates.filter(
+        (c) =>
+          c === null ||
+          c.sdpMid === mid ||
+          (c.sdpMid === null && c.sdpMLineIndex === media.findIndex((m) => m.mid === mid)),
+      );
       if (!mine.length && candidates.length) continue;
       lines.push(mline, `a=mid:${mid}`);
       for (const c of mine) lines.push(c === null ? 'a=end-of-candidates' : `a=${c.candidate.replace(/^a=/, '')}`);
@@ -200,8 +227,15 @@ export class WhipSignaler extends EventTarget implements Signaler {
 
   async #patchCandidates(candidates: Array<IceCandidate | null>): Promise<void> {
     if (!this.resource) return;
-    const headers = this.#headers({ 'Content-Type': 'application/trickle-ice-sdpfrag', ...(this.etag ? { 'If-Match': this.etag } : {}) });
-    const response = await this.#request(this.resource, { method: 'PATCH', headers, body: this.#sdpfrag(candidates) }, `${this.#protocol} PATCH (trickle)`);
+    const headers = this.#headers({
+      'Content-Type': 'application/trickle-ice-sdpfrag',
+      ...(this.etag ? { 'If-Match': this.etag } : {}),
+    });
+    const response = await this.#request(
+      this.resource,
+      { method: 'PATCH', headers, body: this.#sdpfrag(candidates) },
+      `${this.#protocol} PATCH (trickle)`,
+    );
     this.etag = response.headers.get('ETag') ?? this.etag;
   }
 
@@ -209,14 +243,20 @@ export class WhipSignaler extends EventTarget implements Signaler {
   async #restartIce(sdp: string): Promise<void> {
     this.#localSdp = sdp;
     const headers = this.#headers({ 'Content-Type': 'application/trickle-ice-sdpfrag', 'If-Match': '*' });
-    const response = await this.#request(this.resource as string, { method: 'PATCH', headers, body: this.#sdpfrag([], sdp) }, `${this.#protocol} PATCH (ICE restart)`);
+    const response = await this.#request(
+      this.resource as string,
+      { method: 'PATCH', headers, body: this.#sdpfrag([], sdp) },
+      `${this.#protocol} PATCH (ICE restart)`,
+    );
     this.etag = response.headers.get('ETag') ?? this.etag;
     const frag = response.status === 200 ? await response.text() : '';
     const { ufrag, pwd } = iceCredentials(frag);
     let answer = this.#remoteSdp;
-    if (ufrag && pwd) answer = answer.replace(/a=ice-ufrag:\S+/g, `a=ice-ufrag:${ufrag}`).replace(/a=ice-pwd:\S+/g, `a=ice-pwd:${pwd}`);
+    if (ufrag && pwd)
+      answer = answer.replace(/a=ice-ufrag:\S+/g, `a=ice-ufrag:${ufrag}`).replace(/a=ice-pwd:\S+/g, `a=ice-pwd:${pwd}`);
     const candidates = frag.split(/\r?\n/).filter((l) => l.startsWith('a=candidate:'));
-    if (candidates.length) answer = answer.replace(/(\r\nm=[^]*?)(?=\r\nm=|\r\n$)/, (section) => `${section}\r\n${candidates.join('\r\n')}`);
+    if (candidates.length)
+      answer = answer.replace(/(\r\nm=[^]*?)(?=\r\nm=|\r\n$)/, (section) => `${section}\r\n${candidates.join('\r\n')}`);
     this.#remoteSdp = answer;
     this.#deliver({ type: 'description', description: { type: 'answer', sdp: answer } });
     await this.#flushCandidates();
@@ -226,7 +266,9 @@ export class WhipSignaler extends EventTarget implements Signaler {
     const resource = this.resource;
     this.resource = null;
     if (!resource) return;
-    await this.#request(resource, { method: 'DELETE', headers: this.#headers({}) }, `${this.#protocol} DELETE`).catch(() => {});
+    await this.#request(resource, { method: 'DELETE', headers: this.#headers({}) }, `${this.#protocol} DELETE`).catch(
+      () => {},
+    );
   }
 
   /** Ends the session (`DELETE`) and stops. Idempotent. */

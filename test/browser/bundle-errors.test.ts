@@ -23,7 +23,7 @@ const MAKE: Record<string, (type: ErrorClass) => Error> = {
 const BUNDLE = '/dist/rtc-elements.js';
 const ENGINE = '/dist/src/index.js';
 
-describe('the script-tag bundle\'s errors', () => {
+describe("the script-tag bundle's errors", () => {
   it('exports every error class of the engine', async () => {
     const bundle = await import(BUNDLE);
     const missing = Object.keys(MAKE).filter((name) => typeof bundle[name] !== 'function');
@@ -32,14 +32,16 @@ describe('the script-tag bundle\'s errors', () => {
 
   it('makes errors that are instanceof their class and of WebRtcError', async () => {
     const bundle = await import(BUNDLE);
-    const wrong = Object.entries(MAKE).filter(([name, make]) => {
-      const error = make(bundle[name]);
-      return !(error instanceof bundle[name] && error instanceof bundle.WebRtcError && error instanceof Error);
-    }).map(([name]) => name);
+    const wrong = Object.entries(MAKE)
+      .filter(([name, make]) => {
+        const error = make(bundle[name]);
+        return !(error instanceof bundle[name] && error instanceof bundle.WebRtcError && error instanceof Error);
+      })
+      .map(([name]) => name);
     expect(wrong).to.deep.equal([]);
   });
 
-  it('keeps the class names through minification, the same as the ESM engine\'s', async () => {
+  it("keeps the class names through minification, the same as the ESM engine's", async () => {
     const [bundle, engine] = await Promise.all([import(BUNDLE), import(ENGINE)]);
     const names = Object.fromEntries(Object.entries(MAKE).map(([name, make]) => [name, make(bundle[name]).name]));
     const engineNames = Object.fromEntries(Object.entries(MAKE).map(([name, make]) => [name, make(engine[name]).name]));
@@ -48,13 +50,13 @@ describe('the script-tag bundle\'s errors', () => {
     expect(engineNames, 'the ESM engine').to.deep.equal(expected);
   });
 
-  it('keeps the classes\' own names (Function.name) through minification', async () => {
+  it("keeps the classes' own names (Function.name) through minification", async () => {
     const bundle = await import(BUNDLE);
     const names = Object.fromEntries(Object.keys(MAKE).map((name) => [name, bundle[name].name]));
     expect(names).to.deep.equal(Object.fromEntries(Object.keys(MAKE).map((name) => [name, name])));
   });
 
-  it('gives a subclass of the page\'s own its subclass\'s name', async () => {
+  it("gives a subclass of the page's own its subclass's name", async () => {
     const bundle = await import(BUNDLE);
     class NotSentError extends (bundle.DataChannelClosedError as new (message: string) => Error) {}
     expect(new NotSentError('m').name).to.equal('NotSentError');

@@ -1,5 +1,11 @@
 import { expect } from '@open-wc/testing';
-import { DataChannelClosedError, DataChannelError, WebRtcError, type DataChannelEvent, type WebRtcDataChannel } from '../../src/index.js';
+import {
+  DataChannelClosedError,
+  DataChannelError,
+  WebRtcError,
+  type DataChannelEvent,
+  type WebRtcDataChannel,
+} from '../../src/index.js';
 import { connectedChannel, makePair, negotiate, nextEvent, randomBytes, waitFor } from './helpers.js';
 import { ARRIVE_MS, LONG_TEST_MS, TEST_MS } from '../support/waits.mjs';
 
@@ -39,7 +45,11 @@ describe('data channels', () => {
   });
 
   it('reports the options it was created with, on both ends', async () => {
-    const { client, local, remote } = await connectedChannel('opts', { ordered: false, maxRetransmits: 2, protocol: 'json' });
+    const { client, local, remote } = await connectedChannel('opts', {
+      ordered: false,
+      maxRetransmits: 2,
+      protocol: 'json',
+    });
     for (const channel of [local, remote]) {
       expect(channel.label).to.equal('opts');
       expect(channel.ordered).to.equal(false);
@@ -137,12 +147,19 @@ describe('data channels', () => {
   });
 
   it('reports open, bufferedamountlow, closing and closed in dataChannelEvents', async () => {
-    const { client, a, local, remote } = await connectedChannel('events', { highWaterMark: 64 * 1024, bufferedAmountLowThreshold: 16 * 1024 });
+    const { client, a, local, remote } = await connectedChannel('events', {
+      highWaterMark: 64 * 1024,
+      bufferedAmountLowThreshold: 16 * 1024,
+    });
     const chunk = new Uint8Array(16 * 1024);
     const sends = [];
     for (let i = 0; i < 64; i++) sends.push(local.send(chunk));
     await Promise.all(sends);
-    await waitFor(() => a.dataChannelEvents.values.some((e) => e.type === 'bufferedamountlow'), ARRIVE_MS, 'bufferedamountlow');
+    await waitFor(
+      () => a.dataChannelEvents.values.some((e) => e.type === 'bufferedamountlow'),
+      ARRIVE_MS,
+      'bufferedamountlow',
+    );
     local.close();
     await waitFor(() => a.dataChannelEvents.values.some((e) => e.type === 'closed'));
     const seen: DataChannelEvent['type'][] = [];
@@ -199,7 +216,8 @@ describe('data channels', () => {
     const { tiny, receiver, error } = await overflowedChannel();
     expect(error.reason).to.equal('receive-queue-overflow');
     let kept = 0;
-    for (let message = receiver.tryReceive(); message !== null; message = receiver.tryReceive()) kept += (message as Uint8Array).byteLength;
+    for (let message = receiver.tryReceive(); message !== null; message = receiver.tryReceive())
+      kept += (message as Uint8Array).byteLength;
     expect(kept).to.be.greaterThan(1000);
     tiny.close();
   });
@@ -221,13 +239,17 @@ describe('data channels', () => {
   it('a send that waited for the buffer resumes at the low threshold; a threshold above the high-water mark does not stall', async function () {
     this.timeout(TEST_MS);
     const chunk = randomBytes(64 * 1024);
-    const drain = (remote: WebRtcDataChannel, total: number) => (async () => {
-      for (let got = 0; got < total;) got += (await remote.receiveBinary()).byteLength;
-    })();
+    const drain = (remote: WebRtcDataChannel, total: number) =>
+      (async () => {
+        for (let got = 0; got < total;) got += (await remote.receiveBinary()).byteLength;
+      })();
     {
       const high = 512 * 1024;
       const low = 128 * 1024;
-      const { client, local, remote } = await connectedChannel('hysteresis', { highWaterMark: high, bufferedAmountLowThreshold: low });
+      const { client, local, remote } = await connectedChannel('hysteresis', {
+        highWaterMark: high,
+        bufferedAmountLowThreshold: low,
+      });
       const total = 8 * 1024 * 1024;
       const receiving = drain(remote, total);
       let waited = 0;
@@ -244,7 +266,10 @@ describe('data channels', () => {
       client.close();
     }
     {
-      const { client, local, remote } = await connectedChannel('odd-threshold', { highWaterMark: 256 * 1024, bufferedAmountLowThreshold: 4 * 1024 * 1024 });
+      const { client, local, remote } = await connectedChannel('odd-threshold', {
+        highWaterMark: 256 * 1024,
+        bufferedAmountLowThreshold: 4 * 1024 * 1024,
+      });
       const total = 4 * 1024 * 1024;
       const receiving = drain(remote, total);
       for (let sent = 0; sent < total; sent += chunk.byteLength) await local.send(chunk);
@@ -253,10 +278,13 @@ describe('data channels', () => {
     }
   });
 
-  it('a high-water mark above the browser\'s own queue limit (Chromium: 16 MiB) waits instead of failing', async function () {
+  it("a high-water mark above the browser's own queue limit (Chromium: 16 MiB) waits instead of failing", async function () {
     this.timeout(LONG_TEST_MS);
     const MiB = 1024 * 1024;
-    const { client, local, remote } = await connectedChannel('queue-full', { highWaterMark: 64 * MiB, bufferedAmountLowThreshold: 4 * MiB });
+    const { client, local, remote } = await connectedChannel('queue-full', {
+      highWaterMark: 64 * MiB,
+      bufferedAmountLowThreshold: 4 * MiB,
+    });
     const total = 40 * MiB;
     const chunk = randomBytes(64 * 1024);
     let received = 0;

@@ -27,7 +27,9 @@ const BYE = { type: 'bye' } as const;
 
 describe('errors match their causes', () => {
   let client: WebRtcClient;
-  beforeEach(() => { client = new WebRtcClient(); });
+  beforeEach(() => {
+    client = new WebRtcClient();
+  });
   afterEach(() => client.close());
 
   it('a closed peer connection is ConnectionClosedError (code connection-closed), not a closed client', async () => {

@@ -1,6 +1,12 @@
 // The first negotiation between two sessions: who offers, and that it happens once, with no timer on its path.
 import { expect } from '@open-wc/testing';
-import { SignalingSession, WebRtcClient, createSignalerPair, type SessionOptions, type Signaler } from '../../src/index.js';
+import {
+  SignalingSession,
+  WebRtcClient,
+  createSignalerPair,
+  type SessionOptions,
+  type Signaler,
+} from '../../src/index.js';
 import { tapSend } from './helpers.js';
 import { QUIET_MS, TICK_MS, sleep } from '../support/waits.mjs';
 
@@ -15,14 +21,22 @@ interface Side {
 
 describe('first contact', () => {
   let client: WebRtcClient;
-  beforeEach(() => { client = new WebRtcClient(); });
+  beforeEach(() => {
+    client = new WebRtcClient();
+  });
   afterEach(() => client.close());
 
   /** Two sessions over an in-page pair; `wire` lists the description types sent, in order. */
-  function pair(a: SessionOptions, b: SessionOptions): { a: Side; b: Side; wire: string[]; ends: [Signaler, Signaler] } {
+  function pair(
+    a: SessionOptions,
+    b: SessionOptions,
+  ): { a: Side; b: Side; wire: string[]; ends: [Signaler, Signaler] } {
     const ends = createSignalerPair();
     const wire: string[] = [];
-    for (const end of ends) tapSend(end, (m) => { if (m.type === 'description') wire.push(m.description.type); });
+    for (const end of ends)
+      tapSend(end, (m) => {
+        if (m.type === 'description') wire.push(m.description.type);
+      });
     const side = (end: Signaler, options: SessionOptions): Side => {
       const session = new SignalingSession(client.createPeerConnection(), end, { iceRestart: false, ...options });
       const errors: unknown[] = [];
@@ -37,8 +51,11 @@ describe('first contact', () => {
     const began = performance.now();
     a.session.start();
     b.session.start();
-    const remoteOf = (side: Side) => side.session.connection.dataChannels.find((c) => c.label === label) ??
-      new Promise<never>((resolve) => side.session.connection.addEventListener('datachannel', (e) => resolve((e as CustomEvent).detail.channel)));
+    const remoteOf = (side: Side) =>
+      side.session.connection.dataChannels.find((c) => c.label === label) ??
+      new Promise<never>((resolve) =>
+        side.session.connection.addEventListener('datachannel', (e) => resolve((e as CustomEvent).detail.channel)),
+      );
     await Promise.all([remoteOf(a), remoteOf(b)].map(async (c) => (await c).whenOpen()));
     return performance.now() - began;
   }
@@ -112,7 +129,9 @@ describe('first contact', () => {
     const { a, b, wire } = await metWithNothing();
     const began = performance.now();
     b.session.connection.createDataChannel('chat');
-    const remote = await new Promise<WebRtcDataChannelLike>((resolve) => a.session.connection.addEventListener('datachannel', (e) => resolve((e as CustomEvent).detail.channel)));
+    const remote = await new Promise<WebRtcDataChannelLike>((resolve) =>
+      a.session.connection.addEventListener('datachannel', (e) => resolve((e as CustomEvent).detail.channel)),
+    );
     await remote.whenOpen();
     const ms = performance.now() - began;
     expect(wire).to.deep.equal(['offer', 'answer']);

@@ -1,5 +1,12 @@
 import { expect } from '@open-wc/testing';
-import { SignalingError, SignalingSession, WebRtcClient, createSignalerPair, type SignalMessage, type WebRtcDataChannel } from '../../src/index.js';
+import {
+  SignalingError,
+  SignalingSession,
+  WebRtcClient,
+  createSignalerPair,
+  type SignalMessage,
+  type WebRtcDataChannel,
+} from '../../src/index.js';
 import { nextEvent, tapSend, waitFor } from './helpers.js';
 import { prng } from '../support/prng.mjs';
 import { FRAMES_MS, QUIET_MS, TEST_MS, sleep } from '../support/waits.mjs';
@@ -36,19 +43,32 @@ describe('fuzz: malformed signal messages against a live session', function () {
 
       const random = prng(42);
       const pick = <T>(xs: T[]) => xs[Math.floor(random() * xs.length)];
-      const junk = () => Array.from({ length: Math.floor(random() * 30) }, () => String.fromCharCode(Math.floor(random() * 0xd7ff))).join('');
+      const junk = () =>
+        Array.from({ length: Math.floor(random() * 30) }, () =>
+          String.fromCharCode(Math.floor(random() * 0xd7ff)),
+        ).join('');
       const from = a.localId;
-      const realCandidate = recorded.find((m) => m.type === 'candidate' && m.candidate)?.type === 'candidate'
-        ? (recorded.find((m) => m.type === 'candidate' && m.candidate) as { candidate: { candidate: string } }).candidate.candidate
-        : 'candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host';
+      const realCandidate =
+        recorded.find((m) => m.type === 'candidate' && m.candidate)?.type === 'candidate'
+          ? (recorded.find((m) => m.type === 'candidate' && m.candidate) as { candidate: { candidate: string } })
+              .candidate.candidate
+          : 'candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host';
       const bad: Array<() => unknown> = [
-        () => random() * 100, () => junk(), () => null, () => [junk()], () => ({}),
+        () => random() * 100,
+        () => junk(),
+        () => null,
+        () => [junk()],
+        () => ({}),
         () => ({ type: junk() + 'x', from }),
         () => ({ type: 'description', from }),
         () => ({ type: 'description', description: { type: pick(['offer', 'answer', junk()]), sdp: random() }, from }),
         () => ({ type: 'description', description: { type: 'offer', sdp: 'v=0\r\n' + 'a'.repeat(300_000) }, from }),
         () => ({ type: 'candidate', from }),
-        () => ({ type: 'candidate', candidate: { candidate: realCandidate.slice(0, 3 + Math.floor(random() * 10)), sdpMid: '0' }, from }),
+        () => ({
+          type: 'candidate',
+          candidate: { candidate: realCandidate.slice(0, 3 + Math.floor(random() * 10)), sdpMid: '0' },
+          from,
+        }),
         () => ({ type: 'candidate', candidate: { candidate: realCandidate, sdpMid: 7, sdpMLineIndex: -1 }, from }),
         () => ({ type: 'bye', reason: { nested: true }, from }),
         () => ({ type: 'hello', from: '<script>alert(1)</script>' }),
@@ -64,18 +84,29 @@ describe('fuzz: malformed signal messages against a live session', function () {
           badCount++;
         } else if (roll < 0.9) {
           // For another peer on a shared channel, or from a third peer (docs/PROTOCOL.md §4): ignored, no error.
-          void sa.send(random() < 0.5 ? { type: 'hello', from, to: 'someone-else' } : { type: 'candidate', candidate: null, from: 'intruder' });
+          void sa.send(
+            random() < 0.5
+              ? { type: 'hello', from, to: 'someone-else' }
+              : { type: 'candidate', candidate: null, from: 'intruder' },
+          );
           forOthers++;
         } else {
           // Duplicated and reordered real messages (old candidates, old descriptions).
           const old = pick(realCandidates);
-          if (old) { void sa.send(old); replays++; }
+          if (old) {
+            void sa.send(old);
+            replays++;
+          }
         }
         if (i % 200 === 0) await new Promise((r) => setTimeout(r, 0));
       }
       // A truncated candidate can still look like one: the browser refuses it, and that is an IceError.
       const errorCount = () => signalingErrors.length + otherErrors.length;
-      await waitFor(() => errorCount() >= badCount, FRAMES_MS, 'an error for every bad message').catch((e) => { throw new Error(`${e.message}: ${signalingErrors.length} + ${otherErrors.length} of ${badCount}; kinds: ${[...new Set(signalingErrors.map((x) => x.reason))]}`); });
+      await waitFor(() => errorCount() >= badCount, FRAMES_MS, 'an error for every bad message').catch((e) => {
+        throw new Error(
+          `${e.message}: ${signalingErrors.length} + ${otherErrors.length} of ${badCount}; kinds: ${[...new Set(signalingErrors.map((x) => x.reason))]}`,
+        );
+      });
       await sleep(QUIET_MS);
       expect(errorCount()).to.be.within(badCount, badCount + replays);
       for (const error of otherErrors) expect((error as { code?: string }).code).to.be.oneOf(['ice', 'sdp']);
@@ -90,7 +121,9 @@ describe('fuzz: malformed signal messages against a live session', function () {
       b.connection.addTrack(camera);
       await trackP;
       await late.whenOpen();
-      console.log(`fuzz: ${badCount} bad, ${forOthers} for other peers, ${replays} replays; ${otherErrors.length} engine errors from replays`);
+      console.log(
+        `fuzz: ${badCount} bad, ${forOthers} for other peers, ${replays} replays; ${otherErrors.length} engine errors from replays`,
+      );
     } finally {
       client.close();
       window.removeEventListener('unhandledrejection', onUnhandled);

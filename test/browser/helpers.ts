@@ -1,5 +1,11 @@
 import { CONNECT_MS } from '../support/waits.mjs';
-import { WebRtcClient, type SignalMessage, type Signaler, type WebRtcPeerConnection, type WebRtcDataChannel } from '../../src/index.js';
+import {
+  WebRtcClient,
+  type SignalMessage,
+  type Signaler,
+  type WebRtcPeerConnection,
+  type WebRtcDataChannel,
+} from '../../src/index.js';
 
 /** Calls `tap` with every message `signaler` sends, right after it is sent. */
 export function tapSend(signaler: Signaler, tap: (message: SignalMessage) => void): void {
@@ -37,13 +43,16 @@ export { waitFor } from '../support/waits.mjs';
 export function nextEvent<T = unknown>(target: EventTarget, type: string, timeoutMs = CONNECT_MS): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`timed out waiting for ${type}`)), timeoutMs);
-    target.addEventListener(type, (event) => {
-      clearTimeout(timer);
-      resolve((event as CustomEvent).detail as T);
-    }, { once: true });
+    target.addEventListener(
+      type,
+      (event) => {
+        clearTimeout(timer);
+        resolve((event as CustomEvent).detail as T);
+      },
+      { once: true },
+    );
   });
 }
-
 
 export interface Pair {
   client: WebRtcClient;
@@ -59,7 +68,10 @@ export function makePair(client = new WebRtcClient()): Pair {
 }
 
 /** Two connections joined by one data channel, open on both ends. */
-export async function connectedChannel(label = 'test', options = {}): Promise<Pair & { local: WebRtcDataChannel; remote: WebRtcDataChannel }> {
+export async function connectedChannel(
+  label = 'test',
+  options = {},
+): Promise<Pair & { local: WebRtcDataChannel; remote: WebRtcDataChannel }> {
   const pair = makePair();
   const local = pair.a.createDataChannel(label, options);
   const remoteArrives = nextEvent<{ channel: WebRtcDataChannel }>(pair.b, 'datachannel');

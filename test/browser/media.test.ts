@@ -5,12 +5,19 @@ import { CONNECT_MS } from '../support/waits.mjs';
 
 describe('media', () => {
   let client: WebRtcClient;
-  beforeEach(() => { client = new WebRtcClient(); });
+  beforeEach(() => {
+    client = new WebRtcClient();
+  });
   afterEach(() => client.close());
 
   it('creates a video track with every Ktor constraint', async () => {
     const track = await client.createVideoTrack({
-      width: 320, height: 240, frameRate: 15, aspectRatio: 4 / 3, facingMode: 'user', resizeMode: 'crop-and-scale',
+      width: 320,
+      height: 240,
+      frameRate: 15,
+      aspectRatio: 4 / 3,
+      facingMode: 'user',
+      resizeMode: 'crop-and-scale',
     });
     expect(track.kind).to.equal('video');
     expect(track.id).to.be.a('string');
@@ -27,8 +34,14 @@ describe('media', () => {
 
   it('creates an audio track with every Ktor constraint', async () => {
     const track = await client.createAudioTrack({
-      echoCancellation: false, autoGainControl: false, noiseSuppression: false,
-      sampleRate: 48000, sampleSize: 16, channelCount: 1, latency: 0.01, volume: 1,
+      echoCancellation: false,
+      autoGainControl: false,
+      noiseSuppression: false,
+      sampleRate: 48000,
+      sampleSize: 16,
+      channelCount: 1,
+      latency: 0.01,
+      volume: 1,
     });
     expect(track.kind).to.equal('audio');
     expect(track.native.readyState).to.equal('live');
@@ -37,7 +50,10 @@ describe('media', () => {
   });
 
   it('selects a device by deviceId, and fails with MediaDeviceError when none fits', async () => {
-    const error = await client.createVideoTrack({ deviceId: 'no-such-camera' }).then(() => null, (e) => e);
+    const error = await client.createVideoTrack({ deviceId: 'no-such-camera' }).then(
+      () => null,
+      (e) => e,
+    );
     expect(error).to.be.instanceOf(MediaDeviceError);
     expect(error).to.be.instanceOf(WebRtcError);
     expect(error.code).to.equal('media-device');
@@ -54,7 +70,10 @@ describe('media', () => {
     const denied = new WebRtcClient({
       mediaDevices: { getUserMedia: () => Promise.reject(new DOMException('Permission denied', 'NotAllowedError')) },
     });
-    const error = await denied.createAudioTrack().then(() => null, (e) => e);
+    const error = await denied.createAudioTrack().then(
+      () => null,
+      (e) => e,
+    );
     expect(error).to.be.instanceOf(MediaPermissionError);
     expect(error.code).to.equal('media-permission');
     expect(error.message).to.contain('Permission denied');
@@ -70,7 +89,10 @@ describe('media', () => {
     await loaded;
     try {
       const inner = new WebRtcClient({ mediaDevices: frame.contentWindow!.navigator.mediaDevices });
-      const error = await inner.createVideoTrack().then(() => null, (e) => e);
+      const error = await inner.createVideoTrack().then(
+        () => null,
+        (e) => e,
+      );
       expect(error).to.be.instanceOf(MediaPermissionError);
     } finally {
       frame.remove();
@@ -106,7 +128,11 @@ describe('media', () => {
     try {
       await video.play().catch(() => {});
       await waitFor(() => video.videoWidth > 0, CONNECT_MS, 'video size');
-      await waitFor(async () => ((await b.getStatistics()).summary.framesDecoded ?? 0) > 5, CONNECT_MS, 'decoded frames');
+      await waitFor(
+        async () => ((await b.getStatistics()).summary.framesDecoded ?? 0) > 5,
+        CONNECT_MS,
+        'decoded frames',
+      );
       expect(video.videoWidth).to.equal(320);
     } finally {
       video.remove();
@@ -121,10 +147,12 @@ describe('media', () => {
 
   it('removeTrack ends it remotely: a remove event for that track, and no remote track left', async () => {
     const { a, b, sender, added } = await cameraSent();
-    const removed = new Promise<TrackEvent>((resolve) => b.addEventListener('track', (e) => {
-      const detail = e.detail;
-      if (detail.type === 'remove') resolve(detail);
-    }));
+    const removed = new Promise<TrackEvent>((resolve) =>
+      b.addEventListener('track', (e) => {
+        const detail = e.detail;
+        if (detail.type === 'remove') resolve(detail);
+      }),
+    );
     a.removeTrack(sender);
     await negotiate(a, b);
     const gone = await removed;

@@ -1,5 +1,13 @@
 import { expect } from '@open-wc/testing';
-import { ConnectionClosedError, IceError, SdpError, WebRtcClient, WebRtcError, type IceCandidate, type WebRtcPeerConnection } from '../../src/index.js';
+import {
+  ConnectionClosedError,
+  IceError,
+  SdpError,
+  WebRtcClient,
+  WebRtcError,
+  type IceCandidate,
+  type WebRtcPeerConnection,
+} from '../../src/index.js';
 import { connectedChannel, isFirefox, makePair, negotiate, nextEvent, waitFor } from './helpers.js';
 import { ARRIVE_MS, CONNECT_MS, LOCAL_MS, SETTLE_MS, sleep } from '../support/waits.mjs';
 
@@ -7,7 +15,9 @@ const ufragOf = (sdp: string) => /a=ice-ufrag:(\S+)/.exec(sdp)?.[1];
 
 describe('WebRtcPeerConnection', () => {
   let client: WebRtcClient;
-  beforeEach(() => { client = new WebRtcClient(); });
+  beforeEach(() => {
+    client = new WebRtcClient();
+  });
   afterEach(() => client.close());
 
   describe('SDP', () => {
@@ -40,7 +50,10 @@ describe('WebRtcPeerConnection', () => {
       const answer = await b.createAnswer();
       if (isFirefox) {
         // Firefox has no pranswer: the engine reports it as an SdpError with Firefox's words.
-        const error = await a.setRemoteDescription({ type: 'pranswer', sdp: answer.sdp }).then(() => null, (e) => e);
+        const error = await a.setRemoteDescription({ type: 'pranswer', sdp: answer.sdp }).then(
+          () => null,
+          (e) => e,
+        );
         expect(error).to.be.instanceOf(SdpError);
         expect(error.message).to.contain('pranswer');
         expect(a.signalingState).to.equal('have-local-offer');
@@ -64,7 +77,10 @@ describe('WebRtcPeerConnection', () => {
 
     it('turns a bad SDP into SdpError with the browser message kept', async () => {
       const { a } = makePair(client);
-      const error = await a.setRemoteDescription({ type: 'offer', sdp: 'v=0\r\nthis is not sdp\r\n' }).then(() => null, (e) => e);
+      const error = await a.setRemoteDescription({ type: 'offer', sdp: 'v=0\r\nthis is not sdp\r\n' }).then(
+        () => null,
+        (e) => e,
+      );
       expect(error).to.be.instanceOf(SdpError);
       expect(error).to.be.instanceOf(WebRtcError);
       expect(error.code).to.equal('sdp');
@@ -75,8 +91,17 @@ describe('WebRtcPeerConnection', () => {
 
     it('rejects a description that is not a description, without touching the connection', async () => {
       const { a } = makePair(client);
-      for (const bad of [null, {}, { type: 'hello', sdp: '' }, { type: 'offer', sdp: 42 }, { type: 'offer', sdp: 'x'.repeat(300_000) }]) {
-        const error = await a.setRemoteDescription(bad as never).then(() => null, (e) => e);
+      for (const bad of [
+        null,
+        {},
+        { type: 'hello', sdp: '' },
+        { type: 'offer', sdp: 42 },
+        { type: 'offer', sdp: 'x'.repeat(300_000) },
+      ]) {
+        const error = await a.setRemoteDescription(bad as never).then(
+          () => null,
+          (e) => e,
+        );
         expect(error, JSON.stringify(bad)?.slice(0, 40)).to.be.instanceOf(SdpError);
       }
       expect(a.signalingState).to.equal('stable');
@@ -89,13 +114,19 @@ describe('WebRtcPeerConnection', () => {
       a.createDataChannel('x');
       await a.setLocalDescription(await a.createOffer());
       await a.awaitIceGatheringComplete();
-      const sdp = a.localDescription!.sdp.split('\r\n').filter((l) => !l.startsWith('a=candidate') && l !== 'a=end-of-candidates').join('\r\n');
+      const sdp = a
+        .localDescription!.sdp.split('\r\n')
+        .filter((l) => !l.startsWith('a=candidate') && l !== 'a=end-of-candidates')
+        .join('\r\n');
       return { candidates: [...a.iceCandidates.values], sdp };
     }
 
     async function answerAndConnect(a: WebRtcPeerConnection, b: WebRtcPeerConnection) {
       await b.setLocalDescription(await b.createAnswer());
-      b.addEventListener('icecandidate', (e) => { const c = e.detail.candidate; if (c) void a.addIceCandidate(c); });
+      b.addEventListener('icecandidate', (e) => {
+        const c = e.detail.candidate;
+        if (c) void a.addIceCandidate(c);
+      });
       for (const c of b.iceCandidates.values) await a.addIceCandidate(c);
       await a.setRemoteDescription(b.localDescription!);
       await waitFor(() => a.state === 'connected' && b.state === 'connected', CONNECT_MS, 'connected');
@@ -138,7 +169,10 @@ describe('WebRtcPeerConnection', () => {
       const a = client.createPeerConnection();
       const b = client.createPeerConnection();
       const { candidates, sdp } = await offerAndCandidates(a);
-      const refused = b.setRemoteDescription({ type: 'offer', sdp: 'v=0\r\nthis is not sdp\r\n' }).then(() => null, (e) => e);
+      const refused = b.setRemoteDescription({ type: 'offer', sdp: 'v=0\r\nthis is not sdp\r\n' }).then(
+        () => null,
+        (e) => e,
+      );
       const adding = candidates.map((c) => b.addIceCandidate(c));
       expect(await refused).to.be.instanceOf(SdpError);
       await Promise.all(adding); // no error: nothing was wrong with the candidates
@@ -174,7 +208,11 @@ describe('WebRtcPeerConnection', () => {
       const stream = a.iceCandidates as unknown as Record<string, unknown>;
       expect([stream.push, stream.end]).to.deep.equal([undefined, undefined]);
       const kept = a.iceCandidates.values.length;
-      (a.iceCandidates.values as IceCandidate[]).push({ candidate: 'candidate:injected', sdpMid: '0', sdpMLineIndex: 0 });
+      (a.iceCandidates.values as IceCandidate[]).push({
+        candidate: 'candidate:injected',
+        sdpMid: '0',
+        sdpMLineIndex: 0,
+      });
       expect(a.iceCandidates.values.length).to.equal(kept);
       expect(a.iceCandidates.values.map((c) => c.candidate)).to.not.include('candidate:injected');
     });
@@ -199,10 +237,16 @@ describe('WebRtcPeerConnection', () => {
       const { a, b } = makePair(client);
       a.createDataChannel('x');
       await negotiate(a, b);
-      const error = await b.addIceCandidate({ candidate: 'candidate:garbage', sdpMid: '99', sdpMLineIndex: 7 }).then(() => null, (e) => e);
+      const error = await b.addIceCandidate({ candidate: 'candidate:garbage', sdpMid: '99', sdpMLineIndex: 7 }).then(
+        () => null,
+        (e) => e,
+      );
       expect(error).to.be.instanceOf(IceError);
       expect(error.code).to.equal('ice');
-      const malformed = await b.addIceCandidate({ candidate: 42 } as never).then(() => null, (e) => e);
+      const malformed = await b.addIceCandidate({ candidate: 42 } as never).then(
+        () => null,
+        (e) => e,
+      );
       expect(malformed).to.be.instanceOf(IceError);
     });
   });
@@ -210,11 +254,21 @@ describe('WebRtcPeerConnection', () => {
   describe('state', () => {
     it('fires statechange, iceconnectionstatechange (to connected or completed), icegatheringstatechange and signalingstatechange', async () => {
       const { a, b } = makePair(client);
-      const states: Record<string, string[]> = { statechange: [], iceconnectionstatechange: [], icegatheringstatechange: [], signalingstatechange: [] };
-      for (const type of Object.keys(states)) a.addEventListener(type, (e) => states[type].push((e as CustomEvent).detail.state));
+      const states: Record<string, string[]> = {
+        statechange: [],
+        iceconnectionstatechange: [],
+        icegatheringstatechange: [],
+        signalingstatechange: [],
+      };
+      for (const type of Object.keys(states))
+        a.addEventListener(type, (e) => states[type].push((e as CustomEvent).detail.state));
       a.createDataChannel('x');
       await negotiate(a, b);
-      await waitFor(() => a.state === 'connected' && ['connected', 'completed'].includes(a.iceConnectionState), CONNECT_MS, 'connected');
+      await waitFor(
+        () => a.state === 'connected' && ['connected', 'completed'].includes(a.iceConnectionState),
+        CONNECT_MS,
+        'connected',
+      );
       await a.awaitIceGatheringComplete();
       expect(states.statechange).to.include('connected');
       expect(states.iceconnectionstatechange.some((s) => s === 'connected' || s === 'completed')).to.be.true;
@@ -277,10 +331,14 @@ describe('WebRtcPeerConnection', () => {
       await local.send(new Uint8Array(64 * 1024));
       await remote.receive();
       // The browsers update these counters on their own schedule: wait for them to show the bytes.
-      await waitFor(async () => {
-        const { summary } = await a.getStatistics();
-        return summary.bytesSent >= 64 * 1024;
-      }, 10000, 'bytesSent counting the 64 KiB sent');
+      await waitFor(
+        async () => {
+          const { summary } = await a.getStatistics();
+          return summary.bytesSent >= 64 * 1024;
+        },
+        10000,
+        'bytesSent counting the 64 KiB sent',
+      );
       const { summary } = await a.getStatistics();
       expect(summary.bytesReceived).to.be.greaterThan(0);
     });
@@ -321,13 +379,25 @@ describe('WebRtcPeerConnection', () => {
     it('bad size options are a RangeError naming the option, and leave no connection or channel behind', () => {
       const own = new WebRtcClient();
       try {
-        expect(() => own.createPeerConnection({ dataChannelDefaults: { highWaterMark: NaN } }))
-          .to.throw(RangeError, /^highWaterMark must be a number >= 0, not NaN$/);
-        expect(() => own.createPeerConnection({ statsIntervalMs: '100' as never })).to.throw(RangeError, /^statsIntervalMs /);
+        expect(() => own.createPeerConnection({ dataChannelDefaults: { highWaterMark: NaN } })).to.throw(
+          RangeError,
+          /^highWaterMark must be a number >= 0, not NaN$/,
+        );
+        expect(() => own.createPeerConnection({ statsIntervalMs: '100' as never })).to.throw(
+          RangeError,
+          /^statsIntervalMs /,
+        );
         expect(own.openConnections.length).to.equal(0);
         const a = own.createPeerConnection();
-        for (const options of [{ fragmentBytes: NaN }, { receiveQueueBytes: -1 }, { bufferedAmountLowThreshold: '1' as never }]) {
-          expect(() => a.createDataChannel('x', options), JSON.stringify(options)).to.throw(RangeError, / must be a number >= 0, not /);
+        for (const options of [
+          { fragmentBytes: NaN },
+          { receiveQueueBytes: -1 },
+          { bufferedAmountLowThreshold: '1' as never },
+        ]) {
+          expect(() => a.createDataChannel('x', options), JSON.stringify(options)).to.throw(
+            RangeError,
+            / must be a number >= 0, not /,
+          );
         }
         expect(a.dataChannels.length).to.equal(0);
         // Infinity is a number: no limit, on purpose.
@@ -344,7 +414,10 @@ describe('WebRtcPeerConnection', () => {
       a.close();
       a.close();
       a[Symbol.dispose]();
-      const error = await a.createOffer().then(() => null, (e) => e);
+      const error = await a.createOffer().then(
+        () => null,
+        (e) => e,
+      );
       expect(error).to.be.instanceOf(ConnectionClosedError);
       expect(error?.code).to.equal('connection-closed');
       expect(() => a.createDataChannel('x')).to.throw(ConnectionClosedError);

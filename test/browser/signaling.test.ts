@@ -15,7 +15,9 @@ import { isFirefox, nextEvent, signalingServerUrl, tapSend, waitFor } from './he
 import { ARRIVE_MS, CONNECT_MS, LOCAL_MS, QUIET_MS, REPLY_MS, TICK_MS, sleep, within } from '../support/waits.mjs';
 
 let signalingUrl = '';
-before(async () => { signalingUrl = await signalingServerUrl(); });
+before(async () => {
+  signalingUrl = await signalingServerUrl();
+});
 
 const ufragOf = (sdp: string) => /a=ice-ufrag:(\S+)/.exec(sdp)?.[1];
 const room = () => `room-${crypto.randomUUID()}`;
@@ -30,7 +32,11 @@ function sessions(client: WebRtcClient, [sa, sb]: [Signaler, Signaler], options:
   return { a, b, errors };
 }
 
-async function channelAcross(a: SignalingSession, b: SignalingSession, label = 'chat'): Promise<[WebRtcDataChannel, WebRtcDataChannel]> {
+async function channelAcross(
+  a: SignalingSession,
+  b: SignalingSession,
+  label = 'chat',
+): Promise<[WebRtcDataChannel, WebRtcDataChannel]> {
   const local = a.connection.createDataChannel(label);
   const remote = await new Promise<WebRtcDataChannel>((resolve) => {
     const existing = b.connection.dataChannels.find((c) => c.label === label);
@@ -59,12 +65,17 @@ async function framesArrive(track: MediaStreamTrack): Promise<void> {
 
 describe('signaling session (perfect negotiation)', () => {
   let client: WebRtcClient;
-  beforeEach(() => { client = new WebRtcClient(); });
+  beforeEach(() => {
+    client = new WebRtcClient();
+  });
   afterEach(() => client.close());
 
   it('connects whichever side starts first, and moves a message', async () => {
     const { a, b, errors } = sessions(client, createSignalerPair());
-    const [local, remoteP] = [a.connection.createDataChannel('chat'), nextEvent<{ channel: WebRtcDataChannel }>(b.connection, 'datachannel')];
+    const [local, remoteP] = [
+      a.connection.createDataChannel('chat'),
+      nextEvent<{ channel: WebRtcDataChannel }>(b.connection, 'datachannel'),
+    ];
     a.start();
     await sleep(LATE_START_MS); // b starts late: a's hello waited in the pair
     b.start();
@@ -85,7 +96,11 @@ describe('signaling session (perfect negotiation)', () => {
       a.start();
       b.start();
       await Promise.all([fromA.whenOpen(), fromB.whenOpen()]);
-      await waitFor(() => a.connection.dataChannels.length === 2 && b.connection.dataChannels.length === 2, ARRIVE_MS, 'both channels on both sides');
+      await waitFor(
+        () => a.connection.dataChannels.length === 2 && b.connection.dataChannels.length === 2,
+        ARRIVE_MS,
+        'both channels on both sides',
+      );
       expect(a.connection.signalingState).to.equal('stable');
       expect(errors.filter((e) => !(e as { code?: string }).code?.startsWith('ice'))).to.deep.equal([]);
       a.close();
@@ -112,7 +127,10 @@ describe('signaling session (perfect negotiation)', () => {
   it('a connection with a channel before start offers exactly once (the first offer does not wait for negotiationneeded)', async () => {
     const [sa, sb] = createSignalerPair();
     const sent: string[] = [];
-    for (const end of [sa, sb]) tapSend(end, (message) => { if (message.type === 'description') sent.push(message.description.type); });
+    for (const end of [sa, sb])
+      tapSend(end, (message) => {
+        if (message.type === 'description') sent.push(message.description.type);
+      });
     const { a, b, errors } = sessions(client, [sa, sb], { iceRestart: false });
     const local = a.connection.createDataChannel('chat');
     const remoteP = nextEvent<{ channel: WebRtcDataChannel }>(b.connection, 'datachannel');
@@ -127,7 +145,9 @@ describe('signaling session (perfect negotiation)', () => {
   });
 
   /** b adds a camera to a connected call and `muteAt` mutes it during that renegotiation: a must see the mute, and no error. */
-  async function muteDuringRenegotiation(muteAt: (b: SignalingSession, sb: Signaler, mute: () => void) => void): Promise<void> {
+  async function muteDuringRenegotiation(
+    muteAt: (b: SignalingSession, sb: Signaler, mute: () => void) => void,
+  ): Promise<void> {
     const [sa, sb] = createSignalerPair();
     const { a, b, errors } = sessions(client, [sa, sb]);
     a.start();
@@ -144,16 +164,22 @@ describe('signaling session (perfect negotiation)', () => {
   it('a mute sent right behind a renegotiation offer reaches the other side (it waits for that offer)', async () => {
     // The track-state message follows b's offer at once, while a is still applying that offer.
     await muteDuringRenegotiation((_, sb, mute) => {
-      tapSend(sb, (message) => { if (message.type === 'description' && message.description.type === 'offer') mute(); });
+      tapSend(sb, (message) => {
+        if (message.type === 'description' && message.description.type === 'offer') mute();
+      });
     });
   });
 
   it('a mute between setting an offer and sending it waits for the offer (it used to overtake it: unknown-track)', async () => {
     // have-local-offer: the new transceiver has its mid, and the offer is not sent yet.
     await muteDuringRenegotiation((b, _, mute) => {
-      b.connection.native.addEventListener('signalingstatechange', () => {
-        if (b.connection.signalingState === 'have-local-offer') mute();
-      }, { once: true });
+      b.connection.native.addEventListener(
+        'signalingstatechange',
+        () => {
+          if (b.connection.signalingState === 'have-local-offer') mute();
+        },
+        { once: true },
+      );
     });
   });
 
@@ -175,11 +201,19 @@ describe('signaling session (perfect negotiation)', () => {
     b.start();
     const [local, remote] = await channelAcross(a, b);
     const bad: unknown[] = [
-      null, 42, 'text', [], {}, { type: 'nope' },
-      { type: 'description' }, { type: 'description', description: { type: 'offer', sdp: 7 } },
+      null,
+      42,
+      'text',
+      [],
+      {},
+      { type: 'nope' },
+      { type: 'description' },
+      { type: 'description', description: { type: 'offer', sdp: 7 } },
       { type: 'description', description: { type: 'offer', sdp: 'x'.repeat(400_000) } },
-      { type: 'candidate' }, { type: 'candidate', candidate: { candidate: 'candidate:1 1 udp', sdpMid: 5 } },
-      { type: 'bye', reason: 12 }, { type: 'hello', from: '<img src=x onerror=alert(1)>' },
+      { type: 'candidate' },
+      { type: 'candidate', candidate: { candidate: 'candidate:1 1 udp', sdpMid: 5 } },
+      { type: 'bye', reason: 12 },
+      { type: 'hello', from: '<img src=x onerror=alert(1)>' },
     ];
     const before = errors.length;
     for (const message of bad) void sa.send(message as never);
@@ -221,7 +255,8 @@ describe('signaling session (perfect negotiation)', () => {
     let forced: RTCIceConnectionState | null = 'failed';
     Object.defineProperty(native, 'iceConnectionState', { configurable: true, get: () => forced ?? real.call(native) });
     const events: string[] = [];
-    for (const type of ['reconnecting', 'reconnected', 'failed'] as const) a.addEventListener(type, (e) => events.push(`${type}:${e.detail.reason}`));
+    for (const type of ['reconnecting', 'reconnected', 'failed'] as const)
+      a.addEventListener(type, (e) => events.push(`${type}:${e.detail.reason}`));
     const reconnecting = nextEvent(a, 'reconnecting');
     const reconnected = nextEvent(a, 'reconnected');
     native.dispatchEvent(new Event('iceconnectionstatechange'));
@@ -235,7 +270,9 @@ describe('signaling session (perfect negotiation)', () => {
   });
 
   it('gives up with "timeout" when the remote vanishes without bye, after bounded restarts', async () => {
-    const options: SessionOptions = { iceRestart: { disconnectedTimeoutMs: 300, attemptTimeoutMs: 1000, maxAttempts: 2 } };
+    const options: SessionOptions = {
+      iceRestart: { disconnectedTimeoutMs: 300, attemptTimeoutMs: 1000, maxAttempts: 2 },
+    };
     const { a, b } = sessions(client, createSignalerPair(), options);
     a.start();
     b.start();
@@ -253,7 +290,9 @@ describe('signaling session (perfect negotiation)', () => {
 
 describe('signalers', () => {
   let client: WebRtcClient;
-  beforeEach(() => { client = new WebRtcClient(); });
+  beforeEach(() => {
+    client = new WebRtcClient();
+  });
   afterEach(() => client.close());
 
   it('BroadcastChannel: two sessions meet and negotiate, glare included', async () => {
@@ -267,8 +306,11 @@ describe('signalers', () => {
       a.start();
       b.start();
       await Promise.all([fromA.whenOpen(), fromB.whenOpen()]);
-      const remote = await waitFor(() => !!b.connection.dataChannels.find((c) => c.label === 'a'), ARRIVE_MS, 'a on b')
-        .then(() => b.connection.dataChannels.find((c) => c.label === 'a')!);
+      const remote = await waitFor(
+        () => !!b.connection.dataChannels.find((c) => c.label === 'a'),
+        ARRIVE_MS,
+        'a on b',
+      ).then(() => b.connection.dataChannels.find((c) => c.label === 'a')!);
       await fromA.send('over broadcast');
       expect(await remote.receive()).to.equal('over broadcast');
       expect(errors).to.deep.equal([]);
@@ -355,7 +397,9 @@ describe('signalers', () => {
     const name = room();
     const sb = new WebSocketSignaler(signalingUrl, { room: name });
     const got: number[] = [];
-    sb.subscribe((m) => { if (m.type === 'hello') got.push((m as { n?: number }).n ?? -1); });
+    sb.subscribe((m) => {
+      if (m.type === 'hello') got.push((m as { n?: number }).n ?? -1);
+    });
     await sb.whenOpen();
     const sa = new WebSocketSignaler(signalingUrl, { room: name });
     try {
@@ -376,7 +420,9 @@ describe('signalers', () => {
     const small = new WebSocketSignaler(signalingUrl, { room: room(), maxQueue: 10 });
     try {
       for (let n = 0; n < 10; n++) small.send({ type: 'hello' });
-      expect(() => small.send({ type: 'hello' })).to.throw(SignalingError).with.property('reason', 'queue-full');
+      expect(() => small.send({ type: 'hello' }))
+        .to.throw(SignalingError)
+        .with.property('reason', 'queue-full');
     } finally {
       small.close();
     }
@@ -386,7 +432,9 @@ describe('signalers', () => {
     const s = new WebSocketSignaler(signalingUrl, { room: room(), queueTimeoutMs: 300 });
     try {
       await s.whenOpen();
-      const unsent = new Promise<CustomEvent>((resolve) => s.addEventListener('error', (e) => resolve(e as CustomEvent), { once: true }));
+      const unsent = new Promise<CustomEvent>((resolve) =>
+        s.addEventListener('error', (e) => resolve(e as CustomEvent), { once: true }),
+      );
       const sentAt = performance.now();
       s.send({ type: 'hello', to: 'nobody-here' });
       expect(s.queuedCount).to.equal(1);
@@ -414,10 +462,21 @@ describe('signalers', () => {
 
   it('bad numeric options are a RangeError naming the option, before anything connects or listens', async () => {
     let sockets = 0;
-    class CountingSocket { constructor() { sockets++; } }
-    for (const options of [{ maxQueue: NaN }, { queueTimeoutMs: '5000' }, { reconnect: { maxAttempts: -1 } }, { reconnect: { maxDelayMs: NaN } }]) {
-      expect(() => new WebSocketSignaler('ws://127.0.0.1:9', { ...options, WebSocket: CountingSocket } as never), JSON.stringify(options))
-        .to.throw(RangeError, /^(maxQueue|queueTimeoutMs|maxAttempts|maxDelayMs) must be a number >= 0, not /);
+    class CountingSocket {
+      constructor() {
+        sockets++;
+      }
+    }
+    for (const options of [
+      { maxQueue: NaN },
+      { queueTimeoutMs: '5000' },
+      { reconnect: { maxAttempts: -1 } },
+      { reconnect: { maxDelayMs: NaN } },
+    ]) {
+      expect(
+        () => new WebSocketSignaler('ws://127.0.0.1:9', { ...options, WebSocket: CountingSocket } as never),
+        JSON.stringify(options),
+      ).to.throw(RangeError, /^(maxQueue|queueTimeoutMs|maxAttempts|maxDelayMs) must be a number >= 0, not /);
     }
     expect(sockets).to.equal(0, 'no socket was opened');
     const client = new WebRtcClient();

@@ -6,9 +6,15 @@ import type { RtcVideo } from '../../components/rtc-video/rtc-video.js';
 import { nextEvent, waitFor } from './helpers.js';
 import { ARRIVE_MS, FRAMES_MS, LOCAL_MS, TEST_MS } from '../support/waits.mjs';
 
-interface Logged { method: string; path: string; headers: Record<string, string>; body: string }
+interface Logged {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+}
 const endpoint = async (): Promise<{ base: string; token: string }> => (await fetch('/__whip.json')).json();
-const serverLog = async (): Promise<{ log: Logged[]; received: { audio: number; video: number } }> => (await fetch('/__whip/log')).json();
+const serverLog = async (): Promise<{ log: Logged[]; received: { audio: number; video: number } }> =>
+  (await fetch('/__whip/log')).json();
 /** Frames played back through the werift media server (it relays what the publisher sends). */
 const WHEP_FRAMES_MS = 40_000;
 const stream = () => `s${crypto.randomUUID().slice(0, 8)}`;
@@ -17,8 +23,14 @@ describe('WHIP / WHEP', function () {
   this.timeout(TEST_MS);
 
   it('parses Link: rel="ice-server" headers', () => {
-    expect(parseIceServerLinks('<stun:a.example>; rel="ice-server", <turn:b.example?transport=udp>; rel="ice-server"; username="u"; credential="p"; credential-type="password", <https://x>; rel="other"'))
-      .to.deep.equal([{ urls: 'stun:a.example' }, { urls: 'turn:b.example?transport=udp', username: 'u', credential: 'p' }]);
+    expect(
+      parseIceServerLinks(
+        '<stun:a.example>; rel="ice-server", <turn:b.example?transport=udp>; rel="ice-server"; username="u"; credential="p"; credential-type="password", <https://x>; rel="other"',
+      ),
+    ).to.deep.equal([
+      { urls: 'stun:a.example' },
+      { urls: 'turn:b.example?transport=udp', username: 'u', credential: 'p' },
+    ]);
   });
 
   it('publishes with WHIP: POST application/sdp with a bearer token, 201 answer, trickle PATCH with If-Match, ICE restart with If-Match: *, DELETE', async () => {
@@ -36,8 +48,13 @@ describe('WHIP / WHEP', function () {
       await waitFor(() => connection.state === 'connected', FRAMES_MS, 'connected to the media server');
       await waitFor(async () => (await serverLog()).received.video > 20, FRAMES_MS, 'RTP at the media server');
       expect(signaler.resource).to.match(/\/resource\//);
-      expect(signaler.iceServers).to.deep.equal([{ urls: 'stun:127.0.0.1:3478' }, { urls: 'turn:127.0.0.1:3478?transport=udp', username: 'user', credential: 'pass' }]);
-      const mine = (await serverLog()).log.filter((l) => l.path === `/whip/${name}` || l.path === new URL(signaler.resource!).pathname);
+      expect(signaler.iceServers).to.deep.equal([
+        { urls: 'stun:127.0.0.1:3478' },
+        { urls: 'turn:127.0.0.1:3478?transport=udp', username: 'user', credential: 'pass' },
+      ]);
+      const mine = (await serverLog()).log.filter(
+        (l) => l.path === `/whip/${name}` || l.path === new URL(signaler.resource!).pathname,
+      );
       const post = mine.find((l) => l.method === 'POST')!;
       expect(post.headers['content-type']).to.equal('application/sdp');
       expect(post.headers.authorization).to.equal(`Bearer ${token}`);
@@ -51,7 +68,15 @@ describe('WHIP / WHEP', function () {
       // ICE restart.
       const before = /a=ice-ufrag:(\S+)/.exec(connection.localDescription!.sdp)![1];
       session.restartIce('test');
-      await waitFor(async () => (await serverLog()).log.some((l) => l.method === 'PATCH' && l.headers['if-match'] === '*'), ARRIVE_MS, 'restart PATCH').catch(async (e) => { throw new Error(`${e.message}: ${JSON.stringify((await serverLog()).log.slice(-6).map((l) => [l.method, l.path, l.headers['if-match'], l.body.slice(0, 60)]))} ${connection.signalingState}`); });
+      await waitFor(
+        async () => (await serverLog()).log.some((l) => l.method === 'PATCH' && l.headers['if-match'] === '*'),
+        ARRIVE_MS,
+        'restart PATCH',
+      ).catch(async (e) => {
+        throw new Error(
+          `${e.message}: ${JSON.stringify((await serverLog()).log.slice(-6).map((l) => [l.method, l.path, l.headers['if-match'], l.body.slice(0, 60)]))} ${connection.signalingState}`,
+        );
+      });
       const restart = (await serverLog()).log.find((l) => l.method === 'PATCH' && l.headers['if-match'] === '*')!;
       const ufrag = /a=ice-ufrag:(\S+)/.exec(restart.body)![1];
       expect(ufrag).to.not.equal(before);
@@ -59,7 +84,14 @@ describe('WHIP / WHEP', function () {
       expect(errors).to.deep.equal([]);
       // End: DELETE.
       session.hangUp();
-      await waitFor(async () => (await serverLog()).log.some((l) => l.method === 'DELETE' && l.path === new URL(signaler.resource ?? 'http://x/none').pathname) || signaler.resource === null, LOCAL_MS, 'DELETE');
+      await waitFor(
+        async () =>
+          (await serverLog()).log.some(
+            (l) => l.method === 'DELETE' && l.path === new URL(signaler.resource ?? 'http://x/none').pathname,
+          ) || signaler.resource === null,
+        LOCAL_MS,
+        'DELETE',
+      );
       await waitFor(async () => (await serverLog()).log.some((l) => l.method === 'DELETE'), LOCAL_MS, 'DELETE logged');
     } finally {
       client.close();
@@ -72,7 +104,11 @@ describe('WHIP / WHEP', function () {
     try {
       const connection = client.createPeerConnection();
       connection.addTrack(await client.createVideoTrack({ width: 160, height: 120 }));
-      const session = new SignalingSession(connection, new WhipSignaler(`${base}/whip/${stream()}`, { token: 'wrong' }), { polite: false });
+      const session = new SignalingSession(
+        connection,
+        new WhipSignaler(`${base}/whip/${stream()}`, { token: 'wrong' }),
+        { polite: false },
+      );
       const error = nextEvent<{ error: { code: string; reason: string } }>(session, 'error');
       session.start();
       const { error: e } = await error;
@@ -86,22 +122,36 @@ describe('WHIP / WHEP', function () {
   it('<rtc-call signaling="whip+…"> publishes and <rtc-video> plays the WHEP stream', async () => {
     const { base, token } = await endpoint();
     const name = stream();
-    const root = await fixture<HTMLElement>(html`<div>
-      <rtc-call id="pub" signaling=${`whip+${base}/whip/${name}`} token=${token} video></rtc-call>
-      <rtc-call id="play" signaling=${`whep+${base}/whep/${name}`} token=${token}><rtc-video remote></rtc-video></rtc-call>
-    </div>`);
+    const root = await fixture<HTMLElement>(
+      html`<div>
+        <rtc-call id="pub" signaling=${`whip+${base}/whip/${name}`} token=${token} video></rtc-call>
+        <rtc-call id="play" signaling=${`whep+${base}/whep/${name}`} token=${token}
+          ><rtc-video remote></rtc-video
+        ></rtc-call>
+      </div>`,
+    );
     const play = root.querySelector('#play') as RtcCall;
     const video = play.querySelector('rtc-video') as RtcVideo;
-    await waitFor(() => !!video.videoElement && video.videoElement.videoWidth > 0 && video.videoElement.currentTime > 0, WHEP_FRAMES_MS, 'WHEP frames');
+    await waitFor(
+      () => !!video.videoElement && video.videoElement.videoWidth > 0 && video.videoElement.currentTime > 0,
+      WHEP_FRAMES_MS,
+      'WHEP frames',
+    );
     expect((root.querySelector('#pub') as RtcCall).state).to.equal('connected');
   });
 
   it('<rtc-call signaling="whip+…"> applies the ICE servers the endpoint offers (the signaler\'s iceservers event)', async () => {
     const { base, token } = await endpoint();
-    const call = await fixture<RtcCall>(html`<rtc-call signaling=${`whip+${base}/whip/${stream()}`} token=${token} video></rtc-call>`);
+    const call = await fixture<RtcCall>(
+      html`<rtc-call signaling=${`whip+${base}/whip/${stream()}`} token=${token} video></rtc-call>`,
+    );
     const servers = () => JSON.stringify(call.connection?.native.getConfiguration().iceServers ?? []);
     try {
-      await waitFor(() => servers().includes('turn:127.0.0.1:3478?transport=udp'), 20000, 'the Link header\'s TURN server in the connection');
+      await waitFor(
+        () => servers().includes('turn:127.0.0.1:3478?transport=udp'),
+        20000,
+        "the Link header's TURN server in the connection",
+      );
       expect(servers()).to.include('"username":"user"').and.include('stun:127.0.0.1:3478');
       await waitFor(() => call.state === 'connected', 20000, 'connected to the media server');
     } finally {

@@ -22,7 +22,8 @@ export async function startDemoServer({ pages = {}, ...options } = {}) {
     onRequest: (req, res) => {
       const path = req.url?.split('?')[0] ?? '';
       if (Object.hasOwn(pages, path)) res.writeHead(200, { 'content-type': 'text/html' }).end(pages[path]);
-      else if (path === '/favicon.ico') res.writeHead(204).end(); // no console error for it in the pages
+      else if (path === '/favicon.ico')
+        res.writeHead(204).end(); // no console error for it in the pages
       else void serve(req, res);
     },
   });
@@ -31,22 +32,39 @@ export async function startDemoServer({ pages = {}, ...options } = {}) {
 
 export function launch(name, extraArgs = []) {
   if (name === 'chromium') {
-    return puppeteer.launch({ browser: 'chrome', executablePath: CHROMIUM_PATH, headless: true, args: [...CHROMIUM_ARGS, ...extraArgs] });
+    return puppeteer.launch({
+      browser: 'chrome',
+      executablePath: CHROMIUM_PATH,
+      headless: true,
+      args: [...CHROMIUM_ARGS, ...extraArgs],
+    });
   }
-  return puppeteer.launch({ browser: 'firefox', executablePath: FIREFOX_PATH, headless: true, extraPrefsFirefox: FIREFOX_PREFS });
+  return puppeteer.launch({
+    browser: 'firefox',
+    executablePath: FIREFOX_PATH,
+    headless: true,
+    extraPrefsFirefox: FIREFOX_PREFS,
+  });
 }
 
 /** Every rtc-error / rtc-channel-error an element fired in the page, as "code: message" (collected from the start). */
 function collectRtcErrors() {
   window.__rtcErrors = [];
   for (const type of ['rtc-error', 'rtc-channel-error']) {
-    document.addEventListener(type, (e) => window.__rtcErrors.push(`${e.type} ${e.detail.code}: ${e.detail.error?.message}`), true);
+    document.addEventListener(
+      type,
+      (e) => window.__rtcErrors.push(`${e.type} ${e.detail.code}: ${e.detail.error?.message}`),
+      true,
+    );
   }
 }
 
 /** The rtc-error and rtc-channel-error events the page has seen, plus the text of its error line. */
 export function rtcErrors(page) {
-  return page.evaluate(() => [...(window.__rtcErrors ?? []), ...[...document.querySelectorAll('#error')].map((el) => el.textContent).filter(Boolean)]);
+  return page.evaluate(() => [
+    ...(window.__rtcErrors ?? []),
+    ...[...document.querySelectorAll('#error')].map((el) => el.textContent).filter(Boolean),
+  ]);
 }
 
 /** Opens a page and collects its console errors, uncaught exceptions and rtc-error events. */
@@ -55,7 +73,9 @@ export async function open(browser, url) {
   await page.evaluateOnNewDocument(collectRtcErrors);
   const problems = [];
   page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
-  page.on('console', (message) => { if (message.type() === 'error') problems.push(`console: ${message.text()}`); });
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+  });
   await page.setViewport({ width: 900, height: 700 });
   await page.goto(url);
   page.problems = problems;

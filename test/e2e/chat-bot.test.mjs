@@ -34,7 +34,9 @@ before(async () => {
   ({ server, http } = await startDemoServer({ pages: { '/bot.html': PAGE } }));
   bot = spawn(process.execPath, ['examples/chat-bot.mjs', server.url, room], { stdio: ['ignore', 'pipe', 'inherit'] });
   bot.output = '';
-  bot.stdout.on('data', (chunk) => { bot.output += chunk; });
+  bot.stdout.on('data', (chunk) => {
+    bot.output += chunk;
+  });
   [browsers.chromium, browsers.firefox] = await Promise.all([launch('chromium'), launch('firefox')]);
   await until(() => bot.output.includes('chat bot'), ANSWER_MS, 'the bot in the room');
 });
@@ -49,9 +51,16 @@ after(async () => {
 
 for (const name of ['chromium', 'firefox']) {
   test(`the chat bot answers a ${name} page, then waits for the next call`, { timeout: TEST_MS }, async () => {
-    const page = await open(browsers[name], `${http}/bot.html?room=${room}&signaling=${encodeURIComponent(server.url)}`);
+    const page = await open(
+      browsers[name],
+      `${http}/bot.html?room=${room}&signaling=${encodeURIComponent(server.url)}`,
+    );
     try {
-      await page.evaluate(() => document.querySelector('rtc-data-channel').send(`hello from ${navigator.userAgent.includes('Firefox') ? 'firefox' : 'chromium'}`));
+      await page.evaluate(() =>
+        document
+          .querySelector('rtc-data-channel')
+          .send(`hello from ${navigator.userAgent.includes('Firefox') ? 'firefox' : 'chromium'}`),
+      );
       await until(() => page.evaluate(() => window.heard.length > 0), ANSWER_MS, 'the bot’s answer');
       assert.deepEqual(await page.evaluate(() => window.heard), [`bot heard: hello from ${name}`]);
       await page.evaluate(() => document.querySelector('rtc-call').hangUp('done'));

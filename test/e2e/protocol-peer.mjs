@@ -52,7 +52,9 @@ export class ProtocolPeer extends EventEmitter {
     this.pc = new RTCPeerConnection({ maxMessageSize, iceAdditionalHostAddresses: ['127.0.0.1'] });
     this.channel = this.pc.createDataChannel(label, { negotiated: true, id: channelIdFor(label), ordered: true });
     this.channel.onMessage.subscribe((data) => this.emit('message', data));
-    this.channel.stateChanged.subscribe((state) => { if (state === 'open') this.emit('open'); });
+    this.channel.stateChanged.subscribe((state) => {
+      if (state === 'open') this.emit('open');
+    });
     if (video) this.pc.addTransceiver('video', { direction: 'recvonly' });
     this.pc.onTrack.subscribe((track) => {
       track.onReceiveRtp.subscribe(() => {
@@ -120,15 +122,23 @@ export class ProtocolPeer extends EventEmitter {
 
   async onMessage(message) {
     switch (message.type) {
-      case 'welcome': this.emit('welcome', message); return;
-      case 'peer-joined': return; // §3: presence comes from signal messages, not from this
-      case 'peer-left': this.emit('peer-left', message); return;
-      case 'error': this.emit('server-error', message); return;
+      case 'welcome':
+        this.emit('welcome', message);
+        return;
+      case 'peer-joined':
+        return; // §3: presence comes from signal messages, not from this
+      case 'peer-left':
+        this.emit('peer-left', message);
+        return;
+      case 'error':
+        this.emit('server-error', message);
+        return;
     }
     // §3: a signal message; `from` is set by the server.
     if (message.from === this.id || (message.to !== undefined && message.to !== this.id)) return;
     if (this.remoteId !== undefined && message.from !== this.remoteId) return; // a third peer
-    if (message.type === 'hello' && this.remoteNegotiates === undefined) this.remoteNegotiates = message.negotiate ?? 'unsaid';
+    if (message.type === 'hello' && this.remoteNegotiates === undefined)
+      this.remoteNegotiates = message.negotiate ?? 'unsaid';
     const found = this.remoteId === undefined && message.type !== 'bye';
     if (found) this.remoteId = message.from;
     switch (message.type) {
@@ -139,7 +149,8 @@ export class ProtocolPeer extends EventEmitter {
         await this.onDescription(message.description);
         break;
       case 'candidate':
-        if (message.candidate && message.candidate.candidate) await this.pc.addIceCandidate(message.candidate).catch(() => {});
+        if (message.candidate && message.candidate.candidate)
+          await this.pc.addIceCandidate(message.candidate).catch(() => {});
         break;
       case 'bye':
         this.emit('bye', { reason: message.reason ?? 'bye', from: message.from });
@@ -158,7 +169,8 @@ export class ProtocolPeer extends EventEmitter {
     if (this.polite && this.remoteNegotiates !== false) {
       const waitMs = this.remoteNegotiates === true ? WAIT_WHEN_NEGOTIATE_MS : WAIT_WHEN_UNSAID_MS;
       const deadline = Date.now() + waitMs;
-      while (Date.now() < deadline && !this.pc.remoteDescription) await new Promise((r) => setTimeout(r, LOOK_AGAIN_MS));
+      while (Date.now() < deadline && !this.pc.remoteDescription)
+        await new Promise((r) => setTimeout(r, LOOK_AGAIN_MS));
     }
     if (this.pc.remoteDescription || this.pc.localDescription) return;
     await this.offer();

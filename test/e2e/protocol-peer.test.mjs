@@ -16,7 +16,8 @@ const BIG = 100 * 1024;
  * the id sorts first ("-…", the lowest character) or last ("z…") against the page's (§4), or, once
  * the page's id is known, simply before or after it.
  */
-const fitsRole = (role, pageId) => (id) => (pageId ? (role === 'polite' ? id > pageId : id < pageId) : id.startsWith(role === 'polite' ? 'z' : '-'));
+const fitsRole = (role, pageId) => (id) =>
+  pageId ? (role === 'polite' ? id > pageId : id < pageId) : id.startsWith(role === 'polite' ? 'z' : '-');
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>werift peer</title>
 <script type="module" src="/dist/rtc-elements.js"></script>
@@ -66,110 +67,137 @@ async function openCall(browser, room) {
 const cases = [];
 for (const browser of ['chromium', 'firefox']) {
   for (const role of ['impolite', 'polite']) {
-    for (const first of ['werift', 'page']) cases.push({ browser, role, first, end: cases.length % 2 === 0 ? 'bye' : 'leave' });
+    for (const first of ['werift', 'page'])
+      cases.push({ browser, role, first, end: cases.length % 2 === 0 ? 'bye' : 'leave' });
   }
 }
 
 for (const { browser, role, first, end } of cases) {
-  test(`${browser}: a ${role} werift peer (${first} joins first) chats, moves 100 KiB both ways, gets video, and its ${end} ends the call`, { timeout: TEST_MS }, async () => {
-    const room = newRoom(`werift-${browser}`);
-    const received = [];
-    const newPeer = () => {
-      const made = new ProtocolPeer(server.url, room);
-      made.on('message', (data) => received.push(data));
-      return { made, opened: once(made, 'open'), rtp: once(made, 'rtp') };
-    };
-    let { made: peer, opened, rtp } = newPeer();
-    let page;
-    const t0 = Date.now();
-    // PEER_DEBUG=1 prints how long each step took.
-    const mark = (what) => { if (process.env.PEER_DEBUG) console.error(`${Date.now() - t0} ms: ${what}`); };
-    try {
-      const pageId = () => page.evaluate(() => document.querySelector('rtc-call')?.signalingSession?.signaler.peerId);
-      if (first === 'werift') {
-        await peer.join(fitsRole(role));
-        page = await openCall(browsers[browser], room);
-        await until(async () => !!(await pageId()), CONNECT_MS, 'the page in the room');
-        // One page in 64 draws the same first character: then a new werift peer joins, to fit.
-        if (!fitsRole(role, await pageId())(peer.id)) {
-          await peer.close();
-          ({ made: peer, opened, rtp } = newPeer());
+  test(
+    `${browser}: a ${role} werift peer (${first} joins first) chats, moves 100 KiB both ways, gets video, and its ${end} ends the call`,
+    { timeout: TEST_MS },
+    async () => {
+      const room = newRoom(`werift-${browser}`);
+      const received = [];
+      const newPeer = () => {
+        const made = new ProtocolPeer(server.url, room);
+        made.on('message', (data) => received.push(data));
+        return { made, opened: once(made, 'open'), rtp: once(made, 'rtp') };
+      };
+      let { made: peer, opened, rtp } = newPeer();
+      let page;
+      const t0 = Date.now();
+      // PEER_DEBUG=1 prints how long each step took.
+      const mark = (what) => {
+        if (process.env.PEER_DEBUG) console.error(`${Date.now() - t0} ms: ${what}`);
+      };
+      try {
+        const pageId = () => page.evaluate(() => document.querySelector('rtc-call')?.signalingSession?.signaler.peerId);
+        if (first === 'werift') {
+          await peer.join(fitsRole(role));
+          page = await openCall(browsers[browser], room);
+          await until(async () => !!(await pageId()), CONNECT_MS, 'the page in the room');
+          // One page in 64 draws the same first character: then a new werift peer joins, to fit.
+          if (!fitsRole(role, await pageId())(peer.id)) {
+            await peer.close();
+            ({ made: peer, opened, rtp } = newPeer());
+            await peer.join(fitsRole(role, await pageId()));
+          }
+        } else {
+          page = await openCall(browsers[browser], room);
+          await until(async () => !!(await pageId()), CONNECT_MS, 'the page in the room');
           await peer.join(fitsRole(role, await pageId()));
         }
-      } else {
-        page = await openCall(browsers[browser], room);
-        await until(async () => !!(await pageId()), CONNECT_MS, 'the page in the room');
-        await peer.join(fitsRole(role, await pageId()));
+        mark('joined');
+        assert.equal(peer.serverProtocol, 1);
+        await Promise.race([
+          opened,
+          new Promise((_, reject) => setTimeout(() => reject(new Error('the chat channel did not open')), CONNECT_MS)),
+        ]);
+        mark('open');
+        assert.equal(peer.polite, role === 'polite');
+        await until(async () => (await pageLog(page)).open, CONNECT_MS, 'the page channel open');
+
+        peer.send('hello from werift');
+        peer.send(pattern(BIG));
+        await until(async () => (await pageLog(page)).bytes.length === 1, CONNECT_MS, '100 KiB on the page');
+        mark('100 KiB on the page');
+        const log = await pageLog(page);
+        assert.deepEqual(log.texts, ['hello from werift']);
+        assert.deepEqual(log.bytes, [{ length: BIG, sum: checksum(pattern(BIG)) }]);
+
+        await page.evaluate(async (n) => {
+          const channel = document.querySelector('rtc-data-channel');
+          await channel.send('hello from the page');
+          await channel.send(window.pattern(n));
+        }, BIG);
+        await until(() => received.length === 2, CONNECT_MS, '100 KiB at the werift peer');
+        mark('100 KiB at werift');
+        assert.equal(String(received[0]), 'hello from the page');
+        assert.ok(Buffer.isBuffer(received[1]));
+        assert.equal(received[1].length, BIG);
+        assert.equal(checksum(received[1]), checksum(pattern(BIG)));
+
+        await Promise.race([
+          rtp,
+          new Promise((_, reject) => setTimeout(() => reject(new Error('no video RTP')), CONNECT_MS)),
+        ]);
+        assert.ok(peer.rtpPackets > 0);
+        mark('rtp');
+
+        if (end === 'bye') {
+          peer.bye('werift-done');
+          await until(async () => (await pageLog(page)).closes.length > 0, CONNECT_MS, 'rtc-close on the page');
+          assert.deepEqual((await pageLog(page)).closes, ['werift-done']);
+        } else {
+          peer.leave();
+          await until(async () => (await pageLog(page)).closes.length > 0, CONNECT_MS, 'rtc-close on the page');
+          assert.deepEqual((await pageLog(page)).closes, ['peer-left']);
+        }
+        mark('closed on the page');
+        assert.deepEqual(page.problems, []);
+      } finally {
+        await page?.close();
+        mark('page closed');
+        await peer.close();
+        mark('peer closed');
       }
-      mark('joined');
-      assert.equal(peer.serverProtocol, 1);
-      await Promise.race([opened, new Promise((_, reject) => setTimeout(() => reject(new Error('the chat channel did not open')), CONNECT_MS))]);
-      mark('open');
-      assert.equal(peer.polite, role === 'polite');
-      await until(async () => (await pageLog(page)).open, CONNECT_MS, 'the page channel open');
-
-      peer.send('hello from werift');
-      peer.send(pattern(BIG));
-      await until(async () => (await pageLog(page)).bytes.length === 1, CONNECT_MS, '100 KiB on the page');
-      mark('100 KiB on the page');
-      const log = await pageLog(page);
-      assert.deepEqual(log.texts, ['hello from werift']);
-      assert.deepEqual(log.bytes, [{ length: BIG, sum: checksum(pattern(BIG)) }]);
-
-      await page.evaluate(async (n) => {
-        const channel = document.querySelector('rtc-data-channel');
-        await channel.send('hello from the page');
-        await channel.send(window.pattern(n));
-      }, BIG);
-      await until(() => received.length === 2, CONNECT_MS, '100 KiB at the werift peer');
-      mark('100 KiB at werift');
-      assert.equal(String(received[0]), 'hello from the page');
-      assert.ok(Buffer.isBuffer(received[1]));
-      assert.equal(received[1].length, BIG);
-      assert.equal(checksum(received[1]), checksum(pattern(BIG)));
-
-      await Promise.race([rtp, new Promise((_, reject) => setTimeout(() => reject(new Error('no video RTP')), CONNECT_MS))]);
-      assert.ok(peer.rtpPackets > 0);
-      mark('rtp');
-
-      if (end === 'bye') {
-        peer.bye('werift-done');
-        await until(async () => (await pageLog(page)).closes.length > 0, CONNECT_MS, 'rtc-close on the page');
-        assert.deepEqual((await pageLog(page)).closes, ['werift-done']);
-      } else {
-        peer.leave();
-        await until(async () => (await pageLog(page)).closes.length > 0, CONNECT_MS, 'rtc-close on the page');
-        assert.deepEqual((await pageLog(page)).closes, ['peer-left']);
-      }
-      mark('closed on the page');
-      assert.deepEqual(page.problems, []);
-    } finally {
-      await page?.close();
-      mark('page closed');
-      await peer.close();
-      mark('peer closed');
-    }
-  });
+    },
+  );
 }
 
 for (const browser of ['chromium', 'firefox']) {
-  test(`${browser}: a peer that advertises a 64 KiB max-message-size is refused a 100 KiB send with message-too-big (§9)`, { timeout: TEST_MS }, async () => {
-    const room = newRoom(`werift-small-${browser}`);
-    const peer = new ProtocolPeer(server.url, room, { video: false, maxMessageSize: 64 * 1024 });
-    let page;
-    try {
-      const opened = once(peer, 'open');
-      await peer.join();
-      page = await openCall(browsers[browser], room);
-      await opened;
-      await until(async () => (await pageLog(page)).open, CONNECT_MS, 'the page channel open');
-      const refusal = await page.evaluate((n) => document.querySelector('rtc-data-channel').send(new Uint8Array(n)).then(() => 'sent', (e) => e.reason), BIG);
-      assert.equal(refusal, 'message-too-big');
-    } finally {
-      await page?.close();
-      await peer.close();
-    }
-  });
+  test(
+    `${browser}: a peer that advertises a 64 KiB max-message-size is refused a 100 KiB send with message-too-big (§9)`,
+    { timeout: TEST_MS },
+    async () => {
+      const room = newRoom(`werift-small-${browser}`);
+      const peer = new ProtocolPeer(server.url, room, { video: false, maxMessageSize: 64 * 1024 });
+      let page;
+      try {
+        const opened = once(peer, 'open');
+        await peer.join();
+        page = await openCall(browsers[browser], room);
+        await opened;
+        await until(async () => (await pageLog(page)).open, CONNECT_MS, 'the page channel open');
+        const refusal = await page.evaluate(
+          (n) =>
+            document
+              .querySelector('rtc-data-channel')
+              .send(new Uint8Array(n))
+              .then(
+                () => 'sent',
+                (e) => e.reason,
+              ),
+          BIG,
+        );
+        assert.equal(refusal, 'message-too-big');
+      } finally {
+        await page?.close();
+        await peer.close();
+      }
+    },
+  );
 }
 
 test('a third peer in the room is ignored by a call in progress (§4)', { timeout: TEST_MS }, async () => {
@@ -186,7 +214,11 @@ test('a third peer in the room is ignored by a call in progress (§4)', { timeou
     await third.join(); // its hello reaches the page and the first peer: both ignore it
     third.signal({ type: 'description', description: { type: 'offer', sdp: 'v=0\r\n' } });
     peer.send('still here');
-    await until(async () => (await pageLog(page)).texts.length === 1, CONNECT_MS, 'the message after the third peer came');
+    await until(
+      async () => (await pageLog(page)).texts.length === 1,
+      CONNECT_MS,
+      'the message after the third peer came',
+    );
     assert.equal(third.remoteId, undefined, 'nobody answered the third peer');
     assert.deepEqual((await pageLog(page)).closes, []);
     assert.deepEqual(page.problems, []);

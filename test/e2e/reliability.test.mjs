@@ -21,77 +21,109 @@ after(async () => {
 });
 
 const room = (name) => `${name}-${Math.random().toString(36).slice(2)}`;
-const peersSeen = (page) => page.evaluate(() => document.querySelector('rtc-call').signalingSession?.signaler.peers.size);
+const peersSeen = (page) =>
+  page.evaluate(() => document.querySelector('rtc-call').signalingSession?.signaler.peers.size);
 
-test('the remote page reloads: the call comes back in the same room, without ghost peers', { timeout: LONG_TEST_MS }, async () => {
-  const url = `${demo.http}/call.html?room=${room('reload')}`;
-  const a = await open(chromium, url);
-  const b = await open(firefox, url);
-  try {
-    await until(() => remoteFramesShown(a), E2E_MS, 'first call');
-    await a.evaluate(() => { window.closes = []; document.querySelector('rtc-call').addEventListener('rtc-close', (e) => window.closes.push(e.detail.reason)); });
-    await b.reload();
-    await until(async () => (await a.evaluate(() => window.closes.length)) > 0, CONNECT_MS, 'the old session closes');
-    assert.deepEqual(await a.evaluate(() => window.closes), ['peer-left']);
-    await until(() => remoteFramesShown(b), E2E_MS, 'frames on the reloaded page');
-    await until(async () => (await a.$eval('#state', (el) => el.textContent)) === 'connected', E2E_MS, 'connected again');
-    await until(() => remoteFramesShown(a), E2E_MS, 'frames again');
-    assert.equal(await peersSeen(a), 1, 'one peer in the room, not two');
-    assert.equal(await peersSeen(b), 1);
-  } finally {
-    await a.close();
-    await b.close();
-  }
-});
-
-test('a Firefox peer hanging up, three times: the Chromium page gets rtc-channel-close and no rtc-channel-error', { timeout: LONG_TEST_MS }, async () => {
-  const url = `${demo.http}/chat.html?room=${room('hangup')}`;
-  const a = await open(chromium, url);
-  try {
-    await a.evaluate(() => {
-      window.said = [];
-      const chat = document.querySelector('rtc-data-channel');
-      for (const type of ['rtc-channel-close', 'rtc-channel-error']) chat.addEventListener(type, (e) => window.said.push(`${type}: ${e.detail.reason ?? e.detail.error.message}`));
-    });
-    for (let i = 1; i <= 3; i++) {
-      const b = await open(firefox, url);
-      try {
-        await until(async () => (await a.$eval('#status', (el) => el.textContent)) === 'connected', E2E_MS, 'chat connected');
-        await b.evaluate(() => document.querySelector('rtc-call').hangUp());
-        await until(async () => (await a.evaluate(() => window.said.length)) >= i, CONNECT_MS, 'the channel closed');
-      } finally {
-        await b.close();
-      }
+test(
+  'the remote page reloads: the call comes back in the same room, without ghost peers',
+  { timeout: LONG_TEST_MS },
+  async () => {
+    const url = `${demo.http}/call.html?room=${room('reload')}`;
+    const a = await open(chromium, url);
+    const b = await open(firefox, url);
+    try {
+      await until(() => remoteFramesShown(a), E2E_MS, 'first call');
+      await a.evaluate(() => {
+        window.closes = [];
+        document.querySelector('rtc-call').addEventListener('rtc-close', (e) => window.closes.push(e.detail.reason));
+      });
+      await b.reload();
+      await until(async () => (await a.evaluate(() => window.closes.length)) > 0, CONNECT_MS, 'the old session closes');
+      assert.deepEqual(await a.evaluate(() => window.closes), ['peer-left']);
+      await until(() => remoteFramesShown(b), E2E_MS, 'frames on the reloaded page');
+      await until(
+        async () => (await a.$eval('#state', (el) => el.textContent)) === 'connected',
+        E2E_MS,
+        'connected again',
+      );
+      await until(() => remoteFramesShown(a), E2E_MS, 'frames again');
+      assert.equal(await peersSeen(a), 1, 'one peer in the room, not two');
+      assert.equal(await peersSeen(b), 1);
+    } finally {
+      await a.close();
+      await b.close();
     }
-    // Chromium sees Firefox's closing connection as an SCTP abort ("User-Initiated Abort"): a close, not an error.
-    assert.deepEqual(await a.evaluate(() => window.said.filter((s) => s.startsWith('rtc-channel-error'))), []);
-  } finally {
-    await a.close();
-  }
-});
+  },
+);
 
-test('the remote browser dies without bye: rtc-close with reason "timeout" in bounded time', { timeout: LONG_TEST_MS }, async () => {
-  const doomed = await launch('chromium');
-  const url = `${demo.http}/call.html?room=${room('vanish')}`;
-  const a = await open(chromium, url);
-  await open(doomed, url);
-  try {
-    await until(() => remoteFramesShown(a), E2E_MS, 'call up');
-    await a.evaluate(() => { window.closes = []; document.querySelector('rtc-call').addEventListener('rtc-close', (e) => window.closes.push(e.detail.reason)); });
-    const killedAt = Date.now();
-    // The whole process group: the network service too, so that no socket is closed politely.
-    const pid = doomed.process().pid;
-    try { process.kill(-pid, 'SIGKILL'); } catch { doomed.process().kill('SIGKILL'); }
-    await until(async () => (await a.evaluate(() => window.closes.length)) > 0, DEAD_PEER_MS, 'rtc-close');
-    const seconds = (Date.now() - killedAt) / 1000;
-    assert.deepEqual(await a.evaluate(() => window.closes), ['timeout']);
-    console.log(`remote vanished: rtc-close "timeout" after ${seconds.toFixed(1)} s`);
-    assert.ok(seconds < 30);
-  } finally {
-    await a.close();
-    await doomed.close().catch(() => {});
-  }
-});
+test(
+  'a Firefox peer hanging up, three times: the Chromium page gets rtc-channel-close and no rtc-channel-error',
+  { timeout: LONG_TEST_MS },
+  async () => {
+    const url = `${demo.http}/chat.html?room=${room('hangup')}`;
+    const a = await open(chromium, url);
+    try {
+      await a.evaluate(() => {
+        window.said = [];
+        const chat = document.querySelector('rtc-data-channel');
+        for (const type of ['rtc-channel-close', 'rtc-channel-error'])
+          chat.addEventListener(type, (e) => window.said.push(`${type}: ${e.detail.reason ?? e.detail.error.message}`));
+      });
+      for (let i = 1; i <= 3; i++) {
+        const b = await open(firefox, url);
+        try {
+          await until(
+            async () => (await a.$eval('#status', (el) => el.textContent)) === 'connected',
+            E2E_MS,
+            'chat connected',
+          );
+          await b.evaluate(() => document.querySelector('rtc-call').hangUp());
+          await until(async () => (await a.evaluate(() => window.said.length)) >= i, CONNECT_MS, 'the channel closed');
+        } finally {
+          await b.close();
+        }
+      }
+      // Chromium sees Firefox's closing connection as an SCTP abort ("User-Initiated Abort"): a close, not an error.
+      assert.deepEqual(await a.evaluate(() => window.said.filter((s) => s.startsWith('rtc-channel-error'))), []);
+    } finally {
+      await a.close();
+    }
+  },
+);
+
+test(
+  'the remote browser dies without bye: rtc-close with reason "timeout" in bounded time',
+  { timeout: LONG_TEST_MS },
+  async () => {
+    const doomed = await launch('chromium');
+    const url = `${demo.http}/call.html?room=${room('vanish')}`;
+    const a = await open(chromium, url);
+    await open(doomed, url);
+    try {
+      await until(() => remoteFramesShown(a), E2E_MS, 'call up');
+      await a.evaluate(() => {
+        window.closes = [];
+        document.querySelector('rtc-call').addEventListener('rtc-close', (e) => window.closes.push(e.detail.reason));
+      });
+      const killedAt = Date.now();
+      // The whole process group: the network service too, so that no socket is closed politely.
+      const pid = doomed.process().pid;
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        doomed.process().kill('SIGKILL');
+      }
+      await until(async () => (await a.evaluate(() => window.closes.length)) > 0, DEAD_PEER_MS, 'rtc-close');
+      const seconds = (Date.now() - killedAt) / 1000;
+      assert.deepEqual(await a.evaluate(() => window.closes), ['timeout']);
+      console.log(`remote vanished: rtc-close "timeout" after ${seconds.toFixed(1)} s`);
+      assert.ok(seconds < 30);
+    } finally {
+      await a.close();
+      await doomed.close().catch(() => {});
+    }
+  },
+);
 
 for (const name of ['chromium', 'firefox']) {
   test(`${name}: the bundle works under a strict CSP and Trusted Types`, { timeout: TEST_MS }, async () => {
@@ -110,7 +142,12 @@ for (const name of ['chromium', 'firefox']) {
         assert.deepEqual(page.problems, []);
         assert.deepEqual(await rtcErrors(page), [], 'no rtc-error');
       }
-      if (name === 'chromium') assert.equal(await a.evaluate(() => typeof window.trustedTypes?.createPolicy), 'function', 'Trusted Types are enforced here');
+      if (name === 'chromium')
+        assert.equal(
+          await a.evaluate(() => typeof window.trustedTypes?.createPolicy),
+          'function',
+          'Trusted Types are enforced here',
+        );
     } finally {
       await a.close();
       await b.close();

@@ -26,7 +26,9 @@ export const ROOM_PAGE = `<!doctype html>
 /** How many remote videos the page shows, and how many of them decode frames. */
 export function remoteVideos(page) {
   return page.evaluate(() => {
-    const videos = [...document.querySelectorAll('rtc-video[remote][peer]')].map((v) => v.shadowRoot?.querySelector('video'));
+    const videos = [...document.querySelectorAll('rtc-video[remote][peer]')].map((v) =>
+      v.shadowRoot?.querySelector('video'),
+    );
     return { shown: videos.length, playing: videos.filter((v) => v && v.videoWidth > 0 && v.currentTime > 0).length };
   });
 }

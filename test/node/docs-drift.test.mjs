@@ -49,15 +49,28 @@ function tableRows(text, header) {
   return rows;
 }
 
-const cellsOf = (line) => line.replace(/^\||\|$/g, '').split(/(?<!\\)\|/).map((cell) => cell.trim());
+const cellsOf = (line) =>
+  line
+    .replace(/^\||\|$/g, '')
+    .split(/(?<!\\)\|/)
+    .map((cell) => cell.trim());
 /** `` `name(args)` `` → `name`; `—` → null; `(default)` → `''` (the default slot). */
-const bare = (cell) => (cell === '—' ? null : cell === '(default)' ? '' : cell.match(/^`(?:new )?([^`(\s]+)/)?.[1] ?? assert.fail(`a table cell that names nothing: ${cell}`));
+const bare = (cell) =>
+  cell === '—'
+    ? null
+    : cell === '(default)'
+      ? ''
+      : (cell.match(/^`(?:new )?([^`(\s]+)/)?.[1] ?? assert.fail(`a table cell that names nothing: ${cell}`));
 
 /** Both ways: what the code has and the doc lacks, and what the doc has and the code lacks. */
 function assertSame(code, documented, what) {
   const missing = [...code].filter((name) => !documented.has(name)).sort();
   const extra = [...documented].filter((name) => !code.has(name)).sort();
-  assert.deepEqual({ undocumented: missing, documentedButAbsent: extra }, { undocumented: [], documentedButAbsent: [] }, what);
+  assert.deepEqual(
+    { undocumented: missing, documentedButAbsent: extra },
+    { undocumented: [], documentedButAbsent: [] },
+    what,
+  );
 }
 
 for (const [entry, source] of Object.entries(ENTRY_POINTS)) {
@@ -68,13 +81,16 @@ for (const [entry, source] of Object.entries(ENTRY_POINTS)) {
   });
 }
 
-const elements = manifest.modules.flatMap((module) => module.declarations ?? []).filter((declaration) => declaration.tagName);
+const elements = manifest.modules
+  .flatMap((module) => module.declarations ?? [])
+  .filter((declaration) => declaration.tagName);
 
 test('custom-elements.json has the three elements', () => {
   assert.deepEqual(elements.map((element) => element.tagName).sort(), ['rtc-call', 'rtc-data-channel', 'rtc-video']);
 });
 
-const isPublic = (member) => !member.static && member.privacy !== 'private' && member.privacy !== 'protected' && !member.name.startsWith('#');
+const isPublic = (member) =>
+  !member.static && member.privacy !== 'private' && member.privacy !== 'protected' && !member.name.startsWith('#');
 
 for (const element of elements) {
   const docs = () => section(section(api, 'Elements'), `\`<${element.tagName}>\``);
@@ -111,10 +127,18 @@ for (const element of elements) {
 }
 
 test('every CSS custom property the styles read is declared in the manifest', () => {
-  const declared = new Set(elements.flatMap((element) => (element.cssProperties ?? []).map((property) => property.name)));
-  const styles = readdirSync(join(root, 'components'), { recursive: true }).filter((file) => file.endsWith('.styles.ts'));
+  const declared = new Set(
+    elements.flatMap((element) => (element.cssProperties ?? []).map((property) => property.name)),
+  );
+  const styles = readdirSync(join(root, 'components'), { recursive: true }).filter((file) =>
+    file.endsWith('.styles.ts'),
+  );
   assert.ok(styles.length > 0);
-  const read = new Set(styles.flatMap((file) => [...readFileSync(join(root, 'components', file), 'utf8').matchAll(/var\((--rtc-[\w-]+)/g)].map((m) => m[1])));
+  const read = new Set(
+    styles.flatMap((file) =>
+      [...readFileSync(join(root, 'components', file), 'utf8').matchAll(/var\((--rtc-[\w-]+)/g)].map((m) => m[1]),
+    ),
+  );
   assertSame(read, declared, 'CSS custom properties');
 });
 
@@ -125,9 +149,21 @@ test('the events the manifest declares are the typed ones (RtcEventDetailMap)', 
 });
 
 test('every close code docs/PROTOCOL.md lists is one the server sends, and the other way round', () => {
-  const listed = new Set([...read('docs/PROTOCOL.md').matchAll(/^\| (\d{4})(?: \/ (\d{4}))? \|/gm)].flatMap((m) => m.slice(1).filter(Boolean)));
-  const server = readdirSync(join(root, 'server')).filter((file) => file.endsWith('.ts')).map((file) => read(`server/${file}`)).join('\n');
+  const listed = new Set(
+    [...read('docs/PROTOCOL.md').matchAll(/^\| (\d{4})(?: \/ (\d{4}))? \|/gm)].flatMap((m) =>
+      m.slice(1).filter(Boolean),
+    ),
+  );
+  const server = readdirSync(join(root, 'server'))
+    .filter((file) => file.endsWith('.ts'))
+    .map((file) => read(`server/${file}`))
+    .join('\n');
   // 1000 and 1001 come from the client or from `ws` itself; 1009 from `ws`'s maxPayload.
-  const sent = new Set(['1000', '1001', '1009', ...[...server.matchAll(/\b(?:close|closeConnection|onFault)\([^)]*?\b(4\d{3})\b/g)].map((m) => m[1])]);
+  const sent = new Set([
+    '1000',
+    '1001',
+    '1009',
+    ...[...server.matchAll(/\b(?:close|closeConnection|onFault)\([^)]*?\b(4\d{3})\b/g)].map((m) => m[1]),
+  ]);
   assertSame(sent, listed, 'close codes');
 });

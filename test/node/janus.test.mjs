@@ -7,11 +7,14 @@ import { JanusSignaler, SignalingError } from '../../dist/src/index.js';
 import { startJanus } from '../support/janus.mjs';
 
 let janus;
-before(async () => { janus = await startJanus(); });
-after(async () => { await janus?.stop(); });
+before(async () => {
+  janus = await startJanus();
+});
+after(async () => {
+  await janus?.stop();
+});
 
 const signaler = (room, display) => new JanusSignaler(janus.url, { room, display, WebSocket });
-const event = (target, type) => new Promise((resolve) => target.addEventListener(type, (e) => resolve(e.detail), { once: true }));
 
 test('two signalers in one room both join, with ids of their own; no feeds before anyone publishes', async () => {
   const room = `node-${Math.random().toString(36).slice(2)}`;

@@ -16,7 +16,9 @@ const offer = { type: 'description', description: { type: 'offer', sdp: 'v=0\r\n
 
 describe('signaling server', () => {
   let server;
-  before(async () => { server = await startSignalingServer({ port: 0, leaveGraceMs: GRACE_MS }); });
+  before(async () => {
+    server = await startSignalingServer({ port: 0, leaveGraceMs: GRACE_MS });
+  });
   after(() => server.close());
 
   test('binds to 127.0.0.1 by default', () => {
@@ -31,7 +33,8 @@ describe('signaling server', () => {
     assert.equal((await a.next('peer-joined')).id, b.id);
     b.send({ type: 'leave' });
     assert.deepEqual(await a.next('peer-left'), { type: 'peer-left', id: b.id, reason: 'left' });
-    a.close(); b.close();
+    a.close();
+    b.close();
   });
 
   test('the welcome says the protocol version; a join with or without one is accepted, a malformed one refused', async () => {
@@ -43,7 +46,9 @@ describe('signaling server', () => {
     const bad = await connect(server.url);
     bad.send({ type: 'join', room: 'version', protocol: 'one' });
     assert.equal((await bad.next('error')).code, 'bad-message');
-    old.close(); versioned.close(); bad.close();
+    old.close();
+    versioned.close();
+    bad.close();
   });
 
   test('relays to one peer (with from set) or to the whole room, never to another room', async () => {
@@ -87,7 +92,8 @@ describe('signaling server', () => {
     assert.equal((await a.next('error')).code, 'bad-message');
     a.send({ type: 'hello' });
     assert.equal((await b.next('hello')).from, a.id);
-    a.close(); b.close();
+    a.close();
+    b.close();
   });
 
   test('signal messages before join are refused', async () => {
@@ -121,7 +127,8 @@ describe('signaling server', () => {
     assert.equal(a.inbox.filter((m) => m.type === 'peer-left').length, 0);
     a.send({ type: 'hello', to: b.id });
     assert.equal((await again.next('hello')).from, a.id);
-    a.close(); again.close();
+    a.close();
+    again.close();
   });
 
   test('a reconnecting client keeps its id with its resume token', async () => {
@@ -133,7 +140,8 @@ describe('signaling server', () => {
     assert.equal(again.id, id);
     const other = await connect(server.url, { room: 'r5', id });
     assert.notEqual(other.id, id, 'a taken id is not handed out twice');
-    again.close(); other.close();
+    again.close();
+    other.close();
   });
 });
 
@@ -147,7 +155,8 @@ describe('signaling server limits', () => {
       c.send({ type: 'join', room: 'x' });
       assert.equal((await c.next('error')).code, 'room-full');
       assert.equal((await c.closed).code, 4003);
-      a.close(); b.close();
+      a.close();
+      b.close();
     } finally {
       await server.close();
     }
@@ -168,7 +177,11 @@ describe('signaling server limits', () => {
   });
 
   test('a flood is refused with an error, then closed with 4008; other clients go on', async () => {
-    const server = await startSignalingServer({ port: 0, rateLimit: { perSecond: 10, burst: 20 }, floodCloseAfter: 100 });
+    const server = await startSignalingServer({
+      port: 0,
+      rateLimit: { perSecond: 10, burst: 20 },
+      floodCloseAfter: 100,
+    });
     try {
       const flooder = await connect(server.url, { room: 'x' });
       const victim = await connect(server.url, { room: 'x' });
@@ -182,7 +195,9 @@ describe('signaling server limits', () => {
       const other = await connect(server.url, { room: 'y' });
       other.send({ type: 'hello' });
       assert.equal((await calm.next('hello')).from, other.id);
-      victim.close(); calm.close(); other.close();
+      victim.close();
+      calm.close();
+      other.close();
     } finally {
       await server.close();
     }
@@ -208,14 +223,23 @@ describe('signaling server limits', () => {
 
   test('verify hook refuses a bad token before any relay', async () => {
     const seen = [];
-    const server = await startSignalingServer({ port: 0, verify: ({ token, room }) => { seen.push(room); return token === 'good'; } });
+    const server = await startSignalingServer({
+      port: 0,
+      verify: ({ token, room }) => {
+        seen.push(room);
+        return token === 'good';
+      },
+    });
     try {
       const a = await connect(server.url, { room: 'x', token: 'good' });
       const bad = await connect(server.url);
       bad.send({ type: 'join', room: 'x', token: 'bad' });
       bad.send({ type: 'hello' });
       assert.ok(await bad.next((m) => m.type === 'error' && m.code === 'unauthorized'));
-      assert.ok(await bad.next((m) => m.type === 'error' && m.code === 'not-joined'), 'the hello sent while joining was refused, not relayed');
+      assert.ok(
+        await bad.next((m) => m.type === 'error' && m.code === 'not-joined'),
+        'the hello sent while joining was refused, not relayed',
+      );
       assert.equal((await bad.closed).code, 4001);
       await sleep(TICK_MS);
       assert.equal(a.inbox.length, 0, 'nothing from the refused client reached the room');
@@ -239,11 +263,16 @@ describe('signaling server limits', () => {
   });
 
   test('the bin starts a server with --port and serves static files', async () => {
-    const child = spawn(process.execPath, ['dist/server/bin.js', '--port', '0', '--static', 'docs'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['dist/server/bin.js', '--port', '0', '--static', 'docs'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     try {
       const line = await new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error('the bin printed nothing')), LOCAL_MS);
-        child.stdout.on('data', (d) => { clearTimeout(timer); resolve(String(d)); });
+        child.stdout.on('data', (d) => {
+          clearTimeout(timer);
+          resolve(String(d));
+        });
       });
       const url = /signaling on (ws:\/\/\S+?),/.exec(line)[1];
       const a = await connect(url, { room: 'bin' });
@@ -259,15 +288,27 @@ describe('signaling server limits', () => {
   });
 
   test('options: a limit that is not a number is refused, never silently lifted; the bin says why in one line', async () => {
-    await assert.rejects(startSignalingServer({ port: 0, maxRoomSize: NaN }), { name: 'RangeError', message: /maxRoomSize must be a number of at least 1, not NaN/ });
-    await assert.rejects(startSignalingServer({ port: 0, rateLimit: { perSecond: 0, burst: 10 } }), /rateLimit\.perSecond/);
-    const run = (args) => new Promise((resolve) => {
-      const child = spawn(process.execPath, ['dist/server/bin.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let stderr = '';
-      child.stderr.on('data', (d) => { stderr += d; });
-      const timer = setTimeout(() => child.kill(), LOCAL_MS);
-      child.on('exit', (code) => { clearTimeout(timer); resolve({ code, stderr }); });
+    await assert.rejects(startSignalingServer({ port: 0, maxRoomSize: NaN }), {
+      name: 'RangeError',
+      message: /maxRoomSize must be a number of at least 1, not NaN/,
     });
+    await assert.rejects(
+      startSignalingServer({ port: 0, rateLimit: { perSecond: 0, burst: 10 } }),
+      /rateLimit\.perSecond/,
+    );
+    const run = (args) =>
+      new Promise((resolve) => {
+        const child = spawn(process.execPath, ['dist/server/bin.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let stderr = '';
+        child.stderr.on('data', (d) => {
+          stderr += d;
+        });
+        const timer = setTimeout(() => child.kill(), LOCAL_MS);
+        child.on('exit', (code) => {
+          clearTimeout(timer);
+          resolve({ code, stderr });
+        });
+      });
     const typo = await run(['--port', '0', '--max-room-size', 'ten']);
     assert.equal(typo.code, 2);
     assert.equal(typo.stderr.trim(), 'rtc-elements-server: maxRoomSize must be a number of at least 1, not NaN');
@@ -285,11 +326,16 @@ describe('signaling server limits', () => {
     const dir = mkdtempSync(join(tmpdir(), 'rtc-static-'));
     mkdirSync(join(dir, 'odd', 'index.html'), { recursive: true }); // a directory where index.html should be
     writeFileSync(join(dir, 'page.html'), '<p>ok</p>');
-    const child = spawn(process.execPath, ['dist/server/bin.js', '--port', '0', '--static', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['dist/server/bin.js', '--port', '0', '--static', dir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     try {
       const line = await new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error('the bin printed nothing')), LOCAL_MS);
-        child.stdout.on('data', (d) => { clearTimeout(timer); resolve(String(d)); });
+        child.stdout.on('data', (d) => {
+          clearTimeout(timer);
+          resolve(String(d));
+        });
       });
       const http = /signaling on (ws:\/\/\S+?),/.exec(line)[1].replace('ws', 'http');
       assert.equal((await fetch(`${http}/odd/`)).status, 404);

@@ -56,7 +56,12 @@ describe('TURN credentials', () => {
   });
 
   test('bad turn options are refused at start', async () => {
-    for (const bad of [{ ...turn, secret: '' }, { ...turn, urls: [] }, { ...turn, urls: ['stun:x'] }, { ...turn, ttlSeconds: Number.NaN }]) {
+    for (const bad of [
+      { ...turn, secret: '' },
+      { ...turn, urls: [] },
+      { ...turn, urls: ['stun:x'] },
+      { ...turn, ttlSeconds: Number.NaN },
+    ]) {
       await assert.rejects(startSignalingServer({ port: 0, turn: bad }), RangeError, JSON.stringify(bad));
     }
   });
@@ -66,33 +71,48 @@ describe('TURN credentials', () => {
     assert.deepEqual(ice, { urls: turn.urls, username: '1700000060:peer-1', credential: hmac('1700000060:peer-1') });
   });
 
-  test('rtc-elements-server --coturn starts a local coturn and hands out its credentials', { timeout: PROCESS_TEST_MS }, async () => {
-    const child = spawn(process.execPath, ['dist/server/bin.js', '--port', '0', '--coturn'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    try {
-      let out = '';
-      child.stdout.on('data', (d) => { out += d; });
-      child.stderr.on('data', (d) => { out += d; });
-      const deadline = Date.now() + 15000;
-      while (!/signaling on (ws:\S+),.*TURN on (turn:\S+)/.test(out)) {
-        assert.ok(Date.now() < deadline && child.exitCode === null, `no start line: ${out}`);
-        await sleep(SETTLE_MS);
+  test(
+    'rtc-elements-server --coturn starts a local coturn and hands out its credentials',
+    { timeout: PROCESS_TEST_MS },
+    async () => {
+      const child = spawn(process.execPath, ['dist/server/bin.js', '--port', '0', '--coturn'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      try {
+        let out = '';
+        child.stdout.on('data', (d) => {
+          out += d;
+        });
+        child.stderr.on('data', (d) => {
+          out += d;
+        });
+        const deadline = Date.now() + 15000;
+        while (!/signaling on (ws:\S+),.*TURN on (turn:\S+)/.test(out)) {
+          assert.ok(Date.now() < deadline && child.exitCode === null, `no start line: ${out}`);
+          await sleep(SETTLE_MS);
+        }
+        const [, url, turnUrl] = /signaling on (ws:\S+?),.*TURN on (turn:\S+)/.exec(out);
+        const a = await connect(url, { room: 'r' });
+        assert.deepEqual(a.welcome.iceServers[0].urls, [turnUrl]);
+        a.close();
+      } finally {
+        child.kill('SIGTERM');
+        await new Promise((r) => child.once('exit', r));
       }
-      const [, url, turnUrl] = /signaling on (ws:\S+?),.*TURN on (turn:\S+)/.exec(out);
-      const a = await connect(url, { room: 'r' });
-      assert.deepEqual(a.welcome.iceServers[0].urls, [turnUrl]);
-      a.close();
-    } finally {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-    }
-  });
+    },
+  );
 
   test('rtc-elements-server --turn-url without TURN_SECRET says so and exits with 2', async () => {
     const env = { ...process.env };
     delete env.TURN_SECRET;
-    const child = spawn(process.execPath, ['dist/server/bin.js', '--port', '0', '--turn-url', 'turn:127.0.0.1:3478'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['dist/server/bin.js', '--port', '0', '--turn-url', 'turn:127.0.0.1:3478'], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let err = '';
-    child.stderr.on('data', (d) => { err += d; });
+    child.stderr.on('data', (d) => {
+      err += d;
+    });
     const code = await new Promise((r) => child.once('exit', r));
     assert.equal(code, 2);
     assert.match(err, /TURN_SECRET/);

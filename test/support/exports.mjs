@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
-const DECLARATION = /^export\s+(?:declare\s+)?(?:abstract\s+)?(?:async\s+)?(class|function\*?|const|let|var|interface|type|enum)\s+([A-Za-z_$][\w$]*)/gm;
+const DECLARATION =
+  /^export\s+(?:declare\s+)?(?:abstract\s+)?(?:async\s+)?(class|function\*?|const|let|var|interface|type|enum)\s+([A-Za-z_$][\w$]*)/gm;
 const RE_EXPORT = /^export\s+(type\s+)?\{([^}]*)\}\s*from\s*['"]([^'"]+)['"]/gm;
 const STAR = /^export\s+(type\s+)?\*\s+from\s*['"]([^'"]+)['"]/gm;
 const TYPE_KINDS = new Set(['interface', 'type']);
@@ -20,15 +21,19 @@ export function exportsOf(file, seen = new Set()) {
   for (const [, kind, name] of text.matchAll(DECLARATION)) names.set(name, TYPE_KINDS.has(kind) ? 'type' : 'value');
   for (const [, typeOnly, list, specifier] of text.matchAll(RE_EXPORT)) {
     const target = exportsOf(sourceOf(file, specifier), new Set(seen));
-    for (const item of list.split(',').map((s) => s.trim()).filter(Boolean)) {
+    for (const item of list
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       const [, typeItem, local, alias] = item.match(/^(type\s+)?([\w$]+)(?:\s+as\s+([\w$]+))?$/) ?? [];
       if (!local) throw new Error(`${file}: cannot read the export "${item}"`);
-      const kind = typeOnly || typeItem ? 'type' : target.get(local) ?? 'value';
+      const kind = typeOnly || typeItem ? 'type' : (target.get(local) ?? 'value');
       names.set(alias ?? local, kind);
     }
   }
   for (const [, typeOnly, specifier] of text.matchAll(STAR)) {
-    for (const [name, kind] of exportsOf(sourceOf(file, specifier), new Set(seen))) names.set(name, typeOnly ? 'type' : kind);
+    for (const [name, kind] of exportsOf(sourceOf(file, specifier), new Set(seen)))
+      names.set(name, typeOnly ? 'type' : kind);
   }
   return names;
 }

@@ -25,7 +25,10 @@ function freePort() {
 function answers(url) {
   return new Promise((resolve) => {
     const ws = new WebSocket(url, 'janus-protocol');
-    const done = (ok) => { ws.terminate(); resolve(ok); };
+    const done = (ok) => {
+      ws.terminate();
+      resolve(ok);
+    };
     ws.once('open', () => ws.send(JSON.stringify({ janus: 'info', transaction: 'probe' })));
     ws.once('message', (data) => done(JSON.parse(String(data)).janus === 'server_info'));
     ws.once('error', () => done(false));
@@ -36,21 +39,33 @@ function answers(url) {
  * Starts `janus -F <copy of server/janus>` with its WebSocket on a free port of 127.0.0.1 and
  * RTP on a random port range; resolves once it answers. `stop()` ends it and removes the copy.
  */
-export async function startJanus({ binary = '/usr/bin/janus', debugLevel = Number(process.env.JANUS_DEBUG) || 0 } = {}) {
+export async function startJanus({
+  binary = '/usr/bin/janus',
+  debugLevel = Number(process.env.JANUS_DEBUG) || 0,
+} = {}) {
   const wsPort = await freePort();
   const rtpBase = 20000 + Math.floor(Math.random() * 200) * 200;
   const dir = mkdtempSync(join(tmpdir(), 'rtc-janus-'));
   cpSync(CONFIG_DIR, dir, { recursive: true });
   for (const name of readdirSync(dir).filter((n) => n.endsWith('.jcfg'))) {
     const path = join(dir, name);
-    writeFileSync(path, readFileSync(path, 'utf8')
-      .replaceAll('@CONFIG_DIR@', dir)
-      .replaceAll('@WS_PORT@', String(wsPort))
-      .replaceAll('@RTP_PORTS@', `${rtpBase}-${rtpBase + 199}`));
+    writeFileSync(
+      path,
+      readFileSync(path, 'utf8')
+        .replaceAll('@CONFIG_DIR@', dir)
+        .replaceAll('@WS_PORT@', String(wsPort))
+        .replaceAll('@RTP_PORTS@', `${rtpBase}-${rtpBase + 199}`),
+    );
   }
   let log = '';
-  const child = spawn(binary, ['-F', dir, '-C', join(dir, 'janus.jcfg'), '-o', ...(debugLevel ? ['-d', String(debugLevel)] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const keep = (chunk) => { log = (log + chunk).slice(-20000); };
+  const child = spawn(
+    binary,
+    ['-F', dir, '-C', join(dir, 'janus.jcfg'), '-o', ...(debugLevel ? ['-d', String(debugLevel)] : [])],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const keep = (chunk) => {
+    log = (log + chunk).slice(-20000);
+  };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
   const exited = new Promise((resolve) => child.once('exit', resolve));

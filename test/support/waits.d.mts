@@ -19,6 +19,10 @@ export declare const TICK_MS: number;
 export declare const REATTACH_MS: number;
 export declare const POLL_MS: number;
 export declare function sleep(ms: number): Promise<void>;
-export declare function waitFor(predicate: () => boolean | Promise<boolean>, timeoutMs?: number, what?: string): Promise<void>;
+export declare function waitFor(
+  predicate: () => boolean | Promise<boolean>,
+  timeoutMs?: number,
+  what?: string,
+): Promise<void>;
 export declare function within<T>(promise: Promise<T>, timeoutMs: number, what?: string): Promise<T>;
 export declare function orAfter<T, F = null>(promise: Promise<T>, timeoutMs: number, fallback?: F): Promise<T | F>;

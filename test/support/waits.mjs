@@ -59,13 +59,17 @@ export async function waitFor(predicate, timeoutMs = CONNECT_MS, what = 'conditi
 /** `promise`, or a rejection naming `what` after `timeoutMs`. */
 export function within(promise, timeoutMs, what = 'it') {
   let timer;
-  const deadline = new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`no ${what} within ${timeoutMs} ms`)), timeoutMs); });
+  const deadline = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no ${what} within ${timeoutMs} ms`)), timeoutMs);
+  });
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
 /** What `promise` resolves to, or `fallback` after `timeoutMs`: for "did it happen in time?". */
 export function orAfter(promise, timeoutMs, fallback = null) {
   let timer;
-  const late = new Promise((resolve) => { timer = setTimeout(() => resolve(fallback), timeoutMs); });
+  const late = new Promise((resolve) => {
+    timer = setTimeout(() => resolve(fallback), timeoutMs);
+  });
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }

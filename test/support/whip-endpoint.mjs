@@ -7,14 +7,23 @@ import { MediaStreamTrack, RTCPeerConnection, RTCRtpCodecParameters } from 'weri
 
 const codecs = {
   audio: [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2 })],
-  video: [new RTCRtpCodecParameters({ mimeType: 'video/VP8', clockRate: 90000, rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }] })],
+  video: [
+    new RTCRtpCodecParameters({
+      mimeType: 'video/VP8',
+      clockRate: 90000,
+      rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }],
+    }),
+  ],
 };
 
 export async function startWhipEndpoint({ token = 'secret' } = {}) {
   const resources = new Map(); // id -> {pc, etag, kind, stream}
   const streams = new Map(); // stream -> {publisher: {video, audio, pc}, viewers: Set<{video, audio}>}
   const log = [];
-  const streamOf = (name) => { if (!streams.has(name)) streams.set(name, { publisher: null, viewers: new Set() }); return streams.get(name); };
+  const streamOf = (name) => {
+    if (!streams.has(name)) streams.set(name, { publisher: null, viewers: new Set() });
+    return streams.get(name);
+  };
 
   const cors = {
     'Access-Control-Allow-Origin': '*',
@@ -22,8 +31,18 @@ export async function startWhipEndpoint({ token = 'secret' } = {}) {
     'Access-Control-Allow-Headers': 'Authorization, Content-Type, If-Match',
     'Access-Control-Expose-Headers': 'Location, ETag, Link',
   };
-  const reply = (res, status, headers = {}, body = '') => { res.writeHead(status, { ...cors, ...headers }); res.end(body); };
-  const read = (req) => new Promise((resolve) => { let body = ''; req.on('data', (d) => { body += d; }); req.on('end', () => resolve(body)); });
+  const reply = (res, status, headers = {}, body = '') => {
+    res.writeHead(status, { ...cors, ...headers });
+    res.end(body);
+  };
+  const read = (req) =>
+    new Promise((resolve) => {
+      let body = '';
+      req.on('data', (d) => {
+        body += d;
+      });
+      req.on('end', () => resolve(body));
+    });
 
   async function answer(kind, name, offer) {
     const pc = new RTCPeerConnection({ codecs, iceServers: [] });
@@ -32,7 +51,10 @@ export async function startWhipEndpoint({ token = 'secret' } = {}) {
       pc.onTrack.subscribe((track) => {
         entry.publisher ??= { pc, tracks: {} };
         entry.publisher.tracks[track.kind] = track;
-        track.onReceiveRtp.subscribe((rtp) => { track.packetCount = (track.packetCount ?? 0) + 1; for (const viewer of entry.viewers) viewer[track.kind]?.writeRtp(rtp.clone ? rtp.clone() : rtp); });
+        track.onReceiveRtp.subscribe((rtp) => {
+          track.packetCount = (track.packetCount ?? 0) + 1;
+          for (const viewer of entry.viewers) viewer[track.kind]?.writeRtp(rtp.clone ? rtp.clone() : rtp);
+        });
       });
     } else {
       const viewer = { audio: new MediaStreamTrack({ kind: 'audio' }), video: new MediaStreamTrack({ kind: 'video' }) };
@@ -42,13 +64,23 @@ export async function startWhipEndpoint({ token = 'secret' } = {}) {
       // A viewer needs a key frame to start: ask the publisher for them while it watches.
       viewer.timer = setInterval(() => {
         const video = entry.publisher?.tracks.video;
-        if (video?.ssrc) entry.publisher.pc.getTransceivers().find((t) => t.kind === 'video')?.receiver.sendRtcpPLI(video.ssrc).catch(() => {});
+        if (video?.ssrc)
+          entry.publisher.pc
+            .getTransceivers()
+            .find((t) => t.kind === 'video')
+            ?.receiver.sendRtcpPLI(video.ssrc)
+            .catch(() => {});
       }, 500);
       pc.viewer = viewer;
     }
     await pc.setRemoteDescription({ type: 'offer', sdp: offer });
     await pc.setLocalDescription(await pc.createAnswer());
-    if (pc.iceGatheringState !== 'complete') await new Promise((resolve) => pc.iceGatheringStateChange.subscribe((s) => { if (s === 'complete') resolve(); }));
+    if (pc.iceGatheringState !== 'complete')
+      await new Promise((resolve) =>
+        pc.iceGatheringStateChange.subscribe((s) => {
+          if (s === 'complete') resolve();
+        }),
+      );
     return { pc, sdp: pc.localDescription.sdp };
   }
 
@@ -66,19 +98,27 @@ export async function startWhipEndpoint({ token = 'secret' } = {}) {
         const id = randomUUID();
         const etag = `"${randomUUID()}"`;
         resources.set(id, { pc, etag, kind: post[1], stream: post[2], offer: body });
-        return reply(res, 201, {
-          'Content-Type': 'application/sdp',
-          Location: `/resource/${id}`,
-          ETag: etag,
-          Link: '<stun:127.0.0.1:3478>; rel="ice-server", <turn:127.0.0.1:3478?transport=udp>; rel="ice-server"; username="user"; credential="pass"; credential-type="password"',
-        }, sdp);
+        return reply(
+          res,
+          201,
+          {
+            'Content-Type': 'application/sdp',
+            Location: `/resource/${id}`,
+            ETag: etag,
+            Link: '<stun:127.0.0.1:3478>; rel="ice-server", <turn:127.0.0.1:3478?transport=udp>; rel="ice-server"; username="user"; credential="pass"; credential-type="password"',
+          },
+          sdp,
+        );
       }
       const resource = /^\/resource\/([\w-]+)$/.exec(url.pathname);
       const entry = resource && resources.get(resource[1]);
       if (!entry) return reply(res, 404);
       if (req.method === 'DELETE') {
         resources.delete(resource[1]);
-        if (entry.pc.viewer) { clearInterval(entry.pc.viewer.timer); streamOf(entry.stream).viewers.delete(entry.pc.viewer); }
+        if (entry.pc.viewer) {
+          clearInterval(entry.pc.viewer.timer);
+          streamOf(entry.stream).viewers.delete(entry.pc.viewer);
+        }
         await entry.pc.close();
         return reply(res, 200);
       }
@@ -93,7 +133,9 @@ export async function startWhipEndpoint({ token = 'secret' } = {}) {
           if (ufrag && pwd) {
             try {
               entry.pc.restartIce();
-              const offer = entry.offer.replace(/a=ice-ufrag:\S+/g, `a=ice-ufrag:${ufrag}`).replace(/a=ice-pwd:\S+/g, `a=ice-pwd:${pwd}`);
+              const offer = entry.offer
+                .replace(/a=ice-ufrag:\S+/g, `a=ice-ufrag:${ufrag}`)
+                .replace(/a=ice-pwd:\S+/g, `a=ice-pwd:${pwd}`);
               await entry.pc.setRemoteDescription({ type: 'offer', sdp: offer });
               await entry.pc.setLocalDescription(await entry.pc.createAnswer());
               entry.offer = offer;
@@ -110,7 +152,8 @@ export async function startWhipEndpoint({ token = 'secret' } = {}) {
         for (const line of body.split(/\r?\n/)) {
           if (line.startsWith('a=mid:')) mid = line.slice(6);
           // Not awaited: werift may take its time over a candidate it cannot use.
-          if (line.startsWith('a=candidate:')) void Promise.resolve(entry.pc.addIceCandidate({ candidate: line.slice(2), sdpMid: mid })).catch(() => {});
+          if (line.startsWith('a=candidate:'))
+            void Promise.resolve(entry.pc.addIceCandidate({ candidate: line.slice(2), sdpMid: mid })).catch(() => {});
         }
         return reply(res, 204);
       }
@@ -128,7 +171,8 @@ export async function startWhipEndpoint({ token = 'secret' } = {}) {
     /** RTP packets the media side received from publishers, per kind. */
     received: () => {
       const counts = { audio: 0, video: 0 };
-      for (const { publisher } of streams.values()) for (const kind of ['audio', 'video']) counts[kind] += publisher?.tracks[kind]?.packetCount ?? 0;
+      for (const { publisher } of streams.values())
+        for (const kind of ['audio', 'video']) counts[kind] += publisher?.tracks[kind]?.packetCount ?? 0;
       return counts;
     },
     close: async () => {

@@ -15,8 +15,14 @@ export function Call() {
       statsInterval={1000}
       className="call"
       ref={(call: RtcCall | null) => void call?.start()}
-      onrtc-statechange={(e) => { const state: RTCPeerConnectionState = e.detail.state; return state; }}
-      onrtc-message={(e) => { const data: DataChannelMessage = e.detail.data; return data; }}
+      onrtc-statechange={(e) => {
+        const state: RTCPeerConnectionState = e.detail.state;
+        return state;
+      }}
+      onrtc-message={(e) => {
+        const data: DataChannelMessage = e.detail.data;
+        return data;
+      }}
     >
       <rtc-data-channel
         label="chat"
@@ -24,7 +30,10 @@ export function Call() {
         ordered={false}
         receive-queue-bytes={32 * 1024 * 1024}
         ref={(channel: RtcDataChannel | null) => void channel?.send('hi')}
-        onrtc-channel-close={(e) => { const reason: string = e.detail.reason; return reason; }}
+        onrtc-channel-close={(e) => {
+          const reason: string = e.detail.reason;
+          return reason;
+        }}
         onrtc-channel-error={(e) => e.detail.error.code}
       />
       <rtc-video remote fit="cover" peer="p1" ref={(video: RtcVideo | null) => void video?.videoElement} />
