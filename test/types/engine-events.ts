@@ -27,8 +27,8 @@ session.addEventListener('close', (e) => {
   const remote: boolean = e.detail.remote;
   return remote;
 });
-// @ts-expect-error a session's close reason is a string
 session.addEventListener('close', (e) => {
+  // @ts-expect-error a session's close reason is a string
   const reason: number = e.detail.reason;
   return reason;
 });
