@@ -3,7 +3,7 @@
 // (AssemblyScript) in dist/demo/, which the demo pages load but package.json "files" leaves out.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync as makeDir, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { build } from 'esbuild';
+import { build, transform } from 'esbuild';
 import { minify } from 'terser';
 
 const run = (command, args) => execFileSync(command, args, { stdio: 'inherit' });
@@ -18,6 +18,17 @@ const bundleFiles = existsSync('dist') ? readdirSync('dist').filter((name) => /^
 for (const name of bundleFiles) rmSync(`dist/${name}`);
 // The package ships no source maps (they would point at .ts sources it does not ship either), so its .js names none.
 run(bin('tsc'), ['-p', 'tsconfig.json', ...(packageOnly ? ['--sourceMap', 'false'] : [])]);
+// The package's .js carry no comments (the .d.ts keep the API docs for editors): a smaller install, the same code.
+if (packageOnly) {
+  for (const dir of ['dist/src', 'dist/components', 'dist/server']) {
+    for (const name of readdirSync(dir, { recursive: true })) {
+      if (!name.endsWith('.js')) continue;
+      const file = `${dir}/${name}`;
+      const { code } = await transform(readFileSync(file, 'utf8'), { format: 'esm', target: 'es2022', legalComments: 'none' });
+      writeFileSync(file, code);
+    }
+  }
+}
 
 const common = { bundle: true, format: 'esm', target: 'es2022', minify: true, sourcemap: true, legalComments: 'none' };
 // The script-tag bundle: esbuild bundles and minifies, then terser minifies again (smaller than either alone: esbuild names each

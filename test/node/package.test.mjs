@@ -17,7 +17,7 @@ import { PACKAGE_TEST_MS, TEST_MS } from '../support/waits.mjs';
 
 // The target is 150,000 (issue 21); the server split, TURN and the merged element work took it to
 // 152,900: the limit holds what we have, so that growth fails here.
-const MAX_PACKED_BYTES = 168_500;
+const MAX_PACKED_BYTES = 150_000;
 const ROOT = resolve('.');
 const manifest = JSON.parse(readFileSync('package.json', 'utf8'));
 
