@@ -24,7 +24,11 @@ if (packageOnly) {
     for (const name of readdirSync(dir, { recursive: true })) {
       if (!name.endsWith('.js')) continue;
       const file = `${dir}/${name}`;
-      const { code } = await transform(readFileSync(file, 'utf8'), { format: 'esm', target: 'es2022', legalComments: 'none' });
+      const { code } = await transform(readFileSync(file, 'utf8'), {
+        format: 'esm',
+        target: 'es2022',
+        legalComments: 'none',
+      });
       writeFileSync(file, code);
     }
   }
