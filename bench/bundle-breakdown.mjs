@@ -50,7 +50,7 @@ export async function bundleBreakdown() {
       b.onResolve(
         {
           filter:
-            /whip-signaler\.js$|file-transfer\.js$|stats\.js$|mesh\.js$|fragments\.js$|ice-diagnosis\.js$|devices\.js$|gathering\.js$/,
+            /whip-signaler\.js$|file-transfer\.js$|stats\.js$|mesh\.js$|fragments\.js$|ice-diagnosis\.js$|devices\.js$|gathering\.js$|ice-restart\.js$|sfu\.js$/,
         },
         (a) => (a.kind === 'dynamic-import' ? { path: a.path, external: true } : undefined),
       );
