@@ -21,7 +21,7 @@ const PARTS = [
   ['Lit (ReactiveElement and unsafeCSS; no lit-html)', (path) => path.includes('node_modules/')],
   ['the three elements (components/)', (path) => path.startsWith('components/')],
   [
-    'signaling: session, ICE restart, WebSocket signaler, message checks (src/signaling/)',
+    'signaling: session, WebSocket signaler, message checks (src/signaling/)',
     (path) => path.startsWith('src/signaling/'),
   ],
   [
