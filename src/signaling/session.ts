@@ -141,9 +141,10 @@ export class SignalingSession extends EventTarget {
     // First: bad restart options throw (RangeError) before anything listens.
     if (this.#options.iceRestart !== false) {
       checkCounts(this.#options.iceRestart, 'maxAttempts disconnectedTimeoutMs attemptTimeoutMs');
-      // The restart policy loads at the first sign of trouble: most connections never need it.
-      this.connection.addEventListener('iceconnectionstatechange', this.#onIceTrouble);
-      this.connection.addEventListener('statechange', this.#onIceTrouble);
+      // The restart policy is not in the first download: it loads once connected (while the network
+      // is surely up to fetch it), or at the first sign of trouble before that.
+      this.connection.addEventListener('iceconnectionstatechange', this.#loadRestartsWhenDue);
+      this.connection.addEventListener('statechange', this.#loadRestartsWhenDue);
     }
     this.#unsubscribe = this.signaler.subscribe((message) => this.deliver(message));
     // onNegotiationNeeded never rejects: what it awaits never does, and the offer is made in a try.
@@ -182,15 +183,17 @@ export class SignalingSession extends EventTarget {
     else void this.#restarts().then((policy) => policy?.restart(reason));
   }
 
-  readonly #onIceTrouble = () => {
+  readonly #loadRestartsWhenDue = () => {
     const ice = this.connection.iceConnectionState;
-    if (ice === 'disconnected' || ice === 'failed' || this.connection.state === 'failed') void this.#restarts();
+    const state = this.connection.state;
+    if (ice === 'disconnected' || ice === 'failed' || state === 'failed' || state === 'connected')
+      void this.#restarts();
   };
 
   /** The ICE restart policy, loaded once; undefined if the session closed meanwhile or it did not load (reported). */
   #restarts(): Promise<IceRestartPolicy | undefined> {
-    this.connection.removeEventListener('iceconnectionstatechange', this.#onIceTrouble);
-    this.connection.removeEventListener('statechange', this.#onIceTrouble);
+    this.connection.removeEventListener('iceconnectionstatechange', this.#loadRestartsWhenDue);
+    this.connection.removeEventListener('statechange', this.#loadRestartsWhenDue);
     return (this.#restartLoad ??= loadPart('ICE restart', () => import('./ice-restart.js')).then(
       ({ IceRestartPolicy }) =>
         this.#closed
@@ -468,8 +471,8 @@ export class SignalingSession extends EventTarget {
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
     this.#restartPolicy?.stop();
-    this.connection.removeEventListener('iceconnectionstatechange', this.#onIceTrouble);
-    this.connection.removeEventListener('statechange', this.#onIceTrouble);
+    this.connection.removeEventListener('iceconnectionstatechange', this.#loadRestartsWhenDue);
+    this.connection.removeEventListener('statechange', this.#loadRestartsWhenDue);
     // eslint-disable-next-line @typescript-eslint/no-misused-promises -- the listener added in start()
     this.connection.removeEventListener('negotiationneeded', this.#onNegotiationNeeded);
     this.connection.removeEventListener('icecandidate', this.#onIceCandidate);
