@@ -21,7 +21,7 @@ const PARTS = [
   ['Lit (ReactiveElement and unsafeCSS; no lit-html)', (path) => path.includes('node_modules/')],
   ['the three elements (components/)', (path) => path.startsWith('components/')],
   [
-    'signaling: session, ICE restart, WebSocket signaler, message checks (src/signaling/)',
+    'signaling: session, WebSocket signaler, message checks (src/signaling/)',
     (path) => path.startsWith('src/signaling/'),
   ],
   [
@@ -50,7 +50,7 @@ export async function bundleBreakdown() {
       b.onResolve(
         {
           filter:
-            /whip-signaler\.js$|file-transfer\.js$|stats\.js$|mesh\.js$|fragments\.js$|ice-diagnosis\.js$|devices\.js$|gathering\.js$/,
+            /whip-signaler\.js$|file-transfer\.js$|stats\.js$|mesh\.js$|fragments\.js$|ice-diagnosis\.js$|devices\.js$|gathering\.js$|ice-restart\.js$|sfu\.js$/,
         },
         (a) => (a.kind === 'dynamic-import' ? { path: a.path, external: true } : undefined),
       );

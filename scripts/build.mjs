@@ -37,7 +37,7 @@ if (packageOnly) {
 const common = { bundle: true, format: 'esm', target: 'es2022', minify: true, sourcemap: true, legalComments: 'none' };
 // The script-tag bundle: esbuild bundles and minifies, then terser minifies again (smaller than either alone: esbuild names each
 // class's #private members from the shortest names up, and terser compresses further).
-// Rarely used parts (WHIP/WHEP, file transfer, statistics, mesh, fragment mode, ICE diagnosis, device lists and screen capture, waiting for a whole ICE gathering) are sibling files loaded when first used; they take
+// Rarely used parts (WHIP/WHEP, file transfer, statistics, mesh, fragment mode, ICE diagnosis, device lists and screen capture, waiting for a whole ICE gathering, ICE restarts) are sibling files loaded when first used; they take
 // the errors from the main file, so nothing is bundled twice and the main file stands alone.
 const LAZY = {
   'src/signaling/whip-signaler.ts': 'rtc-elements-whip.js',
@@ -49,6 +49,7 @@ const LAZY = {
   'src/ice-diagnosis.ts': 'rtc-elements-ice.js',
   'src/devices.ts': 'rtc-elements-devices.js',
   'src/gathering.ts': 'rtc-elements-gathering.js',
+  'src/signaling/ice-restart.ts': 'rtc-elements-restart.js',
 };
 const lazyImports = {
   name: 'lazy-siblings',
@@ -56,7 +57,7 @@ const lazyImports = {
     b.onResolve(
       {
         filter:
-          /whip-signaler\.js$|file-transfer\.js$|stats\.js$|mesh\.js$|sfu\.js$|fragments\.js$|ice-diagnosis\.js$|devices\.js$|gathering\.js$/,
+          /whip-signaler\.js$|file-transfer\.js$|stats\.js$|mesh\.js$|sfu\.js$|fragments\.js$|ice-diagnosis\.js$|devices\.js$|gathering\.js$|ice-restart\.js$/,
       },
       (args) => {
         if (args.kind !== 'dynamic-import') return undefined;

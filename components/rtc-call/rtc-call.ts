@@ -618,13 +618,16 @@ export class RtcCall extends ReactiveElement {
   #openDevice(client: WebRtcClient, kind: 'audio' | 'video', deviceId?: string): Promise<WebRtcMediaTrack | null> {
     // A mesh sends the camera to every peer: a smaller picture keeps that affordable.
     const size = this.mesh ? { width: 320, height: 240 } : { width: 640, height: 480 };
-    // Full and half size (Janus's substreams 1 and 0): browsers send no third layer of a 640x480 camera.
-    const layers = this.sfu && this.simulcast && { simulcast: [{ rid: 'h' }, { rid: 'l', scaleResolutionDownBy: 2 }] };
     return this.#openUnlessHungUp(async () =>
       this.#keepMuted(
         await (kind === 'audio'
           ? client.createAudioTrack({ deviceId })
-          : client.createVideoTrack({ ...size, ...layers, deviceId })),
+          : client.createVideoTrack({
+              ...size,
+              // Only an SFU call sends simulcast layers, so they live in its part.
+              ...(this.sfu && this.simulcast && (await sfuPart()).SIMULCAST),
+              deviceId,
+            })),
       ),
     );
   }

@@ -17,6 +17,9 @@ export function janusSignaler(sfu: string, url: string, options: JanusSignalerOp
   return new JanusSignaler(url, options);
 }
 
+/** The camera's layers with `simulcast`: full and half size (Janus's substreams 1 and 0); browsers send no third layer of a 640x480 camera. */
+export const SIMULCAST = { simulcast: [{ rid: 'h' }, { rid: 'l', scaleResolutionDownBy: 2 }] };
+
 /** What an SFU room needs from its `<rtc-call>`. */
 export interface SfuHost {
   /** Makes and starts a session with `peer`: one that sends our media (the call's tracks and channels), or (`receiving`) one that sends nothing. */

@@ -152,9 +152,7 @@ export class RtcDataChannel extends ReactiveElement implements CallChannel {
       if (this.isConnected) return;
       this.#userClosed = false;
       // Nothing will open or arrive any more: sends and receives still waiting fail instead of hanging.
-      const error = new DataChannelClosedError(`Data channel "${this.label}" closed: its element left`, {
-        reason: 'disconnected',
-      });
+      const error = this.#closedError('disconnected');
       for (const waiter of this.#waiters.splice(0)) waiter.reject(error);
       for (const receiver of this.#receivers.splice(0)) receiver.reject(error);
     });
@@ -349,7 +347,7 @@ export class RtcDataChannel extends ReactiveElement implements CallChannel {
 
   /** Resolves with the channel once it is open (waits for the call and the peer); rejects if the element leaves the page first. */
   whenOpen(): Promise<WebRtcDataChannel> {
-    if (this.#userClosed) return Promise.reject(this.#closedError());
+    if (this.#userClosed) return Promise.reject(this.#closedError('closed'));
     const channel = this.#channel;
     if (channel && channel.state === 'open') return Promise.resolve(channel);
     return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
@@ -360,7 +358,7 @@ export class RtcDataChannel extends ReactiveElement implements CallChannel {
    * waits; under backpressure it waits; it never drops.
    */
   send(data: DataChannelSendable): Promise<void> {
-    if (this.#userClosed) return Promise.reject(this.#closedError());
+    if (this.#userClosed) return Promise.reject(this.#closedError('closed'));
     if (this.#meshChannels.size > 0) {
       // A mesh: to every peer (a channel still connecting waits until it is open). With none
       // open or connecting, it waits below for the next one, as a one-to-one call does.
@@ -383,7 +381,7 @@ export class RtcDataChannel extends ReactiveElement implements CallChannel {
 
   /** Resolves with the next message that arrives (it is also fired as `rtc-message`). */
   receive(): Promise<DataChannelMessage> {
-    if (this.#userClosed) return Promise.reject(this.#closedError());
+    if (this.#userClosed) return Promise.reject(this.#closedError('closed'));
     return new Promise((resolve, reject) => this.#receivers.push({ resolve, reject }));
   }
 
@@ -394,11 +392,12 @@ export class RtcDataChannel extends ReactiveElement implements CallChannel {
    */
   close(): void {
     this.#userClosed = true;
-    for (const waiter of this.#waiters.splice(0)) waiter.reject(this.#closedError());
+    for (const waiter of this.#waiters.splice(0)) waiter.reject(this.#closedError('closed'));
     for (const channel of [this.#channel, ...this.#meshChannels.values(), this.#filesChannel]) channel?.close();
   }
 
-  #closedError(): DataChannelClosedError {
-    return new DataChannelClosedError(`Data channel "${this.label}" was closed by close()`, { reason: 'closed' });
+  /** `reason`: `closed` (by close()) or `disconnected` (the element left the page). */
+  #closedError(reason: string): DataChannelClosedError {
+    return new DataChannelClosedError(`Data channel "${this.label}" was closed (${reason})`, { reason });
   }
 }

@@ -1,5 +1,4 @@
 import type { WebRtcPeerConnection } from '../peer-connection.js';
-import { checkCounts } from '../validate.js';
 
 export interface IceRestartOptions {
   /** Restarts tried before giving up (default 3). */
@@ -54,7 +53,6 @@ export class IceRestartPolicy {
     this.#connection = connection;
     this.#listener = listener;
     this.#host = host;
-    checkCounts(options, 'maxAttempts disconnectedTimeoutMs attemptTimeoutMs');
     this.#attemptLimit = options.maxAttempts ?? 3;
     this.#disconnectedMs = options.disconnectedTimeoutMs ?? 2000;
     this.#attemptMs = options.attemptTimeoutMs ?? 5000;
@@ -62,6 +60,8 @@ export class IceRestartPolicy {
     connection.addEventListener('statechange', this.#onChange);
     // A restart while still connected changes no ICE state: the applied answer ends it.
     connection.addEventListener('signalingstatechange', this.#onChange);
+    // Loaded when trouble began: the state it came for is already here.
+    this.#check();
   }
 
   #check(): void {

@@ -1,8 +1,9 @@
-import { SignalingError, messageOf, type WebRtcError } from '../errors.js';
+import { SignalingError, loadPart, messageOf, type WebRtcError } from '../errors.js';
 import type { WebRtcMediaTrack } from '../media.js';
 import type { PeerConnectionEventDetail, WebRtcPeerConnection } from '../peer-connection.js';
 import type { SignalMessage, Signaler } from '../types.js';
-import { IceRestartPolicy, type IceRestartOptions } from './ice-restart.js';
+import type { IceRestartPolicy, IceRestartOptions } from './ice-restart.js';
+import { checkCounts } from '../validate.js';
 import { parseSignalMessage } from './signal-message.js';
 import type { AddDetailListener, RemoveDetailListener } from '../typed-events.js';
 
@@ -87,6 +88,7 @@ export class SignalingSession extends EventTarget {
   #waitingForRemote: Array<() => void> = [];
   #closed = false;
   #restartPolicy: IceRestartPolicy | undefined;
+  #restartLoad: Promise<IceRestartPolicy | undefined> | undefined;
 
   constructor(connection: WebRtcPeerConnection, signaler: Signaler, options: SessionOptions = {}) {
     super();
@@ -138,20 +140,11 @@ export class SignalingSession extends EventTarget {
     if (this.#unsubscribe || this.#closed) return;
     // First: bad restart options throw (RangeError) before anything listens.
     if (this.#options.iceRestart !== false) {
-      this.#restartPolicy = new IceRestartPolicy(
-        this.connection,
-        {
-          reconnecting: (reason, attempt) => this.#fire('reconnecting', { reason, attempt }),
-          reconnected: (reason, attempts) => this.#fire('reconnected', { reason, attempts }),
-          failed: (reason, attempts) => {
-            this.#fire('failed', { reason, attempts });
-            // The other side is gone or unreachable: after the bounded restarts, give up.
-            this.close('timeout');
-          },
-        },
-        this.#options.iceRestart,
-        this,
-      );
+      checkCounts(this.#options.iceRestart, 'maxAttempts disconnectedTimeoutMs attemptTimeoutMs');
+      // The restart policy is not in the first download: it loads once connected (while the network
+      // is surely up to fetch it), or at the first sign of trouble before that.
+      this.connection.addEventListener('iceconnectionstatechange', this.#loadRestartsWhenDue);
+      this.connection.addEventListener('statechange', this.#loadRestartsWhenDue);
     }
     this.#unsubscribe = this.signaler.subscribe((message) => this.deliver(message));
     // onNegotiationNeeded never rejects: what it awaits never does, and the offer is made in a try.
@@ -186,7 +179,44 @@ export class SignalingSession extends EventTarget {
   /** Restarts ICE now (the same path as an automatic restart). */
   restartIce(reason = 'manual'): void {
     if (this.#restartPolicy) this.#restartPolicy.restart(reason);
-    else this.connection.restartIce();
+    else if (this.#options.iceRestart === false) this.connection.restartIce();
+    else void this.#restarts().then((policy) => policy?.restart(reason));
+  }
+
+  readonly #loadRestartsWhenDue = () => {
+    const ice = this.connection.iceConnectionState;
+    const state = this.connection.state;
+    if (ice === 'disconnected' || ice === 'failed' || state === 'failed' || state === 'connected')
+      void this.#restarts();
+  };
+
+  /** The ICE restart policy, loaded once; undefined if the session closed meanwhile or it did not load (reported). */
+  #restarts(): Promise<IceRestartPolicy | undefined> {
+    this.connection.removeEventListener('iceconnectionstatechange', this.#loadRestartsWhenDue);
+    this.connection.removeEventListener('statechange', this.#loadRestartsWhenDue);
+    return (this.#restartLoad ??= loadPart('ICE restart', () => import('./ice-restart.js')).then(
+      ({ IceRestartPolicy }) =>
+        this.#closed
+          ? undefined
+          : (this.#restartPolicy = new IceRestartPolicy(
+              this.connection,
+              {
+                reconnecting: (reason, attempt) => this.#fire('reconnecting', { reason, attempt }),
+                reconnected: (reason, attempts) => this.#fire('reconnected', { reason, attempts }),
+                failed: (reason, attempts) => {
+                  this.#fire('failed', { reason, attempts });
+                  // The other side is gone or unreachable: after the bounded restarts, give up.
+                  this.close('timeout');
+                },
+              },
+              this.#options.iceRestart || {},
+              this,
+            )),
+      (error: unknown) => {
+        this.#report(error);
+        return undefined;
+      },
+    ));
   }
 
   #send(message: SignalMessage): void {
@@ -441,6 +471,8 @@ export class SignalingSession extends EventTarget {
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
     this.#restartPolicy?.stop();
+    this.connection.removeEventListener('iceconnectionstatechange', this.#loadRestartsWhenDue);
+    this.connection.removeEventListener('statechange', this.#loadRestartsWhenDue);
     // eslint-disable-next-line @typescript-eslint/no-misused-promises -- the listener added in start()
     this.connection.removeEventListener('negotiationneeded', this.#onNegotiationNeeded);
     this.connection.removeEventListener('icecandidate', this.#onIceCandidate);
