@@ -353,7 +353,7 @@ By \`npm run bench\` on 2 cores (shared with other work: single rounds are noisy
 only, each against a baseline measured in the same run. \`BENCH_ROUNDS\` sets the rounds,
 \`BENCH_SECTIONS=channels,join,server,cluster\` the sections measured (the others keep the figures
 of the run that measured them, with its date), \`BENCH_FROM=bench/.build/last-run.json\` writes
-this file again from a run's saved measurements. \`BENCH_QUICK=1\` (\`npm run test:bench\`, the last
+this file again from a run's saved measurements. \`BENCH_QUICK=1\` (\`npm run test:bench\`; not yet
 in \`npm test\`, see issue 22) runs every race once at small sizes, writes nothing here, and fails only
 when a race breaks (a contender that never finishes, a join that shows nothing, a client that
 does not connect, a relay that does not arrive), never on a ratio.
