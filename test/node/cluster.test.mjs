@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { connect, sleep } from './server-helpers.mjs';
+import { connect, exits, sleep } from './server-helpers.mjs';
 import { ARRIVE_MS, LOCAL_MS, PROCESS_TEST_MS, QUIET_MS, REPLY_MS, SETTLE_MS, orAfter } from '../support/waits.mjs';
 
 const redisPort = 16379 + Math.floor(Math.random() * 1000);
@@ -22,18 +22,6 @@ function waitForLine(child, pattern, timeoutMs = ARRIVE_MS) {
     };
     child.stdout.on('data', on);
     child.stderr.on('data', on);
-  });
-}
-
-/** Whether `child` exits within `timeoutMs`. */
-function exits(child, timeoutMs) {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), timeoutMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
   });
 }
 

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { createServer as createNetServer } from 'node:net';
+import { freePort } from '../support/free-port.mjs';
 import WebSocket from 'ws';
 import { ARRIVE_MS, LOCAL_MS, REPLY_MS } from '../support/waits.mjs';
 
@@ -66,17 +66,7 @@ export async function connect(url, { room, token, id, resumeToken, headers, loca
 
 export { sleep } from '../support/waits.mjs';
 
-/** A port that was free a moment ago on 127.0.0.1. */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = createNetServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 /** Resolves with the first match of `pattern` in the child's output; rejects after `timeoutMs`. */
 export function waitForLine(child, pattern, timeoutMs = ARRIVE_MS) {

@@ -1,25 +1,14 @@
 // Starts Janus (the Debian package) for tests from the project's config (server/janus/), on 127.0.0.1 only.
 import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
+import { freePort } from './free-port.mjs';
 
 const CONFIG_DIR = fileURLToPath(new URL('../../server/janus/', import.meta.url));
 const READY_MS = 15000;
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Janus answers `server_info` on its WebSocket: it is up. */
 function answers(url) {
