@@ -57,6 +57,13 @@ function videoFor(stream: MediaStream): Promise<number> {
 const cleanups: (() => void)[] = [];
 let result: Promise<number | null> = Promise.resolve(null);
 
+/** Sets `result` to the time of the first frame or message this side waits for (null: none); call what it returns then. */
+function expectFirst(p: ReturnType<typeof plan>): (t: number) => void {
+  let got: (t: number) => void = () => {};
+  result = p.data || p.receives ? new Promise((r) => (got = r)) : Promise.resolve(null);
+  return (t) => got(t);
+}
+
 const camera = async () => {
   const stream = await navigator.mediaDevices.getUserMedia({ video: true });
   cleanups.push(() => stream.getTracks().forEach((t) => t.stop()));
@@ -80,13 +87,7 @@ async function raw(s: JoinSetup, p: ReturnType<typeof plan>): Promise<void> {
   pc.onicecandidate = (e) => {
     if (e.candidate) send({ type: 'candidate', candidate: e.candidate.toJSON() });
   };
-  let got: (t: number) => void = () => {};
-  result =
-    p.data || p.receives
-      ? new Promise((r) => {
-          got = r;
-        })
-      : Promise.resolve(null);
+  const got = expectFirst(p);
   if (p.receives) pc.ontrack = (e) => void videoFor(e.streams[0] ?? new MediaStream([e.track])).then(got);
   if (p.data) {
     const dc = pc.createDataChannel(CHANNEL, { negotiated: true, id: 0 });
@@ -137,13 +138,7 @@ async function element(s: JoinSetup, p: ReturnType<typeof plan>): Promise<void> 
   call.setAttribute('signaling', s.signaling);
   call.setAttribute('room', s.room);
   if (p.sends) call.setAttribute('video', '');
-  let got: (t: number) => void = () => {};
-  result =
-    p.data || p.receives
-      ? new Promise((r) => {
-          got = r;
-        })
-      : Promise.resolve(null);
+  const got = expectFirst(p);
   if (p.receives) {
     const video = document.createElement('rtc-video') as RtcVideo;
     video.setAttribute('remote', '');
@@ -186,13 +181,7 @@ async function peerJs(s: JoinSetup, p: ReturnType<typeof plan>): Promise<void> {
     config: { iceServers: [] },
   });
   cleanups.push(() => peer.destroy());
-  let got: (t: number) => void = () => {};
-  result =
-    p.data || p.receives
-      ? new Promise((r) => {
-          got = r;
-        })
-      : Promise.resolve(null);
+  const got = expectFirst(p);
   // The camera opens while the peer connects to its server.
   const media = p.sends ? camera() : Promise.resolve(undefined);
   const opened = new Promise((resolve, reject) => {
