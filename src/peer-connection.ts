@@ -324,10 +324,13 @@ export class WebRtcPeerConnection extends EventTarget {
   /** Asks for an ICE restart: the next offer carries new credentials (`negotiationneeded` fires). */
   /**
    * Uses `iceServers` from now on (fresh TURN credentials, say): the next gathering, an ICE restart,
-   * takes them. A value the browser refuses is an `IceError` (reason `bad-config`).
+   * takes them; while ICE checks they wait for it. A value the browser refuses is an `IceError` (reason `bad-config`).
    */
   setIceServers(iceServers: IceServer[]): void {
     this.#assertOpen();
+    // Firefox restarts ICE if the servers change while ICE checks: then they wait for the next restart.
+    if (this.native.localDescription && !/conn|comp/.test(this.iceConnectionState))
+      return void (this.#nextIceServers = iceServers);
     try {
       this.native.setConfiguration({ ...this.native.getConfiguration(), iceServers });
     } catch (error) {
@@ -338,9 +341,14 @@ export class WebRtcPeerConnection extends EventTarget {
     }
   }
 
+  #nextIceServers: IceServer[] | undefined;
+
   restartIce(): void {
     this.#assertOpen();
     try {
+      const iceServers = this.#nextIceServers;
+      this.#nextIceServers = undefined;
+      if (iceServers) this.native.setConfiguration({ ...this.native.getConfiguration(), iceServers });
       this.native.restartIce();
     } catch (error) {
       throw new IceError(`restartIce failed: ${messageOf(error)}`, { cause: error });

@@ -142,7 +142,13 @@ export class WhipSignaler extends EventTarget implements Signaler {
       case 'description':
         if (message.description.type !== 'offer')
           throw new SignalingError(`A ${this.#protocol} client only sends offers`, { reason: 'unsupported' });
-        return this.resource ? this.#restartIce(message.description.sdp) : this.#post(message.description.sdp);
+        if (!this.resource) return this.#post(message.description.sdp);
+        // WHIP and WHEP have no renegotiation: only an ICE restart may follow the first offer.
+        if (!this.#isRestart(message.description.sdp))
+          throw new SignalingError(`${this.#protocol} cannot renegotiate: set up every track before the call starts`, {
+            reason: 'unsupported',
+          });
+        return this.#restartIce(message.description.sdp);
       case 'candidate':
         return this.#flushCandidates();
       case 'bye':
@@ -237,6 +243,11 @@ export class WhipSignaler extends EventTarget implements Signaler {
       `${this.#protocol} PATCH (trickle)`,
     );
     this.etag = response.headers.get('ETag') ?? this.etag;
+  }
+
+  /** An ICE restart carries new ICE credentials; any other new offer is a renegotiation. */
+  #isRestart(sdp: string): boolean {
+    return iceCredentials(sdp).ufrag !== iceCredentials(this.#localSdp).ufrag;
   }
 
   /** ICE restart: new credentials in a PATCH with `If-Match: *`; the answer is the old one with the server's new credentials. */

@@ -4,7 +4,7 @@ import '../../components/define.js';
 import type { RtcCall } from '../../components/rtc-call/rtc-call.js';
 import type { RtcVideo } from '../../components/rtc-video/rtc-video.js';
 import { nextEvent, waitFor } from './helpers.js';
-import { ARRIVE_MS, FRAMES_MS, LOCAL_MS, TEST_MS } from '../support/waits.mjs';
+import { AFTER_CONNECT_MS, ARRIVE_MS, FRAMES_MS, LOCAL_MS, TEST_MS, sleep } from '../support/waits.mjs';
 
 interface Logged {
   method: string;
@@ -18,6 +18,7 @@ const serverLog = async (): Promise<{ log: Logged[]; received: { audio: number; 
 /** Frames played back through the werift media server (it relays what the publisher sends). */
 const WHEP_FRAMES_MS = 40_000;
 const stream = () => `s${crypto.randomUUID().slice(0, 8)}`;
+const signalerOf = (call: RtcCall) => call.signalingSession!.signaler as WhipSignaler;
 
 describe('WHIP / WHEP', function () {
   this.timeout(TEST_MS);
@@ -140,22 +141,64 @@ describe('WHIP / WHEP', function () {
     expect((root.querySelector('#pub') as RtcCall).state).to.equal('connected');
   });
 
-  it('<rtc-call signaling="whip+…"> applies the ICE servers the endpoint offers (the signaler\'s iceservers event)', async () => {
+  it('<rtc-call signaling="whip+…"> does not restart ICE for the ICE servers the endpoint offers', async () => {
+    const { base, token } = await endpoint();
+    const name = stream();
+    const call = await fixture<RtcCall>(
+      html`<rtc-call signaling=${`whip+${base}/whip/${name}`} token=${token} video></rtc-call>`,
+    );
+    try {
+      await waitFor(() => call.state === 'connected', FRAMES_MS, 'connected to the media server');
+      await sleep(AFTER_CONNECT_MS);
+      const restarts = (await serverLog()).log.filter(
+        (l) =>
+          l.path === new URL(signalerOf(call).resource ?? 'http://x/none').pathname && l.headers['if-match'] === '*',
+      );
+      expect(restarts.map((l) => l.body.slice(0, 40))).to.deep.equal([]);
+    } finally {
+      call.hangUp();
+    }
+  });
+
+  it('<rtc-call signaling="whip+…"> uses the endpoint\'s ICE servers at its next ICE restart', async () => {
     const { base, token } = await endpoint();
     const call = await fixture<RtcCall>(
       html`<rtc-call signaling=${`whip+${base}/whip/${stream()}`} token=${token} video></rtc-call>`,
     );
     const servers = () => JSON.stringify(call.connection?.native.getConfiguration().iceServers ?? []);
     try {
-      await waitFor(
-        () => servers().includes('turn:127.0.0.1:3478?transport=udp'),
-        20000,
-        "the Link header's TURN server in the connection",
-      );
-      expect(servers()).to.include('"username":"user"').and.include('stun:127.0.0.1:3478');
-      await waitFor(() => call.state === 'connected', 20000, 'connected to the media server');
+      await waitFor(() => call.state === 'connected', FRAMES_MS, 'connected to the media server');
+      expect(signalerOf(call).iceServers.length, "the endpoint's Link headers").to.equal(2);
+      const restarted = nextEvent(call, 'rtc-reconnected');
+      call.signalingSession!.restartIce('test');
+      await restarted;
+      expect(servers()).to.include('turn:127.0.0.1:3478?transport=udp').and.include('"username":"user"');
+      expect(servers()).to.include('stun:127.0.0.1:3478');
+      expect(call.state).to.equal('connected');
     } finally {
       call.hangUp();
+    }
+  });
+
+  it('a renegotiation (a track added later) is a SignalingError (reason unsupported), not sent as an ICE restart', async () => {
+    const { base, token } = await endpoint();
+    const client = new WebRtcClient();
+    try {
+      const connection = client.createPeerConnection();
+      connection.addTrack(await client.createVideoTrack({ width: 160, height: 120 }));
+      const signaler = new WhipSignaler(`${base}/whip/${stream()}`, { token });
+      const session = new SignalingSession(connection, signaler, { polite: false });
+      session.start();
+      await waitFor(() => connection.state === 'connected', FRAMES_MS, 'connected to the media server');
+      const error = nextEvent<{ error: { code: string; reason: string } }>(session, 'error');
+      connection.addTrack(await client.createAudioTrack());
+      const { error: e } = await error;
+      expect([e.code, e.reason]).to.deep.equal(['signaling', 'unsupported']);
+      const resource = new URL(signaler.resource!).pathname;
+      const restarts = (await serverLog()).log.filter((l) => l.path === resource && l.headers['if-match'] === '*');
+      expect(restarts).to.have.length(0);
+    } finally {
+      client.close();
     }
   });
 });

@@ -15,6 +15,7 @@ export declare const PROCESS_TEST_MS: number;
 export declare const PACKAGE_TEST_MS: number;
 export declare const QUIET_MS: number;
 export declare const LATE_ERROR_MS: number;
+export declare const AFTER_CONNECT_MS: number;
 export declare const TICK_MS: number;
 export declare const REATTACH_MS: number;
 export declare const POLL_MS: number;

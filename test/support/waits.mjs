@@ -33,6 +33,8 @@ export const PACKAGE_TEST_MS = 180_000;
 
 /** Room for what must not happen to happen, were it to: a few loopback round trips. */
 export const QUIET_MS = 300;
+/** Room for a connection's own after-connect activity (Firefox renegotiates about 1 s in). */
+export const AFTER_CONNECT_MS = 2_500;
 /** Room for a late error to show after a page is done. */
 export const LATE_ERROR_MS = 500;
 /** A loopback message and what it sets off: the server or the page has handled it. */
