@@ -4,6 +4,7 @@
 // raw (WebSocket + RTCPeerConnection, nothing else), <rtc-call>, and PeerJS with a PeerServer.
 // Times are epoch milliseconds (timeOrigin + now), comparable across the two pages of a browser.
 import '../components/define.js';
+import { WebSocketSignaler } from '../src/index.js';
 import type { RtcCall } from '../components/rtc-call/rtc-call.js';
 import type { RtcDataChannel } from '../components/rtc-data-channel/rtc-data-channel.js';
 import type { RtcVideo } from '../components/rtc-video/rtc-video.js';
@@ -24,6 +25,10 @@ export interface JoinSetup {
   room: string;
   /** PeerJS ids of the waiting and the joining side. */
   ids: { wait: string; join: string };
+  /** The browser's name, for messages. */
+  browser: string;
+  /** `begin` and `result` reject after this long: the bench fails with a message, never hangs. */
+  timeoutMs: number;
 }
 
 const epoch = () => performance.timeOrigin + performance.now();
@@ -56,6 +61,24 @@ function videoFor(stream: MediaStream): Promise<number> {
 
 const cleanups: (() => void)[] = [];
 let result: Promise<number | null> = Promise.resolve(null);
+let current: JoinSetup | undefined;
+
+/** `p`, or a rejection naming the browser, contender, case and side after `s.timeoutMs`. */
+function within<T>(p: Promise<T>, s: JoinSetup, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new Error(
+            `${s.browser} ${s.contender}/${s.case}, ${s.role}ing side: ${what} not done in ${s.timeoutMs / 1000} s`,
+          ),
+        ),
+      s.timeoutMs,
+    );
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
 
 /** Sets `result` to the time of the first frame or message this side waits for (null: none); call what it returns then. */
 function expectFirst(p: ReturnType<typeof plan>): (t: number) => void {
@@ -135,8 +158,16 @@ async function raw(s: JoinSetup, p: ReturnType<typeof plan>): Promise<void> {
 async function element(s: JoinSetup, p: ReturnType<typeof plan>): Promise<void> {
   const call = document.createElement('rtc-call') as RtcCall;
   call.setAttribute('manual', '');
-  call.setAttribute('signaling', s.signaling);
-  call.setAttribute('room', s.room);
+  // The waiting side must be in its room before the other joins, and only a signaler of its own
+  // says so (whenOpen); the joining side uses the call's own signaler, as a page would.
+  let signaler: WebSocketSignaler | undefined;
+  if (s.role === 'wait') {
+    signaler = new WebSocketSignaler(s.signaling, { room: s.room });
+    call.signaler = signaler;
+  } else {
+    call.setAttribute('signaling', s.signaling);
+    call.setAttribute('room', s.room);
+  }
   if (p.sends) call.setAttribute('video', '');
   const got = expectFirst(p);
   if (p.receives) {
@@ -162,13 +193,12 @@ async function element(s: JoinSetup, p: ReturnType<typeof plan>): Promise<void> 
     call.append(channel);
   }
   document.body.append(call);
-  cleanups.push(() => call.remove());
+  cleanups.push(() => {
+    call.remove();
+    signaler?.close();
+  });
   await call.start();
-  if (s.role === 'wait') {
-    // In the room once its own signaler has its welcome.
-    const joined = () => (call as unknown as { ownedSignaler?: { state: string } }).ownedSignaler?.state === 'open';
-    while (!joined()) await new Promise((r) => setTimeout(r, 5));
-  }
+  await signaler?.whenOpen();
 }
 
 // ---- PeerJS: the waiting peer registers under a known id; the joiner calls or connects to it.
@@ -220,12 +250,13 @@ Object.assign(globalThis, {
   join: {
     /** Sets this side up; the joining side returns the epoch time it started at. */
     async begin(s: JoinSetup): Promise<number> {
+      current = s;
       const start = epoch();
-      await contenders[s.contender](s, plan(s));
+      await within(contenders[s.contender](s, plan(s)), s, 'set-up');
       return start;
     },
     /** The epoch time of the first remote frame or message here (null: this side receives nothing). */
-    result: () => result,
+    result: () => (current ? within(result, current, 'first frame or message') : result),
     end() {
       for (const f of cleanups.splice(0)) {
         try {
@@ -235,6 +266,7 @@ Object.assign(globalThis, {
         }
       }
       result = Promise.resolve(null);
+      current = undefined;
     },
   },
 });

@@ -21,6 +21,16 @@ import { chart } from './chart.mjs';
 
 const MiB = 1024 * 1024;
 const QUICK = process.env.BENCH_QUICK === '1';
+// npm test runs the quick bench: whatever hangs, it ends, with a message (every page wait has its own bound too).
+const QUICK_LIMIT_MS = 10 * 60_000;
+if (QUICK)
+  setTimeout(() => {
+    console.error(`BENCH_QUICK: not done in ${QUICK_LIMIT_MS / 60_000} min, given up`);
+    process.exit(1);
+  }, QUICK_LIMIT_MS).unref();
+const began = Date.now();
+/** A log line with the seconds since the run began: where a slow run spends its time. */
+const say = (who, s) => console.log(`[${who} ${Math.round((Date.now() - began) / 1000)} s] ${s}`);
 const TOTAL = Number(process.env.BENCH_MIB ?? (QUICK ? 4 : 64)) * MiB;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (QUICK ? 1 : 7));
 const ALL_SECTIONS = ['channels', 'join', 'server', 'cluster'];
@@ -80,7 +90,11 @@ async function openBench(name) {
   const page = await browser.newPage();
   page.on('pageerror', (e) => console.error(`[${name}] ${e.message}`));
   await page.goto(`${web.url.replace('ws', 'http')}/bench/page.html`);
-  await page.waitForFunction(() => globalThis.benchReady === true);
+  await page
+    .waitForFunction(() => globalThis.benchReady === true)
+    .catch((e) => {
+      throw new Error(`${name}: bench/page.html not ready (${e.message})`);
+    });
   await page.evaluate((s) => globalThis.bench.setPeerServer(s), { host: '127.0.0.1', port: peerPort, path: '/peerjs' });
   const version = await browser.version();
   return { name, browser, page, version };
@@ -90,14 +104,19 @@ async function openBench(name) {
 const CALL_TIMEOUT_MS = 120_000;
 const call = (b, fn, ...args) =>
   b.page.evaluate(
-    (f, a, ms) =>
-      Promise.race([
+    (f, a, ms, browser) => {
+      let timer;
+      return Promise.race([
         globalThis.bench[f](...a),
-        new Promise((_, reject) => setTimeout(() => reject(new Error(`${f} did not finish in ${ms / 1000} s`)), ms)),
-      ]),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`${browser} ${f}: did not finish in ${ms / 1000} s`)), ms);
+        }),
+      ]).finally(() => clearTimeout(timer));
+    },
     fn,
     args,
     CALL_TIMEOUT_MS,
+    b.name,
   );
 /** The median of `values`, or null when they come from fewer than half the `rounds` (the rest did not finish). */
 const medianOfMost = (values, rounds) => (values.length * 2 >= rounds ? median(values) : null);
@@ -122,7 +141,7 @@ async function race(b, variants, n = ROUNDS) {
       const [fn, args] = variants[name];
       times[name].push(
         await call(b, fn, ...args).catch((e) => {
-          console.log(`[${b.name}] ${name}: ${e.message}`);
+          say(b.name, `${name}: ${e.message}`);
           return null;
         }),
       );
@@ -145,7 +164,7 @@ async function race(b, variants, n = ROUNDS) {
 }
 
 async function benchBrowser(b) {
-  const log = (s) => console.log(`[${b.name}] ${s}`);
+  const log = (s) => say(b.name, s);
   const r = { version: b.version };
   // 1. Throughput. First find raw's best chunk size and high-water mark (16 MiB, mean of 2),
   //    then race everything with 64 MiB.
@@ -249,10 +268,14 @@ if (sections.has('channels') || sections.has('join')) {
     for (const b of browsers) {
       if (sections.has('channels')) results[b.name] = await benchBrowser(b);
       if (sections.has('join')) {
-        const log = (s) => console.log(`[${b.name}] ${s}`);
+        const log = (s) => say(b.name, s);
         join[b.name] = {
           version: b.version,
-          times: await joinToFrame(b.browser, web.url.replace('ws', 'http'), relays, { rounds: SIZES.rounds, log }),
+          times: await joinToFrame(b.browser, web.url.replace('ws', 'http'), relays, {
+            name: b.name,
+            rounds: SIZES.rounds,
+            log,
+          }),
         };
       }
     }
@@ -265,8 +288,9 @@ await web.close();
 peerServer.close?.();
 peerServer._server?.close?.();
 
-// 5. Bundle sizes (min + gzip).
-execFileSync('node', ['scripts/build.mjs'], { stdio: 'ignore' });
+// 5. Bundle sizes (min + gzip). The quick run checks no size and runs after npm test's build: no
+// second build (20 to 40 s here).
+if (!QUICK) execFileSync('node', ['scripts/build.mjs'], { stdio: 'ignore' });
 const gz = (file) => gzipSync(readFileSync(file), { level: 9 }).length;
 const sizes = {
   ours: gz('dist/rtc-elements.js'),
@@ -279,14 +303,15 @@ const sizes = {
     ]),
   ),
 };
-const breakdown = await bundleBreakdown();
+// The breakdown goes only into RESULTS.md, which the quick run does not write.
+const breakdown = QUICK ? null : await bundleBreakdown();
 
 // 6. The signaling server against PeerServer, then the cluster.
 if (sections.has('server'))
   server = await serverVsPeerServer({
     sizes: SIZES.serverClients,
     relays: SIZES.relays,
-    log: (s) => console.log(`[server] ${s}`),
+    log: (s) => say('server', s),
   });
 if (sections.has('cluster'))
   clusterResult = await cluster({
@@ -294,7 +319,7 @@ if (sections.has('cluster'))
     relays: SIZES.clusterRelays,
     seconds: SIZES.clusterSeconds,
     window: 8,
-    log: (s) => console.log(`[cluster] ${s}`),
+    log: (s) => say('cluster', s),
   });
 mkdirSync('bench/.build', { recursive: true });
 if (!from)
@@ -306,7 +331,9 @@ if (!from)
 if (QUICK) {
   const { checks, failures } = quickCheck({ results, join, server, cluster: clusterResult });
   for (const f of failures) console.error(`BENCH_QUICK: ${f}`);
-  console.log(`bench: ${checks - failures.length} passed, ${failures.length} failed`);
+  console.log(
+    `bench: ${checks - failures.length} passed, ${failures.length} failed in ${Math.round((Date.now() - began) / 1000)} s`,
+  );
   process.exit(failures.length ? 1 : 0);
 }
 
@@ -353,10 +380,12 @@ By \`npm run bench\` on 2 cores (shared with other work: single rounds are noisy
 only, each against a baseline measured in the same run. \`BENCH_ROUNDS\` sets the rounds,
 \`BENCH_SECTIONS=channels,join,server,cluster\` the sections measured (the others keep the figures
 of the run that measured them, with its date), \`BENCH_FROM=bench/.build/last-run.json\` writes
-this file again from a run's saved measurements. \`BENCH_QUICK=1\` (\`npm run test:bench\`; not yet
-in \`npm test\`, see issue 22) runs every race once at small sizes, writes nothing here, and fails only
+this file again from a run's saved measurements. \`BENCH_QUICK=1\` (\`npm run test:bench\`, the end of
+\`npm test\`) runs every race once at small sizes in a few minutes, writes nothing here, and fails only
 when a race breaks (a contender that never finishes, a join that shows nothing, a client that
-does not connect, a relay that does not arrive), never on a ratio.
+does not connect, a relay that does not arrive), never on a ratio; a page that does not answer
+fails its round with a message naming the browser, contender and case, and the whole run gives up
+after 10 minutes.
 
 ${joinNow ? joinTables(joinNow.value, joinRounds, joinNow.date) : ''}
 ${serverNow ? serverTable(serverNow.value, serverNow.date) : ''}
