@@ -41,6 +41,8 @@ export class Connection {
   refusedInARow = 0;
   /** Set when the socket dropped and the peer is kept for `leaveGraceMs`. */
   graceTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Cluster: the relays of this connection that wait on Redis (later ones wait behind them, in order). */
+  relayQueue: Promise<void> | undefined;
   /** With TURN: when (performance.now()) this peer gets fresh credentials; 0 before its welcome. */
   turnDue = 0;
   readonly bucket: TokenBucket;
@@ -57,9 +59,14 @@ export class Connection {
   /** Called when this connection must go (slow reader, heartbeat, no join): the owner leaves the room and closes. */
   readonly #onFault: (connection: Connection, code: ServerCloseCode, reason: string) => void;
 
+  /**
+   * `request` is kept only for a `verify` hook (a request holds its headers and more: about a
+   * kilobyte a client); `address` is the client's, for the per-address count.
+   */
   constructor(
     readonly socket: WebSocket,
-    readonly request: IncomingMessage,
+    readonly request: IncomingMessage | undefined,
+    readonly address: string,
     limits: ConnectionLimits,
     budget: UnsentBudget,
     onFault: (connection: Connection, code: ServerCloseCode, reason: string) => void,
@@ -68,11 +75,12 @@ export class Connection {
     this.#budget = budget;
     this.#onFault = onFault;
     this.bucket = new TokenBucket(limits.rate.perSecond, limits.rate.burst);
-    // Only an answer to our own ping counts: an unsolicited pong proves nothing about reading.
-    socket.on('pong', (data: Buffer) => {
-      if (data.length === 6 && data.readUIntBE(0, 6) === this.#nonce) this.#answered = true;
-    });
     this.#joinBy = performance.now() + limits.joinTimeoutMs;
+  }
+
+  /** A pong came (the server listens once for all sockets): only an answer to our own ping counts. */
+  pong(data: Buffer): void {
+    if (data.length === 6 && data.readUIntBE(0, 6) === this.#nonce) this.#answered = true;
   }
 
   get open(): boolean {
