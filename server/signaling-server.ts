@@ -104,7 +104,7 @@ export interface SignalingServer {
 
 /** A server-side socket that knows its connection, so that all sockets share one set of listeners. */
 class ServerSocket extends WebSocket {
-  connection: Connection | undefined;
+  connection: Connection | undefined = undefined;
 }
 
 function onSocketPong(this: WebSocket, data: Buffer): void {
@@ -215,7 +215,7 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
     rooms.closeConnection(connection, code, reason);
 
   function onMessage(connection: Connection, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
-    if (!connection.bucket.take()) {
+    if (!connection.takeToken()) {
       connection.refusedInARow++;
       if (connection.refusedInARow >= limits.floodCloseAfter)
         return rooms.closeConnection(connection, 4008, 'rate limit exceeded');
