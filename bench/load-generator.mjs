@@ -157,20 +157,25 @@ async function relay({ count, perSecond }) {
 
 async function throughput({ seconds, window }) {
   let relays = 0;
+  let sent = 0;
   let running = true;
+  const send = (from, to) => {
+    sent++;
+    relayOnce(from, to);
+  };
   for (const [a, b] of pairs) {
     // Ping-pong: each arrival sends the next one back, `window` of them in flight per pair.
     a.done = () => {
       relays++;
-      if (running) relayOnce(a, b);
+      if (running) send(a, b);
     };
     b.done = () => {
       relays++;
-      if (running) relayOnce(b, a);
+      if (running) send(b, a);
     };
   }
   const start = performance.now();
-  for (const [a, b] of pairs) for (let w = 0; w < window; w++) relayOnce(a, b);
+  for (const [a, b] of pairs) for (let w = 0; w < window; w++) send(a, b);
   await new Promise((r) => setTimeout(r, seconds * 1000));
   running = false;
   const perSecond = relays / ((performance.now() - start) / 1000);
@@ -180,7 +185,8 @@ async function throughput({ seconds, window }) {
     a.inbox.clear();
     b.inbox.clear();
   }
-  return { perSecond, errors: takeErrors() };
+  // A relay that never arrived (lost, or still queued after half a second) takes its place in the window with it.
+  return { perSecond, sent, arrived: relays, errors: takeErrors() };
 }
 
 function takeErrors() {

@@ -7,11 +7,14 @@ import { fileURLToPath } from 'node:url';
 /** The open-file limit the bench's processes get (the hard limit: raising it needs privileges a container may lack). */
 export const FD_LIMIT_COMMAND = 'ulimit -n "$(ulimit -Hn)"';
 
+/** More Node flags for the server processes while investigating (`--cpu-prof`, `--heapsnapshot-signal=SIGUSR2`). */
+const NODE_ARGS = process.env.BENCH_SERVER_NODE_ARGS ?? '';
+
 function spawnNode(file, args = []) {
   const script = fileURLToPath(new URL(file, import.meta.url));
   const child = spawn(
     'bash',
-    ['-c', `${FD_LIMIT_COMMAND}; exec "${process.execPath}" --expose-gc "$0" "$@"`, script, ...args],
+    ['-c', `${FD_LIMIT_COMMAND}; exec "${process.execPath}" --expose-gc ${NODE_ARGS} "$0" "$@"`, script, ...args],
     {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     },

@@ -163,13 +163,19 @@ ${row('CPU seconds per 10,000 relays', (x) => fmt(x.cpuPer10kRelays, 2))}
 
 Latency here is mostly the load generator's and the machine's (one process sends and receives
 for every client, on two cores that other work shares): p99 swings by 2 to 3 × between runs, so a
-p99 ratio far from 1 in one column and the other way in the next is noise, not a finding. Memory
-per client is steady from run to run: ours keeps about 2 KiB more heap per connection than
-PeerServer. Which objects those are is not measured yet: a heap snapshot of the server with 1,000
-clients against the empty one (\`node --heapsnapshot-signal\`) would name them; the candidates are
-what ours keeps per connection and PeerServer does not (the rate limiter's token bucket, the
-heartbeat nonce and timers, the resume token, the room maps). The change that closes it follows
-from that snapshot, in server/ (not the bench's to make).
+p99 ratio far from 1 in one column and the other way in the next is noise, not a finding.
+
+What each client holds was found with heap snapshots (\`v8.writeHeapSnapshot\`, 1,000 clients in
+rooms of 2, against the empty server; PeerServer the same way). The WebSocket with its TCP socket,
+receiver and sender is about 3 KiB in both servers. Ours kept besides: the upgrade request with its
+headers (about 1.2 KiB; now kept only when a \`verify\` hook needs it), four closures per socket (now
+one set of listeners for all sockets, which find their connection on the socket), ws's own client
+set with a close listener per socket (off: the server tracks its connections), and a token bucket
+object and a separate property store per connection (now fields of the connection, all set in its
+constructor). Heap per client at 1,000 in one process went from 5.7 to 4.1 KiB (PeerServer 3.6 KiB).
+What is left over PeerServer: the connection's own fields (about 190 bytes against PeerServer's
+56-byte client), a \`Map\` per room (about 300 bytes) and the per-address count; the next step would
+be a room as two exact-size arrays and fewer connection fields. perMessageDeflate was already off.
 `;
 }
 
@@ -192,14 +198,14 @@ one run over both kinds. Then relays per second: every pair keeps ${c.window} re
 | relays a second, two instances (each room on one) ÷ one instance | ${fmt(c.twoRooms.perSecond / c.one.perSecond)} | |
 | relays a second: one instance / two, split / two, by room | ${c.one.perSecond.toFixed(0)} / ${c.twoSplit.perSecond.toFixed(0)} / ${c.twoRooms.perSecond.toFixed(0)} | |
 
-A relay between instances costs two Redis round trips in a row: server/rooms.ts asks Redis whether
-the addressed peer is in the room (\`HEXISTS\`) and only then publishes to the room's channel. In a
-side run (200 clients, pairs split across two instances) each instance used about 15 % of a core
-while relaying 1,500 to 2,900 a second, and more relays in flight raised the rate: the relay waits
-on Redis, it does not run out of CPU. The change that would close both figures, in server/ (not the
-bench's to make): route by the membership each instance already follows (\`peer-joined\`,
-\`present\` and \`left\` events, and its reconcile pass), publishing at once and answering
-\`unknown-peer\` from that view, instead of an \`HEXISTS\` per message. Two instances with each room
-on one instance share two cores with Redis and the load generator, which is why they do not beat one.
+A relay between instances is published at once: each instance routes by the membership it follows
+(the cluster's join, leave and relay events, and its reconcile pass) instead of asking Redis
+(\`HEXISTS\`) before each relay; only an id it does not know yet is looked up, and the relays of
+that sender wait behind the lookup, so that their order holds. The relay's \`PUBLISH\` has no
+command timeout (the Redis client's default made an \`AbortSignal\` and a timer per command, about
+a tenth of a relay's CPU), and an instance skips its own events by their first bytes, unparsed.
+With two instances every process (two servers, Redis, the load generator) shares the two cores, so
+the relays a second of two instances measure the CPU a relay costs in all of them, not a limit of
+one instance.
 `;
 }

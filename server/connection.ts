@@ -2,7 +2,6 @@ import { randomInt } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
 import type { ServerCloseCode, ServerMessage } from '../src/types.js';
-import { TokenBucket } from './rate-limiter.js';
 
 export interface ConnectionLimits {
   rate: { perSecond: number; burst: number };
@@ -35,15 +34,21 @@ const CLOSE_WAIT_MS = 1000;
  * the owner's sweep checks join deadlines and re-counts the budget.
  */
 export class Connection {
-  id: string | undefined;
-  room: string | undefined;
+  // Every field starts in the constructor (none added later): the object keeps one shape, its
+  // fields inside it, with no separate property store per client.
+  id: string | undefined = undefined;
+  room: string | undefined = undefined;
   joining = false;
   refusedInARow = 0;
   /** Set when the socket dropped and the peer is kept for `leaveGraceMs`. */
-  graceTimer: ReturnType<typeof setTimeout> | undefined;
+  graceTimer: ReturnType<typeof setTimeout> | undefined = undefined;
+  /** Cluster: the relays of this connection that wait on Redis (later ones wait behind them, in order). */
+  relayQueue: Promise<void> | undefined = undefined;
   /** With TURN: when (performance.now()) this peer gets fresh credentials; 0 before its welcome. */
   turnDue = 0;
-  readonly bucket: TokenBucket;
+  /** The rate limit's token bucket (`rate.perSecond` a second, up to `rate.burst`), kept here: no object per client. */
+  #tokens: number;
+  #tokensAt = performance.now();
   /** This connection's share of `budget.used`, as of its last count. */
   #counted = 0;
   #closed = false;
@@ -57,9 +62,14 @@ export class Connection {
   /** Called when this connection must go (slow reader, heartbeat, no join): the owner leaves the room and closes. */
   readonly #onFault: (connection: Connection, code: ServerCloseCode, reason: string) => void;
 
+  /**
+   * `request` is kept only for a `verify` hook (a request holds its headers and more: about a
+   * kilobyte a client); `address` is the client's, for the per-address count.
+   */
   constructor(
     readonly socket: WebSocket,
-    readonly request: IncomingMessage,
+    readonly request: IncomingMessage | undefined,
+    readonly address: string,
     limits: ConnectionLimits,
     budget: UnsentBudget,
     onFault: (connection: Connection, code: ServerCloseCode, reason: string) => void,
@@ -67,12 +77,24 @@ export class Connection {
     this.#limits = limits;
     this.#budget = budget;
     this.#onFault = onFault;
-    this.bucket = new TokenBucket(limits.rate.perSecond, limits.rate.burst);
-    // Only an answer to our own ping counts: an unsolicited pong proves nothing about reading.
-    socket.on('pong', (data: Buffer) => {
-      if (data.length === 6 && data.readUIntBE(0, 6) === this.#nonce) this.#answered = true;
-    });
+    this.#tokens = limits.rate.burst;
     this.#joinBy = performance.now() + limits.joinTimeoutMs;
+  }
+
+  /** Takes one message's token; false when the bucket is empty (the message is refused). */
+  takeToken(): boolean {
+    const now = performance.now();
+    const { perSecond, burst } = this.#limits.rate;
+    this.#tokens = Math.min(burst, this.#tokens + ((now - this.#tokensAt) / 1000) * perSecond);
+    this.#tokensAt = now;
+    if (this.#tokens < 1) return false;
+    this.#tokens -= 1;
+    return true;
+  }
+
+  /** A pong came (the server listens once for all sockets): only an answer to our own ping counts. */
+  pong(data: Buffer): void {
+    if (data.length === 6 && data.readUIntBE(0, 6) === this.#nonce) this.#answered = true;
   }
 
   get open(): boolean {

@@ -110,6 +110,8 @@ export interface RedisRegistryOptions {
 export class RedisRegistry implements RoomRegistry {
   readonly shared = true;
   readonly serverId = randomBytes(6).toString('hex');
+  /** How this server's events begin: `{"origin":…,"event":` then the event. */
+  readonly #envelope = `{"origin":"${this.serverId}","event":`;
   readonly #pub: RedisLike;
   readonly #sub: RedisLike;
   readonly #prefix: string;
@@ -155,7 +157,10 @@ export class RedisRegistry implements RoomRegistry {
     await Promise.all([pub.connect(), sub.connect()]);
     const registry = new RedisRegistry(pub, sub, options);
     const prefix = registry.#prefix;
+    // This server's own events come back too: told apart by their first bytes, without parsing them.
+    const own = registry.#envelope;
     await sub.pSubscribe(`${prefix}:events:*`, (text: string, channel: string) => {
+      if (text.startsWith(own)) return;
       try {
         const { origin, event } = JSON.parse(text) as { origin: string; event: RoomEvent };
         if (origin === registry.serverId) return;
@@ -205,11 +210,12 @@ export class RedisRegistry implements RoomRegistry {
   }
 
   async publish(room: string, event: RoomEvent): Promise<void> {
-    await this.#pub.sendCommand([
-      'PUBLISH',
-      `${this.#prefix}:events:${room}`,
-      JSON.stringify({ origin: this.serverId, event }),
-    ]);
+    // No command timeout (the client's default makes an AbortSignal and a timer per command, a
+    // tenth of a relay's cost): a publish fails when the connection does, as relays did before.
+    await this.#pub.sendCommand(
+      ['PUBLISH', `${this.#prefix}:events:${room}`, `${this.#envelope}${JSON.stringify(event)}}`],
+      NO_TIMEOUT,
+    );
   }
 
   /** Liveness, re-registration, pending leaves, dead servers: one pass, never two at once. */
@@ -315,12 +321,14 @@ export class RedisRegistry implements RoomRegistry {
   }
 }
 
+const NO_TIMEOUT = { timeout: 0 };
+
 /** The few `redis` client methods used, typed loosely so that the package stays optional. */
 interface RedisLike {
   on(event: 'error' | 'ready', listener: (error: unknown) => void): void;
   connect(): Promise<unknown>;
   close(): Promise<unknown>;
   destroy(): void;
-  sendCommand(args: string[]): Promise<unknown>;
+  sendCommand(args: string[], options?: { timeout?: number }): Promise<unknown>;
   pSubscribe(pattern: string, listener: (message: string, channel: string) => void): Promise<void>;
 }

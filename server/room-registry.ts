@@ -36,32 +36,39 @@ export interface RoomRegistry {
   close(members: Array<{ room: string; id: string }>): Promise<void>;
 }
 
-/** Rooms in this process only. Every step is synchronous, hence atomic. */
+/**
+ * Rooms in this process only. Every step is synchronous, hence atomic. A room's ids are an array
+ * (rooms are small): a set per room would cost about as much again as the ids.
+ */
 export class LocalRegistry implements RoomRegistry {
   readonly shared = false;
-  readonly #rooms = new Map<string, Set<string>>();
+  readonly #rooms = new Map<string, string[]>();
 
   admit(room: string, id: string, maxRoomSize: number, resume: boolean): Promise<Admission> {
-    const ids = this.#rooms.get(room) ?? new Set<string>();
-    if (ids.has(id)) {
+    const ids = this.#rooms.get(room) ?? [];
+    if (ids.includes(id)) {
       if (!resume) return Promise.resolve({ ok: false, reason: 'taken' });
     } else {
-      if (ids.size >= maxRoomSize) return Promise.resolve({ ok: false, reason: 'full' });
-      ids.add(id);
-      this.#rooms.set(room, ids);
+      if (ids.length >= maxRoomSize) return Promise.resolve({ ok: false, reason: 'full' });
+      this.#rooms.set(room, [...ids, id]); // exactly as long as the room: a push would reserve 16 more places
     }
-    return Promise.resolve({ ok: true, peers: [...ids].filter((p) => p !== id) });
+    return Promise.resolve({ ok: true, peers: ids.filter((p) => p !== id) });
   }
 
   release(room: string, id: string): void {
     const ids = this.#rooms.get(room);
-    if (!ids) return;
-    ids.delete(id);
-    if (ids.size === 0) this.#rooms.delete(room);
+    const at = ids?.indexOf(id) ?? -1;
+    if (!ids || at < 0) return;
+    if (ids.length === 1) this.#rooms.delete(room);
+    else
+      this.#rooms.set(
+        room,
+        ids.filter((p) => p !== id),
+      );
   }
 
   has(room: string, id: string): Promise<boolean> {
-    return Promise.resolve(this.#rooms.get(room)?.has(id) ?? false);
+    return Promise.resolve(this.#rooms.get(room)?.includes(id) ?? false);
   }
 
   publish(): Promise<void> {

@@ -27,6 +27,11 @@ export class Rooms {
   readonly #remote = new Map<string, Set<string>>();
   /** Ids being admitted here ("<room> <id>"). */
   readonly #admitting = new Set<string>();
+  /**
+   * Cluster: events for a room this server has no peer in yet but is admitting one to, kept until
+   * the admission ends: a remote peer's join or first relay can overtake the admission's reply.
+   */
+  readonly #early = new Map<string, { admissions: number; events: RoomEvent[] }>();
   /** Cluster: remote peers Redis did not list at the last tick ("<room> <id>"). */
   readonly #missing = new Set<string>();
   readonly counters = { relayed: 0, refused: 0 };
@@ -77,7 +82,10 @@ export class Rooms {
   /** An event from another server of the cluster (or a dead server's leave found here). */
   onEvent(room: string, event: RoomEvent): void {
     const peers = this.local.get(room);
-    if (!peers) return;
+    if (!peers) {
+      this.#early.get(room)?.events.push(event);
+      return;
+    }
     const remote = this.#remote.get(room) ?? new Set<string>();
     this.#remote.set(room, remote);
     if (event.kind === 'joined' || event.kind === 'present') {
@@ -91,12 +99,15 @@ export class Rooms {
     } else if (event.kind === 'left') {
       this.#remoteLeft(room, peers, remote, event.id, event.reason);
     } else if (event.to !== undefined) {
+      // A relay proves its sender is in the room, should its join notice have been missed.
+      this.#remoteJoined(room, peers, remote, event.from);
       const target = peers.get(event.to);
       if (target) {
         this.counters.relayed++;
         target.send(event.message);
       }
     } else {
+      this.#remoteJoined(room, peers, remote, event.from);
       this.counters.relayed += this.#sendToOthers(peers, event.from, event.message);
     }
   }
@@ -194,6 +205,7 @@ export class Rooms {
     if (connection.room || connection.joining)
       return this.reply(connection, 'already-joined', 'This connection has joined a room already');
     connection.joining = true;
+    let held: string | undefined;
     try {
       if (this.#options.verify) {
         if (!(await this.#options.verify(connection, { token, room, id: requestedId }))) {
@@ -206,6 +218,7 @@ export class Rooms {
       // An id is granted only with the resume token its welcome gave (held, in its grace period or
       // gone: the token proves it is the same peer); without it the joiner gets a new id.
       const resume = requestedId !== undefined && presented !== undefined && isResumeToken(requestedId, presented);
+      this.#holdEvents((held = room));
       let identity = resume ? { id: requestedId as string, resumeToken: presented as string } : newIdentity();
       let admission = await this.#admit(room, identity.id, resume);
       if (!admission.ok && admission.reason === 'taken')
@@ -249,6 +262,7 @@ export class Rooms {
       this.registry.publish(room, { kind: 'joined', id }).catch(() => {});
     } finally {
       connection.joining = false;
+      if (held !== undefined) this.#releaseEvents(held);
     }
   }
 
@@ -263,14 +277,41 @@ export class Rooms {
     }
   }
 
+  /** Starts keeping a room's events while a peer is admitted to it here (cluster only). */
+  #holdEvents(room: string): void {
+    if (!this.registry.shared) return;
+    const early = this.#early.get(room) ?? { admissions: 0, events: [] };
+    early.admissions++;
+    this.#early.set(room, early);
+  }
+
+  /** The admission ended: the events kept meanwhile are handled now (they are no-ops for what the welcome told). */
+  #releaseEvents(room: string): void {
+    const early = this.#early.get(room);
+    if (!early || --early.admissions > 0) return;
+    this.#early.delete(room);
+    for (const event of early.events) this.onEvent(room, event);
+  }
+
   relay(connection: Connection, message: SignalMessage): void {
     if (!connection.room || !connection.id)
       return this.reply(connection, 'not-joined', 'Join a room before sending signal messages');
+    const routed = { ...message, from: connection.id } as SignalMessage;
+    // Behind a relay that waits on Redis, the next ones of this connection wait too: order is kept.
+    if (connection.relayQueue) this.#queue(connection, () => this.#route(connection, message, routed));
+    else {
+      const waiting = this.#route(connection, message, routed);
+      if (waiting) this.#queue(connection, () => waiting);
+    }
+  }
+
+  /** Delivers here, publishes to the cluster, or (an id this server does not know) asks Redis first. */
+  #route(connection: Connection, message: SignalMessage, routed: SignalMessage): Promise<void> | void {
     const room = connection.room;
     const from = connection.id;
+    if (!room || !from) return; // left while it waited
     const peers = this.local.get(room);
     if (!peers) return;
-    const routed = { ...message, from } as SignalMessage;
     if (message.to !== undefined) {
       // Only peers of the sender's room can be reached.
       const to = message.to;
@@ -280,23 +321,34 @@ export class Rooms {
         return target.send(routed);
       }
       if (!this.registry.shared) return this.reply(connection, 'unknown-peer', `No peer ${to} in room "${room}"`);
-      // Maybe on another server of the cluster.
-      void this.registry.has(room, to).then(
+      const publish = () =>
+        this.registry
+          .publish(room, { kind: 'relay', from, to, message: routed })
+          .catch(() => this.#unrelayed(connection, message));
+      // A peer this server knows is on another one (from the cluster's join and leave events and
+      // the reconcile pass): published at once, no round trip to Redis first.
+      if (this.#remote.get(room)?.has(to)) return void publish();
+      // Not known here: Redis may know of a join whose notice is still on its way.
+      return this.registry.has(room, to).then(
         (present) =>
-          present
-            ? this.registry
-                .publish(room, { kind: 'relay', from, to, message: routed })
-                .catch(() => this.#unrelayed(connection, message))
-            : this.reply(connection, 'unknown-peer', `No peer ${to} in room "${room}"`),
+          present ? void publish() : this.reply(connection, 'unknown-peer', `No peer ${to} in room "${room}"`),
         () => this.#unrelayed(connection, message),
       );
-      return;
     }
     this.counters.relayed += this.#sendToOthers(peers, from, routed);
     if (!this.registry.shared) return;
     // Lost only if some peer of the room is on another server: then its sender hears of it.
     this.registry.publish(room, { kind: 'relay', from, message: routed }).catch(() => {
       if (this.#remote.get(room)?.size) this.#unrelayed(connection, message);
+    });
+  }
+
+  /** Runs `step` after the connection's relays that wait on Redis (a step's promise holds the ones after it). */
+  #queue(connection: Connection, step: () => Promise<void> | void): void {
+    const next = (connection.relayQueue ?? Promise.resolve()).then(step).catch(() => {});
+    connection.relayQueue = next;
+    void next.then(() => {
+      if (connection.relayQueue === next) connection.relayQueue = undefined;
     });
   }
 

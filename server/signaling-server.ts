@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import type { ServerCloseCode } from '../src/types.js';
 import { Connection, UnsentBudget, type ConnectionLimits } from './connection.js';
 import { UpgradeFront } from './http-front.js';
@@ -102,6 +102,19 @@ export interface SignalingServer {
   close(): Promise<void>;
 }
 
+/** A server-side socket that knows its connection, so that all sockets share one set of listeners. */
+class ServerSocket extends WebSocket {
+  connection: Connection | undefined = undefined;
+}
+
+function onSocketPong(this: WebSocket, data: Buffer): void {
+  (this as ServerSocket).connection?.pong(data);
+}
+
+function ignoreError(): void {
+  /* a broken socket ends in 'close' */
+}
+
 /**
  * A numeric option, checked: a limit that is NaN (a typo on the command line) would compare false
  * with everything and so lift the limit without a word.
@@ -156,8 +169,8 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
               token,
               room,
               id,
-              origin: connection.request.headers.origin,
-              request: connection.request,
+              origin: connection.request?.headers.origin,
+              request: connection.request as IncomingMessage,
             })) === true
           );
         } catch {
@@ -183,9 +196,18 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
       if (options.onRequest) options.onRequest(request, response);
       else response.writeHead(426, { 'content-type': 'text/plain' }).end('This is a WebSocket signaling server');
     });
-  const wss = new WebSocketServer({ noServer: true, maxPayload: maxMessageBytes, perMessageDeflate: false });
+  // No client tracking: `connections` tracks them (ws's own set adds a listener per socket).
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: maxMessageBytes,
+    perMessageDeflate: false,
+    clientTracking: false,
+    WebSocket: ServerSocket,
+  });
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    front.handle(request, socket, () => wss.handleUpgrade(request, socket, head, (ws) => accept(ws, request)));
+    front.handle(request, socket, () =>
+      wss.handleUpgrade(request, socket, head, (ws) => accept(ws as ServerSocket, request)),
+    );
   };
   http.on('upgrade', onUpgrade);
 
@@ -193,7 +215,7 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
     rooms.closeConnection(connection, code, reason);
 
   function onMessage(connection: Connection, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
-    if (!connection.bucket.take()) {
+    if (!connection.takeToken()) {
       connection.refusedInARow++;
       if (connection.refusedInARow >= limits.floodCloseAfter)
         return rooms.closeConnection(connection, 4008, 'rate limit exceeded');
@@ -226,26 +248,32 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
     }
   }
 
-  function accept(socket: WebSocket, request: IncomingMessage): void {
-    const connection = new Connection(socket, request, limits, budget, fault);
-    connections.add(connection);
+  // One listener of each kind for every socket (`this` is the socket): no closures per client.
+  function onSocketMessage(this: WebSocket, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
+    const connection = (this as ServerSocket).connection as Connection;
+    try {
+      onMessage(connection, data, isBinary);
+    } catch {
+      rooms.closeConnection(connection, 1001, 'server error');
+    }
+  }
+  function onSocketClose(this: WebSocket, code: number): void {
+    const connection = (this as ServerSocket).connection as Connection;
+    front.closed(connection.address);
+    connections.delete(connection);
+    rooms.dropped(connection, code);
+  }
+
+  function accept(socket: ServerSocket, request: IncomingMessage): void {
     const address = request.socket.remoteAddress ?? '';
+    const connection = new Connection(socket, verify && request, address, limits, budget, fault);
+    socket.connection = connection;
+    connections.add(connection);
     front.opened(address);
-    socket.on('message', (data, isBinary) => {
-      try {
-        onMessage(connection, data, isBinary);
-      } catch {
-        rooms.closeConnection(connection, 1001, 'server error');
-      }
-    });
-    socket.on('error', () => {
-      /* a broken socket ends in 'close' */
-    });
-    socket.on('close', (code) => {
-      front.closed(address);
-      connections.delete(connection);
-      rooms.dropped(connection, code);
-    });
+    socket.on('message', onSocketMessage);
+    socket.on('error', ignoreError);
+    socket.on('close', onSocketClose);
+    socket.on('pong', onSocketPong);
   }
 
   const heartbeat = setInterval(() => {
