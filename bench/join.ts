@@ -165,9 +165,9 @@ async function element(s: JoinSetup, p: ReturnType<typeof plan>): Promise<void> 
   cleanups.push(() => call.remove());
   await call.start();
   if (s.role === 'wait') {
-    // In the room once its own signaler has its welcome.
-    const joined = () => (call as unknown as { ownedSignaler?: { state: string } }).ownedSignaler?.state === 'open';
-    while (!joined()) await new Promise((r) => setTimeout(r, 5));
+    // In the room once its own signaler has its welcome. (It polled `ownedSignaler`, a private
+    // field that is `#ownedSignaler` now: always undefined, so the wait never ended.)
+    await (call.signalingSession?.signaler as { whenOpen?: () => Promise<void> } | undefined)?.whenOpen?.();
   }
 }
 
