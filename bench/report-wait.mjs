@@ -104,21 +104,18 @@ send a \`join\` and wait for the welcome (one round trip more under the delay).
 
 Where \`<rtc-call>\` spends the legs that raw does not (from the protocol, docs/PROTOCOL.md §4–5, and
 the round-trip rows): raw needs three held client → server messages to the first frame (\`join\`,
-offer, answer). The session ignores \`welcome.peers\` and \`peer-joined\` and finds its peer by
-\`hello\`: the joiner's \`hello\`, then the waiting side's reply, and only then the first offer
-when the joiner is the impolite side (five legs), or the waiting side's offer straight after the
-joiner's \`hello\` when it is (four legs). Which side is polite follows the server's random ids,
-so rounds mix the two paths. The change that would close it is in src/signaling/session.ts and
-websocket-signaler.ts, not in the bench: let the WebSocket signaler hand the session the presence
-it already receives (\`welcome.peers\` for the joiner, \`peer-joined\` for the waiting side,
-which the server sends at once, with no held message) so that the impolite side offers as soon
-as it knows its peer, with \`hello\` kept only for signalers without presence (in-page, BroadcastChannel)
-and for the \`negotiate\` promise, which presence plus "impolite offers, polite waits" makes
-unneeded for the first offer. That is three legs, as raw. The polite side's 1.5 s wait (for a
-\`hello\` without \`negotiate\`) is not reached between two \`<rtc-call>\`s, whose every
-\`hello\` carries \`negotiate\`, and no median here comes near it. Without the delay, on loopback,
-the extra legs cost little; what else makes \`<rtc-call>\` slower there (Chromium, data only:
-about 80 ms more than raw in the medians) is not measured yet.
+offer, answer). The session finds its peer by the signaler's presence (\`welcome.peers\` for the
+joiner, \`peer-joined\` for the waiting side, which the server sends with no held message), and
+the impolite side offers at once, with no \`hello\` first: three legs, as raw, whenever the
+impolite side has something to send (both send, data only, and the one-sided cases when the
+sending side is the impolite one). When the impolite side has nothing to send (it only
+receives), it says so in a \`hello\` (\`negotiate: false\`) and the polite side then offers: four
+legs. Which side is polite follows the server's random ids, so the one-sided rows mix three- and
+four-leg rounds; raw's receiving joiner offers a \`recvonly\` transceiver instead, which
+\`<rtc-call>\` does not make. The polite side's 1.5 s wait (for an offer no \`hello\` announced)
+is not reached here: the impolite side offers, or says it will not, as soon as it sees its peer.
+Five rounds on a machine shared with other work: the round-trip estimates are noisy (negative
+ones are noise).
 `;
 }
 

@@ -65,6 +65,14 @@ export interface Signaler {
    * endpoint's `Link` headers). A signaler that is an `EventTarget` fires `iceservers` when they change.
    */
   readonly iceServers?: IceServer[];
+  /**
+   * Presence: the other peers' ids, as the signaling side sees them (the WebSocket signaler has
+   * them from the server). A session that sees exactly one finds it without waiting for its hello,
+   * and the impolite side offers at once. A signaler that is an `EventTarget` fires `open` or
+   * `peer-joined` when they change, and keeps what arrives before its first subscriber for it
+   * (an offer may come before the session listens).
+   */
+  readonly peers?: ReadonlySet<string>;
 }
 
 /** What a client sends the reference server, besides signal messages (which may carry `to`). */

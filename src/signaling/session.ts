@@ -46,6 +46,9 @@ export interface SessionEventDetail {
  */
 const INITIAL_POLITE_YIELD_MS = 1500;
 
+/** What a signaler with presence (`peers`) fires when its peers change. */
+const PRESENCE_EVENTS = ['open', 'peer-joined'];
+
 function randomId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(12));
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
@@ -152,11 +155,26 @@ export class SignalingSession extends EventTarget {
     this.connection.addEventListener('negotiationneeded', this.#onNegotiationNeeded);
     this.connection.addEventListener('icecandidate', this.#onIceCandidate);
     this.connection.addEventListener('statechange', this.#onStateChange);
-    this.#sayHello();
+    if (!this.#lookAround()) this.#sayHello();
+    if (this.signaler instanceof EventTarget)
+      for (const type of PRESENCE_EVENTS) this.signaler.addEventListener(type, this.#lookAround);
     // The browser's first negotiationneeded comes a task later: when the
     // connection already has something to negotiate, the first offer need not wait for it.
     if (this.#firstOfferDue()) void this.#onNegotiationNeeded();
   }
+
+  /**
+   * Finds the peer by the signaler's presence, the one peer it sees (a mesh's sessions know theirs
+   * from the start). The impolite side's first offer then goes at once, with no hello first; the
+   * polite side, or one with nothing to offer, says hello.
+   */
+  readonly #lookAround = (): boolean => {
+    const peers = this.signaler.peers;
+    if (this.#remoteFound || peers?.size !== 1) return false;
+    this.#found([...peers][0]);
+    if (this.polite || !this.#firstOfferDue()) this.#sayHello();
+    return true;
+  };
 
   /** A fresh connection with a channel or transceiver: the browser is bound to ask for an offer. */
   #firstOfferDue(): boolean {
@@ -470,6 +488,8 @@ export class SignalingSession extends EventTarget {
     this.#closed = true;
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
+    if (this.signaler instanceof EventTarget)
+      for (const type of PRESENCE_EVENTS) this.signaler.removeEventListener(type, this.#lookAround);
     this.#restartPolicy?.stop();
     this.connection.removeEventListener('iceconnectionstatechange', this.#loadRestartsWhenDue);
     this.connection.removeEventListener('statechange', this.#loadRestartsWhenDue);

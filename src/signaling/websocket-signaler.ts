@@ -70,6 +70,8 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
   #joined = false;
   #queue: Array<{ text: string; to: string | undefined; at: number }> = [];
   #listeners = new Set<(message: SignalMessage) => void>();
+  /** What came before the first subscriber, kept for it: a peer that sees this one may offer at once. */
+  #unheard: SignalMessage[] | undefined = [];
   #attempt = 0;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   /** Fires when the oldest queued message is due to expire, so that it is reported on time. */
@@ -253,7 +255,8 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
   }
 
   #deliver(message: SignalMessage): void {
-    for (const listener of [...this.#listeners]) listener(message);
+    if (!this.#unheard) for (const listener of [...this.#listeners]) listener(message);
+    else if (this.#unheard.length < 1000) this.#unheard.push(message);
   }
 
   #canSend(to: string | undefined): boolean {
@@ -309,6 +312,9 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
 
   subscribe(listener: (message: SignalMessage) => void): () => void {
     this.#listeners.add(listener);
+    const unheard = this.#unheard;
+    this.#unheard = undefined;
+    for (const message of unheard ?? []) listener(message);
     return () => this.#listeners.delete(listener);
   }
 

@@ -23,6 +23,8 @@ const ufragOf = (sdp: string) => /a=ice-ufrag:(\S+)/.exec(sdp)?.[1];
 const room = () => `room-${crypto.randomUUID()}`;
 /** How late the second session starts, its peer's hello waiting in the pair meanwhile. */
 const LATE_START_MS = 200;
+/** Far below the 1.5 s the polite side waits for an offer that no hello announced. */
+const NO_WAIT_MS = 1000;
 
 function sessions(client: WebRtcClient, [sa, sb]: [Signaler, Signaler], options: SessionOptions = {}) {
   const a = new SignalingSession(client.createPeerConnection(), sa, options);
@@ -375,6 +377,67 @@ describe('signalers', () => {
       sb.close();
     }
   });
+
+  /** Holds what `signaler` delivers to its subscribers until the returned function lets it go. */
+  function holdDeliveries(signaler: Signaler): () => void {
+    const held: Array<() => void> = [];
+    let holding = true;
+    const subscribe = signaler.subscribe.bind(signaler);
+    signaler.subscribe = (listener) =>
+      subscribe((message) => (holding ? held.push(() => listener(message)) : listener(message)));
+    return () => {
+      holding = false;
+      for (const deliver of held.splice(0)) deliver();
+    };
+  }
+
+  // The server's presence (welcome, peer-joined) finds the peer: the first offer waits for no
+  // message (it used to wait for a hello round trip, one signaling leg more than a raw page).
+  for (const [offerer, joinerStarts] of [
+    ['joiner', 'before it is in the room'],
+    ['joiner', 'once it is in the room'],
+    ['waiting side', 'before it is in the room'],
+  ] as const) {
+    it(`WebSocket: the impolite ${offerer} offers while every message to both sides is held (the joiner starts ${joinerStarts})`, async () => {
+      const name = room();
+      const sa = new WebSocketSignaler(signalingUrl, { room: name });
+      let sb: WebSocketSignaler | undefined;
+      try {
+        const releases = [holdDeliveries(sa)];
+        const offers: string[] = [];
+        tapSend(sa, (m) => m.type === 'description' && offers.push(`waiting side ${m.description.type}`));
+        const waitingPolite = offerer === 'joiner';
+        const a = new SignalingSession(client.createPeerConnection(), sa, { polite: waitingPolite });
+        a.connection.createDataChannel('chat');
+        a.start();
+        await sa.whenOpen();
+        sb = new WebSocketSignaler(signalingUrl, { room: name });
+        releases.push(holdDeliveries(sb));
+        tapSend(sb, (m) => m.type === 'description' && offers.push(`joiner ${m.description.type}`));
+        const b = new SignalingSession(client.createPeerConnection(), sb, { polite: !waitingPolite });
+        b.connection.createDataChannel('chat');
+        const errors: unknown[] = [];
+        for (const s of [a, b]) s.addEventListener('error', (e) => errors.push(e.detail.error));
+        if (joinerStarts === 'once it is in the room') await sb.whenOpen();
+        b.start();
+        await waitFor(() => offers.length > 0, REPLY_MS, 'an offer sent with nothing delivered');
+        expect(offers).to.deep.equal([`${offerer} offer`]);
+        const released = performance.now();
+        for (const release of releases) release();
+        await within(
+          Promise.all([a, b].map((s) => s.connection.dataChannels[0].whenOpen())),
+          CONNECT_MS,
+          "each side's channel open",
+        );
+        // Far below the polite side's 1.5 s wait for an offer that no hello announced.
+        expect(performance.now() - released).to.be.below(NO_WAIT_MS);
+        expect(errors).to.deep.equal([]);
+      } finally {
+        sa.close();
+        sb?.close();
+      }
+    });
+  }
 
   it('WebSocket: a peer that leaves reaches the session as bye "peer-left"', async () => {
     const name = room();
