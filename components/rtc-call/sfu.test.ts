@@ -174,6 +174,25 @@ describe('<rtc-call sfu="janus">', function () {
     for (const call of [...calls, late]) call.hangUp();
   });
 
+  it('a message sent while one who joined is still connecting their receiving side reaches them', async () => {
+    const chat = '<rtc-data-channel label="chat"></rtc-data-channel>';
+    const { root, calls } = await sfuCalls(2, '', chat);
+    await until(() => calls.every((c) => playing(c) === 1), ROOM_MS, 'media flowing');
+    const late = joinRoom(root, calls[0]!, chat);
+    const received = collect(late.querySelector('rtc-data-channel')!, 'rtc-message');
+    let sent: Promise<void> | undefined;
+    late.addEventListener('rtc-statechange', (e) => {
+      const { state, peer } = (e as CustomEvent<{ state: string; peer?: string }>).detail;
+      // In the room, and its connection for everyone's media still coming up.
+      if (peer === 'janus-feeds' && state === 'connecting')
+        sent ??= (calls[0]!.querySelector('rtc-data-channel') as RtcDataChannel).send('welcome');
+    });
+    await until(() => received.length > 0, ROOM_MS, 'the message at the newcomer');
+    await sent;
+    expect(received.map((m) => m.data)).to.deep.equal(['welcome']);
+    for (const call of [...calls, late]) call.hangUp();
+  });
+
   it("two <rtc-data-channel> of different labels: each gets only its own label's messages", async () => {
     const { calls } = await sfuCalls(
       2,
