@@ -4,7 +4,12 @@ import { JANUS_PUBLISHER, JANUS_SUBSCRIBER, type JanusFeed } from '../../src/sig
 import { JanusSignaler, type JanusSignalerOptions } from '../../src/signaling/janus-signaler.js';
 import { WebRtcError } from '../../src/errors.js';
 import type { TrackEvent } from '../../src/peer-connection.js';
-import type { DataChannelMessage, DataChannelSendable, WebRtcDataChannel } from '../../src/data-channel.js';
+import type {
+  DataChannelMessage,
+  DataChannelOptions,
+  DataChannelSendable,
+  WebRtcDataChannel,
+} from '../../src/data-channel.js';
 import type { CallChannel } from './rtc-call.js';
 import type { SignalMessage } from '../../src/types.js';
 
@@ -177,7 +182,9 @@ export class Sfu {
     // The elements' channels (opened already, and later ones) send each message with its label in front.
     for (const channel of sending.dataChannels) if (channel !== this.#room) this.#frame(channel);
     const create = sending.createDataChannel.bind(sending);
-    sending.createDataChannel = (label, options) => this.#frame(create(label, options));
+    Object.assign(sending, {
+      createDataChannel: (label: string, options?: DataChannelOptions) => this.#frame(create(label, options)),
+    });
     signaler.addEventListener('receiving', () => this.#sayState(), scoped);
     signaler.addEventListener(
       'track-state',
