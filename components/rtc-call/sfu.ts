@@ -264,9 +264,9 @@ export class Sfu {
   #sayState(): void {
     const open = this.#receiver.connection.dataChannels.some((c) => c.label === 'sfu' && c.state === 'open');
     const state = { receives: open ? [...this.#signaler.receiving] : [], tracks: this.#tracks };
-    this.#room.send(JSON.stringify(state)).catch((error) => {
-      if (!this.#stop.signal.aborted) this.#host.fail(error);
-    });
+    // It fails only once the sending connection has closed, and the call reports that end itself.
+    if (this.#room.state === 'connecting' || this.#room.state === 'open')
+      this.#room.send(JSON.stringify(state)).catch(() => {});
   }
 
   /** A participant's state: whether they hear us, and what they muted. */
