@@ -1,5 +1,6 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import { framesShown, until } from '../test-helpers.js';
+import { ARRIVE_MS } from '../../test/support/waits.mjs';
 import type { RtcCall } from './rtc-call.js';
 import type { RtcVideo } from '../rtc-video/rtc-video.js';
 import type { RtcDataChannel } from '../rtc-data-channel/rtc-data-channel.js';
@@ -35,6 +36,24 @@ async function sfuCalls(count: number, attrs = '', inner = ''): Promise<{ root: 
 /** The remote videos a call shows, and how many of them decode frames. */
 const remoteVideos = (call: RtcCall) => [...call.querySelectorAll('[data-rtc-videos] rtc-video[remote]')] as RtcVideo[];
 const playing = (call: RtcCall) => remoteVideos(call).filter((v) => framesShown(v.videoElement)).length;
+/** Whether a `<rtc-video>` shows its placeholder (no live, unmuted video). */
+const placeholderShown = (video: RtcVideo) => !!video.shadowRoot?.querySelector('[part="placeholder"]');
+
+/** Every `type` event `target` fires from now on, as its detail. */
+function collect<T = { data: unknown; peer?: string; kind?: string }>(target: EventTarget, type: string): T[] {
+  const seen: T[] = [];
+  target.addEventListener(type, (e) => seen.push((e as CustomEvent<T>).detail));
+  return seen;
+}
+
+/** One more `<rtc-call sfu="janus">` in the room of `calls`, appended to `root`. */
+function joinRoom(root: HTMLElement, like: RtcCall, inner = ''): RtcCall {
+  const holder = document.createElement('div');
+  holder.innerHTML = `<rtc-call sfu="janus" video signaling="${janusUrl}" room="${like.room}">${inner}<div data-rtc-videos></div></rtc-call>`;
+  const call = holder.firstElementChild as RtcCall;
+  root.append(call);
+  return call;
+}
 
 describe('<rtc-call sfu="janus">', function () {
   this.timeout(90000);
@@ -94,6 +113,103 @@ describe('<rtc-call sfu="janus">', function () {
     await until(() => video().videoWidth === 640, LAYER_MS, `the full size again (${video().videoWidth} wide)`);
     sender.hangUp();
     viewer.hangUp();
+  });
+
+  it('a participant mutes their video: the others get rtc-mute for it and show its placeholder', async () => {
+    const { calls } = await sfuCalls(2);
+    const [muter, viewer] = calls;
+    await until(() => playing(viewer) === 1, ROOM_MS, "the muter's video");
+    const mutes = collect(viewer, 'rtc-mute');
+    muter.setMuted('video', true);
+    await until(() => mutes.length > 0, ARRIVE_MS, 'rtc-mute at the viewer');
+    expect(mutes.map((m) => m.kind)).to.deep.equal(['video']);
+    await until(() => placeholderShown(remoteVideos(viewer)[0]!), ARRIVE_MS, "the muter's placeholder");
+    for (const call of calls) call.hangUp();
+  });
+
+  it('a participant unmutes their audio: the others get rtc-unmute for it', async () => {
+    const { calls } = await sfuCalls(2, 'audio');
+    const [muter, viewer] = calls;
+    await until(() => playing(viewer) === 1, ROOM_MS, "the muter's video");
+    const mutes = collect(viewer, 'rtc-mute');
+    const unmutes = collect(viewer, 'rtc-unmute');
+    muter.setMuted('audio', true);
+    await until(() => mutes.length > 0, ARRIVE_MS, 'rtc-mute at the viewer');
+    muter.setMuted('audio', false);
+    await until(() => unmutes.length > 0, ARRIVE_MS, 'rtc-unmute at the viewer');
+    expect(unmutes.map((m) => m.kind)).to.deep.equal(['audio']);
+    expect(viewer.isRemoteMuted((unmutes[0] as unknown as { track: { native: MediaStreamTrack } }).track.native)).to.be
+      .false;
+    for (const call of calls) call.hangUp();
+  });
+
+  it('a participant who joins later sees the mute of one already in', async () => {
+    const { root, calls } = await sfuCalls(2);
+    const [muter, other] = calls;
+    await until(() => playing(other) === 1, ROOM_MS, "the muter's video");
+    muter.setMuted('video', true);
+    const late = joinRoom(root, muter);
+    const mutes = collect(late, 'rtc-mute');
+    await until(() => remoteVideos(late).length === 2, ROOM_MS, 'both videos at the late joiner');
+    await until(() => mutes.length > 0, ROOM_MS, 'rtc-mute at the late joiner');
+    // The one participant the other sees is the muter.
+    const mutedVideo = remoteVideos(late).find((v) => v.getAttribute('peer') === other.peers[0]);
+    expect(mutes.map((m) => m.kind)).to.deep.equal(['video']);
+    expect(mutedVideo, "the muter's <rtc-video>").to.exist;
+    await until(() => placeholderShown(mutedVideo!), ARRIVE_MS, "the muter's placeholder at the late joiner");
+    for (const call of [...calls, late]) call.hangUp();
+  });
+
+  it('the first message of one who just joined reaches those already in', async () => {
+    const chat = '<rtc-data-channel label="chat"></rtc-data-channel>';
+    const { root, calls } = await sfuCalls(2, '', chat);
+    await until(() => calls.every((c) => playing(c) === 1), ROOM_MS, 'media flowing');
+    const received = calls.map((c) => collect(c.querySelector('rtc-data-channel')!, 'rtc-message'));
+    const late = joinRoom(root, calls[0]!, chat);
+    // At once: before anyone has subscribed to the newcomer.
+    const sent = (late.querySelector('rtc-data-channel') as RtcDataChannel).send('first');
+    await until(() => received.every((r) => r.length > 0), ROOM_MS, 'the first message at both');
+    await sent;
+    expect(received.map((r) => r.map((m) => m.data))).to.deep.equal([['first'], ['first']]);
+    for (const call of [...calls, late]) call.hangUp();
+  });
+
+  it('a message sent while one who joined is still connecting their receiving side reaches them', async () => {
+    const chat = '<rtc-data-channel label="chat"></rtc-data-channel>';
+    const { root, calls } = await sfuCalls(2, '', chat);
+    await until(() => calls.every((c) => playing(c) === 1), ROOM_MS, 'media flowing');
+    const late = joinRoom(root, calls[0]!, chat);
+    const received = collect(late.querySelector('rtc-data-channel')!, 'rtc-message');
+    let sent: Promise<void> | undefined;
+    late.addEventListener('rtc-statechange', (e) => {
+      const { state, peer } = (e as CustomEvent<{ state: string; peer?: string }>).detail;
+      // In the room, and its connection for everyone's media still coming up.
+      if (peer === 'janus-feeds' && state === 'connecting')
+        sent ??= (calls[0]!.querySelector('rtc-data-channel') as RtcDataChannel).send('welcome');
+    });
+    await until(() => received.length > 0, ROOM_MS, 'the message at the newcomer');
+    await sent;
+    expect(received.map((m) => m.data)).to.deep.equal(['welcome']);
+    for (const call of [...calls, late]) call.hangUp();
+  });
+
+  it("two <rtc-data-channel> of different labels: each gets only its own label's messages", async () => {
+    const { calls } = await sfuCalls(
+      2,
+      '',
+      '<rtc-data-channel label="chat"></rtc-data-channel><rtc-data-channel label="game"></rtc-data-channel>',
+    );
+    const [from, to] = calls.map((c) => [...c.querySelectorAll('rtc-data-channel')] as RtcDataChannel[]);
+    await until(() => calls.every((c) => playing(c) === 1), ROOM_MS, 'media flowing');
+    const atChat = collect(to![0]!, 'rtc-message');
+    const atGame = collect(to![1]!, 'rtc-message');
+    await from![1]!.send(new TextEncoder().encode('move'));
+    await from![0]!.send('hello');
+    await until(() => atChat.length > 0 && atGame.length > 0, ARRIVE_MS, 'a message at each label');
+    expect(atChat.map((m) => m.data)).to.deep.equal(['hello']);
+    expect(atGame.map((m) => new TextDecoder().decode(m.data as Uint8Array))).to.deep.equal(['move']);
+    expect(atGame[0]!.peer).to.equal(atChat[0]!.peer);
+    for (const call of calls) call.hangUp();
   });
 
   it('an sfu other than janus is an rtc-error "config"', async () => {

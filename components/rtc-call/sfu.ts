@@ -4,7 +4,12 @@ import { JANUS_PUBLISHER, JANUS_SUBSCRIBER, type JanusFeed } from '../../src/sig
 import { JanusSignaler, type JanusSignalerOptions } from '../../src/signaling/janus-signaler.js';
 import { WebRtcError } from '../../src/errors.js';
 import type { TrackEvent } from '../../src/peer-connection.js';
-import type { WebRtcDataChannel } from '../../src/data-channel.js';
+import type {
+  DataChannelMessage,
+  DataChannelOptions,
+  DataChannelSendable,
+  WebRtcDataChannel,
+} from '../../src/data-channel.js';
 import type { CallChannel } from './rtc-call.js';
 import type { SignalMessage } from '../../src/types.js';
 
@@ -34,6 +39,83 @@ export interface SfuHost {
 interface Participant {
   stream: MediaStream;
   video: HTMLElement | null;
+}
+
+/** A `<rtc-data-channel>` as the room sees it. */
+type ChannelElement = CallChannel & { label: string };
+
+/**
+ * How long we hold our channel messages for a participant who has not yet said that Janus forwards
+ * ours to them (one who runs something other than this room never says it).
+ */
+const HEARD_MS = 15000;
+
+/**
+ * Janus forwards all of a participant's data on one channel named by their id, whatever the label
+ * it was sent on: each message goes up with its label in front, a JSON string and a newline (bytes
+ * too, in UTF-8). A text message that starts with `{` is the room's own: `{receives, tracks}`.
+ */
+function framed(label: string, data: DataChannelSendable): DataChannelSendable | Promise<Uint8Array> {
+  const head = JSON.stringify(label) + '\n';
+  if (typeof data === 'string') return head + data;
+  const join = (bytes: Uint8Array) => {
+    const top = new TextEncoder().encode(head);
+    const out = new Uint8Array(top.length + bytes.length);
+    out.set(top);
+    out.set(bytes, top.length);
+    return out;
+  };
+  if (data instanceof Blob) return data.arrayBuffer().then((buffer) => join(new Uint8Array(buffer)));
+  if (ArrayBuffer.isView(data)) return join(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  // Anything else: the channel's own send rejects it, with its typed error.
+  return data instanceof ArrayBuffer ? join(new Uint8Array(data)) : data;
+}
+
+/** A relayed message's label and payload (`null`: not one of ours). */
+function unframed(message: DataChannelMessage): { label: string; data: string | ArrayBuffer } | null {
+  try {
+    if (typeof message === 'string') {
+      const end = message.indexOf('\n');
+      return end > 0 ? { label: JSON.parse(message.slice(0, end)), data: message.slice(end + 1) } : null;
+    }
+    const end = message.indexOf(10);
+    if (end < 1) return null;
+    return {
+      label: JSON.parse(new TextDecoder().decode(message.subarray(0, end))),
+      data: message.slice(end + 1).buffer,
+    };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Stands in for the `RTCDataChannel` of one label from one participant, carved out of Janus's one
+ * channel per participant, so that a `<rtc-data-channel>` gets it as it gets any channel.
+ */
+class RelayedChannel extends EventTarget {
+  readyState: RTCDataChannelState = 'open';
+  binaryType = 'arraybuffer';
+  bufferedAmount = 0;
+  bufferedAmountLowThreshold = 0;
+  id = null;
+  ordered = true;
+  maxRetransmits = null;
+  maxPacketLifeTime = null;
+  protocol = '';
+  negotiated = false;
+  readonly label: string;
+  constructor(label: string) {
+    super();
+    this.label = label;
+  }
+  /** Janus forwards only what goes up the sending connection, and the element sends there too. */
+  send(): void {}
+  close(): void {
+    if (this.readyState === 'closed') return;
+    this.readyState = 'closed';
+    this.dispatchEvent(new Event('close'));
+  }
 }
 
 /** Janus numbers the layers from the lowest (0); the call sends two (full and half size). */
@@ -77,23 +159,43 @@ export class Sfu {
     // end's SCTP association is up, and a channel of ours brings that up.
     connection.addEventListener(
       'datachannel',
-      (e) => this.#onChannel((e as CustomEvent<{ channel: WebRtcDataChannel }>).detail.channel),
+      (e) => void this.#onChannel((e as CustomEvent<{ channel: WebRtcDataChannel }>).detail.channel),
       scoped,
     );
     connection.native.addEventListener(
       'signalingstatechange',
       () => {
         const native = connection.native;
-        if (
-          native.signalingState === 'stable' &&
-          /\nm=application [1-9]/.test(native.remoteDescription?.sdp ?? '') &&
-          !connection.dataChannels.length
-        )
-          connection.createDataChannel('sfu');
+        if (native.signalingState !== 'stable') return;
+        if (/\nm=application [1-9]/.test(native.remoteDescription?.sdp ?? '') && !connection.dataChannels.length)
+          connection
+            .createDataChannel('sfu')
+            .addEventListener('open', () => this.#sayState(), { once: true, signal: this.#stop.signal });
+        this.#applyMutes();
       },
       scoped,
     );
     this.#publisher = host.sessionWith(JANUS_PUBLISHER, id);
+    const sending = this.#publisher.connection;
+    // Made in the task that made the connection: its first offer has it, even with no <rtc-data-channel>.
+    this.#room = sending.createDataChannel('sfu');
+    // The elements' channels (opened already, and later ones) send each message with its label in front.
+    for (const channel of sending.dataChannels) if (channel !== this.#room) this.#frame(channel);
+    const create = sending.createDataChannel.bind(sending);
+    Object.assign(sending, {
+      createDataChannel: (label: string, options?: DataChannelOptions) => this.#frame(create(label, options)),
+    });
+    signaler.addEventListener('receiving', () => this.#sayState(), scoped);
+    signaler.addEventListener(
+      'track-state',
+      (e) => {
+        const { mid, muted } = (e as CustomEvent<{ mid: string; muted: boolean }>).detail;
+        this.#tracks[mid] = muted;
+        this.#sayState();
+      },
+      scoped,
+    );
+    this.#waitForNewcomers();
     // `quality` on a participant's <rtc-video> picks their simulcast layer.
     this.#qualities = new MutationObserver((records) => {
       for (const { target } of records) {
@@ -107,6 +209,108 @@ export class Sfu {
   }
 
   readonly #qualities: MutationObserver;
+  /** Our channel up to Janus for the room's own messages (who hears whom, what we muted). */
+  readonly #room: WebRtcDataChannel;
+  /** What we muted, by mid of our sending connection. */
+  readonly #tracks: Record<string, boolean> = {};
+  /** What each participant muted, by mid of their sending connection. */
+  readonly #mutes = new Map<string, Record<string, boolean>>();
+  /** The track state last handed to the receiving session, by its mid: whose, and muted or not. */
+  readonly #applied = new Map<string, string>();
+  /** Participants who said that Janus forwards our data to them (or who kept silent for `HEARD_MS`). */
+  readonly #hearsUs = new Set<string>();
+  readonly #silence = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Sends held until every participant hears us. */
+  #heard: Array<() => void> = [];
+  /** Each participant's messages, by label, as the channel each element was handed. */
+  readonly #relayed = new Map<string, Map<ChannelElement, RelayedChannel>>();
+
+  /** Our labelled sends wait for this: a participant who came may not get what Janus forwards yet. */
+  #whenHeard(): Promise<void> {
+    if ([...this.#signaler.participants].every((peer) => this.#hearsUs.has(peer))) return Promise.resolve();
+    return new Promise((resolve) => this.#heard.push(resolve));
+  }
+
+  /** Releases held sends if everyone hears us now; newcomers get `HEARD_MS` to say so. */
+  #waitForNewcomers(): void {
+    for (const peer of this.#signaler.participants)
+      if (!this.#hearsUs.has(peer) && !this.#silence.has(peer))
+        this.#silence.set(
+          peer,
+          setTimeout(() => {
+            this.#hearsUs.add(peer);
+            this.#waitForNewcomers();
+          }, HEARD_MS),
+        );
+    if ([...this.#signaler.participants].every((peer) => this.#hearsUs.has(peer)))
+      for (const release of this.#heard.splice(0)) release();
+  }
+
+  /** An element's channel up to Janus: each message goes with its label, once everyone hears us, in order. */
+  #frame(channel: WebRtcDataChannel): WebRtcDataChannel {
+    const send = channel.send.bind(channel);
+    let last: Promise<unknown> = Promise.resolve();
+    channel.send = (data) => {
+      // Framed now: the caller may reuse its buffer (Wasm memory) before the send goes.
+      const frame = framed(channel.label, data);
+      const sent = last.then(() => this.#whenHeard()).then(async () => send(await frame));
+      last = sent.catch(() => {});
+      return sent;
+    };
+    return channel;
+  }
+
+  /** Tells everyone whose data Janus forwards to us, and what we muted (again to each who newly hears us). */
+  #sayState(): void {
+    const open = this.#receiver.connection.dataChannels.some((c) => c.label === 'sfu' && c.state === 'open');
+    const state = { receives: open ? [...this.#signaler.receiving] : [], tracks: this.#tracks };
+    // It fails only once the sending connection has closed, and the call reports that end itself.
+    if (this.#room.state === 'connecting' || this.#room.state === 'open')
+      this.#room.send(JSON.stringify(state)).catch(() => {});
+  }
+
+  /** A participant's state: whether they hear us, and what they muted. */
+  #onState(peer: string, text: string): void {
+    let state: { receives?: unknown; tracks?: unknown };
+    try {
+      state = JSON.parse(text);
+    } catch {
+      return; // not this room's
+    }
+    if (state.tracks && typeof state.tracks === 'object')
+      this.#mutes.set(peer, state.tracks as Record<string, boolean>);
+    this.#applyMutes();
+    const feedId = this.#signaler.feedId;
+    if (Array.isArray(state.receives) && feedId && state.receives.includes(feedId) && !this.#hearsUs.has(peer)) {
+      this.#hearsUs.add(peer);
+      clearTimeout(this.#silence.get(peer));
+      // They may have missed that we hear them (and what we muted), said before they heard us.
+      this.#sayState();
+      this.#waitForNewcomers();
+    }
+  }
+
+  /** Each received track is muted as its participant said (a mid Janus gives to the next participant starts unmuted). */
+  #applyMutes(): void {
+    const mids = new Set(this.#receiver.connection.native.getTransceivers().map((t) => t.mid));
+    for (const { mid, type, feed, feedMid } of this.#signaler.streams) {
+      if (!feed || feedMid === undefined || type === 'data' || !mids.has(mid)) continue;
+      const muted = !!this.#mutes.get(feed)?.[feedMid];
+      const key = `${feed}/${muted}`;
+      const before = this.#applied.get(mid);
+      this.#applied.set(mid, key);
+      // Unmuted is what a track starts as: said only to undo a mute (a track not yet playing would take it for one).
+      if (before === key || (!muted && !before?.endsWith('true'))) continue;
+      this.#receiver.deliver({
+        type: 'track-state',
+        mid,
+        kind: type,
+        muted,
+        from: JANUS_SUBSCRIBER,
+        to: this.#signaler.peerId,
+      });
+    }
+  }
 
   /** Participants sending media, by id. */
   get peers(): string[] {
@@ -157,12 +361,38 @@ export class Sfu {
     const { stream } = this.#participant(feed);
     if (!stream.getTracks().includes(native)) stream.addTrack(native);
     this.addStreams(feed);
+    this.#applyMutes();
   }
 
-  /** A participant's data: the first `<rtc-data-channel>` of the call takes it (Janus does not keep labels apart). */
-  #onChannel(channel: WebRtcDataChannel): void {
-    const [first] = this.#host.channelElements();
-    if (this.#signaler.feeds.has(channel.label)) first?.attach(this.#receiver.connection, channel.label, channel);
+  /** A participant's data (Janus's channel named by their id): each label's messages go to the elements of that label. */
+  async #onChannel(channel: WebRtcDataChannel): Promise<void> {
+    const peer = channel.label;
+    if (!this.#signaler.participants.has(peer)) return;
+    const Channel = channel.constructor as new (native: RTCDataChannel) => WebRtcDataChannel;
+    try {
+      for (;;) {
+        const message = await channel.receive();
+        if (typeof message === 'string' && message.startsWith('{')) {
+          this.#onState(peer, message);
+          continue;
+        }
+        const relayed = unframed(message);
+        if (!relayed) continue; // not sent through this room
+        let channels = this.#relayed.get(peer);
+        if (!channels) this.#relayed.set(peer, (channels = new Map()));
+        for (const element of this.#host.channelElements() as Iterable<ChannelElement>) {
+          if (element.label !== relayed.label) continue;
+          let native = channels.get(element);
+          if (!native || native.readyState === 'closed') {
+            channels.set(element, (native = new RelayedChannel(relayed.label)));
+            element.attach(this.#receiver.connection, peer, new Channel(native as unknown as RTCDataChannel));
+          }
+          native.dispatchEvent(new MessageEvent('message', { data: relayed.data }));
+        }
+      }
+    } catch {
+      // Closed: the participant left, or we did.
+    }
   }
 
   /** Participants who left take their video with them. */
@@ -174,6 +404,19 @@ export class Sfu {
       this.#participants.delete(peer);
       for (const channel of this.#host.channelElements()) channel.detach('left', peer);
     }
+    for (const peer of this.#relayed.keys())
+      if (!this.#signaler.participants.has(peer)) {
+        for (const channel of this.#host.channelElements()) channel.detach('left', peer);
+        this.#relayed.delete(peer);
+        this.#mutes.delete(peer);
+      }
+    for (const [peer, timer] of this.#silence)
+      if (!this.#signaler.participants.has(peer)) {
+        clearTimeout(timer);
+        this.#silence.delete(peer);
+        this.#hearsUs.delete(peer);
+      }
+    this.#waitForNewcomers();
   }
 
   /** Asks Janus for `peer`'s low or high simulcast layer (the publisher must send simulcast); `<rtc-video quality>` calls it. */
@@ -198,6 +441,7 @@ export class Sfu {
   /** Leaves the room: both connections close and every participant's video goes. */
   close(reason: string): void {
     this.#stop.abort();
+    for (const timer of this.#silence.values()) clearTimeout(timer);
     this.#qualities.disconnect();
     this.#publisher.hangUp(reason);
     this.#receiver.close(reason);

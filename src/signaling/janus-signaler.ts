@@ -30,6 +30,8 @@ export interface JanusStream {
   type: 'audio' | 'video' | 'data';
   /** The participant (publisher) it comes from; absent for the shared data stream. */
   feed?: string;
+  /** Its mid on that participant's sending connection. */
+  feedMid?: string;
   display?: string;
 }
 
@@ -53,7 +55,9 @@ const PLUGIN = 'janus.plugin.videoroom';
  * starts it. Participants coming and going change that offer (subscribe and unsubscribe);
  * `feeds` and `streams` events say who is in the room and which mid is whose.
  *
- * Events: `feeds` (`{feeds}`), `streams` (`{streams}`, before the offer that has them), `error` (`{error}`).
+ * Events: `feeds` (`{feeds}`; also when `participants` changes), `streams` (`{streams}`, before the
+ * offer that has them), `receiving` (`receiving` grew), `track-state` (`{mid, kind, muted}`: our
+ * publisher session muted or unmuted a track; Janus relays no such thing), `error` (`{error}`).
  */
 export class JanusSignaler extends EventTarget implements Signaler {
   readonly peerId = 'local';
@@ -64,6 +68,10 @@ export class JanusSignaler extends EventTarget implements Signaler {
   readonly feeds = new Map<string, JanusFeed>();
   /** The subscriber connection's streams, as Janus last described them. */
   streams: JanusStream[] = [];
+  /** Everyone else in the room, publishing or not yet (VideoRoom `attendees`, `joining`, `publishers`). */
+  readonly participants = new Set<string>();
+  /** The participants whose data Janus forwards to us: subscribed, and that subscription answered. */
+  readonly receiving = new Set<string>();
   readonly #options: JanusSignalerOptions;
   readonly #socket: WebSocket;
   readonly #listeners = new Set<(message: SignalMessage) => void>();
@@ -83,6 +91,8 @@ export class JanusSignaler extends EventTarget implements Signaler {
   #toUnsubscribe = new Set<string>();
   #subscriberBusy = false;
   #subscribed = new Set<string>();
+  /** Subscribed by the offer being answered: receiving once Janus has the answer. */
+  #answering: string[] = [];
 
   constructor(url: string, options: JanusSignalerOptions) {
     super();
@@ -238,15 +248,23 @@ export class JanusSignaler extends EventTarget implements Signaler {
   /** Events Janus sends by itself: participants coming and going, and new offers for the subscriber. */
   #onPluginEvent(handle: number, data: Json, jsep?: SessionDescription): void {
     if (handle === this.#publisher) {
+      if (data.joining?.id !== undefined) this.#addParticipants([data.joining]);
       if (Array.isArray(data.publishers)) this.#addFeeds(data.publishers);
       for (const gone of [data.leaving, data.unpublished])
         if (gone !== undefined && gone !== 'ok') this.#removeFeed(String(gone));
+      if (data.leaving !== undefined && this.participants.delete(String(data.leaving))) this.#fireFeeds();
       return;
     }
     if (handle === this.#subscriber && jsep?.type === 'offer') this.#offerFromSubscriber(data, jsep);
   }
 
+  #addParticipants(list: Json[]): void {
+    for (const p of list) if (String(p.id) !== this.feedId) this.participants.add(String(p.id));
+    this.#fireFeeds();
+  }
+
   #addFeeds(publishers: Json[]): void {
+    this.#addParticipants(publishers);
     for (const p of publishers) {
       const id = String(p.id);
       if (id === this.feedId || this.feeds.has(id)) continue;
@@ -259,6 +277,7 @@ export class JanusSignaler extends EventTarget implements Signaler {
   }
 
   #removeFeed(id: string): void {
+    this.receiving.delete(id);
     if (!this.feeds.delete(id)) return;
     this.#toSubscribe.delete(id);
     if (this.#subscribed.has(id)) this.#toUnsubscribe.add(id);
@@ -304,6 +323,7 @@ export class JanusSignaler extends EventTarget implements Signaler {
     });
     this.feedId = String(joined.id);
     this.#privateId = joined.private_id;
+    this.#addParticipants(joined.attendees ?? []);
     this.#addFeeds(joined.publishers ?? []);
   }
 
@@ -316,6 +336,7 @@ export class JanusSignaler extends EventTarget implements Signaler {
           mid: String(s.mid),
           type: s.type,
           ...(s.feed_id !== undefined ? { feed: String(s.feed_id) } : {}),
+          ...(s.feed_mid !== undefined ? { feedMid: String(s.feed_mid) } : {}),
           ...(s.feed_display ? { display: String(s.feed_display) } : {}),
         }));
       this.dispatchEvent(new CustomEvent('streams', { detail: { streams: this.streams } }));
@@ -352,6 +373,7 @@ export class JanusSignaler extends EventTarget implements Signaler {
       }
       for (const id of add) this.#subscribed.add(id);
       for (const id of drop) this.#subscribed.delete(id);
+      this.#answering.push(...add);
       if (reply.jsep?.type === 'offer') this.#offerFromSubscriber(reply.data, reply.jsep);
       else this.#subscriberBusy = false;
     } catch (error) {
@@ -408,6 +430,9 @@ export class JanusSignaler extends EventTarget implements Signaler {
       try {
         // Janus says nothing more than its ack to the answer of a renegotiation.
         await this.#plugin(this.#subscriber, { request: 'start' }, message.description, true);
+        const answered = this.#answering.splice(0).filter((id) => this.#subscribed.has(id));
+        for (const id of answered) this.receiving.add(id);
+        if (answered.length) this.dispatchEvent(new CustomEvent('receiving'));
       } finally {
         this.#subscriberBusy = false;
         void this.#updateSubscriber();
@@ -432,7 +457,12 @@ export class JanusSignaler extends EventTarget implements Signaler {
         this.#deliver(JANUS_PUBLISHER, { type: 'description', description: { type: jsep.type, sdp: jsep.sdp } });
       return;
     }
-    // hello, track-state, bye: Janus needs none of them (bye: close() leaves the room).
+    // Janus relays no track state: the SFU room sends it to the others itself.
+    if (message.type === 'track-state')
+      this.dispatchEvent(
+        new CustomEvent('track-state', { detail: { mid: message.mid, kind: message.kind, muted: message.muted } }),
+      );
+    // hello, bye: Janus needs neither (bye: close() leaves the room).
   }
 
   #onSocketClose(): void {
