@@ -18,7 +18,7 @@ const bundleFiles = existsSync('dist') ? readdirSync('dist').filter((name) => /^
 for (const name of bundleFiles) rmSync(`dist/${name}`);
 // The package ships no source maps (they would point at .ts sources it does not ship either), so its .js names none.
 run(bin('tsc'), ['-p', 'tsconfig.json', ...(packageOnly ? ['--sourceMap', 'false'] : [])]);
-// The package's .js carry no comments (the .d.ts keep the API docs for editors): a smaller install, the same code.
+// The package's .js carry no comments and no layout (the .d.ts keep the API docs for editors): a smaller install, the same code.
 if (packageOnly) {
   for (const dir of ['dist/src', 'dist/components', 'dist/server']) {
     for (const name of readdirSync(dir, { recursive: true })) {
@@ -28,6 +28,8 @@ if (packageOnly) {
         format: 'esm',
         target: 'es2022',
         legalComments: 'none',
+        // Whitespace only: names stay as written, so a stack trace still reads.
+        minifyWhitespace: true,
       });
       writeFileSync(file, code);
     }
