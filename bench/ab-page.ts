@@ -1,4 +1,5 @@
-// The page of bench/ab-open.mjs: time to an open channel (or ?figure=rtt: small round trips) for raw WebRTC, the engine of another
+// The page of bench/ab-open.mjs: time to an open channel (or ?figure=rtt: small round trips) for raw WebRTC, the engine
+// of another
 // commit ("old", bundled from a git worktree) and the engine here ("new"), round by round.
 import * as NEW from '../src/index.js';
 // @ts-expect-error: the other commit's src/index.ts, resolved by bench/ab-open.mjs (same API as ours)

@@ -46,7 +46,10 @@ async function withServers(redisUrl, count, fn) {
   }
 }
 
-/** `clients` in rooms of 2; `relays` {count, perSecond} for the latency phase; `seconds` of ping-pong per throughput figure. */
+/**
+ * `clients` in rooms of 2; `relays` {count, perSecond} for the latency phase; `seconds` of ping-pong per throughput
+ * figure.
+ */
 export async function cluster({ clients, relays, seconds, window = 4, log = () => {} }) {
   const redis = await startRedis();
   const load = await startLoadGenerator();

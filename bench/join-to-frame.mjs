@@ -13,7 +13,9 @@ export const CASES = {
 };
 export const CONTENDERS = ['raw', 'element', 'peerjs'];
 export const DELAY_MS = 50;
-/** A join that has shown nothing after this long is a failed round (the page's own timer: a page never hangs the bench). */
+/**
+ * A join that has shown nothing after this long is a failed round (the page's own timer: a page never hangs the bench).
+ */
 const JOIN_TIMEOUT_MS = 20_000;
 /** After the waiting side is in its room, before the other joins: its own hello and camera settle. */
 const SETTLE_MS = 300;

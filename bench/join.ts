@@ -80,7 +80,9 @@ function within<T>(p: Promise<T>, s: JoinSetup, what: string): Promise<T> {
   return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
 
-/** Sets `result` to the time of the first frame or message this side waits for (null: none); call what it returns then. */
+/**
+ * Sets `result` to the time of the first frame or message this side waits for (null: none); call what it returns then.
+ */
 function expectFirst(p: ReturnType<typeof plan>): (t: number) => void {
   let got: (t: number) => void = () => {};
   result = p.data || p.receives ? new Promise((r) => (got = r)) : Promise.resolve(null);

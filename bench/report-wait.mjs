@@ -9,13 +9,17 @@ const median = (xs) => {
 const fmt = (x, digits = 2) => (x === null || x === undefined || Number.isNaN(x) ? 'n/a' : x.toFixed(digits));
 const check = (ok) => (ok ? '✅' : '❌');
 
-/** Median over rounds of contender time ÷ raw time in the same round (null when fewer than half the rounds finished). */
+/**
+ * Median over rounds of contender time ÷ raw time in the same round (null when fewer than half the rounds finished).
+ */
 export function joinRatio(times, contender) {
   const xs = times[contender].flatMap((t, i) => (t !== null && times.raw[i] !== null ? [t / times.raw[i]] : []));
   return xs.length * 2 >= times.raw.length ? median(xs) : null;
 }
 
-/** Signaling round trips on the way to the first frame: (median with the delay − without) ÷ a round trip of the delay. */
+/**
+ * Signaling round trips on the way to the first frame: (median with the delay − without) ÷ a round trip of the delay.
+ */
 export function roundTrips(byDelay, contender) {
   const slow = median(byDelay[DELAY_MS][contender]);
   const fast = median(byDelay[0][contender]);

@@ -125,7 +125,8 @@ const pairedRatios = (xs, base) => xs.flatMap((t, i) => (t !== null && base[i] !
 const pairedRatio = (xs, base) => medianOfMost(pairedRatios(xs, base), xs.length);
 
 /**
- * After one uncounted warm-up run each, runs every variant once per round, in an order that rotates each round, so that drift on this
+ * After one uncounted warm-up run each, runs every variant once per round, in an order that rotates each round, so that
+ * drift on this
  * noisy machine (other processes, thermal state, GC) falls on all of them alike. Returns, per
  * variant, the median time and the median of the per-round ratios to the first variant (the
  * baseline measured in the same round).

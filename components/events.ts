@@ -12,7 +12,10 @@ import type { FileProgress, IncomingFile } from './rtc-data-channel/file-transfe
 
 /** The `detail` of every `rtc-*` event the elements fire. */
 export interface RtcEventDetailMap {
-  /** In a mesh, the call's connection events (these, rtc-track, rtc-reconnecting / rtc-reconnected, and its rtc-close) name their `peer`. */
+  /**
+   * In a mesh, the call's connection events (these, rtc-track, rtc-reconnecting / rtc-reconnected, and its rtc-close)
+   * name their `peer`.
+   */
   'rtc-icecandidate': { candidate: IceCandidate | null; peer?: string };
   'rtc-statechange': { state: RTCPeerConnectionState; peer?: string };
   'rtc-negotiationneeded': { peer?: string };

@@ -9,7 +9,8 @@ import type { RtcVideo } from './rtc-video/rtc-video.js';
 /**
  * `onrtc-message={(e) => e.detail.data}`: React 19 listens for the event named after `on`. Every
  * element takes every `rtc-*` event: they bubble, so a call hears its channels' events too (a
- * channel's end and failures are `rtc-channel-close` / `rtc-channel-error`, never the call's `rtc-close` / `rtc-error`).
+ * channel's end and failures are `rtc-channel-close` / `rtc-channel-error`, never the call's `rtc-close` /
+ * `rtc-error`).
  */
 export type RtcEventHandlers = { [K in RtcEventName as `on${K}`]?: (event: RtcEvent<K>) => void };
 

@@ -22,7 +22,10 @@ export async function callPair(
   return [a, b, root];
 }
 
-/** Two calls joined by an in-page signaler pair that start when told (`manual`); `a` gets `attrs`, `b` shows what `a` sends. */
+/**
+ * Two calls joined by an in-page signaler pair that start when told (`manual`); `a` gets `attrs`, `b` shows what `a`
+ * sends.
+ */
 export async function manualPair(
   attrs: { video?: boolean; audio?: boolean; screen?: boolean } = {},
 ): Promise<[RtcCall, RtcCall]> {

@@ -1,5 +1,7 @@
-// The build: ESM + .d.ts (tsc), the script-tag bundle and custom-elements.json (the CEM analyzer): what the package ships. Then,
-// unless `--package` (prepack) is given, the demo bundles (esbuild; React, Vue and Svelte apps) and the Wasm demo module
+// The build: ESM + .d.ts (tsc), the script-tag bundle and custom-elements.json (the CEM analyzer): what the package
+// ships. Then,
+// unless `--package` (prepack) is given, the demo bundles (esbuild; React, Vue and Svelte apps) and the Wasm demo
+// module
 // (AssemblyScript) in dist/demo/, which the demo pages load but package.json "files" leaves out.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync as makeDir, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,14 +13,16 @@ const bin = (name) => `node_modules/.bin/${name}`;
 
 const packageOnly = process.argv.includes('--package');
 
-// Outputs of renamed or deleted sources (or of an older build that compiled the test helpers) must not reach the package.
+// Outputs of renamed or deleted sources (or of an older build that compiled the test helpers) must not reach the
+// package.
 for (const dir of ['dist/src', 'dist/components', 'dist/server', 'dist/test', 'dist/chunks'])
   rmSync(dir, { recursive: true, force: true });
 const bundleFiles = existsSync('dist') ? readdirSync('dist').filter((name) => /^rtc-elements.*\.js$/.test(name)) : [];
 for (const name of bundleFiles) rmSync(`dist/${name}`);
 // The package ships no source maps (they would point at .ts sources it does not ship either), so its .js names none.
 run(bin('tsc'), ['-p', 'tsconfig.json', ...(packageOnly ? ['--sourceMap', 'false'] : [])]);
-// The package's .js carry no comments and no layout (the .d.ts keep the API docs for editors): a smaller install, the same code.
+// The package's .js carry no comments and no layout (the .d.ts keep the API docs for editors): a smaller install, the
+// same code.
 if (packageOnly) {
   for (const dir of ['dist/src', 'dist/components', 'dist/server']) {
     for (const name of readdirSync(dir, { recursive: true })) {
@@ -37,9 +41,11 @@ if (packageOnly) {
 }
 
 const common = { bundle: true, format: 'esm', target: 'es2022', minify: true, sourcemap: true, legalComments: 'none' };
-// The script-tag bundle: esbuild bundles and minifies, then terser minifies again (smaller than either alone: esbuild names each
+// The script-tag bundle: esbuild bundles and minifies, then terser minifies again (smaller than either alone: esbuild
+// names each
 // class's #private members from the shortest names up, and terser compresses further).
-// Rarely used parts (WHIP/WHEP, file transfer, statistics, mesh, fragment mode, ICE diagnosis, device lists and screen capture, waiting for a whole ICE gathering, ICE restarts) are sibling files loaded when first used; they take
+// Rarely used parts (WHIP/WHEP, file transfer, statistics, mesh, fragment mode, ICE diagnosis, device lists and screen
+// capture, waiting for a whole ICE gathering, ICE restarts) are sibling files loaded when first used; they take
 // the errors from the main file, so nothing is bundled twice and the main file stands alone.
 const LAZY = {
   'src/signaling/whip-signaler.ts': 'rtc-elements-whip.js',
@@ -77,7 +83,10 @@ const errorsFromMain = {
     b.onResolve({ filter: /errors\.js$/ }, () => ({ path: './rtc-elements.js', external: true }));
   },
 };
-/** The elements' unsafeCSS(`…`) styles without comments and needless spaces (our CSS has no `${}` and no quoted text where spaces matter). */
+/**
+ * The elements' unsafeCSS(`…`) styles without comments and needless spaces (our CSS has no `${}` and no quoted text
+ * where spaces matter).
+ */
 const compactCss = {
   name: 'compact-css',
   setup(b) {

@@ -69,7 +69,8 @@ export function parseClientMessage(text: string): Parsed {
       ) {
         return fail('bad-message', '"resumeToken" must be the token of an earlier welcome');
       }
-      // The client's version: missing is 1. Any positive integer is accepted (the welcome says which version the server speaks).
+      // The client's version: missing is 1. Any positive integer is accepted (the welcome says which version the server
+      // speaks).
       if (
         message.protocol !== undefined &&
         !(Number.isInteger(message.protocol) && (message.protocol as number) >= 1)

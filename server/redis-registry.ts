@@ -3,7 +3,8 @@ import type { Admission, RoomEvent, RoomRegistry } from './room-registry.js';
 
 // Keys (prefix `rtc-elements`): `room:<room>` hash id → server id; `left:<room>` hash id → reason
 // of recent leaves (expires after instanceTimeoutMs); `members:<server>` set of "<room> <id>" (rooms
-// and ids have no spaces); `alive:<server>` with a TTL; `instances` set of server ids. Scripts run atomically in Redis. ARGV[1] is always the prefix.
+// and ids have no spaces); `alive:<server>` with a TTL; `instances` set of server ids. Scripts run atomically in Redis.
+// ARGV[1] is always the prefix.
 
 const ADMIT = `
 local roomKey = ARGV[1] .. ':room:' .. ARGV[2]

@@ -53,7 +53,9 @@ export interface WebRtcClientConfig {
   defaultConnectionConfig?: ConnectionConfig;
   /** Where tracks come from. Defaults to `navigator.mediaDevices`. */
   mediaDevices?: MediaSource;
-  /** The peer connection implementation. Defaults to the browser's; lets the engine run on Node stacks such as werift. */
+  /**
+   * The peer connection implementation. Defaults to the browser's; lets the engine run on Node stacks such as werift.
+   */
   RTCPeerConnection?: PeerConnectionConstructor;
 }
 

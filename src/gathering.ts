@@ -5,7 +5,9 @@
 import { ConnectionClosedError } from './errors.js';
 import type { WebRtcPeerConnection } from './peer-connection.js';
 
-/** Resolves when `connection`'s ICE gathering is complete (at once if it is); rejects if the connection closes first. */
+/**
+ * Resolves when `connection`'s ICE gathering is complete (at once if it is); rejects if the connection closes first.
+ */
 export function gatheringComplete(connection: WebRtcPeerConnection): Promise<void> {
   const native = connection.native;
   if (native.iceGatheringState === 'complete') return Promise.resolve();

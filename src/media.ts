@@ -1,6 +1,8 @@
 import { MediaDeviceError, MediaPermissionError, messageOf, type WebRtcError } from './errors.js';
 
-/** Ktor's `WebRtcMedia.AudioTrackConstraints`, plus `deviceId`. Values are ideals, except `deviceId`, which is exact. */
+/**
+ * Ktor's `WebRtcMedia.AudioTrackConstraints`, plus `deviceId`. Values are ideals, except `deviceId`, which is exact.
+ */
 export interface AudioTrackConstraints {
   echoCancellation?: boolean;
   autoGainControl?: boolean;
@@ -16,7 +18,9 @@ export interface AudioTrackConstraints {
 export type FacingMode = 'user' | 'environment' | 'left' | 'right';
 export type ResizeMode = 'none' | 'crop-and-scale';
 
-/** Ktor's `WebRtcMedia.VideoTrackConstraints`, plus `deviceId`. Values are ideals, except `deviceId`, which is exact. */
+/**
+ * Ktor's `WebRtcMedia.VideoTrackConstraints`, plus `deviceId`. Values are ideals, except `deviceId`, which is exact.
+ */
 export interface VideoTrackConstraints {
   width?: number;
   height?: number;

@@ -109,7 +109,7 @@ export class WebRtcPeerConnection extends EventTarget {
   readonly #negotiationListeners = new Set<EventListenerOrEventListenerObject>();
   readonly #onceNegotiationListeners = new Set<EventListenerOrEventListenerObject>();
   #statsTimer: ReturnType<typeof setInterval> | undefined;
-  /** The SCTP transport's `maxMessageSize`, read once per negotiation: every send checks it, and Firefox reads `sctp` slowly. */
+  /** The SCTP transport's `maxMessageSize`, read once per negotiation (Firefox reads it slowly). */
   #messageLimit: number | undefined;
   /** The last stats failure reported (a failing tick repeats it). */
   #statsFailure = '';

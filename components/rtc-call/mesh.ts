@@ -7,7 +7,10 @@ export const MAX_MESH_PEERS = 8;
 
 /** What a mesh needs from its `<rtc-call>` (its host). */
 export interface MeshHost {
-  /** Makes and starts a session with `peer` over the shared signaler; `localId` is this end's id when the signaler assigns none. */
+  /**
+   * Makes and starts a session with `peer` over the shared signaler; `localId` is this end's id when the signaler
+   * assigns none.
+   */
   sessionWith(peer: string, localId: string): SignalingSession;
   fail(error: unknown): void;
   /** Where remote peers' `<rtc-video>` elements go. */

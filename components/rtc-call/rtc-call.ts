@@ -103,16 +103,23 @@ export function toWebSocketUrl(value: string): string {
  * @summary A WebRTC call: signaling, negotiation, ICE restart, local media.
  * @attr signaling - The signaling server: a `ws://` or `wss://` URL, a path on the page's server ("/"), or a media server: `whip+https://…` publishes the camera and microphone, `whep+https://…` plays a stream.
  * @attr room - The room to join on the signaling server (default "default").
- * @attr ice-servers - STUN/TURN servers: a JSON array of RTCIceServer, or URLs separated by spaces (the `iceServers` property also takes the array itself).
+ * @attr ice-servers - STUN/TURN servers: a JSON array of RTCIceServer, or URLs separated by spaces (the `iceServers`
+ * property also takes the array itself).
  * @attr audio - Send the microphone. Removing it during the call releases the microphone; adding it opens it again.
- * @attr video - Send the camera. Removing it during the call releases the camera (its light goes off); adding it opens it again.
- * @attr ice-transport-policy - `relay`: only TURN relays (every byte through the TURN server); `all` (default): direct paths first.
+ * @attr video - Send the camera. Removing it during the call releases the camera (its light goes off); adding it opens
+ * it again.
+ * @attr ice-transport-policy - `relay`: only TURN relays (every byte through the TURN server); `all` (default): direct
+ * paths first.
  * @attr manual - Do not start by itself; call `start()`.
  * @attr stats-interval - Fire `rtc-stats` this often (milliseconds).
  * @attr token - A token for the signaling server (WebSocket `verify`) or the WHIP/WHEP endpoint (Bearer).
- * @attr mesh - Connect to every peer in the room (one connection each); an `<rtc-video remote peer>` per peer appears in the element marked `data-rtc-videos` (or the call) and goes when the peer leaves.
- * @attr sfu - `janus`: the room is a Janus VideoRoom at `signaling` (its WebSocket URL): our media goes up once, everyone else's comes down on one connection, and an `<rtc-video remote peer>` per participant appears in the element marked `data-rtc-videos` (or the call).
- * @attr simulcast - With `sfu`: send the camera in two layers (full and half size), so that each viewer can pick one (`quality` on a participant's `<rtc-video>`).
+ * @attr mesh - Connect to every peer in the room (one connection each); an `<rtc-video remote peer>` per peer appears
+ * in the element marked `data-rtc-videos` (or the call) and goes when the peer leaves.
+ * @attr sfu - `janus`: the room is a Janus VideoRoom at `signaling` (its WebSocket URL): our media goes up once,
+ * everyone else's comes down on one connection, and an `<rtc-video remote peer>` per participant appears in the element
+ * marked `data-rtc-videos` (or the call).
+ * @attr simulcast - With `sfu`: send the camera in two layers (full and half size), so that each viewer can pick one
+ * (`quality` on a participant's `<rtc-video>`).
  * @attr screen - Send the screen instead of the camera (switches without renegotiation).
  * @prop {Signaler} signaler - Any object with `send`, `subscribe` (and optionally `close`).
  * @prop {WebRtcClient} client - The engine client to use (default: one the call makes and closes).
@@ -121,13 +128,16 @@ export function toWebSocketUrl(value: string): string {
  * @fires rtc-negotiationneeded - The connection needs negotiating: `{}`.
  * @fires rtc-track - A remote track was added or removed: `{type, track, streams}`.
  * @fires rtc-datachannel - The remote side opened a channel: `{channel}`.
- * @fires rtc-reconnecting - ICE is restarting (`{reason}`), or (reason `signaling`) the signaling server cannot be reached and the call keeps trying.
- * @fires rtc-reconnected - ICE restart worked, or (reason `signaling`) the signaling server is reached again: `{reason}`.
+ * @fires rtc-reconnecting - ICE is restarting (`{reason}`), or (reason `signaling`) the signaling server cannot be
+ * reached and the call keeps trying.
+ * @fires rtc-reconnected - ICE restart worked, or (reason `signaling`) the signaling server is reached again:
+ * `{reason}`.
  * @fires rtc-streams - Local or remote streams changed: `{localStream, remoteStreams}`.
  * @fires rtc-peer - A remote peer was found: `{id}`.
  * @fires rtc-mute - The remote side muted a track: `{track, kind}`.
  * @fires rtc-unmute - The remote side unmuted a track: `{track, kind}`.
- * @fires rtc-stats - With `stats-interval`, per connection: `{statistics, quality, rttMs, lossPercent, localCandidateType, remoteCandidateType, relayed, peer}` (`peer` in a mesh).
+ * @fires rtc-stats - With `stats-interval`, per connection: `{statistics, quality, rttMs, lossPercent,
+ * localCandidateType, remoteCandidateType, relayed, peer}` (`peer` in a mesh).
  * @fires rtc-close - The session ended: `{reason}` (in a mesh, with `peer`, as the connection events have).
  * @fires rtc-error - Something failed: `{error, code}`.
  * @slot - Content: `<rtc-video>`, `<rtc-data-channel>`, controls.
@@ -158,7 +168,10 @@ export class RtcCall extends ReactiveElement {
   room = 'default';
   /** An array of `{urls, username?, credential?}`, or its text form (the attribute). */
   iceServers: IceServer[] | string | null = null;
-  /** `relay` sends everything through a TURN server (hides the addresses; tests TURN); `all` (default) tries direct paths first. */
+  /**
+   * `relay` sends everything through a TURN server (hides the addresses; tests TURN); `all` (default) tries direct
+   * paths first.
+   */
   iceTransportPolicy: RTCIceTransportPolicy | null = null;
   audio = false;
   video = false;
@@ -186,7 +199,10 @@ export class RtcCall extends ReactiveElement {
   get remoteStreams(): readonly MediaStream[] {
     return this.#remoteStreams;
   }
-  /** The connection state, `new` before start and `closed` after hang-up; in a mesh `connected` while any peer is, else the first peer's. */
+  /**
+   * The connection state, `new` before start and `closed` after hang-up; in a mesh `connected` while any peer is, else
+   * the first peer's.
+   */
   get state(): RTCPeerConnectionState {
     const states = this.#callSessions().map((s) => s?.connection.state);
     return (states.includes('connected') ? 'connected' : states[0]) ?? (this.#ended ? 'closed' : 'new');
@@ -568,7 +584,10 @@ export class RtcCall extends ReactiveElement {
     fire(this, muted ? 'rtc-mute' : 'rtc-unmute', { track, kind: track.kind });
   }
 
-  /** Whether a track the peer sends is muted: the peer muted it or turned its camera off, or its media stopped (`<rtc-video>` then shows its placeholder). */
+  /**
+   * Whether a track the peer sends is muted: the peer muted it or turned its camera off, or its media stopped
+   * (`<rtc-video>` then shows its placeholder).
+   */
   isRemoteMuted(track: MediaStreamTrack): boolean {
     return this.#remoteMuted.get(track) ?? false;
   }
@@ -646,7 +665,9 @@ export class RtcCall extends ReactiveElement {
     if (next) await this.#replaceLocal(kind, next, true);
   }
 
-  /** Opens a track (the user may take a while to allow it); if the call hangs up meanwhile, lets it go and gives null. */
+  /**
+   * Opens a track (the user may take a while to allow it); if the call hangs up meanwhile, lets it go and gives null.
+   */
   async #openUnlessHungUp(open: () => Promise<WebRtcMediaTrack>): Promise<WebRtcMediaTrack | null> {
     const hangUps = this.#hangUps;
     const stale = () => this.#hangUps !== hangUps;
@@ -663,7 +684,10 @@ export class RtcCall extends ReactiveElement {
     return null;
   }
 
-  /** Sends the screen instead of the camera (before the start: from the start); the camera comes back with `stopScreenShare()` or when sharing ends. */
+  /**
+   * Sends the screen instead of the camera (before the start: from the start); the camera comes back with
+   * `stopScreenShare()` or when sharing ends.
+   */
   async shareScreen(): Promise<void> {
     const client = this.#activeClient;
     if (!client) {
@@ -726,7 +750,8 @@ export class RtcCall extends ReactiveElement {
         if (to) this.#addSender(session.connection, to);
         continue;
       }
-      // replaceTrack(null) mutes nothing at the peer (its last frame stays up): the peer is told, and told again when media comes back.
+      // replaceTrack(null) mutes nothing at the peer (its last frame stays up): the peer is told, and told again when
+      // media comes back.
       if (!to) session.setTrackMuted(from!, true);
       await sender.replaceTrack(to);
       if (!from && to && !this.#mutedKinds.has(kind)) session.setTrackMuted(to, false);
@@ -779,7 +804,8 @@ export class RtcCall extends ReactiveElement {
   #onTrack(event: TrackEvent, peer?: string): void {
     if (peer !== undefined) this.#meshPeers?.addStreams(peer, event.streams);
     if (event.type === 'add') {
-      // The media stopping or coming back (a stopped track, a lost connection) mutes and unmutes the remote track natively.
+      // The media stopping or coming back (a stopped track, a lost connection) mutes and unmutes the remote track
+      // natively.
       event.track.native.addEventListener('mute', () => this.#onRemoteMute(event.track));
       event.track.native.addEventListener('unmute', () => this.#onRemoteMute(event.track));
     }

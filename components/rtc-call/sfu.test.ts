@@ -75,7 +75,8 @@ describe('<rtc-call sfu="janus">', function () {
   it('a channel message reaches every other participant, naming its sender', async () => {
     const { calls } = await sfuCalls(3, '', '<rtc-data-channel label="chat"></rtc-data-channel>');
     const channels = calls.map((c) => c.querySelector('rtc-data-channel') as RtcDataChannel);
-    // Janus opens a participant's channel to the others with their first message: ours to Janus must be open, and media flowing.
+    // Janus opens a participant's channel to the others with their first message: ours to Janus must be open, and media
+    // flowing.
     await until(
       () => channels.every((c) => c.state === 'open') && calls.every((c) => playing(c) === 2),
       ROOM_MS,

@@ -22,12 +22,18 @@ export function janusSignaler(sfu: string, url: string, options: JanusSignalerOp
   return new JanusSignaler(url, options);
 }
 
-/** The camera's layers with `simulcast`: full and half size (Janus's substreams 1 and 0); browsers send no third layer of a 640x480 camera. */
+/**
+ * The camera's layers with `simulcast`: full and half size (Janus's substreams 1 and 0); browsers send no third layer
+ * of a 640x480 camera.
+ */
 export const SIMULCAST = { simulcast: [{ rid: 'h' }, { rid: 'l', scaleResolutionDownBy: 2 }] };
 
 /** What an SFU room needs from its `<rtc-call>`. */
 export interface SfuHost {
-  /** Makes and starts a session with `peer`: one that sends our media (the call's tracks and channels), or (`receiving`) one that sends nothing. */
+  /**
+   * Makes and starts a session with `peer`: one that sends our media (the call's tracks and channels), or (`receiving`)
+   * one that sends nothing.
+   */
   sessionWith(peer: string, id: string, receiving?: boolean): SignalingSession;
   fail(error: unknown): void;
   /** Where participants' `<rtc-video>` elements go. */
@@ -290,7 +296,9 @@ export class Sfu {
     }
   }
 
-  /** Each received track is muted as its participant said (a mid Janus gives to the next participant starts unmuted). */
+  /**
+   * Each received track is muted as its participant said (a mid Janus gives to the next participant starts unmuted).
+   */
   #applyMutes(): void {
     const mids = new Set(this.#receiver.connection.native.getTransceivers().map((t) => t.mid));
     for (const { mid, type, feed, feedMid } of this.#signaler.streams) {
@@ -331,7 +339,10 @@ export class Sfu {
     return this.#participants.get(peer)?.stream ?? null;
   }
 
-  /** A participant's track arrived: their video appears. (The call hands us tracks too, as from one peer, Janus: the mids tell whose they are.) */
+  /**
+   * A participant's track arrived: their video appears. (The call hands us tracks too, as from one peer, Janus: the
+   * mids tell whose they are.)
+   */
   addStreams(peer: string): void {
     const participant = this.#participants.get(peer);
     if (!participant || participant.video || !this.#signaler.feeds.has(peer)) return;
@@ -364,7 +375,9 @@ export class Sfu {
     this.#applyMutes();
   }
 
-  /** A participant's data (Janus's channel named by their id): each label's messages go to the elements of that label. */
+  /**
+   * A participant's data (Janus's channel named by their id): each label's messages go to the elements of that label.
+   */
   async #onChannel(channel: WebRtcDataChannel): Promise<void> {
     const peer = channel.label;
     if (!this.#signaler.participants.has(peer)) return;
@@ -419,7 +432,10 @@ export class Sfu {
     this.#waitForNewcomers();
   }
 
-  /** Asks Janus for `peer`'s low or high simulcast layer (the publisher must send simulcast); `<rtc-video quality>` calls it. */
+  /**
+   * Asks Janus for `peer`'s low or high simulcast layer (the publisher must send simulcast); `<rtc-video quality>`
+   * calls it.
+   */
   async setQuality(peer: string, quality: SfuQuality): Promise<void> {
     const substream = SUBSTREAMS[quality];
     if (substream === undefined)

@@ -6,7 +6,10 @@ import type { RtcCall } from './rtc-call.js';
 import type { RtcDataChannel } from '../rtc-data-channel/rtc-data-channel.js';
 import { CONNECT_MS, sleep } from '../../test/support/waits.mjs';
 
-/** How long a relay-only gathering may go without a relay candidate before the call says so (RELAY_GATHERING_MS, and margin). */
+/**
+ * How long a relay-only gathering may go without a relay candidate before the call says so (RELAY_GATHERING_MS, and
+ * margin).
+ */
 const REPORT_MS = 12000;
 /** Past the credentials' expiry by this much, so that they are expired for certain. */
 const PAST_EXPIRY_MS = 1000;

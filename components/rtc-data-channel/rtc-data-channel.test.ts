@@ -527,7 +527,9 @@ describe('<rtc-data-channel> options, set in any order', () => {
 describe('<rtc-data-channel call="…">, set in any order', () => {
   let made = 0;
 
-  /** Two channel elements outside the calls, each naming one call by its id in `ids`, in one order; resolves with them. */
+  /**
+   * Two channel elements outside the calls, each naming one call by its id in `ids`, in one order; resolves with them.
+   */
   const orders: Record<string, (root: HTMLElement, ids: string[]) => Promise<RtcDataChannel[]>> = {
     'set before the tag is defined': async (root, ids) => {
       const tag = `rtc-data-channel-named-${made}`;

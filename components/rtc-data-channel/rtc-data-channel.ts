@@ -42,8 +42,11 @@ const orderedConverter = {
  * @attr max-retransmits - Partial reliability: retransmissions before giving up.
  * @attr max-packet-life-time - Partial reliability: milliseconds before giving up.
  * @attr protocol - Subprotocol name.
- * @attr channel-id - An explicit SCTP stream id, the same on both sides (default: derived from the label: FNV-1a 32-bit over its UTF-16 code units, mod 1024; "chat" is 427; docs/PROTOCOL.md; two labels with one id are `rtc-channel-error` reason `id-collision`).
- * @attr call - The id of the `<rtc-call>` to use, when this element is not inside it (in the same document or shadow root; found also when it comes later in the page or replaces the one named).
+ * @attr channel-id - An explicit SCTP stream id, the same on both sides (default: derived from the label: FNV-1a 32-bit
+ * over its UTF-16 code units, mod 1024; "chat" is 427; docs/PROTOCOL.md; two labels with one id are `rtc-channel-error`
+ * reason `id-collision`).
+ * @attr call - The id of the `<rtc-call>` to use, when this element is not inside it (in the same document or shadow
+ * root; found also when it comes later in the page or replaces the one named).
  * @attr files - Also open a channel for files: `sendFile()`, `rtc-file`, `rtc-file-progress` (both sides).
  * @fires rtc-file - A file is arriving: `{file: {id, name, size, mimeType, stream}}`.
  * @fires rtc-file-progress - File bytes sent or received so far: `{id, name, size, bytes, direction}`.
@@ -51,9 +54,11 @@ const orderedConverter = {
  * @fires rtc-open - The channel opened: `{channel}`.
  * @fires rtc-message - A message arrived: `{data}`, a string or a Uint8Array (in a mesh also `peer`, who sent it).
  * @fires rtc-bufferedamountlow - The send buffer drained: `{bufferedAmount}`.
- * @attr receive-queue-bytes - Bytes received and not yet delivered that the channel holds (default 16 MiB); in fragment mode also the largest message (set it on both sides).
+ * @attr receive-queue-bytes - Bytes received and not yet delivered that the channel holds (default 16 MiB); in fragment
+ * mode also the largest message (set it on both sides).
  * @fires rtc-channel-close - The channel closed (the call goes on): `{reason, peer?}`.
- * @fires rtc-channel-error - Something of this channel failed (a send, a file, an option changed while open, a channel id that two labels share): `{error, code}`.
+ * @fires rtc-channel-error - Something of this channel failed (a send, a file, an option changed while open, a channel
+ * id that two labels share): `{error, code}`.
  */
 export class RtcDataChannel extends ReactiveElement implements CallChannel {
   // Declared here rather than with decorators (no decorator code in the bundle); the fields below
@@ -81,7 +86,10 @@ export class RtcDataChannel extends ReactiveElement implements CallChannel {
   fragment = false;
   /** Open a second channel for `sendFile` (set it on both sides). */
   files = false;
-  /** Bytes received and not yet delivered that the channel holds (default 16 MiB); with `fragment`, the largest message (both sides). */
+  /**
+   * Bytes received and not yet delivered that the channel holds (default 16 MiB); with `fragment`, the largest message
+   * (both sides).
+   */
   receiveQueueBytes: number | null = null;
 
   #fileTransfer: FileTransfer | null = null;
@@ -100,7 +108,10 @@ export class RtcDataChannel extends ReactiveElement implements CallChannel {
   get channel(): WebRtcDataChannel | null {
     return this.#channel;
   }
-  /** `connecting`, `open`, `closing` or `closed`; `closed` before a call attaches it; in a mesh `open` while any peer's is. */
+  /**
+   * `connecting`, `open`, `closing` or `closed`; `closed` before a call attaches it; in a mesh `open` while any peer's
+   * is.
+   */
   get state(): RTCDataChannelState {
     return [...this.#meshChannels.values()].some((c) => c.state === 'open')
       ? 'open'
@@ -135,7 +146,10 @@ export class RtcDataChannel extends ReactiveElement implements CallChannel {
   #waiters: Array<{ resolve: (channel: WebRtcDataChannel) => void; reject: (error: Error) => void }> = [];
   #receivers: Array<{ resolve: (data: DataChannelMessage) => void; reject: (error: Error) => void }> = [];
 
-  /** Reports anything thrown as `rtc-channel-error` (a `WebRtcError` keeps its code; anything else is a `DataChannelError`). */
+  /**
+   * Reports anything thrown as `rtc-channel-error` (a `WebRtcError` keeps its code; anything else is a
+   * `DataChannelError`).
+   */
   #fail(error: unknown): void {
     fireError(this, error, (message, cause) => new DataChannelError(message, { cause }), 'rtc-channel-error');
   }
@@ -172,7 +186,10 @@ export class RtcDataChannel extends ReactiveElement implements CallChannel {
     for (const error of lateChanges(changed, (name) => late.has(name), 'connection')) this.#fail(error);
   }
 
-  /** A channel that never opened takes a changed option: it is made again, without a word (nothing opened or closed for the page). */
+  /**
+   * A channel that never opened takes a changed option: it is made again, without a word (nothing opened or closed for
+   * the page).
+   */
   #reopen(channel: WebRtcDataChannel, connection: WebRtcPeerConnection, peer?: string): void {
     this.#reported.add(channel);
     channel.close();
@@ -189,7 +206,10 @@ export class RtcDataChannel extends ReactiveElement implements CallChannel {
     channel.native.addEventListener('close', again);
   }
 
-  /** @internal Opens this channel on a new connection of the call (in a mesh, one per `peer`), or takes `given` (an SFU's, from `peer`). */
+  /**
+   * @internal Opens this channel on a new connection of the call (in a mesh, one per `peer`), or takes `given` (an
+   * SFU's, from `peer`).
+   */
   attach(connection: WebRtcPeerConnection, peer?: string, given?: WebRtcDataChannel): void {
     if (this.#userClosed) return;
     const channel =
@@ -345,7 +365,10 @@ export class RtcDataChannel extends ReactiveElement implements CallChannel {
     for (const peer of [undefined, ...this.#meshChannels.keys()]) this.detach(reason, peer);
   }
 
-  /** Resolves with the channel once it is open (waits for the call and the peer); rejects if the element leaves the page first. */
+  /**
+   * Resolves with the channel once it is open (waits for the call and the peer); rejects if the element leaves the page
+   * first.
+   */
   whenOpen(): Promise<WebRtcDataChannel> {
     if (this.#userClosed) return Promise.reject(this.#closedError('closed'));
     const channel = this.#channel;

@@ -31,7 +31,8 @@ function make<K extends keyof HTMLElementTagNameMap>(
  * @attr mirror - Flip horizontally (a selfie view).
  * @attr fit - How the video fills the box: contain (default), cover, fill, none, scale-down.
  * @attr label - The accessible name of the video (default "Local video" or "Remote video").
- * @attr call - The id of the `<rtc-call>` to follow, when this element is not inside it (in the same document or shadow root; found also when it comes later in the page or replaces the one named).
+ * @attr call - The id of the `<rtc-call>` to follow, when this element is not inside it (in the same document or shadow
+ * root; found also when it comes later in the page or replaces the one named).
  * @attr peer - In a mesh call, the remote peer whose stream to show.
  * @prop {MediaStream | null} stream - A stream to show instead of the call's.
  * @prop {MediaStreamTrack | null} track - A track to show instead of the call's.
@@ -78,7 +79,9 @@ export class RtcVideo extends ReactiveElement {
   private shown: MediaStream | null = null;
   private hasVideo = false;
 
-  /** The call followed: its streams, and its peer's mutes (a camera turned off sends nothing that mutes the track here). */
+  /**
+   * The call followed: its streams, and its peer's mutes (a camera turned off sends nothing that mutes the track here).
+   */
   readonly #finder = new CallFinder(this, (call, old) => {
     for (const type of ['rtc-streams', 'rtc-mute', 'rtc-unmute']) {
       old?.removeEventListener(type, this.#onStreams);
@@ -164,7 +167,9 @@ export class RtcVideo extends ReactiveElement {
     this.#listenAll();
   }
 
-  /** Puts our listeners on the watched stream and its tracks of now, and takes them off anything else (a removed track). */
+  /**
+   * Puts our listeners on the watched stream and its tracks of now, and takes them off anything else (a removed track).
+   */
   #listenAll(): void {
     const next = new Set<EventTarget>(this.#watched ? [this.#watched, ...this.#watched.getTracks()] : []);
     for (const target of new Set([...this.#listened, ...next])) {

@@ -388,7 +388,10 @@ export class JanusSignaler extends EventTarget implements Signaler {
     return this.#plugin(this.#subscriber, { request: 'unsubscribe', streams: feeds.map((feed) => ({ feed })) });
   }
 
-  /** Asks Janus to forward one simulcast layer (0 lowest .. 2 highest) of the video at `mid` of the subscriber connection. */
+  /**
+   * Asks Janus to forward one simulcast layer (0 lowest .. 2 highest) of the video at `mid` of the subscriber
+   * connection.
+   */
   async setSubstream(mid: string, substream: number): Promise<void> {
     await this.#joining;
     await this.#plugin(this.#subscriber, { request: 'configure', streams: [{ mid, substream }] });

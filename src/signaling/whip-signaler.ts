@@ -250,7 +250,10 @@ export class WhipSignaler extends EventTarget implements Signaler {
     return iceCredentials(sdp).ufrag !== iceCredentials(this.#localSdp).ufrag;
   }
 
-  /** ICE restart: new credentials in a PATCH with `If-Match: *`; the answer is the old one with the server's new credentials. */
+  /**
+   * ICE restart: new credentials in a PATCH with `If-Match: *`; the answer is the old one with the server's new
+   * credentials.
+   */
   async #restartIce(sdp: string): Promise<void> {
     this.#localSdp = sdp;
     const headers = this.#headers({ 'Content-Type': 'application/trickle-ice-sdpfrag', 'If-Match': '*' });

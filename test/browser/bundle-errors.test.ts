@@ -19,7 +19,8 @@ const MAKE: Record<string, (type: ErrorClass) => Error> = {
   LoadError: (type) => new type('statistics', new Error('m')),
 };
 
-// The script-tag bundle as a page without a build step loads it, and the package's ESM entry (`npm run build` makes both).
+// The script-tag bundle as a page without a build step loads it, and the package's ESM entry (`npm run build` makes
+// both).
 const BUNDLE = '/dist/rtc-elements.js';
 const ENGINE = '/dist/src/index.js';
 

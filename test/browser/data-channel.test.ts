@@ -194,7 +194,10 @@ describe('data channels', () => {
     client.close();
   });
 
-  /** A connected channel whose receiving end holds at most 1,000 bytes, and that end's overflow error once 2,000 bytes were sent. */
+  /**
+   * A connected channel whose receiving end holds at most 1,000 bytes, and that end's overflow error once 2,000 bytes
+   * were sent.
+   */
   async function overflowedChannel() {
     const { WebRtcClient } = await import('../../src/index.js');
     const tiny = new WebRtcClient({ defaultConnectionConfig: { dataChannelDefaults: { receiveQueueBytes: 1000 } } });

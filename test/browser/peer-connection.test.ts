@@ -109,7 +109,10 @@ describe('WebRtcPeerConnection', () => {
   });
 
   describe('ICE', () => {
-    /** An offer from `a` with its candidates gathered, and the offer's SDP without them (only candidates given apart can connect). */
+    /**
+     * An offer from `a` with its candidates gathered, and the offer's SDP without them (only candidates given apart can
+     * connect).
+     */
     async function offerAndCandidates(a: WebRtcPeerConnection) {
       a.createDataChannel('x');
       await a.setLocalDescription(await a.createOffer());

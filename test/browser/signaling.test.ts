@@ -146,7 +146,10 @@ describe('signaling session (perfect negotiation)', () => {
     expect(errors).to.deep.equal([]);
   });
 
-  /** b adds a camera to a connected call and `muteAt` mutes it during that renegotiation: a must see the mute, and no error. */
+  /**
+   * b adds a camera to a connected call and `muteAt` mutes it during that renegotiation: a must see the mute, and no
+   * error.
+   */
   async function muteDuringRenegotiation(
     muteAt: (b: SignalingSession, sb: Signaler, mute: () => void) => void,
   ): Promise<void> {

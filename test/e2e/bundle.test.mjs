@@ -1,4 +1,5 @@
-// The minified script-tag bundle's lazily loaded parts (WHIP/WHEP, file transfer, statistics, fragment mode) in a real page.
+// The minified script-tag bundle's lazily loaded parts (WHIP/WHEP, file transfer, statistics, fragment mode) in a real
+// page.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';

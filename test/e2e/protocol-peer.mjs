@@ -106,7 +106,8 @@ export class ProtocolPeer extends EventEmitter {
       if (fits(welcome.id)) return welcome;
       if (attempt >= tries) throw new Error(`no fitting id in ${tries} joins`);
       this.socket.send(JSON.stringify({ type: 'leave' }));
-      // Two messages a try, 40 a second: under the server's 50 a second on average (§2), or a refused join never gets its welcome.
+      // Two messages a try, 40 a second: under the server's 50 a second on average (§2), or a refused join never gets
+      // its welcome.
       if (attempt % 20 === 19) await new Promise((r) => setTimeout(r, RATE_PAUSE_MS));
     }
   }

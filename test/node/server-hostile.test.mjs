@@ -26,7 +26,10 @@ import {
 const children = [];
 after(() => stopAll(children));
 
-/** Sends a WebSocket upgrade for `target` by hand; resolves with the status line (or '' if the socket closed without one). */
+/**
+ * Sends a WebSocket upgrade for `target` by hand; resolves with the status line (or '' if the socket closed without
+ * one).
+ */
 function rawUpgrade(port, target) {
   return new Promise((resolve) => {
     const socket = tcpConnect(port, '127.0.0.1');
