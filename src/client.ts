@@ -1,7 +1,6 @@
 import { ClientClosedError, ConfigError, IceError, loadPart, messageOf } from './errors.js';
 import {
   WebRtcMediaTrack,
-  toMediaError,
   toMediaTrackConstraints,
   type AudioTrackConstraints,
   type VideoTrackConstraints,
@@ -61,6 +60,8 @@ export interface WebRtcClientConfig {
 
 /** Device lists and screen capture, loaded on first use (a sibling file of the script-tag bundle). */
 const loadDevices = () => loadPart('devices', () => import('./devices.js'));
+/** A media failure as our error: only failures need the mapping, so it comes with the devices part. */
+const mediaError = async (error: unknown, kind: string) => (await loadDevices()).toMediaError(error, kind);
 
 export interface ClientEventDetail {
   /** A camera, microphone or speaker came or went. */
@@ -125,19 +126,23 @@ export class WebRtcClient extends EventTarget {
 
   /** Cameras, microphones and speakers (Ktor has none of this). */
   async listDevices(kind?: MediaDeviceKind): Promise<MediaDeviceDescription[]> {
-    const source = this.#usableDevices;
+    const source = await this.#usableDevices();
     return (await loadDevices()).listDevices(source, kind);
   }
 
   /** A screen, window or tab (`getDisplayMedia`): the user picks. Ends when the user stops sharing. */
   async createScreenTrack(constraints: ScreenTrackConstraints = {}): Promise<WebRtcMediaTrack> {
     this.#assertOpen();
-    const source = this.#usableDevices;
+    const source = await this.#usableDevices();
     return this.#adopt(await (await loadDevices()).screenTrack(source, constraints), 'video', 'screen');
   }
 
-  #adopt(native: MediaStreamTrack | undefined, kind: 'audio' | 'video', label: string): WebRtcMediaTrack {
-    if (!native) throw toMediaError(new DOMException(`The ${label} gave no ${kind} track`, 'NotFoundError'), label);
+  async #adopt(
+    native: MediaStreamTrack | undefined,
+    kind: 'audio' | 'video',
+    label: string,
+  ): Promise<WebRtcMediaTrack> {
+    if (!native) throw await mediaError(new DOMException(`The ${label} gave no ${kind} track`, 'NotFoundError'), label);
     if (this.#closed) {
       // The client closed while the user was asked: release the device at once.
       native.stop();
@@ -207,10 +212,10 @@ export class WebRtcClient extends EventTarget {
     return this.config.mediaDevices ?? globalThis.navigator?.mediaDevices;
   }
 
-  get #usableDevices(): MediaSource {
+  async #usableDevices(): Promise<MediaSource> {
     const devices = this.#deviceSource;
     if (!devices)
-      throw toMediaError(new DOMException('No mediaDevices (an insecure page?)', 'NotFoundError'), 'media device');
+      throw await mediaError(new DOMException('No mediaDevices (an insecure page?)', 'NotFoundError'), 'media device');
     return devices;
   }
 
@@ -219,9 +224,9 @@ export class WebRtcClient extends EventTarget {
     const label = kind === 'audio' ? 'microphone' : 'camera';
     let stream: MediaStream;
     try {
-      stream = await this.#usableDevices.getUserMedia({ [kind]: constraints });
+      stream = await (await this.#usableDevices()).getUserMedia({ [kind]: constraints });
     } catch (error) {
-      throw toMediaError(error, label);
+      throw await mediaError(error, label);
     }
     const native = kind === 'audio' ? stream.getAudioTracks()[0] : stream.getVideoTracks()[0];
     return this.#adopt(native, kind, label);

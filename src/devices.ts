@@ -3,6 +3,8 @@
  * microphone, and neither list nor share). A sibling file of the script-tag bundle.
  */
 import { toMediaError, toMediaTrackConstraints } from './media.js';
+// The client maps getUserMedia failures with it too: only failures need it.
+export { toMediaError };
 import type { MediaDeviceDescription, MediaSource, ScreenTrackConstraints } from './client.js';
 
 /** Cameras, microphones and speakers of `source` (of one kind, if given). */

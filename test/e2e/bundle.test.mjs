@@ -106,6 +106,38 @@ test('bundle: stats load on first use; rtc-stats reports a quality', { timeout: 
 });
 
 test(
+  'bundle: a denied camera is a MediaPermissionError; its mapping loads with the devices part',
+  { timeout: TEST_MS },
+  async () => {
+    const page = await open(chromium, `${demo.http}/index.html`);
+    try {
+      const result = await page.evaluate(async () => {
+        const { WebRtcClient } = await import('/dist/rtc-elements.js');
+        const denied = () => Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));
+        const client = new WebRtcClient({ mediaDevices: { getUserMedia: denied } });
+        try {
+          await client.createVideoTrack();
+          return null;
+        } catch (error) {
+          return { name: error.name, code: error.code, reason: error.reason, message: error.message };
+        } finally {
+          client.close();
+        }
+      });
+      assert.deepEqual(result, {
+        name: 'MediaPermissionError',
+        code: 'media-permission',
+        reason: 'NotAllowedError',
+        message: 'Access to the camera was denied: Permission denied',
+      });
+      assert.deepEqual(page.problems, []);
+    } finally {
+      await page.close();
+    }
+  },
+);
+
+test(
   'bundle: a part that cannot load (rtc-elements.js copied alone) is a LoadError with code "load", reported once by stats-interval',
   { timeout: TEST_MS },
   async () => {
