@@ -4,7 +4,7 @@ import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import { signalingServerUrl } from '../../test/browser/helpers.js';
 import { ConfigError, SignalingSession, WebRtcClient, WebSocketSignaler, createSignalerPair } from '../../src/index.js';
 import { callPair, until } from '../test-helpers.js';
-import { CONNECT_MS, REATTACH_MS, sleep } from '../../test/support/waits.mjs';
+import { AFTER_CONNECT_MS, CONNECT_MS, REATTACH_MS, sleep } from '../../test/support/waits.mjs';
 import { RtcCall } from './rtc-call.js';
 
 /** How late the fake camera answers: the user reading the permission prompt. */
@@ -228,6 +228,29 @@ describe('<rtc-call> settings in any order', () => {
     await until(() => wsOf(call)?.state === 'open', CONNECT_MS, 'joined');
     expect(errors).to.deep.equal([]);
     call.hangUp();
+  });
+});
+
+describe('<rtc-call> after the other side hangs up, through the reference server', () => {
+  it('waits for the next peer with no error (it does not offer to the one leaving)', async () => {
+    const url = await signalingServerUrl();
+    const where = room();
+    const a = await fixture<RtcCall>(
+      html`<rtc-call signaling=${url} room=${where}><rtc-data-channel label="chat"></rtc-data-channel></rtc-call>`,
+    );
+    const b = await fixture<RtcCall>(
+      html`<rtc-call signaling=${url} room=${where}><rtc-data-channel label="chat"></rtc-data-channel></rtc-call>`,
+    );
+    const aErrors = errorsOf(a);
+    const bErrors = errorsOf(b);
+    await until(() => a.state === 'connected' && b.state === 'connected', CONNECT_MS, 'connected');
+    const closed = oneEvent(b, 'rtc-close');
+    a.hangUp();
+    await closed;
+    await sleep(AFTER_CONNECT_MS);
+    expect([...aErrors, ...bErrors]).to.deep.equal([]);
+    expect(b.signalingSession?.remoteId).to.equal(undefined);
+    b.hangUp();
   });
 });
 

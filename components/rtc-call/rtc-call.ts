@@ -461,6 +461,7 @@ export class RtcCall extends ReactiveElement {
     localId?: string,
     early: SignalMessage[] = [],
     receiving?: boolean,
+    formerPeer?: string,
   ): SignalingSession {
     const connection = client.createPeerConnection({
       ...(this.statsInterval > 0 ? { statsIntervalMs: this.statsInterval } : {}),
@@ -495,7 +496,7 @@ export class RtcCall extends ReactiveElement {
     }
     const session =
       peer === undefined
-        ? new SignalingSession(connection, signaler)
+        ? new SignalingSession(connection, signaler, { formerPeer })
         : new SignalingSession(connection, signaler, { id: localId, remoteId: peer, shared: true });
     if (peer === undefined) this.#session = session;
     // These four come out as they are, as rtc-<type>; in a mesh they name their peer.
@@ -848,7 +849,7 @@ export class RtcCall extends ReactiveElement {
     const signaler = this.signaler ?? this.#ownedSignaler;
     if (!this.#ended && this.isConnected && client && !client.isClosed && signaler) {
       try {
-        this.#newSession(client, signaler);
+        this.#newSession(client, signaler, undefined, undefined, [], false, session.remoteId);
       } catch (error) {
         this.#fail(error);
       }

@@ -24,6 +24,11 @@ export interface SessionOptions {
    * errors, and are ignored quietly.
    */
   shared?: boolean;
+  /**
+   * The peer whose session just ended: presence does not pick it (it may be leaving the room, its
+   * `peer-left` still on the way); its own hello still finds it.
+   */
+  formerPeer?: string;
 }
 
 export interface SessionEventDetail {
@@ -169,9 +174,9 @@ export class SignalingSession extends EventTarget {
    * polite side, or one with nothing to offer, says hello.
    */
   readonly #lookAround = (): boolean => {
-    const peers = this.signaler.peers;
-    if (this.#remoteFound || peers?.size !== 1) return false;
-    this.#found([...peers][0]);
+    const peers = [...(this.signaler.peers ?? [])].filter((peer) => peer !== this.#options.formerPeer);
+    if (this.#remoteFound || peers.length !== 1) return false;
+    this.#found(peers[0]!);
     if (this.polite || !this.#firstOfferDue()) this.#sayHello();
     return true;
   };
