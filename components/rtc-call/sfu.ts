@@ -55,6 +55,12 @@ type ChannelElement = CallChannel & { label: string };
  * ours to them (one who runs something other than this room never says it).
  */
 const HEARD_MS = 15000;
+/**
+ * How soon we say our state again while someone has not heard it: Janus keeps no history, and drops what it gets
+ * before it forwards our data to them (first, then 1.5 x longer each time, up to `PING_MAX_MS`).
+ */
+const PING_MS = 200;
+const PING_MAX_MS = 2000;
 
 /**
  * Janus forwards all of a participant's data on one channel named by their id, whatever the label
@@ -174,9 +180,7 @@ export class Sfu {
         const native = connection.native;
         if (native.signalingState !== 'stable') return;
         if (/\nm=application [1-9]/.test(native.remoteDescription?.sdp ?? '') && !connection.dataChannels.length)
-          connection
-            .createDataChannel('sfu')
-            .addEventListener('open', () => this.#sayState(), { once: true, signal: this.#stop.signal });
+          connection.createDataChannel('sfu');
         this.#applyMutes();
       },
       scoped,
@@ -191,7 +195,6 @@ export class Sfu {
     Object.assign(sending, {
       createDataChannel: (label: string, options?: DataChannelOptions) => this.#frame(create(label, options)),
     });
-    signaler.addEventListener('receiving', () => this.#sayState(), scoped);
     signaler.addEventListener(
       'track-state',
       (e) => {
@@ -223,9 +226,17 @@ export class Sfu {
   readonly #mutes = new Map<string, Record<string, boolean>>();
   /** The track state last handed to the receiving session, by its mid: whose, and muted or not. */
   readonly #applied = new Map<string, string>();
-  /** Participants who said that Janus forwards our data to them (or who kept silent for `HEARD_MS`). */
+  /**
+   * Participants who said that Janus forwards our data to them (or who kept silent for `HEARD_MS`): they said so
+   * after data of ours reached them, which alone proves it (an answered subscription and an open channel do not).
+   */
   readonly #hearsUs = new Set<string>();
+  /** Participants whose data reached us through Janus. */
+  readonly #hears = new Set<string>();
   readonly #silence = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Our state said again until everyone hears us, its next delay. */
+  #ping: ReturnType<typeof setTimeout> | undefined;
+  #pingMs = PING_MS;
   /** Sends held until every participant hears us. */
   #heard: Array<() => void> = [];
   /** Each participant's messages, by label, as the channel each element was handed. */
@@ -248,8 +259,20 @@ export class Sfu {
             this.#waitForNewcomers();
           }, HEARD_MS),
         );
-    if ([...this.#signaler.participants].every((peer) => this.#hearsUs.has(peer)))
+    if ([...this.#signaler.participants].every((peer) => this.#hearsUs.has(peer))) {
+      clearTimeout(this.#ping);
+      this.#ping = undefined;
+      this.#pingMs = PING_MS;
       for (const release of this.#heard.splice(0)) release();
+    } else if (!this.#ping && !this.#stop.signal.aborted) {
+      // Until a newcomer hears us, what we say to them may be lost: say it again.
+      this.#ping = setTimeout(() => {
+        this.#ping = undefined;
+        this.#pingMs = Math.min(this.#pingMs * 1.5, PING_MAX_MS);
+        this.#sayState();
+        this.#waitForNewcomers();
+      }, this.#pingMs);
+    }
   }
 
   /** An element's channel up to Janus: each message goes with its label, once everyone hears us, in order. */
@@ -266,10 +289,9 @@ export class Sfu {
     return channel;
   }
 
-  /** Tells everyone whose data Janus forwards to us, and what we muted (again to each who newly hears us). */
+  /** Tells everyone whose data reached us, and what we muted (again to each who newly hears us). */
   #sayState(): void {
-    const open = this.#receiver.connection.dataChannels.some((c) => c.label === 'sfu' && c.state === 'open');
-    const state = { receives: open ? [...this.#signaler.receiving] : [], tracks: this.#tracks };
+    const state = { receives: [...this.#hears], tracks: this.#tracks };
     // It fails only once the sending connection has closed, and the call reports that end itself.
     if (this.#room.state === 'connecting' || this.#room.state === 'open')
       this.#room.send(JSON.stringify(state)).catch(() => {});
@@ -385,6 +407,11 @@ export class Sfu {
     try {
       for (;;) {
         const message = await channel.receive();
+        if (!this.#hears.has(peer)) {
+          // Janus forwards their data to us: they hold their messages until we say so.
+          this.#hears.add(peer);
+          this.#sayState();
+        }
         if (typeof message === 'string' && message.startsWith('{')) {
           this.#onState(peer, message);
           continue;
@@ -423,6 +450,7 @@ export class Sfu {
         this.#relayed.delete(peer);
         this.#mutes.delete(peer);
       }
+    for (const peer of this.#hears) if (!this.#signaler.participants.has(peer)) this.#hears.delete(peer);
     for (const [peer, timer] of this.#silence)
       if (!this.#signaler.participants.has(peer)) {
         clearTimeout(timer);
@@ -458,6 +486,7 @@ export class Sfu {
   close(reason: string): void {
     this.#stop.abort();
     for (const timer of this.#silence.values()) clearTimeout(timer);
+    clearTimeout(this.#ping);
     this.#qualities.disconnect();
     this.#publisher.hangUp(reason);
     this.#receiver.close(reason);
