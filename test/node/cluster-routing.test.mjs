@@ -12,6 +12,14 @@ const children = [];
 afterEach(() => stopAll(children));
 
 const INSTANCE_TIMEOUT_MS = 3000;
+
+/** Two servers over one redis-server, and a peer in room `r` on each (a on the first, b on the second). */
+async function twoServersTwoPeers() {
+  const { url: redisUrl } = await startRedis(children);
+  const one = await startServerProcess(children, { redisUrl });
+  const two = await startServerProcess(children, { redisUrl });
+  return { one, two, a: await connect(one.url, { room: 'r' }), b: await connect(two.url, { room: 'r' }) };
+}
 // Below the rate limit's bucket (200 messages, the join included), so that none is refused.
 const BURST = 150;
 
@@ -19,11 +27,7 @@ test(
   'a burst of relays between servers arrives complete and in order, both ways, right after the join',
   { timeout: PROCESS_TEST_MS },
   async () => {
-    const { url: redisUrl } = await startRedis(children);
-    const one = await startServerProcess(children, { redisUrl });
-    const two = await startServerProcess(children, { redisUrl });
-    const a = await connect(one.url, { room: 'r' });
-    const b = await connect(two.url, { room: 'r' });
+    const { a, b } = await twoServersTwoPeers();
     for (let n = 0; n < BURST; n++) b.send({ type: 'hello', to: a.id, n });
     await a.next((m) => m.type === 'hello' && m.n === BURST - 1);
     for (let n = 0; n < BURST; n++) a.send({ type: 'hello', to: b.id, n });
@@ -50,11 +54,7 @@ test(
   'a relay reaches a peer that moved to the other server, from the server it left',
   { timeout: PROCESS_TEST_MS },
   async () => {
-    const { url: redisUrl } = await startRedis(children);
-    const one = await startServerProcess(children, { redisUrl });
-    const two = await startServerProcess(children, { redisUrl });
-    const a = await connect(one.url, { room: 'r' });
-    const b = await connect(two.url, { room: 'r' });
+    const { one, two, a, b } = await twoServersTwoPeers();
     const c = await connect(two.url, { room: 'r' });
     // b resumes its id on the first server; its old socket is replaced there.
     const moved = await connect(one.url, { room: 'r', id: b.id, resumeToken: b.welcome.resumeToken });
