@@ -55,29 +55,43 @@ const openEverywhere = (channels: RtcDataChannel[]) =>
 describe('<rtc-call mesh>', function () {
   this.timeout(TEST_MS);
 
-  it('connects everyone to everyone; a channel message reaches every other peer with its sender', async () => {
+  it('connects everyone to everyone: state "connected", and each rtc-statechange names its peer', async () => {
     await inRoom(3, async (signalers) => {
-      const { root, calls } = await meshCalls(signalers, html`<rtc-data-channel label="chat"></rtc-data-channel>`);
+      const { calls } = await meshCalls(signalers, html`<rtc-data-channel label="chat"></rtc-data-channel>`);
       const connectedPeers = new Set<string | undefined>();
       calls[0].addEventListener('rtc-statechange', (e) => {
         if (e.detail.state === 'connected') connectedPeers.add(e.detail.peer);
       });
       await fullMesh(calls);
-      const [x, y, z] = [...root.querySelectorAll('rtc-data-channel')] as RtcDataChannel[];
-      await openEverywhere([x, y, z]);
       await until(() => calls.every((c) => c.state === 'connected'), ARRIVE_MS, 'state "connected" in a mesh');
-      // Each connection's events name their peer.
       await until(() => connectedPeers.size === 2, ARRIVE_MS, 'rtc-statechange "connected" from both peers');
       expect([...connectedPeers].sort()).to.deep.equal([...calls[0].peers].sort());
+    });
+  });
+
+  it('a channel message reaches every other peer, naming its sender', async () => {
+    await inRoom(3, async (signalers) => {
+      const { root, calls } = await meshCalls(signalers, html`<rtc-data-channel label="chat"></rtc-data-channel>`);
+      await fullMesh(calls);
+      const [x, y, z] = [...root.querySelectorAll('rtc-data-channel')] as RtcDataChannel[];
+      await openEverywhere([x, y, z]);
       const [gotY, gotZ] = [oneEvent(y, 'rtc-message'), oneEvent(z, 'rtc-message')];
       await x.send('to everyone');
       const [atY, atZ] = [(await gotY).detail, (await gotZ).detail];
-      expect(atY.data).to.equal('to everyone');
-      expect(atZ.data).to.equal('to everyone');
+      expect([atY.data, atZ.data]).to.deep.equal(['to everyone', 'to everyone']);
       expect(atY.peer).to.be.a('string');
       expect(atY.peer).to.equal(atZ.peer, 'both name the same sender');
       expect(calls[1].peers).to.include(atY.peer!);
-      // One leaves: the others keep each other.
+    });
+  });
+
+  it('when one hangs up the others keep each other: rtc-close names the leaver, messages still cross', async () => {
+    await inRoom(3, async (signalers) => {
+      const { root, calls } = await meshCalls(signalers, html`<rtc-data-channel label="chat"></rtc-data-channel>`);
+      await fullMesh(calls);
+      const channels = [...root.querySelectorAll('rtc-data-channel')] as RtcDataChannel[];
+      await openEverywhere(channels);
+      const [, y, z] = channels;
       const leaver = calls[1].peers.find((peer) => calls[2].peers.includes(peer)); // the one both know: calls[0]
       const closed = oneEvent(calls[1], 'rtc-close');
       calls[0].hangUp();
