@@ -142,22 +142,32 @@ function scriptedRegistry() {
   return registry;
 }
 
-async function joined(rooms, registry, room, peers) {
+/** `Rooms` over a scripted registry. */
+function scriptedRooms() {
+  const registry = scriptedRegistry();
+  const rooms = new Rooms({ maxRoomSize: 16, leaveGraceMs: 0 });
+  rooms.registry = registry;
+  return { registry, rooms };
+}
+
+/** A join whose admission is asked for and not yet answered. */
+async function startJoin(rooms, room) {
   const connection = fakeConnection();
   const joining = rooms.join(connection, room, undefined, undefined, undefined);
   await Promise.resolve();
+  return { connection, joining };
+}
+
+async function joined(rooms, registry, room, peers) {
+  const { connection, joining } = await startJoin(rooms, room);
   registry.admissions.shift().resolve({ ok: true, peers });
   await joining;
   return connection;
 }
 
 test('a peer joining hears of a remote peer whose join notice came before its own admission was answered', async () => {
-  const registry = scriptedRegistry();
-  const rooms = new Rooms({ maxRoomSize: 16, leaveGraceMs: 0 });
-  rooms.registry = registry;
-  const a = fakeConnection();
-  const joining = rooms.join(a, 'r', undefined, undefined, undefined);
-  await Promise.resolve();
+  const { registry, rooms } = scriptedRooms();
+  const { connection: a, joining } = await startJoin(rooms, 'r');
   // Redis admitted a, then x on another server, whose notice and first relay arrive before a's answer.
   rooms.onEvent('r', { kind: 'joined', id: 'x' });
   registry.admissions.shift().resolve({ ok: true, peers: [] });
@@ -171,12 +181,8 @@ test('a peer joining hears of a remote peer whose join notice came before its ow
 });
 
 test('a relay that came before the admission was answered is delivered after the welcome', async () => {
-  const registry = scriptedRegistry();
-  const rooms = new Rooms({ maxRoomSize: 16, leaveGraceMs: 0 });
-  rooms.registry = registry;
-  const a = fakeConnection();
-  const joining = rooms.join(a, 'r', undefined, undefined, undefined);
-  await Promise.resolve();
+  const { registry, rooms } = scriptedRooms();
+  const { connection: a, joining } = await startJoin(rooms, 'r');
   const { id } = registry.admissions[0];
   rooms.onEvent('r', { kind: 'relay', from: 'x', to: id, message: { type: 'hello', from: 'x', to: id } });
   registry.admissions.shift().resolve({ ok: true, peers: ['x'] });
@@ -188,9 +194,7 @@ test('a relay that came before the admission was answered is delivered after the
 });
 
 test('a relay to a peer known to be on another server is published without asking Redis', async () => {
-  const registry = scriptedRegistry();
-  const rooms = new Rooms({ maxRoomSize: 16, leaveGraceMs: 0 });
-  rooms.registry = registry;
+  const { registry, rooms } = scriptedRooms();
   const a = await joined(rooms, registry, 'r', ['x']);
   rooms.relay(a, { type: 'hello', to: 'x' });
   await Promise.resolve();
@@ -202,9 +206,7 @@ test('a relay to a peer known to be on another server is published without askin
 });
 
 test('relays behind one that waits on Redis keep their order', async () => {
-  const registry = scriptedRegistry();
-  const rooms = new Rooms({ maxRoomSize: 16, leaveGraceMs: 0 });
-  rooms.registry = registry;
+  const { registry, rooms } = scriptedRooms();
   const a = await joined(rooms, registry, 'r', ['x']);
   rooms.relay(a, { type: 'hello', to: 'y', n: 1 }); // y: not known here yet
   rooms.onEvent('r', { kind: 'joined', id: 'y' });
