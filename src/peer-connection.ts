@@ -321,7 +321,6 @@ export class WebRtcPeerConnection extends EventTarget {
     return (await loadPart('gathering', () => import('./gathering.js'))).gatheringComplete(this);
   }
 
-  /** Asks for an ICE restart: the next offer carries new credentials (`negotiationneeded` fires). */
   /**
    * Uses `iceServers` from now on (fresh TURN credentials, say): the next gathering, an ICE restart,
    * takes them; while ICE checks they wait for it. A value the browser refuses is an `IceError` (reason `bad-config`).
@@ -341,8 +340,13 @@ export class WebRtcPeerConnection extends EventTarget {
     }
   }
 
+  /** Servers given while ICE was checking, for the next restart. */
   #nextIceServers: IceServer[] | undefined;
 
+  /**
+   * Asks for an ICE restart: the next offer carries new credentials (`negotiationneeded` fires), and the
+   * servers that waited for it apply.
+   */
   restartIce(): void {
     this.#assertOpen();
     try {
