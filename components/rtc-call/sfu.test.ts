@@ -175,6 +175,42 @@ describe('<rtc-call sfu="janus">', function () {
     for (const call of [...calls, late]) call.hangUp();
   });
 
+  it('when Janus hangs up the connection that receives everyone, the call subscribes again: every video plays on', async () => {
+    const { root, calls } = await sfuCalls(2);
+    await until(() => calls.every((c) => playing(c) === 1), ROOM_MS, 'media flowing');
+    // The newcomer's connections, to end the receiving one as Janus would see a dead one end.
+    const made: RTCPeerConnection[] = [];
+    const Native = window.RTCPeerConnection;
+    window.RTCPeerConnection = class extends Native {
+      constructor(configuration?: RTCConfiguration) {
+        super(configuration);
+        made.push(this);
+      }
+    };
+    let late: RtcCall;
+    try {
+      late = joinRoom(root, calls[0]!);
+      await until(() => playing(late) === 2, ROOM_MS, 'two videos at the newcomer');
+    } finally {
+      window.RTCPeerConnection = Native;
+    }
+    const videoTracks = () => late.peers.flatMap((peer) => late.streamForPeer(peer)?.getVideoTracks() ?? []);
+    const before = videoTracks();
+    const receiving = made.find((pc) => pc.remoteDescription?.type === 'offer')!;
+    receiving.close(); // DTLS says so to Janus, which hangs the connection up
+    await until(
+      () => videoTracks().length === 2 && videoTracks().every((t) => t.readyState === 'live' && !before.includes(t)),
+      ROOM_MS,
+      "everyone's video again, on a new connection",
+    );
+    // A new frame painted in each video (a video on a stream whose track ended paints none).
+    const painted = remoteVideos(late).map(() => false);
+    remoteVideos(late).forEach((v, i) => v.videoElement!.requestVideoFrameCallback(() => (painted[i] = true)));
+    await until(() => painted.every(Boolean), ROOM_MS, 'frames painted again');
+    expect(remoteVideos(late)).to.have.length(2);
+    for (const call of [...calls, late]) call.hangUp();
+  });
+
   it('a message sent while one who joined is still connecting their receiving side reaches them', async () => {
     const chat = '<rtc-data-channel label="chat"></rtc-data-channel>';
     const { root, calls } = await sfuCalls(2, '', chat);

@@ -142,7 +142,7 @@ export type SfuQuality = keyof typeof SUBSTREAMS;
 export class Sfu {
   readonly #participants = new Map<string, Participant>();
   readonly #publisher: SignalingSession;
-  readonly #receiver: SignalingSession;
+  #receiver!: SignalingSession;
   readonly #stop = new AbortController();
 
   readonly #host: SfuHost;
@@ -162,29 +162,8 @@ export class Sfu {
     signaler.whenJoined().catch((error) => {
       if (!this.#stop.signal.aborted) host.fail(error);
     });
-    this.#receiver = host.sessionWith(JANUS_SUBSCRIBER, id, true);
-    // Janus's first offer may have come before us: it goes first.
-    for (const message of early) if (message.from === JANUS_SUBSCRIBER) this.#receiver.deliver(message);
-    const connection = this.#receiver.connection;
-    connection.addEventListener('track', (e) => this.#onTrack((e as CustomEvent<TrackEvent>).detail), scoped);
-    // Janus relays each participant's data on a channel named by their id; it opens it only once this
-    // end's SCTP association is up, and a channel of ours brings that up.
-    connection.addEventListener(
-      'datachannel',
-      (e) => void this.#onChannel((e as CustomEvent<{ channel: WebRtcDataChannel }>).detail.channel),
-      scoped,
-    );
-    connection.native.addEventListener(
-      'signalingstatechange',
-      () => {
-        const native = connection.native;
-        if (native.signalingState !== 'stable') return;
-        if (/\nm=application [1-9]/.test(native.remoteDescription?.sdp ?? '') && !connection.dataChannels.length)
-          connection.createDataChannel('sfu');
-        this.#applyMutes();
-      },
-      scoped,
-    );
+    this.#receive(early);
+    signaler.addEventListener('resubscribe', () => this.#resubscribed(), scoped);
     this.#publisher = host.sessionWith(JANUS_PUBLISHER, id);
     const sending = this.#publisher.connection;
     // Made in the task that made the connection: its first offer has it, even with no <rtc-data-channel>.
@@ -215,6 +194,49 @@ export class Sfu {
           this.setQuality(peer, quality as SfuQuality).catch((error) => host.fail(error));
       }
     });
+  }
+
+  /** The session that receives everyone's media (Janus offers it). */
+  #receive(early: SignalMessage[] = []): void {
+    const scoped = { signal: this.#stop.signal };
+    this.#receiver = this.#host.sessionWith(JANUS_SUBSCRIBER, this.#signaler.peerId, true);
+    // Janus's first offer may have come before us: it goes first.
+    for (const message of early) if (message.from === JANUS_SUBSCRIBER) this.#receiver.deliver(message);
+    const connection = this.#receiver.connection;
+    connection.addEventListener('track', (e) => this.#onTrack((e as CustomEvent<TrackEvent>).detail), scoped);
+    // Janus relays each participant's data on a channel named by their id; it opens it only once this
+    // end's SCTP association is up, and a channel of ours brings that up.
+    connection.addEventListener(
+      'datachannel',
+      (e) => void this.#onChannel((e as CustomEvent<{ channel: WebRtcDataChannel }>).detail.channel),
+      scoped,
+    );
+    connection.native.addEventListener(
+      'signalingstatechange',
+      () => {
+        const native = connection.native;
+        if (native.signalingState !== 'stable') return;
+        if (/\nm=application [1-9]/.test(native.remoteDescription?.sdp ?? '') && !connection.dataChannels.length)
+          connection.createDataChannel('sfu');
+        this.#applyMutes();
+      },
+      scoped,
+    );
+  }
+
+  /**
+   * Janus hung up our receiving connection and subscribes us again on a new one: the old one goes, and everyone's
+   * tracks and data come again on the new one (their `<rtc-video>` stay on the page meanwhile).
+   */
+  #resubscribed(): void {
+    this.#receiver.close('janus-hangup');
+    // New streams, as at first: a video whose stream ended does not play tracks added to it later (Firefox).
+    for (const participant of this.#participants.values()) participant.stream = new MediaStream();
+    this.#applied.clear();
+    this.#hears.clear();
+    for (const channels of this.#relayed.values()) for (const relayed of channels.values()) relayed.close();
+    this.#relayed.clear();
+    this.#receive();
   }
 
   readonly #qualities: MutationObserver;

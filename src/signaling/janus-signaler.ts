@@ -57,7 +57,8 @@ const PLUGIN = 'janus.plugin.videoroom';
  *
  * Events: `feeds` (`{feeds}`; also when `participants` changes), `streams` (`{streams}`, before the
  * offer that has them), `receiving` (`receiving` grew), `track-state` (`{mid, kind, muted}`: our
- * publisher session muted or unmuted a track; Janus relays no such thing), `error` (`{error}`).
+ * publisher session muted or unmuted a track; Janus relays no such thing), `resubscribe` (Janus hung
+ * up the subscriber connection: its next offer is for a new connection), `error` (`{error}`).
  */
 export class JanusSignaler extends EventTarget implements Signaler {
   readonly peerId = 'local';
@@ -93,6 +94,10 @@ export class JanusSignaler extends EventTarget implements Signaler {
   #subscribed = new Set<string>();
   /** Subscribed by the offer being answered: receiving once Janus has the answer. */
   #answering: string[] = [];
+  /** Subscribed while Janus still waited for an answer: in its next offer ("updating"). */
+  #postponed: string[] = [];
+  /** Counts subscriber handles: a reply for one that Janus hung up is for nobody. */
+  #generation = 0;
 
   constructor(url: string, options: JanusSignalerOptions) {
     super();
@@ -243,6 +248,27 @@ export class JanusSignaler extends EventTarget implements Signaler {
     if (message.janus === 'event') this.#onPluginEvent(handle, message.plugindata?.data ?? {}, message.jsep);
     if (message.janus === 'hangup' && handle === this.#publisher)
       this.#deliver(JANUS_PUBLISHER, { type: 'bye', reason: message.reason ?? 'hangup' });
+    if (message.janus === 'hangup' && handle && handle === this.#subscriber) this.#resubscribe();
+  }
+
+  /**
+   * Janus gave up on the subscriber connection (its DTLS or ICE timed out, or the browser closed it): it would answer
+   * no more updates on that handle, so a new handle subscribes to everyone again, on a new connection.
+   */
+  #resubscribe(): void {
+    if (this.#closed) return;
+    this.#request({ janus: 'detach' }, this.#subscriber).catch(() => {});
+    this.#subscriber = 0;
+    this.#generation++;
+    this.#subscriberBusy = false;
+    this.#subscribed.clear();
+    this.#answering = [];
+    this.#postponed = [];
+    this.#toUnsubscribe.clear();
+    this.#toSubscribe = new Set(this.feeds.keys());
+    this.receiving.clear();
+    this.dispatchEvent(new CustomEvent('resubscribe'));
+    void this.#updateSubscriber();
   }
 
   /** Events Janus sends by itself: participants coming and going, and new offers for the subscriber. */
@@ -342,6 +368,7 @@ export class JanusSignaler extends EventTarget implements Signaler {
       this.dispatchEvent(new CustomEvent('streams', { detail: { streams: this.streams } }));
     }
     this.#subscriberBusy = true;
+    this.#answering.push(...this.#postponed.splice(0));
     this.#deliver(JANUS_SUBSCRIBER, { type: 'description', description: { type: 'offer', sdp: jsep.sdp } });
   }
 
@@ -354,6 +381,7 @@ export class JanusSignaler extends EventTarget implements Signaler {
     this.#toUnsubscribe.clear();
     if (!add.length && !drop.length) return;
     this.#subscriberBusy = true;
+    const generation = this.#generation;
     try {
       let reply: { data: Json; jsep?: SessionDescription };
       if (!this.#subscriber) {
@@ -371,12 +399,16 @@ export class JanusSignaler extends EventTarget implements Signaler {
       } else {
         reply = await this.#unsubscribe(drop);
       }
+      if (generation !== this.#generation) return;
       for (const id of add) this.#subscribed.add(id);
       for (const id of drop) this.#subscribed.delete(id);
-      this.#answering.push(...add);
+      // Janus still waits for the answer to an offer it sent meanwhile: its next offer has these.
+      if (reply.data.videoroom === 'updating') this.#postponed.push(...add);
+      else this.#answering.push(...add);
       if (reply.jsep?.type === 'offer') this.#offerFromSubscriber(reply.data, reply.jsep);
       else this.#subscriberBusy = false;
     } catch (error) {
+      if (generation !== this.#generation) return;
       this.#subscriberBusy = false;
       // A feed that left while we asked for it: nothing to show, not an error.
       if ((error as SignalingError).reason !== 'janus-428') this.#fail(error);
@@ -424,6 +456,8 @@ export class JanusSignaler extends EventTarget implements Signaler {
       return;
     }
     if (message.type === 'description' && to === JANUS_SUBSCRIBER) {
+      // For a subscriber connection Janus hung up: the new one gets its own offer.
+      if (!this.#subscriber) return;
       // An offer of ours is an ICE restart: Janus makes it (its offer then wins, as the polite side yields).
       if (message.description.type === 'offer') {
         const { data, jsep } = await this.#plugin(this.#subscriber, { request: 'configure', restart: true });
