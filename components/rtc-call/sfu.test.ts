@@ -211,6 +211,44 @@ describe('<rtc-call sfu="janus">', function () {
     for (const call of [...calls, late]) call.hangUp();
   });
 
+  it('when Janus hangs up the connection that sends our media, the call publishes again: the others see it and hear it', async () => {
+    const chat = '<rtc-data-channel label="chat"></rtc-data-channel>';
+    const { root, calls } = await sfuCalls(2, '', chat);
+    await until(() => calls.every((c) => playing(c) === 1), ROOM_MS, 'media flowing');
+    const made: RTCPeerConnection[] = [];
+    const Native = window.RTCPeerConnection;
+    window.RTCPeerConnection = class extends Native {
+      constructor(configuration?: RTCConfiguration) {
+        super(configuration);
+        made.push(this);
+      }
+    };
+    let late: RtcCall;
+    try {
+      late = joinRoom(root, calls[0]!, chat);
+      await until(() => calls.every((c) => playing(c) === 2), ROOM_MS, 'the newcomer playing at the others');
+    } finally {
+      window.RTCPeerConnection = Native;
+    }
+    const before = calls.map((c) => remoteVideos(c).map((v) => v.videoElement!.srcObject));
+    const sending = made.find((pc) => pc.localDescription?.type === 'offer')!;
+    sending.close(); // DTLS says so to Janus, which hangs the connection up
+    // Its video goes at the others, and comes back on a new stream.
+    await until(
+      () =>
+        calls.every(
+          (c, i) => playing(c) === 2 && remoteVideos(c).some((v) => !before[i]!.includes(v.videoElement!.srcObject)),
+        ),
+      ROOM_MS,
+      "the newcomer's video again at the others",
+    );
+    const received = collect(calls[0]!.querySelector('rtc-data-channel')!, 'rtc-message');
+    await (late.querySelector('rtc-data-channel') as RtcDataChannel).send('back');
+    await until(() => received.length > 0, ROOM_MS, 'its message at the others');
+    expect(received.map((m) => m.data)).to.deep.equal(['back']);
+    for (const call of [...calls, late]) call.hangUp();
+  });
+
   it('a message sent while one who joined is still connecting their receiving side reaches them', async () => {
     const chat = '<rtc-data-channel label="chat"></rtc-data-channel>';
     const { root, calls } = await sfuCalls(2, '', chat);

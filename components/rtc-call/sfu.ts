@@ -141,7 +141,7 @@ export type SfuQuality = keyof typeof SUBSTREAMS;
  */
 export class Sfu {
   readonly #participants = new Map<string, Participant>();
-  readonly #publisher: SignalingSession;
+  #publisher!: SignalingSession;
   #receiver!: SignalingSession;
   readonly #stop = new AbortController();
 
@@ -151,7 +151,6 @@ export class Sfu {
   constructor(host: SfuHost, signaler: JanusSignaler, early: SignalMessage[] = []) {
     this.#host = host;
     this.#signaler = signaler;
-    const id = signaler.peerId;
     const scoped = { signal: this.#stop.signal };
     signaler.addEventListener(
       'feeds',
@@ -164,16 +163,7 @@ export class Sfu {
     });
     this.#receive(early);
     signaler.addEventListener('resubscribe', () => this.#resubscribed(), scoped);
-    this.#publisher = host.sessionWith(JANUS_PUBLISHER, id);
-    const sending = this.#publisher.connection;
-    // Made in the task that made the connection: its first offer has it, even with no <rtc-data-channel>.
-    this.#room = sending.createDataChannel('sfu');
-    // The elements' channels (opened already, and later ones) send each message with its label in front.
-    for (const channel of sending.dataChannels) if (channel !== this.#room) this.#frame(channel);
-    const create = sending.createDataChannel.bind(sending);
-    Object.assign(sending, {
-      createDataChannel: (label: string, options?: DataChannelOptions) => this.#frame(create(label, options)),
-    });
+    this.#publish();
     signaler.addEventListener(
       'track-state',
       (e) => {
@@ -224,6 +214,33 @@ export class Sfu {
     );
   }
 
+  /** The session that sends our media and channels up to Janus. */
+  #publish(): void {
+    this.#publisher = this.#host.sessionWith(JANUS_PUBLISHER, this.#signaler.peerId);
+    const sending = this.#publisher.connection;
+    // Made in the task that made the connection: its first offer has it, even with no <rtc-data-channel>.
+    this.#room = sending.createDataChannel('sfu');
+    // The elements' channels (opened already, and later ones) send each message with its label in front.
+    for (const channel of sending.dataChannels) if (channel !== this.#room) this.#frame(channel);
+    const create = sending.createDataChannel.bind(sending);
+    Object.assign(sending, {
+      createDataChannel: (label: string, options?: DataChannelOptions) => this.#frame(create(label, options)),
+    });
+  }
+
+  /**
+   * Janus hung up our sending connection (its DTLS or ICE timed out, or the browser closed it) and we are still in the
+   * room: publish again on a new one. The others subscribe to it as to a newcomer, so they must hear us again first.
+   */
+  #republish(): void {
+    if (this.#stop.signal.aborted || !this.#signaler.connected) return;
+    for (const timer of this.#silence.values()) clearTimeout(timer);
+    this.#silence.clear();
+    this.#hearsUs.clear();
+    this.#publish();
+    this.#waitForNewcomers();
+  }
+
   /**
    * Janus hung up our receiving connection and subscribes us again on a new one: the old one goes, and everyone's
    * tracks and data come again on the new one (their `<rtc-video>` stay on the page meanwhile).
@@ -241,7 +258,7 @@ export class Sfu {
 
   readonly #qualities: MutationObserver;
   /** Our channel up to Janus for the room's own messages (who hears whom, what we muted). */
-  readonly #room: WebRtcDataChannel;
+  #room!: WebRtcDataChannel;
   /** What we muted, by mid of our sending connection. */
   readonly #tracks: Record<string, boolean> = {};
   /** What each participant muted, by mid of their sending connection. */
@@ -499,9 +516,14 @@ export class Sfu {
     await this.#signaler.setSubstream(mid, substream);
   }
 
-  /** `session` ended: the sending one means the room is over for us. */
+  /**
+   * `session` ended: the sending one is let go of as a peer that left (its channels and senders), and, if Janus hung it
+   * up, made again once the call has let go of it.
+   */
   remove(session: SignalingSession): MediaStream[] | null {
-    return session === this.#publisher ? [] : null;
+    if (session !== this.#publisher) return null;
+    setTimeout(() => this.#republish());
+    return [];
   }
 
   /** Leaves the room: both connections close and every participant's video goes. */

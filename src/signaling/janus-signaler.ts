@@ -120,6 +120,11 @@ export class JanusSignaler extends EventTarget implements Signaler {
     this.#joining.catch(() => {});
   }
 
+  /** Whether Janus is still there for us: not closed, and its WebSocket open. */
+  get connected(): boolean {
+    return !this.#closed && this.#socket.readyState === OPEN;
+  }
+
   /** Resolves once in the room as a publisher; rejects (`SignalingError`) if joining failed. */
   whenJoined(): Promise<void> {
     return this.#joining;
@@ -246,8 +251,11 @@ export class JanusSignaler extends EventTarget implements Signaler {
       return;
     }
     if (message.janus === 'event') this.#onPluginEvent(handle, message.plugindata?.data ?? {}, message.jsep);
-    if (message.janus === 'hangup' && handle === this.#publisher)
+    if (message.janus === 'hangup' && handle && handle === this.#publisher) {
+      // Still in the room, no longer publishing: the next offer publishes again.
+      this.#published = false;
       this.#deliver(JANUS_PUBLISHER, { type: 'bye', reason: message.reason ?? 'hangup' });
+    }
     if (message.janus === 'hangup' && handle && handle === this.#subscriber) this.#resubscribe();
   }
 
