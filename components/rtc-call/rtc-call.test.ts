@@ -1,11 +1,12 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
-import { signalingServerUrl } from '../../test/browser/helpers.js';
-import { ConfigError, createSignalerPair } from '../../src/index.js';
-import { callPair, until } from '../test-helpers.js';
+import { signalingServerUrl, tapSend } from '../../test/browser/helpers.js';
+import { ConfigError, createSignalerPair, type Signaler } from '../../src/index.js';
+import { callPair, framesShown, until } from '../test-helpers.js';
 import type { RtcCall } from './rtc-call.js';
 import type { RtcDataChannel } from '../rtc-data-channel/rtc-data-channel.js';
+import type { RtcVideo } from '../rtc-video/rtc-video.js';
 import { parseIceServers } from './rtc-call.js';
-import { CONNECT_MS, LOCAL_MS, REATTACH_MS, sleep } from '../../test/support/waits.mjs';
+import { CONNECT_MS, FRAMES_MS, LOCAL_MS, REATTACH_MS, sleep } from '../../test/support/waits.mjs';
 
 describe('<rtc-call>', () => {
   it('connects two calls over a signaler property and fires typed, bubbling, composed events', async () => {
@@ -51,6 +52,33 @@ describe('<rtc-call>', () => {
     const arrived = oneEvent(y, 'rtc-message');
     await x.send('via ws');
     expect((await arrived).detail.data).to.equal('via ws');
+  });
+
+  // A raw page that only receives offers a recvonly transceiver: the call must not wait a hello
+  // round trip for the other side's offer instead (the join bench's one-sided rows).
+  it("a call that sends nothing, as the impolite side, gets the other's video on its own first offer and the answer", async () => {
+    // An in-page pair with presence: each end's one peer is in the room already, and "w" > "j"
+    // makes the waiting side polite.
+    const [pw, pj] = createSignalerPair();
+    const withPresence = (inner: Signaler, peerId: string, other: string): Signaler => ({
+      peerId,
+      peers: new Set([other]),
+      send: (message) => inner.send(message),
+      subscribe: (listener) => inner.subscribe(listener),
+    });
+    const [sw, sj] = [withPresence(pw, 'w', 'j'), withPresence(pj, 'j', 'w')];
+    const descriptions: string[] = [];
+    tapSend(sw, (m) => m.type === 'description' && descriptions.push(`waiting side ${m.description.type}`));
+    tapSend(sj, (m) => m.type === 'description' && descriptions.push(`joiner ${m.description.type}`));
+    const root = await fixture<HTMLElement>(
+      html`<div>
+        <rtc-call video .signaler=${sw}></rtc-call>
+        <rtc-call .signaler=${sj}><rtc-video remote></rtc-video></rtc-call>
+      </div>`,
+    );
+    const video = root.querySelector('rtc-video') as RtcVideo;
+    await until(() => framesShown(video.videoElement), FRAMES_MS, "the waiting side's video shown on the joiner");
+    expect(descriptions).to.deep.equal(['joiner offer', 'waiting side answer']);
   });
 
   it('hang-up says bye: the other side gets rtc-close with the reason, then waits for the next peer', async () => {
