@@ -493,8 +493,8 @@ export class RtcCall extends ReactiveElement {
       peer === undefined
         ? new SignalingSession(connection, signaler, {
             formerPeer,
-            // Sending nothing, it can only receive (WHEP: it plays): it asks for audio and video at once.
-            receive: signaler.offerOnly ? signaler.receiveOnly : !sent.length,
+            // Sending nothing, it can only receive: it asks for audio and video at once (WHEP always, WHIP never).
+            receive: signaler.receiveOnly ?? !sent.length,
           })
         : new SignalingSession(connection, signaler, { id: localId, remoteId: peer, shared: true });
     if (peer === undefined) this.#session = session;

@@ -170,7 +170,7 @@ export class SignalingSession extends EventTarget {
       for (const type of PRESENCE_EVENTS) this.signaler.addEventListener(type, this.#lookAround);
     // The browser's first negotiationneeded comes a task later: when the
     // connection already has something to negotiate, the first offer need not wait for it.
-    if (this.#firstOfferDue()) void this.#onNegotiationNeeded();
+    if (this.#toNegotiate() > 0) void this.#onNegotiationNeeded();
   }
 
   /**
@@ -182,7 +182,7 @@ export class SignalingSession extends EventTarget {
     const peers = [...(this.signaler.peers ?? [])].filter((peer) => peer !== this.#options.formerPeer);
     if (this.#remoteFound || peers.length !== 1) return false;
     this.#found(peers[0]!);
-    if (this.polite || !(this.#firstOfferDue() || this.#offerToReceive())) this.#sayHello();
+    if (this.polite || !(this.#toNegotiate() > 0 || this.#offerToReceive())) this.#sayHello();
     return true;
   };
 
@@ -192,27 +192,25 @@ export class SignalingSession extends EventTarget {
    */
   #offerToReceive(): boolean {
     const ask = this.#asksToReceive();
-    for (const kind of ask ? ['audio', 'video'] : [])
-      this.connection.native.addTransceiver(kind, { direction: 'recvonly' });
+    if (ask)
+      for (const kind of ['audio', 'video']) this.connection.native.addTransceiver(kind, { direction: 'recvonly' });
     return ask;
   }
 
   /** Nothing to negotiate yet but media to ask for (`receive`): as the impolite side, it offers that. */
   #asksToReceive(): boolean {
-    return !!this.#options.receive && !this.polite && this.#toNegotiate() === 0;
+    return !!this.#options.receive && !this.polite && !this.#toNegotiate();
   }
 
-  /** A fresh connection (never described): how many transceivers and channels it has; -1 if not fresh. */
+  /**
+   * A fresh connection (never described): how many transceivers and channels it has (some: the
+   * browser is bound to ask for a first offer); -1 if not fresh.
+   */
   #toNegotiate(): number {
     const native = this.connection.native;
     return native.signalingState === 'stable' && !native.localDescription
       ? native.getTransceivers().length + this.connection.dataChannels.length
       : -1;
-  }
-
-  /** A fresh connection with a channel or transceiver: the browser is bound to ask for an offer. */
-  #firstOfferDue(): boolean {
-    return this.#toNegotiate() > 0;
   }
 
   /** Presence, with whether this end has anything to negotiate yet (the first offer's roles hang on it). */
@@ -221,7 +219,7 @@ export class SignalingSession extends EventTarget {
       type: 'hello',
       negotiate:
         this.#makingOffer ||
-        this.#firstOfferDue() ||
+        this.#toNegotiate() > 0 ||
         this.connection.signalingState === 'have-local-offer' ||
         this.#asksToReceive(),
     });
