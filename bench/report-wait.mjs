@@ -112,12 +112,12 @@ offer, answer). The session finds its peer by the signaler's presence (\`welcome
 joiner, \`peer-joined\` for the waiting side, which the server sends with no held message), and
 the impolite side offers at once, with no \`hello\` first: three legs, as raw, whenever the
 impolite side has something to send (both send, data only, and the one-sided cases when the
-sending side is the impolite one). When the impolite side has nothing to send (it only
-receives), it says so in a \`hello\` (\`negotiate: false\`) and the polite side then offers: four
-legs. Which side is polite follows the server's random ids, so the one-sided rows mix three- and
-four-leg rounds; raw's receiving joiner offers a \`recvonly\` transceiver instead, which
-\`<rtc-call>\` does not make. The polite side's 1.5 s wait (for an offer no \`hello\` announced)
-is not reached here: the impolite side offers, or says it will not, as soon as it sees its peer.
+sending side is the impolite one). When the impolite side only receives, it offers receive-only
+audio and video at once (\`SessionOptions.receive\`, which \`<rtc-call>\` sets when it sends
+nothing), as raw's receiving joiner offers a \`recvonly\` transceiver, and the polite side's video
+goes out on it in the answer: three legs too, whichever side the server's random ids make polite.
+The polite side's 1.5 s wait (for an offer no \`hello\` announced) is not reached here: the
+impolite side offers as soon as it sees its peer.
 Five rounds on a machine shared with other work: the round-trip estimates are noisy (negative
 ones are noise).
 `;

@@ -236,6 +236,7 @@ export class WebRtcPeerConnection extends EventTarget {
         cause: error,
       });
     }
+    this.#reportRemovedTracks();
   }
 
   /** Sets the remote description, then applies the candidates that arrived before it. */
@@ -250,7 +251,9 @@ export class WebRtcPeerConnection extends EventTarget {
     } finally {
       this.#settingRemote--;
     }
-    this.#reportRemovedTracks();
+    // Under a remote offer, currentDirection is the last negotiation's: a track the offer just
+    // added would look gone. The answer (set locally) tells.
+    if (clean.type !== 'offer') this.#reportRemovedTracks();
     await this.#flushPendingCandidates();
   }
 

@@ -1,11 +1,12 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
-import { signalingServerUrl } from '../../test/browser/helpers.js';
-import { ConfigError, createSignalerPair } from '../../src/index.js';
-import { callPair, until } from '../test-helpers.js';
+import { signalingServerUrl, tapSend } from '../../test/browser/helpers.js';
+import { ConfigError, createSignalerPair, type Signaler } from '../../src/index.js';
+import { callPair, framesShown, until } from '../test-helpers.js';
 import type { RtcCall } from './rtc-call.js';
 import type { RtcDataChannel } from '../rtc-data-channel/rtc-data-channel.js';
+import type { RtcVideo } from '../rtc-video/rtc-video.js';
 import { parseIceServers } from './rtc-call.js';
-import { CONNECT_MS, LOCAL_MS, REATTACH_MS, sleep } from '../../test/support/waits.mjs';
+import { CONNECT_MS, FRAMES_MS, LOCAL_MS, TEST_MS, REATTACH_MS, sleep } from '../../test/support/waits.mjs';
 
 describe('<rtc-call>', () => {
   it('connects two calls over a signaler property and fires typed, bubbling, composed events', async () => {
@@ -51,6 +52,51 @@ describe('<rtc-call>', () => {
     const arrived = oneEvent(y, 'rtc-message');
     await x.send('via ws');
     expect((await arrived).detail.data).to.equal('via ws');
+  });
+
+  /**
+   * A waiting call that sends video and a joiner that sends nothing, over an in-page pair with
+   * presence: each end's one peer is in the room already, and "w" > "j" makes the joiner impolite.
+   * `descriptions` lists what each side sent, as "side type".
+   */
+  async function receiveOnlyJoiner() {
+    const [pw, pj] = createSignalerPair();
+    const withPresence = (inner: Signaler, peerId: string, other: string): Signaler => ({
+      peerId,
+      peers: new Set([other]),
+      send: (message) => inner.send(message),
+      subscribe: (listener) => inner.subscribe(listener),
+    });
+    const [sw, sj] = [withPresence(pw, 'w', 'j'), withPresence(pj, 'j', 'w')];
+    const descriptions: string[] = [];
+    tapSend(sw, (m) => m.type === 'description' && descriptions.push(`waiting side ${m.description.type}`));
+    tapSend(sj, (m) => m.type === 'description' && descriptions.push(`joiner ${m.description.type}`));
+    const root = await fixture<HTMLElement>(
+      html`<div>
+        <rtc-call id="w" video .signaler=${sw}><rtc-video remote></rtc-video></rtc-call>
+        <rtc-call id="j" .signaler=${sj}><rtc-video remote></rtc-video></rtc-call>
+      </div>`,
+    );
+    const [waiting, joiner] = [root.querySelector('#w') as RtcCall, root.querySelector('#j') as RtcCall];
+    const videoOn = (call: RtcCall) => (call.querySelector('rtc-video') as RtcVideo).videoElement;
+    await until(() => framesShown(videoOn(joiner)), FRAMES_MS, "the waiting side's video shown on the joiner");
+    return { waiting, joiner, descriptions, videoOn };
+  }
+
+  // A raw page that only receives offers a recvonly transceiver: the call must not wait a hello
+  // round trip for the other side's offer instead (the join bench's one-sided rows).
+  it("a call that sends nothing, as the impolite side, gets the other's video on its own first offer and the answer", async function () {
+    this.timeout(TEST_MS); // two calls connecting, then video frames
+    const { descriptions } = await receiveOnlyJoiner();
+    expect(descriptions).to.deep.equal(['joiner offer', 'waiting side answer']);
+  });
+
+  it('a call that only received turns its camera on: the other side shows it', async function () {
+    this.timeout(TEST_MS); // two calls connecting, then video frames
+    const { waiting, joiner, videoOn } = await receiveOnlyJoiner();
+    joiner.video = true;
+    await until(() => framesShown(videoOn(waiting)), FRAMES_MS, "the joiner's video shown on the waiting side");
+    expect(waiting.remoteStreams[0]?.getVideoTracks().length).to.equal(1);
   });
 
   it('hang-up says bye: the other side gets rtc-close with the reason, then waits for the next peer', async () => {

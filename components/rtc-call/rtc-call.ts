@@ -489,14 +489,13 @@ export class RtcCall extends ReactiveElement {
       },
       scoped,
     );
-    if (signaler.receiveOnly) {
-      // Playing: ask the media server for audio and video.
-      connection.native.addTransceiver('audio', { direction: 'recvonly' });
-      connection.native.addTransceiver('video', { direction: 'recvonly' });
-    }
     const session =
       peer === undefined
-        ? new SignalingSession(connection, signaler, { formerPeer })
+        ? new SignalingSession(connection, signaler, {
+            formerPeer,
+            // Sending nothing, it can only receive: it asks for audio and video at once (WHEP always, WHIP never).
+            receive: signaler.receiveOnly ?? !sent.length,
+          })
         : new SignalingSession(connection, signaler, { id: localId, remoteId: peer, shared: true });
     if (peer === undefined) this.#session = session;
     // These four come out as they are, as rtc-<type>; in a mesh they name their peer.

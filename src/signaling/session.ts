@@ -29,6 +29,11 @@ export interface SessionOptions {
    * `peer-left` still on the way); its own hello still finds it.
    */
   formerPeer?: string;
+  /**
+   * With nothing to send, this end asks for audio and video: as the impolite side it offers them at
+   * once, receive-only, where it would say a hello and wait for the other's offer (a leg more).
+   */
+  receive?: boolean;
 }
 
 export interface SessionEventDetail {
@@ -165,7 +170,7 @@ export class SignalingSession extends EventTarget {
       for (const type of PRESENCE_EVENTS) this.signaler.addEventListener(type, this.#lookAround);
     // The browser's first negotiationneeded comes a task later: when the
     // connection already has something to negotiate, the first offer need not wait for it.
-    if (this.#firstOfferDue()) void this.#onNegotiationNeeded();
+    if (this.#toNegotiate() > 0) void this.#onNegotiationNeeded();
   }
 
   /**
@@ -177,25 +182,46 @@ export class SignalingSession extends EventTarget {
     const peers = [...(this.signaler.peers ?? [])].filter((peer) => peer !== this.#options.formerPeer);
     if (this.#remoteFound || peers.length !== 1) return false;
     this.#found(peers[0]!);
-    if (this.polite || !this.#firstOfferDue()) this.#sayHello();
+    if (this.polite || !(this.#toNegotiate() > 0 || this.#offerToReceive())) this.#sayHello();
     return true;
   };
 
-  /** A fresh connection with a channel or transceiver: the browser is bound to ask for an offer. */
-  #firstOfferDue(): boolean {
+  /**
+   * Offers receive-only audio and video when it asks to receive (the browser's negotiationneeded
+   * follows); the other side's media flows on the answer.
+   */
+  #offerToReceive(): boolean {
+    const ask = this.#asksToReceive();
+    if (ask)
+      for (const kind of ['audio', 'video']) this.connection.native.addTransceiver(kind, { direction: 'recvonly' });
+    return ask;
+  }
+
+  /** Nothing to negotiate yet but media to ask for (`receive`): as the impolite side, it offers that. */
+  #asksToReceive(): boolean {
+    return !!this.#options.receive && !this.polite && !this.#toNegotiate();
+  }
+
+  /**
+   * A fresh connection (never described): how many transceivers and channels it has (some: the
+   * browser is bound to ask for a first offer); -1 if not fresh.
+   */
+  #toNegotiate(): number {
     const native = this.connection.native;
-    return (
-      native.signalingState === 'stable' &&
-      !native.localDescription &&
-      (native.getTransceivers().length > 0 || this.connection.dataChannels.length > 0)
-    );
+    return native.signalingState === 'stable' && !native.localDescription
+      ? native.getTransceivers().length + this.connection.dataChannels.length
+      : -1;
   }
 
   /** Presence, with whether this end has anything to negotiate yet (the first offer's roles hang on it). */
   #sayHello(): void {
     this.#send({
       type: 'hello',
-      negotiate: this.#makingOffer || this.#firstOfferDue() || this.connection.signalingState === 'have-local-offer',
+      negotiate:
+        this.#makingOffer ||
+        this.#toNegotiate() > 0 ||
+        this.connection.signalingState === 'have-local-offer' ||
+        this.#asksToReceive(),
     });
   }
 
@@ -368,7 +394,11 @@ export class SignalingSession extends EventTarget {
     switch (message.type) {
       case 'hello':
         // Answered: an announcement (no `to`), and the polite side's question before its first offer.
-        if (message.to === undefined || (message.negotiate && !this.polite && !this.connection.remoteDescription))
+        // The impolite side that only receives offers instead (its offer finds it as a hello would).
+        if (
+          !this.#offerToReceive() &&
+          (message.to === undefined || (message.negotiate && !this.polite && !this.connection.remoteDescription))
+        )
           this.#sayHello();
         this.#heardHello?.();
         return;

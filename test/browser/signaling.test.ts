@@ -7,6 +7,7 @@ import {
   WebSocketSignaler,
   createSignalerPair,
   type SessionOptions,
+  type SignalMessage,
   type Signaler,
   type TrackEvent,
   type WebRtcDataChannel,
@@ -441,6 +442,70 @@ describe('signalers', () => {
       }
     });
   }
+
+  /**
+   * The waiting side (polite) sends video; the joiner (impolite) sends nothing and asks for audio and
+   * video (`receive`). Every message to both sides is held until `release()`; `sent` lists what each
+   * side sent but candidates, as "side type", a hello with its `negotiate`.
+   */
+  async function receiveOnlyJoin(name: string) {
+    const sa = new WebSocketSignaler(signalingUrl, { room: name });
+    const sb = new WebSocketSignaler(signalingUrl, { room: name });
+    const sent: string[] = [];
+    const note = (side: string) => (m: SignalMessage) => {
+      if (m.type === 'description') sent.push(`${side} ${m.description.type}`);
+      else if (m.type === 'hello') sent.push(`${side} hello ${m.negotiate ? 'negotiate' : 'nothing to negotiate'}`);
+    };
+    tapSend(sa, note('waiting side'));
+    tapSend(sb, note('joiner'));
+    const releases = [holdDeliveries(sa), holdDeliveries(sb)];
+    const a = new SignalingSession(client.createPeerConnection(), sa, { polite: true });
+    a.connection.addTrack(await client.createVideoTrack({ width: 320, height: 240 }));
+    a.start();
+    await sa.whenOpen();
+    const b = new SignalingSession(client.createPeerConnection(), sb, { polite: false, receive: true });
+    const track = nextEvent<TrackEvent>(b.connection, 'track');
+    const errors: unknown[] = [];
+    for (const s of [a, b]) s.addEventListener('error', (e) => errors.push(e.detail.error));
+    b.start();
+    const release = () => {
+      for (const r of releases) r();
+    };
+    const close = () => {
+      sa.close();
+      sb.close();
+    };
+    return { sent, track, errors, release, close };
+  }
+
+  // A raw page's receiving joiner offers a recvonly transceiver: the session must not spend a hello
+  // round trip more (the join bench's one-sided rows, bench/RESULTS.md).
+  it('WebSocket: an impolite side that only receives offers at once, receive-only, with nothing delivered', async () => {
+    const join = await receiveOnlyJoin(room());
+    try {
+      // The old session said a hello and waited for the other side's offer, which never came.
+      await waitFor(() => join.sent.includes('joiner offer'), REPLY_MS, 'the joiner offering with nothing delivered');
+      expect(join.sent.filter((m) => m.startsWith('joiner'))).to.not.include('joiner hello nothing to negotiate');
+      join.release();
+      await join.track;
+    } finally {
+      join.close();
+    }
+  });
+
+  it("WebSocket: the other side's video reaches an impolite side that only receives on the answer to its first offer", async () => {
+    const join = await receiveOnlyJoin(room());
+    try {
+      await waitFor(() => join.sent.length > 1, REPLY_MS, 'both sides saying something');
+      join.release();
+      await framesArrive((await join.track).track.native);
+      const descriptions = join.sent.filter((m) => !m.includes('hello'));
+      expect(descriptions).to.deep.equal(['joiner offer', 'waiting side answer']);
+      expect(join.errors).to.deep.equal([]);
+    } finally {
+      join.close();
+    }
+  });
 
   it('WebSocket: a peer that leaves reaches the session as bye "peer-left"', async () => {
     const name = room();
