@@ -233,8 +233,8 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
     maxPayload: maxMessageBytes,
     perMessageDeflate: false,
     clientTracking: false,
-    autoPong: false, // ServerSocket answers pings
-
+    // ServerSocket answers pings (ws's own answer costs a closure per socket).
+    autoPong: false,
     WebSocket: ServerSocket,
   });
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
