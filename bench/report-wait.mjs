@@ -190,6 +190,11 @@ the connection (112 bytes), a room's two arrays and map entries (in \`Rooms\` an
 leaves in ws's receiver (up to about 150 bytes that PeerServer's sockets, which receive nothing
 before the measurement, do not hold yet), and about 200 KB more compiled code, which weighs most
 at 1,000. perMessageDeflate was already off.
+
+RSS per client follows mostly V8's young generation, which grows in steps while clients connect
+(to 16 MiB semi-spaces, from 1 to 8 MiB in the empty process): at 1,000 clients one step more or
+less is 7 to 8 KiB a client either way, at 10,000 still about 0.4 KiB, so an RSS ratio a few
+percent from 1 is noise. The old generation grows less in ours (27 against 31 MiB at 10,000).
 `;
 }
 
