@@ -164,7 +164,9 @@ ${row('CPU seconds per 10,000 relays', (x) => fmt(x.cpuPer10kRelays, 2))}
 
 Latency here is mostly the load generator's and the machine's (one process sends and receives
 for every client, on two cores that other work shares): p99 swings by 2 to 3 × between runs, so a
-p99 ratio far from 1 in one column and the other way in the next is noise, not a finding.
+p99 ratio far from 1 in one column and the other way in the next is noise, not a finding (ours
+at 10,000 in rooms of 2, four runs in a row: p99 28 to 114 ms; the build before the heap changes
+below, run in turns with it: 21 to 164 ms).
 
 What each client holds was found with heap snapshots (\`v8.writeHeapSnapshot\`, 1,000 clients in
 rooms of 2, against the empty server; PeerServer the same way). The WebSocket with its TCP socket,
@@ -192,7 +194,7 @@ before the measurement, do not hold yet), and about 200 KB more compiled code, w
 at 1,000. perMessageDeflate was already off.
 
 RSS per client follows mostly V8's young generation, which grows in steps while clients connect
-(to 16 MiB semi-spaces, from 1 to 8 MiB in the empty process): at 1,000 clients one step more or
+(up to 32 MiB; 1 to 8 MiB in the empty process): at 1,000 clients one step more or
 less is 7 to 8 KiB a client either way, at 10,000 still about 0.4 KiB, so an RSS ratio a few
 percent from 1 is noise. The old generation grows less in ours (27 against 31 MiB at 10,000).
 `;
