@@ -164,19 +164,39 @@ ${row('CPU seconds per 10,000 relays', (x) => fmt(x.cpuPer10kRelays, 2))}
 
 Latency here is mostly the load generator's and the machine's (one process sends and receives
 for every client, on two cores that other work shares): p99 swings by 2 to 3 × between runs, so a
-p99 ratio far from 1 in one column and the other way in the next is noise, not a finding.
+p99 ratio far from 1 in one column and the other way in the next is noise, not a finding (ours
+at 10,000 in rooms of 2, four runs in a row: p99 28 to 114 ms; the build before the heap changes
+below, run in turns with it: 21 to 164 ms).
 
 What each client holds was found with heap snapshots (\`v8.writeHeapSnapshot\`, 1,000 clients in
 rooms of 2, against the empty server; PeerServer the same way). The WebSocket with its TCP socket,
-receiver and sender is about 3 KiB in both servers. Ours kept besides: the upgrade request with its
-headers (about 1.2 KiB; now kept only when a \`verify\` hook needs it), four closures per socket (now
-one set of listeners for all sockets, which find their connection on the socket), ws's own client
-set with a close listener per socket (off: the server tracks its connections), and a token bucket
-object and a separate property store per connection (now fields of the connection, all set in its
-constructor). Heap per client at 1,000 in one process went from 5.7 to 4.1 KiB (PeerServer 3.6 KiB).
-What is left over PeerServer: the connection's own fields (about 190 bytes against PeerServer's
-56-byte client), a \`Map\` per room (about 300 bytes) and the per-address count; the next step would
-be a room as two exact-size arrays and fewer connection fields. perMessageDeflate was already off.
+receiver and sender is about 3 KiB in both servers. A first pass took off ours: the upgrade request
+(about 1.2 KiB; kept only when a \`verify\` hook needs it), four closures per socket (one set of
+listeners for all sockets), ws's client set, a token bucket object and a separate property store
+per connection: 5.7 to 4.1 KiB a client (PeerServer 3.6 KiB). A second pass took off: the upgrade
+front's error listener, left on every socket after ws took it (a closure and a listener array,
+about 140 bytes); the address record that reading \`remoteAddress\` keeps on a socket (about 60
+bytes) and the per-address count, neither kept when \`maxClientsPerAddress\` is no lower than
+\`maxClients\` (as here: with the default of 256 a client costs about 90 bytes more); a fourth event
+name (\`pong\`) that grew each socket's listener table by 96 bytes (pongs go straight to the
+connection); ws's \`autoPong\` closure per socket (96 bytes: the server answers pings itself, with
+ws's limit of 60 unsent answers); a \`Map\` per room (about 300 bytes: a room is now an array exactly
+as long, since spread, \`push\` and \`filter\` reserve 16 more places, 136 bytes); and the
+connection's own fields, 192 bytes and several boxed numbers down to 112 bytes and one (what all
+connections share is held once, what few need — a join deadline, a grace timer, relays waiting on
+Redis — in maps while it lasts, three flags in one field, the token bucket as one time). Heap per
+client at 1,000 in one process: 4.1 to 3.5 KiB (PeerServer 3.6 KiB); at 10,000, 2.8 KiB against
+3.0. What is left over PeerServer's client (56 bytes, but about 370 bytes of closures per socket):
+the connection (112 bytes), a room's two arrays and map entries (in \`Rooms\` and in the
+\`LocalRegistry\`: about 90 bytes a client in rooms of 2, 30 in rooms of 10), what reading the join
+leaves in ws's receiver (up to about 150 bytes that PeerServer's sockets, which receive nothing
+before the measurement, do not hold yet), and about 200 KB more compiled code, which weighs most
+at 1,000. perMessageDeflate was already off.
+
+RSS per client follows mostly V8's young generation, which grows in steps while clients connect
+(up to 32 MiB; 1 to 8 MiB in the empty process): at 1,000 clients one step more or
+less is 7 to 8 KiB a client either way, at 10,000 still about 0.4 KiB, so an RSS ratio a few
+percent from 1 is noise. The old generation grows less in ours (27 against 31 MiB at 10,000).
 `;
 }
 

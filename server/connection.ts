@@ -1,5 +1,4 @@
 import { randomInt } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
 import type { ServerCloseCode, ServerMessage } from '../src/types.js';
 
@@ -12,10 +11,43 @@ export interface ConnectionLimits {
   joinTimeoutMs: number;
 }
 
-/** What every connection of one server shares: the unsent-bytes budget. */
-export class UnsentBudget {
-  used = 0;
-  constructor(readonly max: number) {}
+/**
+ * What the connections of one server share, held here once rather than by each connection (a
+ * field costs 8 bytes a client, a fractional number 16 more): the limits, the unsent-bytes
+ * budget, the fault handler, the join deadlines and the heartbeat's ping.
+ */
+export class ConnectionShared {
+  /** Bytes handed to sockets and not yet written to the network, all connections together. */
+  unsent = 0;
+  /**
+   * When (`performance.now()`) each connection in no room must have joined: only the few outside
+   * a room hold a deadline, not every connection.
+   */
+  readonly joinDeadlines = new Map<Connection, number>();
+  /**
+   * The payload of this heartbeat round's ping (48 random bits, the same for every socket): only a
+   * pong that echoes it counts. A new buffer each round: a ping still queued keeps its own.
+   */
+  ping = Buffer.alloc(6);
+  #nonce = -1;
+
+  constructor(
+    readonly limits: ConnectionLimits,
+    /** Called when a connection must go (slow reader, heartbeat, no join): the owner leaves the room and closes. */
+    readonly onFault: (connection: Connection, code: ServerCloseCode, reason: string) => void,
+  ) {}
+
+  /** Starts a heartbeat round: a fresh ping payload. */
+  nextPing(): void {
+    this.#nonce = randomInt(2 ** 48 - 1);
+    this.ping = Buffer.allocUnsafe(6);
+    this.ping.writeUIntBE(this.#nonce, 0, 6);
+  }
+
+  /** Whether a pong echoes this round's ping. */
+  isPong(data: Buffer): boolean {
+    return data.length === 6 && data.readUIntBE(0, 6) === this.#nonce;
+  }
 }
 
 /**
@@ -26,75 +58,79 @@ const SLOW_SHARE_BYTES = 64 * 1024;
 /** A socket told to close whose close frame cannot get out (a reader that reads nothing) is cut after this. */
 const CLOSE_WAIT_MS = 1000;
 
+/** A connection's yes/no states, as bits of one small number: one field instead of three (memory per client). */
+const JOINING = 1;
+const CLOSED = 2;
+/** A ping went out and no pong echoed it yet. */
+const UNANSWERED = 4;
+
 /**
  * One client connection: its limits (rate, backpressure, join timeout), its heartbeat and its
  * place in a room. Sends go through `send`, and the server-wide budget counts what each socket
  * still holds (`bufferedAmount`: handed to the socket, not yet written to the network), so that
  * readers that do not read cannot hold the server's memory. No timer and no closure per send:
  * the owner's sweep checks join deadlines and re-counts the budget.
+ *
+ * A connection holds only what each client needs all the time (memory per client): what all
+ * share is in `ConnectionShared`, what few need (a join deadline, a grace timer, relays waiting
+ * on Redis) is kept by its owner while it lasts.
  */
 export class Connection {
   // Every field starts in the constructor (none added later): the object keeps one shape, its
   // fields inside it, with no separate property store per client.
   id: string | undefined = undefined;
   room: string | undefined = undefined;
-  joining = false;
   refusedInARow = 0;
-  /** Set when the socket dropped and the peer is kept for `leaveGraceMs`. */
-  graceTimer: ReturnType<typeof setTimeout> | undefined = undefined;
-  /** Cluster: the relays of this connection that wait on Redis (later ones wait behind them, in order). */
-  relayQueue: Promise<void> | undefined = undefined;
   /** With TURN: when (performance.now()) this peer gets fresh credentials; 0 before its welcome. */
   turnDue = 0;
-  /** The rate limit's token bucket (`rate.perSecond` a second, up to `rate.burst`), kept here: no object per client. */
-  #tokens: number;
-  #tokensAt = performance.now();
-  /** This connection's share of `budget.used`, as of its last count. */
-  #counted = 0;
-  #closed = false;
-  /** The payload of the last ping (48 random bits): only a pong that echoes it counts. */
-  #nonce = -1;
-  #answered = true;
-  /** When a connection in no room must have joined (ms, `performance.now()`); 0 when in a room. */
-  #joinBy: number;
-  readonly #limits: ConnectionLimits;
-  readonly #budget: UnsentBudget;
-  /** Called when this connection must go (slow reader, heartbeat, no join): the owner leaves the room and closes. */
-  readonly #onFault: (connection: Connection, code: ServerCloseCode, reason: string) => void;
-
   /**
-   * `request` is kept only for a `verify` hook (a request holds its headers and more: about a
-   * kilobyte a client); `address` is the client's, for the per-address count.
+   * The rate limit's token bucket (`rate.perSecond` a second, up to `rate.burst`) as one number:
+   * when (`performance.now()` ms) it is full again; the tokens it holds follow from that.
    */
+  #fullAt = 0;
+  /** This connection's share of `shared.unsent`, as of its last count. */
+  #counted = 0;
+  /** JOINING, CLOSED and UNANSWERED. */
+  #flags = 0;
+  readonly #shared: ConnectionShared;
+
+  /** `address` is the client's when addresses are counted (for the per-address limit). */
   constructor(
     readonly socket: WebSocket,
-    readonly request: IncomingMessage | undefined,
-    readonly address: string,
-    limits: ConnectionLimits,
-    budget: UnsentBudget,
-    onFault: (connection: Connection, code: ServerCloseCode, reason: string) => void,
+    readonly address: string | undefined,
+    shared: ConnectionShared,
   ) {
-    this.#limits = limits;
-    this.#budget = budget;
-    this.#onFault = onFault;
-    this.#tokens = limits.rate.burst;
-    this.#joinBy = performance.now() + limits.joinTimeoutMs;
+    this.#shared = shared;
+    this.armJoinTimer();
+  }
+
+  /** A join is under way (a second one is refused meanwhile). */
+  get joining(): boolean {
+    return (this.#flags & JOINING) !== 0;
+  }
+
+  set joining(value: boolean) {
+    this.#flags = value ? this.#flags | JOINING : this.#flags & ~JOINING;
+  }
+
+  get #closed(): boolean {
+    return (this.#flags & CLOSED) !== 0;
   }
 
   /** Takes one message's token; false when the bucket is empty (the message is refused). */
   takeToken(): boolean {
     const now = performance.now();
-    const { perSecond, burst } = this.#limits.rate;
-    this.#tokens = Math.min(burst, this.#tokens + ((now - this.#tokensAt) / 1000) * perSecond);
-    this.#tokensAt = now;
-    if (this.#tokens < 1) return false;
-    this.#tokens -= 1;
+    const { perSecond, burst } = this.#shared.limits.rate;
+    const msPerToken = 1000 / perSecond;
+    const fullAt = Math.max(this.#fullAt, now);
+    if (burst - (fullAt - now) / msPerToken < 1) return false;
+    this.#fullAt = fullAt + msPerToken;
     return true;
   }
 
   /** A pong came (the server listens once for all sockets): only an answer to our own ping counts. */
   pong(data: Buffer): void {
-    if (data.length === 6 && data.readUIntBE(0, 6) === this.#nonce) this.#answered = true;
+    if (this.#shared.isPong(data)) this.#flags &= ~UNANSWERED;
   }
 
   get open(): boolean {
@@ -103,17 +139,17 @@ export class Connection {
 
   /** Starts (again) the wait for a join: a connection outside any room may stay `joinTimeoutMs`. */
   armJoinTimer(): void {
-    this.#joinBy = performance.now() + this.#limits.joinTimeoutMs;
+    this.#shared.joinDeadlines.set(this, performance.now() + this.#shared.limits.joinTimeoutMs);
   }
 
   joined(): void {
-    this.#joinBy = 0;
+    this.#shared.joinDeadlines.delete(this);
   }
 
   /** Bytes this socket holds unsent; brings the server-wide count up to date with it. */
   #count(): number {
     const unsent = this.#closed ? 0 : this.socket.bufferedAmount;
-    this.#budget.used += unsent - this.#counted;
+    this.#shared.unsent += unsent - this.#counted;
     this.#counted = unsent;
     return unsent;
   }
@@ -121,18 +157,18 @@ export class Connection {
   /** Whether this reader is too far behind: over its own limit, or holding much while the server's budget is spent. */
   isSlow(extra = 0): boolean {
     const unsent = this.#count() + extra;
-    if (unsent > this.#limits.maxBufferedBytes) return true;
-    return (
-      this.#budget.used + extra > this.#budget.max && unsent > Math.min(SLOW_SHARE_BYTES, this.#limits.maxBufferedBytes)
-    );
+    const { maxBufferedBytes, maxUnsentBytes } = this.#shared.limits;
+    if (unsent > maxBufferedBytes) return true;
+    return this.#shared.unsent + extra > maxUnsentBytes && unsent > Math.min(SLOW_SHARE_BYTES, maxBufferedBytes);
   }
 
   /** The sweep (about once a second): a connection that did not join in time, or a slow reader, goes. */
   sweep(now: number): void {
     if (this.#closed) return;
-    if (this.#joinBy !== 0 && now >= this.#joinBy && !this.room && !this.joining)
-      this.#onFault(this, 4012, 'no join in time');
-    else if (this.isSlow()) this.#onFault(this, 4009, 'slow reader: too much unsent data');
+    const joinBy = this.#shared.joinDeadlines.get(this);
+    if (joinBy !== undefined && now >= joinBy && !this.room && !this.joining)
+      this.#shared.onFault(this, 4012, 'no join in time');
+    else if (this.isSlow()) this.#shared.onFault(this, 4009, 'slow reader: too much unsent data');
   }
 
   send(message: ServerMessage): void {
@@ -144,23 +180,23 @@ export class Connection {
     if (!this.open) return;
     // Length in UTF-16 units: the bytes of mostly-ASCII JSON, without a scan.
     if (this.isSlow(text.length)) {
-      this.#onFault(this, 4009, 'slow reader: too much unsent data');
+      this.#shared.onFault(this, 4009, 'slow reader: too much unsent data');
       return;
     }
     this.socket.send(text);
     this.#count();
   }
 
-  /** One heartbeat round: false when the last ping went unanswered (the caller drops the connection). */
+  /**
+   * One heartbeat round (after `shared.nextPing`): false when the last ping went unanswered (the
+   * caller drops the connection).
+   */
   heartbeat(): boolean {
     if (this.#closed) return true;
-    if (!this.#answered) return false;
-    this.#answered = false;
-    this.#nonce = randomInt(2 ** 48 - 1);
-    const payload = Buffer.allocUnsafe(6);
-    payload.writeUIntBE(this.#nonce, 0, 6);
+    if (this.#flags & UNANSWERED) return false;
+    this.#flags |= UNANSWERED;
     try {
-      this.socket.ping(payload);
+      this.socket.ping(this.#shared.ping);
     } catch {
       /* closing already */
     }
@@ -185,11 +221,12 @@ export class Connection {
     this.socket.once('close', () => clearTimeout(timer));
   }
 
-  /** The socket is gone (or going): its unsent bytes no longer count. */
+  /** The socket is gone (or going): its unsent bytes no longer count, and it waits for no join. */
   release(): void {
     if (this.#closed) return;
-    this.#closed = true;
-    this.#budget.used -= this.#counted;
+    this.#flags |= CLOSED;
+    this.#shared.unsent -= this.#counted;
     this.#counted = 0;
+    this.#shared.joinDeadlines.delete(this);
   }
 }

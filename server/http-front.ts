@@ -18,6 +18,11 @@ export function requestPath(target: string | undefined): string | undefined {
   return path;
 }
 
+/** Ends a socket that fails before `ws` has taken it (`this` is the socket: one function for all). */
+function destroyOnError(this: Duplex): void {
+  this.destroy();
+}
+
 export interface UpgradeFrontOptions {
   path?: string;
   allowedOrigins?: string[];
@@ -33,11 +38,17 @@ export interface UpgradeFrontOptions {
  */
 export class UpgradeFront {
   readonly #options: UpgradeFrontOptions;
-  readonly #perAddress = new Map<string, number>();
+  /**
+   * Connections by address; undefined when the per-address limit is no lower than `maxClients`
+   * (it can never refuse): then no count is kept and no address read (reading one keeps an
+   * address record on each socket, about 60 bytes, besides the count's entry).
+   */
+  readonly #perAddress: Map<string, number> | undefined;
   #total = 0;
 
   constructor(options: UpgradeFrontOptions) {
     this.#options = options;
+    this.#perAddress = options.maxClientsPerAddress < options.maxClients ? new Map() : undefined;
   }
 
   get connections(): number {
@@ -47,14 +58,15 @@ export class UpgradeFront {
   /**
    * Handles one upgrade: `accept` gets it when it passes. The caller reports the WebSocket it made
    * with `opened` and its end with `closed` (`ws` completes an upgrade synchronously, so the count
-   * cannot be overtaken between the check and `opened`).
+   * cannot be overtaken between the check and `opened`). `accept` hands the socket to `ws`, which
+   * listens for its errors from then on: this front's listener goes (a listener array per socket).
    */
   handle(request: IncomingMessage, socket: Duplex, accept: () => void): void {
     const refuse = (status: number, text: string) => {
       socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
     try {
-      socket.on('error', () => socket.destroy());
+      socket.on('error', destroyOnError);
       const path = requestPath(request.url);
       if (path === undefined) return refuse(400, 'Bad Request');
       if (this.#options.path && path !== this.#options.path) return refuse(404, 'Not Found');
@@ -62,21 +74,33 @@ export class UpgradeFront {
       const allowed = this.#options.allowedOrigins;
       if (allowed && (!origin || !allowed.includes(origin))) return refuse(403, 'Forbidden');
       if (this.#total >= this.#options.maxClients) return refuse(503, 'Service Unavailable');
-      if ((this.#perAddress.get(request.socket.remoteAddress ?? '') ?? 0) >= this.#options.maxClientsPerAddress)
+      if (
+        this.#perAddress &&
+        (this.#perAddress.get(request.socket.remoteAddress ?? '') ?? 0) >= this.#options.maxClientsPerAddress
+      )
         return refuse(429, 'Too Many Requests');
       accept();
+      socket.off('error', destroyOnError);
     } catch {
       socket.destroy();
     }
   }
 
-  opened(address: string): void {
+  /**
+   * Counts an accepted connection; returns the address to hand back to `closed` (undefined when
+   * addresses are not counted).
+   */
+  opened(request: IncomingMessage): string | undefined {
     this.#total++;
+    if (!this.#perAddress) return undefined;
+    const address = request.socket.remoteAddress ?? '';
     this.#perAddress.set(address, (this.#perAddress.get(address) ?? 0) + 1);
+    return address;
   }
 
-  closed(address: string): void {
+  closed(address: string | undefined): void {
     this.#total--;
+    if (!this.#perAddress || address === undefined) return;
     const left = (this.#perAddress.get(address) ?? 1) - 1;
     if (left > 0) this.#perAddress.set(address, left);
     else this.#perAddress.delete(address);

@@ -2,7 +2,15 @@ import { turnCredentials, turnRefreshMs, type TurnOptions } from './turn-credent
 import type { ServerCloseCode, ServerErrorCode, ServerMessage, SignalMessage } from '../src/types.js';
 import type { Connection } from './connection.js';
 import { PROTOCOL_VERSION } from './protocol.js';
-import { isResumeToken, newIdentity, type Admission, type RoomEvent, type RoomRegistry } from './room-registry.js';
+import {
+  isResumeToken,
+  newIdentity,
+  withItem,
+  withoutItem,
+  type Admission,
+  type RoomEvent,
+  type RoomRegistry,
+} from './room-registry.js';
 
 export interface RoomsOptions {
   maxRoomSize: number;
@@ -16,13 +24,26 @@ export interface RoomsOptions {
   ) => Promise<boolean>;
 }
 
+/** A room's peer with this id (a room is a short array: see `Rooms.local`). */
+function peerOf(peers: readonly Connection[], id: string): Connection | undefined {
+  return peers.find((peer) => peer.id === id);
+}
+
 /**
  * Joins, leaves and relays: the connections of this server by room, over a `RoomRegistry` that
  * decides admission (atomically) and carries events between the servers of a cluster.
  */
 export class Rooms {
-  /** This server's connections, by room and id (a peer in its grace period keeps its place). */
-  readonly local = new Map<string, Map<string, Connection>>();
+  /**
+   * This server's connections by room (a peer in its grace period keeps its place). A room is an
+   * array exactly as long as it, made anew on each join and leave: rooms are small, and a `Map`
+   * per room would cost about 300 bytes where the array costs 8 a peer.
+   */
+  readonly local = new Map<string, readonly Connection[]>();
+  /** Peers whose socket dropped, kept for `leaveGraceMs`: only they hold a timer. */
+  readonly #graceTimers = new Map<Connection, ReturnType<typeof setTimeout>>();
+  /** Cluster: a connection's relays waiting on Redis (later ones wait behind them, in order), while there are some. */
+  readonly #relayQueues = new Map<Connection, Promise<void>>();
   /** Cluster only: the peers of each room on other servers that this server's peers were told of. */
   readonly #remote = new Map<string, Set<string>>();
   /** Ids being admitted here ("<room> <id>"). */
@@ -52,7 +73,33 @@ export class Rooms {
   }
 
   members(): Array<{ room: string; id: string }> {
-    return [...this.local].flatMap(([room, peers]) => [...peers.keys()].map((id) => ({ room, id })));
+    return [...this.local].flatMap(([room, peers]) => peers.map((peer) => ({ room, id: peer.id as string })));
+  }
+
+  /** The server closes: no grace periods end later, and no rooms are left. */
+  clear(): void {
+    for (const timer of this.#graceTimers.values()) clearTimeout(timer);
+    this.#graceTimers.clear();
+    this.local.clear();
+  }
+
+  /** A room's peers now (a join or leave replaces the array: one read before a send may be stale after it). */
+  #peers(room: string): readonly Connection[] {
+    return this.local.get(room) ?? [];
+  }
+
+  /** Puts a connection in its room (a new array, exactly as long). */
+  #add(room: string, connection: Connection): void {
+    const peers = this.#peers(room);
+    if (!peers.includes(connection)) this.local.set(room, withItem(peers, connection));
+  }
+
+  /** Takes a connection out of its room (the room goes when it is empty); returns the peers left. */
+  #remove(room: string, connection: Connection): readonly Connection[] {
+    const peers = withoutItem(this.#peers(room), connection);
+    if (peers.length) this.local.set(room, peers);
+    else this.#dropRoom(room);
+    return peers;
   }
 
   reply(connection: Connection, code: ServerErrorCode, message: string): void {
@@ -61,11 +108,11 @@ export class Rooms {
   }
 
   /** Sends to every peer of a room but `except`; returns how many. */
-  #sendToOthers(peers: Map<string, Connection>, except: string | undefined, message: ServerMessage): number {
+  #sendToOthers(peers: readonly Connection[], except: string | undefined, message: ServerMessage): number {
     let sent = 0;
     let text: string | undefined;
-    for (const [id, peer] of peers) {
-      if (id === except) continue;
+    for (const peer of peers) {
+      if (peer.id === except) continue;
       text ??= JSON.stringify(message);
       peer.sendText(text);
       sent++;
@@ -89,40 +136,42 @@ export class Rooms {
     const remote = this.#remote.get(room) ?? new Set<string>();
     this.#remote.set(room, remote);
     if (event.kind === 'joined' || event.kind === 'present') {
-      const here = peers.get(event.id);
+      const here = peerOf(peers, event.id);
       if (here) {
         // The id was resumed on another server: this connection (or its grace period) is over, silently.
         if (event.kind === 'present') return;
-        this.#retire(here, room, event.id);
+        this.#retire(here, room);
       }
-      this.#remoteJoined(room, peers, remote, event.id);
+      this.#remoteJoined(room, remote, event.id);
     } else if (event.kind === 'left') {
-      this.#remoteLeft(room, peers, remote, event.id, event.reason);
+      this.#remoteLeft(room, remote, event.id, event.reason);
     } else if (event.to !== undefined) {
       // A relay proves its sender is in the room, should its join notice have been missed.
-      this.#remoteJoined(room, peers, remote, event.from);
-      const target = peers.get(event.to);
+      this.#remoteJoined(room, remote, event.from);
+      const target = peerOf(this.#peers(room), event.to);
       if (target) {
         this.counters.relayed++;
         target.send(event.message);
       }
     } else {
-      this.#remoteJoined(room, peers, remote, event.from);
-      this.counters.relayed += this.#sendToOthers(peers, event.from, event.message);
+      this.#remoteJoined(room, remote, event.from);
+      this.counters.relayed += this.#sendToOthers(this.#peers(room), event.from, event.message);
     }
   }
 
   /** Each peer of this server hears of a remote peer once, however many paths the news takes. */
-  #remoteJoined(room: string, peers: Map<string, Connection>, remote: Set<string>, id: string): void {
+  #remoteJoined(room: string, remote: Set<string>, id: string): void {
     this.#missing.delete(`${room} ${id}`);
-    if (remote.has(id) || peers.has(id)) return;
+    const peers = this.#peers(room);
+    if (remote.has(id) || peerOf(peers, id)) return;
     remote.add(id);
     this.#sendToOthers(peers, id, { type: 'peer-joined', id });
   }
 
-  #remoteLeft(room: string, peers: Map<string, Connection>, remote: Set<string>, id: string, reason: string): void {
+  #remoteLeft(room: string, remote: Set<string>, id: string, reason: string): void {
     this.#missing.delete(`${room} ${id}`);
-    if (!remote.delete(id) || peers.has(id)) return;
+    const peers = this.#peers(room);
+    if (!remote.delete(id) || peerOf(peers, id)) return;
     this.#sendToOthers(peers, undefined, { type: 'peer-left', id, reason });
   }
 
@@ -133,31 +182,27 @@ export class Rooms {
    * back empty, its server may not have registered it again yet.
    */
   onMembers(room: string, ids: Set<string>, left: Map<string, string>): void {
-    const peers = this.local.get(room);
-    if (!peers) return;
+    if (!this.local.has(room)) return;
     const remote = this.#remote.get(room) ?? new Set<string>();
     this.#remote.set(room, remote);
     for (const id of ids)
-      if (!peers.has(id) && !this.#admitting.has(`${room} ${id}`)) this.#remoteJoined(room, peers, remote, id);
+      if (!peerOf(this.#peers(room), id) && !this.#admitting.has(`${room} ${id}`)) this.#remoteJoined(room, remote, id);
     for (const id of [...remote]) {
       if (ids.has(id)) continue;
       const key = `${room} ${id}`;
       const reason = left.get(id);
-      if (reason !== undefined || this.#missing.has(key))
-        this.#remoteLeft(room, peers, remote, id, reason ?? 'timeout');
+      if (reason !== undefined || this.#missing.has(key)) this.#remoteLeft(room, remote, id, reason ?? 'timeout');
       else this.#missing.add(key);
     }
   }
 
   /** Drops a connection whose id another connection resumed: no `peer-left`, its place is the newcomer's. */
-  #retire(previous: Connection, room: string, id: string): void {
-    clearTimeout(previous.graceTimer);
-    previous.graceTimer = undefined;
+  #retire(previous: Connection, room: string): void {
+    clearTimeout(this.#graceTimers.get(previous));
+    this.#graceTimers.delete(previous);
     previous.room = undefined;
     previous.id = undefined;
-    const peers = this.local.get(room);
-    if (peers?.get(id) === previous) peers.delete(id);
-    if (peers?.size === 0) this.#dropRoom(room);
+    if (this.local.get(room)?.includes(previous)) this.#remove(room, previous);
     previous.close(4011, 'replaced: the id was resumed by another connection');
   }
 
@@ -171,10 +216,8 @@ export class Rooms {
     const { room, id } = connection;
     if (!room || !id) return;
     connection.room = undefined;
-    const peers = this.local.get(room);
-    if (!peers || peers.get(id) !== connection) return;
-    peers.delete(id);
-    if (peers.size === 0) this.#dropRoom(room);
+    if (!this.local.get(room)?.includes(connection)) return;
+    const peers = this.#remove(room, connection);
     this.#sendToOthers(peers, undefined, { type: 'peer-left', id, reason });
     this.registry.release(room, id, reason);
     if (connection.open) connection.armJoinTimer();
@@ -188,11 +231,12 @@ export class Rooms {
       this.leave(connection, clean ? 'left' : 'closed');
       return;
     }
-    connection.graceTimer = setTimeout(() => {
-      connection.graceTimer = undefined;
+    const timer = setTimeout(() => {
+      this.#graceTimers.delete(connection);
       this.leave(connection, 'closed');
     }, this.#options.leaveGraceMs);
-    connection.graceTimer.unref?.();
+    timer.unref?.();
+    this.#graceTimers.set(connection, timer);
   }
 
   async join(
@@ -228,20 +272,18 @@ export class Rooms {
         this.reply(connection, 'room-full', `Room "${room}" is full (${maxRoomSize} peers)`);
         return this.closeConnection(connection, 4003, 'room full');
       }
-      const peers = this.local.get(room) ?? new Map<string, Connection>();
-      this.local.set(room, peers);
-      const previous = peers.get(id);
-      if (previous && previous !== connection) this.#retire(previous, room, id);
-      if (!this.local.has(room)) this.local.set(room, peers);
+      const previous = peerOf(this.local.get(room) ?? [], id);
+      if (previous && previous !== connection) this.#retire(previous, room);
       connection.id = id;
       connection.room = room;
-      peers.set(id, connection);
+      this.#add(room, connection);
+      const peers = this.local.get(room) ?? [];
       if (!connection.open) {
         this.leave(connection, 'closed');
         return;
       }
       connection.joined();
-      const remote = new Set(admission.peers.filter((p) => !peers.has(p)));
+      const remote = new Set(admission.peers.filter((p) => !peerOf(peers, p)));
       if (this.registry.shared) this.#remote.set(room, remote);
       const welcome: ServerMessage = {
         type: 'welcome',
@@ -298,7 +340,7 @@ export class Rooms {
       return this.reply(connection, 'not-joined', 'Join a room before sending signal messages');
     const routed = { ...message, from: connection.id } as SignalMessage;
     // Behind a relay that waits on Redis, the next ones of this connection wait too: order is kept.
-    if (connection.relayQueue) this.#queue(connection, () => this.#route(connection, message, routed));
+    if (this.#relayQueues.has(connection)) this.#queue(connection, () => this.#route(connection, message, routed));
     else {
       const waiting = this.#route(connection, message, routed);
       if (waiting) this.#queue(connection, () => waiting);
@@ -315,7 +357,7 @@ export class Rooms {
     if (message.to !== undefined) {
       // Only peers of the sender's room can be reached.
       const to = message.to;
-      const target = peers.get(to);
+      const target = peerOf(peers, to);
       if (target) {
         this.counters.relayed++;
         return target.send(routed);
@@ -345,10 +387,10 @@ export class Rooms {
 
   /** Runs `step` after the connection's relays that wait on Redis (a step's promise holds the ones after it). */
   #queue(connection: Connection, step: () => Promise<void> | void): void {
-    const next = (connection.relayQueue ?? Promise.resolve()).then(step).catch(() => {});
-    connection.relayQueue = next;
+    const next = (this.#relayQueues.get(connection) ?? Promise.resolve()).then(step).catch(() => {});
+    this.#relayQueues.set(connection, next);
     void next.then(() => {
-      if (connection.relayQueue === next) connection.relayQueue = undefined;
+      if (this.#relayQueues.get(connection) === next) this.#relayQueues.delete(connection);
     });
   }
 

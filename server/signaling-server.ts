@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { ServerCloseCode } from '../src/types.js';
-import { Connection, UnsentBudget, type ConnectionLimits } from './connection.js';
+import { Connection, ConnectionShared, type ConnectionLimits } from './connection.js';
 import { UpgradeFront } from './http-front.js';
 import { parseClientMessage } from './protocol.js';
 import { RedisRegistry } from './redis-registry.js';
@@ -102,13 +102,43 @@ export interface SignalingServer {
   close(): Promise<void>;
 }
 
+/** Answers to a client's pings it may leave unsent before it is cut off (as `ws`'s `maxPendingAutoPongs`). */
+const MAX_PENDING_PONGS = 60;
+
 /** A server-side socket that knows its connection, so that all sockets share one set of listeners. */
 class ServerSocket extends WebSocket {
   connection: Connection | undefined = undefined;
-}
+  /** Answers to this client's pings not yet written out. */
+  #pendingPongs = 0;
+  /** Counts an answer written out; made at the client's first ping (browsers never send one). */
+  #pongWritten: (() => void) | undefined = undefined;
 
-function onSocketPong(this: WebSocket, data: Buffer): void {
-  (this as ServerSocket).connection?.pong(data);
+  /**
+   * A pong goes straight to the connection rather than through a listener: three event names fit
+   * in a socket's first listener table, a fourth (`pong`) makes it about 100 bytes larger.
+   */
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    if (event === 'pong') {
+      this.connection?.pong(args[0] as Buffer);
+      return true;
+    }
+    if (event === 'ping') this.#answerPing(args[0] as Buffer);
+    return super.emit(event, ...args);
+  }
+
+  /**
+   * Answers a client's ping as `ws`'s `autoPong` does. Done here because `ws`'s makes a closure
+   * for every socket (about 100 bytes a client) whether or not its client ever pings.
+   */
+  #answerPing(data: Buffer): void {
+    if (this.readyState !== WebSocket.OPEN) return;
+    if (this.#pendingPongs >= MAX_PENDING_PONGS) return this.terminate();
+    this.#pendingPongs++;
+    this.#pongWritten ??= () => {
+      this.#pendingPongs--;
+    };
+    this.pong(data, false, this.#pongWritten);
+  }
 }
 
 function ignoreError(): void {
@@ -154,8 +184,9 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
     maxClientsPerAddress: limit('maxClientsPerAddress', options.maxClientsPerAddress, 256),
   });
   const instanceTimeoutMs = limit('instanceTimeoutMs', options.instanceTimeoutMs, 30000, 100);
-  const budget = new UnsentBudget(limits.maxUnsentBytes);
   const verify = options.verify;
+  /** With a `verify` hook, each connection's upgrade request (headers and more: about a kilobyte a client). */
+  const requests = verify && new WeakMap<Connection, IncomingMessage>();
   const rooms = new Rooms({
     maxRoomSize,
     turn: options.turn ? checkTurnOptions(options.turn) : undefined,
@@ -169,8 +200,8 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
               token,
               room,
               id,
-              origin: connection.request?.headers.origin,
-              request: connection.request as IncomingMessage,
+              origin: requests?.get(connection)?.headers.origin,
+              request: requests?.get(connection) as IncomingMessage,
             })) === true
           );
         } catch {
@@ -202,6 +233,8 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
     maxPayload: maxMessageBytes,
     perMessageDeflate: false,
     clientTracking: false,
+    // ServerSocket answers pings (ws's own answer costs a closure per socket).
+    autoPong: false,
     WebSocket: ServerSocket,
   });
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -211,8 +244,9 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
   };
   http.on('upgrade', onUpgrade);
 
-  const fault = (connection: Connection, code: ServerCloseCode, reason: string) =>
-    rooms.closeConnection(connection, code, reason);
+  const shared = new ConnectionShared(limits, (connection: Connection, code: ServerCloseCode, reason: string) =>
+    rooms.closeConnection(connection, code, reason),
+  );
 
   function onMessage(connection: Connection, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
     if (!connection.takeToken()) {
@@ -265,18 +299,17 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
   }
 
   function accept(socket: ServerSocket, request: IncomingMessage): void {
-    const address = request.socket.remoteAddress ?? '';
-    const connection = new Connection(socket, verify && request, address, limits, budget, fault);
+    const connection = new Connection(socket, front.opened(request), shared);
+    requests?.set(connection, request);
     socket.connection = connection;
     connections.add(connection);
-    front.opened(address);
     socket.on('message', onSocketMessage);
     socket.on('error', ignoreError);
     socket.on('close', onSocketClose);
-    socket.on('pong', onSocketPong);
   }
 
   const heartbeat = setInterval(() => {
+    shared.nextPing();
     for (const connection of connections) {
       if (!connection.heartbeat()) rooms.closeConnection(connection, 4010, 'timeout');
     }
@@ -311,7 +344,12 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
   return {
     port: address.port,
     url: `ws://${host}:${address.port}${options.path ?? ''}`,
-    stats: () => ({ clients: connections.size, rooms: rooms.local.size, ...rooms.counters, unsentBytes: budget.used }),
+    stats: () => ({
+      clients: connections.size,
+      rooms: rooms.local.size,
+      ...rooms.counters,
+      unsentBytes: shared.unsent,
+    }),
     close: async () => {
       clearInterval(heartbeat);
       clearInterval(sweep);
@@ -324,9 +362,7 @@ export async function startSignalingServer(options: SignalingServerOptions = {})
         connection.socket.terminate();
       }
       connections.clear();
-      for (const peers of rooms.local.values())
-        for (const connection of peers.values()) clearTimeout(connection.graceTimer);
-      rooms.local.clear();
+      rooms.clear();
       await rooms.registry.close(members);
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       if (!options.server) {

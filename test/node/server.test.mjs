@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSignalingServer } from '../../dist/server/index.js';
 import { connect, sleep } from './server-helpers.mjs';
-import { LOCAL_MS, REPLY_MS, SETTLE_MS, TICK_MS } from '../support/waits.mjs';
+import WebSocket from 'ws';
+import { ARRIVE_MS, LOCAL_MS, REPLY_MS, SETTLE_MS, TICK_MS, waitFor, within } from '../support/waits.mjs';
 
 /** The grace period of the shared server: a peer that drops is announced gone after it. */
 const GRACE_MS = 300;
@@ -216,6 +217,40 @@ describe('signaling server limits', () => {
       for (let i = 0; i < 30 && server.stats().clients > 1; i++) await sleep(TICK_MS);
       assert.equal(server.stats().clients, 1);
       a.close();
+    } finally {
+      await server.close();
+    }
+  });
+
+  test("a client's ping is answered with a pong that echoes its data", async () => {
+    const server = await startSignalingServer({ port: 0 });
+    try {
+      const a = await connect(server.url, { room: 'x' });
+      const pong = new Promise((resolve) => a.ws.once('pong', resolve));
+      a.ws.ping(Buffer.from('are you there'));
+      assert.equal(String(await within(pong, REPLY_MS, 'no pong')), 'are you there');
+      a.close();
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('a client that pings and reads nothing is cut off once 60 answers wait unsent', async () => {
+    // Unsent-bytes limits far away: only the count of waiting answers can cut it off in time.
+    const server = await startSignalingServer({ port: 0, maxBufferedBytes: 2 ** 30, maxUnsentBytes: 2 ** 31 });
+    try {
+      const a = await connect(server.url, { room: 'x' });
+      a.ws._socket.pause(); // reads nothing: the answers pile up in the server's socket
+      const payload = Buffer.alloc(125, 1); // the largest ping: the kernel's buffers fill sooner
+      const pings = setInterval(() => {
+        for (let i = 0; i < 2000 && a.ws.readyState === WebSocket.OPEN; i++) a.ws.ping(payload);
+      }, TICK_MS);
+      try {
+        await waitFor(() => server.stats().clients === 0, ARRIVE_MS, 'the pinging client cut off');
+      } finally {
+        clearInterval(pings);
+        a.ws.terminate();
+      }
     } finally {
       await server.close();
     }
