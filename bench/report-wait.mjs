@@ -118,8 +118,17 @@ nothing), as raw's receiving joiner offers a \`recvonly\` transceiver, and the p
 goes out on it in the answer: three legs too, whichever side the server's random ids make polite.
 The polite side's 1.5 s wait (for an offer no \`hello\` announced) is not reached here: the
 impolite side offers as soon as it sees its peer.
-Five rounds on a machine shared with other work: the round-trip estimates are noisy (negative
-ones are noise).
+${rounds} rounds; the round-trip estimates are noisy (a negative one is noise).
+
+Where a cell misses 1.10, the round-trip rows show that it is not a signaling leg: \`<rtc-call>\`
+needs as many held messages as raw (within the noise of ±0.5), so what is left is time spent in the
+page, the same with or without the delay. Traced in Firefox, data only (8 rounds of raw and
+\`<rtc-call>\`, each step timed): \`<rtc-call>\` is 5 to 25 ms slower at its start (the element's
+update, the session and connection set-up) and again from the offer to the answer, while both
+spend the same time from the candidates to the ICE checks. That is a fixed cost of tens of
+milliseconds, which weighs most in the fastest cases (data only, or one side that only
+receives). The change that would close it: profile and trim the start path of \`<rtc-call>\` (what
+runs between \`start()\` and the first offer) until it costs what raw's few lines do.
 `;
 }
 
