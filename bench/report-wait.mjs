@@ -175,7 +175,10 @@ Latency here is mostly the load generator's and the machine's (one process sends
 for every client, on two cores that other work shares): p99 swings by 2 to 3 × between runs, so a
 p99 ratio far from 1 in one column and the other way in the next is noise, not a finding (ours
 at 10,000 in rooms of 2, four runs in a row: p99 28 to 114 ms; the build before the heap changes
-below, run in turns with it: 21 to 164 ms).
+below, run in turns with it: 21 to 164 ms). On a quiet machine every p99 is a few milliseconds,
+and a p99 ratio over 1 at 1,000 clients is a fraction of a millisecond. Not measured further; the
+change most likely to lower ours: the 15 s heartbeat pings every socket in one go, and spreading
+those pings over the interval would keep them off the relays' tail.
 
 What each client holds was found with heap snapshots (\`v8.writeHeapSnapshot\`, 1,000 clients in
 rooms of 2, against the empty server; PeerServer the same way). The WebSocket with its TCP socket,
