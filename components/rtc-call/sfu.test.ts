@@ -55,6 +55,33 @@ function joinRoom(root: HTMLElement, like: RtcCall, inner = ''): RtcCall {
   return call;
 }
 
+/**
+ * Joins one more call, keeping the (real) connections it makes, once `ready()`: a test ends one of them, as Janus sees
+ * a dead connection end.
+ */
+async function joinKeepingConnections(
+  root: HTMLElement,
+  like: RtcCall,
+  inner: string,
+  ready: (late: RtcCall) => boolean,
+): Promise<{ late: RtcCall; made: RTCPeerConnection[] }> {
+  const made: RTCPeerConnection[] = [];
+  const Native = window.RTCPeerConnection;
+  window.RTCPeerConnection = class extends Native {
+    constructor(configuration?: RTCConfiguration) {
+      super(configuration);
+      made.push(this);
+    }
+  };
+  try {
+    const late = joinRoom(root, like, inner);
+    await until(() => ready(late), ROOM_MS, 'the newcomer in the room');
+    return { late, made };
+  } finally {
+    window.RTCPeerConnection = Native;
+  }
+}
+
 describe('<rtc-call sfu="janus">', function () {
   this.timeout(90000);
 
@@ -178,22 +205,7 @@ describe('<rtc-call sfu="janus">', function () {
   it('when Janus hangs up the connection that receives everyone, the call subscribes again: every video plays on', async () => {
     const { root, calls } = await sfuCalls(2);
     await until(() => calls.every((c) => playing(c) === 1), ROOM_MS, 'media flowing');
-    // The newcomer's connections, to end the receiving one as Janus would see a dead one end.
-    const made: RTCPeerConnection[] = [];
-    const Native = window.RTCPeerConnection;
-    window.RTCPeerConnection = class extends Native {
-      constructor(configuration?: RTCConfiguration) {
-        super(configuration);
-        made.push(this);
-      }
-    };
-    let late: RtcCall;
-    try {
-      late = joinRoom(root, calls[0]!);
-      await until(() => playing(late) === 2, ROOM_MS, 'two videos at the newcomer');
-    } finally {
-      window.RTCPeerConnection = Native;
-    }
+    const { late, made } = await joinKeepingConnections(root, calls[0]!, '', (call) => playing(call) === 2);
     const videoTracks = () => late.peers.flatMap((peer) => late.streamForPeer(peer)?.getVideoTracks() ?? []);
     const before = videoTracks();
     const receiving = made.find((pc) => pc.remoteDescription?.type === 'offer')!;
@@ -215,21 +227,9 @@ describe('<rtc-call sfu="janus">', function () {
     const chat = '<rtc-data-channel label="chat"></rtc-data-channel>';
     const { root, calls } = await sfuCalls(2, '', chat);
     await until(() => calls.every((c) => playing(c) === 1), ROOM_MS, 'media flowing');
-    const made: RTCPeerConnection[] = [];
-    const Native = window.RTCPeerConnection;
-    window.RTCPeerConnection = class extends Native {
-      constructor(configuration?: RTCConfiguration) {
-        super(configuration);
-        made.push(this);
-      }
-    };
-    let late: RtcCall;
-    try {
-      late = joinRoom(root, calls[0]!, chat);
-      await until(() => calls.every((c) => playing(c) === 2), ROOM_MS, 'the newcomer playing at the others');
-    } finally {
-      window.RTCPeerConnection = Native;
-    }
+    const { late, made } = await joinKeepingConnections(root, calls[0]!, chat, () =>
+      calls.every((c) => playing(c) === 2),
+    );
     const before = calls.map((c) => remoteVideos(c).map((v) => v.videoElement!.srcObject));
     const sending = made.find((pc) => pc.localDescription?.type === 'offer')!;
     sending.close(); // DTLS says so to Janus, which hangs the connection up
