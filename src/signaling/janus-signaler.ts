@@ -343,6 +343,9 @@ export class JanusSignaler extends EventTarget implements Signaler {
           videocodec: 'vp8',
           audiocodec: 'opus',
           notify_joining: true,
+          // A keyframe asked of every publisher every 10 s: a layer switch (or a newcomer) whose keyframe
+          // request the browser ignored does not wait for the next keyframe the encoder makes by itself.
+          fir_freq: 10,
         });
       } catch (error) {
         // Someone else made it meanwhile (427: room exists): join theirs.
