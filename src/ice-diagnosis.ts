@@ -28,7 +28,8 @@ export function iceFailure(connection: WebRtcPeerConnection, turn: TurnFailure |
 
 /**
  * Relay-only, a gathering that brings no relay candidate can never connect: says so once it is
- * complete, or after `RELAY_GATHERING_MS` (a TURN server that does not answer keeps it going).
+ * complete, or after `RELAY_GATHERING_MS` (a TURN server that does not answer keeps it going), unless ICE
+ * is connected (an ICE restart while the old relay path still carries the call).
  * Follows the current gathering of `connection` and every later one (ICE restarts).
  */
 export function watchRelay(
@@ -41,7 +42,9 @@ export function watchRelay(
   let timer: ReturnType<typeof setTimeout> | undefined;
   const check = () => {
     clearTimeout(timer);
-    if (connection.isClosed || seen || connection.native.getConfiguration().iceTransportPolicy !== 'relay') return;
+    // Connected, the call has a relay that works: a restart's slow gathering is no reason to alarm (ICE failure is).
+    if (connection.isClosed || seen || /conn|comp/.test(connection.iceConnectionState)) return;
+    if (connection.native.getConfiguration().iceTransportPolicy !== 'relay') return;
     seen = true; // once per gathering
     const failure = turn();
     report(
