@@ -43,7 +43,7 @@ export function watchRelay(
   const check = () => {
     clearTimeout(timer);
     // Connected, the call has a relay that works: a restart's slow gathering is no reason to alarm (ICE failure is).
-    if (connection.isClosed || seen || /conn|comp/.test(connection.iceConnectionState)) return;
+    if (connection.isClosed || seen || /^(conn|comp)/.test(connection.iceConnectionState)) return;
     if (connection.native.getConfiguration().iceTransportPolicy !== 'relay') return;
     seen = true; // once per gathering
     const failure = turn();
