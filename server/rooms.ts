@@ -102,9 +102,10 @@ export class Rooms {
     return peers;
   }
 
-  reply(connection: Connection, code: ServerErrorCode, message: string): void {
+  /** `to`: the peer a refused relay was for (`unknown-peer`), so that its sender can tell a crossed leave. */
+  reply(connection: Connection, code: ServerErrorCode, message: string, to?: string): void {
     this.counters.refused++;
-    connection.send({ type: 'error', code, message });
+    connection.send(to === undefined ? { type: 'error', code, message } : { type: 'error', code, message, to });
   }
 
   /** Sends to every peer of a room but `except`; returns how many. */
@@ -362,7 +363,7 @@ export class Rooms {
         this.counters.relayed++;
         return target.send(routed);
       }
-      if (!this.registry.shared) return this.reply(connection, 'unknown-peer', `No peer ${to} in room "${room}"`);
+      if (!this.registry.shared) return this.reply(connection, 'unknown-peer', `No peer ${to} in room "${room}"`, to);
       const publish = () =>
         this.registry
           .publish(room, { kind: 'relay', from, to, message: routed })
@@ -373,7 +374,7 @@ export class Rooms {
       // Not known here: Redis may know of a join whose notice is still on its way.
       return this.registry.has(room, to).then(
         (present) =>
-          present ? void publish() : this.reply(connection, 'unknown-peer', `No peer ${to} in room "${room}"`),
+          present ? void publish() : this.reply(connection, 'unknown-peer', `No peer ${to} in room "${room}"`, to),
         () => this.#unrelayed(connection, message),
       );
     }

@@ -120,7 +120,8 @@ export type ServerMessage =
   | { type: 'ice-servers'; iceServers: IceServer[] }
   | { type: 'peer-joined'; id: string }
   | { type: 'peer-left'; id: string; reason: string }
-  | { type: 'error'; code: ServerErrorCode; message: string }
+  /** `to`: with `unknown-peer`, the peer the refused message was for. */
+  | { type: 'error'; code: ServerErrorCode; message: string; to?: string }
   | SignalMessage;
 
 /**

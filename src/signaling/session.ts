@@ -102,6 +102,8 @@ export class SignalingSession extends EventTarget {
   #closed = false;
   #restartPolicy: IceRestartPolicy | undefined;
   #restartLoad: Promise<IceRestartPolicy | undefined> | undefined;
+  /** Ends the listeners start() added (to the connection and the signaler) at close(). */
+  readonly #listening = new AbortController();
 
   constructor(connection: WebRtcPeerConnection, signaler: Signaler, options: SessionOptions = {}) {
     super();
@@ -151,23 +153,24 @@ export class SignalingSession extends EventTarget {
   /** Starts listening and announces this end. Idempotent. */
   start(): void {
     if (this.#unsubscribe || this.#closed) return;
+    const scoped = { signal: this.#listening.signal };
     // First: bad restart options throw (RangeError) before anything listens.
     if (this.#options.iceRestart !== false) {
       checkCounts(this.#options.iceRestart, 'maxAttempts disconnectedTimeoutMs attemptTimeoutMs');
       // The restart policy is not in the first download: it loads once connected (while the network
       // is surely up to fetch it), or at the first sign of trouble before that.
-      this.connection.addEventListener('iceconnectionstatechange', this.#loadRestartsWhenDue);
-      this.connection.addEventListener('statechange', this.#loadRestartsWhenDue);
+      this.connection.addEventListener('iceconnectionstatechange', this.#loadRestartsWhenDue, scoped);
+      this.connection.addEventListener('statechange', this.#loadRestartsWhenDue, scoped);
     }
     this.#unsubscribe = this.signaler.subscribe((message) => this.deliver(message));
     // onNegotiationNeeded never rejects: what it awaits never does, and the offer is made in a try.
     // eslint-disable-next-line @typescript-eslint/no-misused-promises
-    this.connection.addEventListener('negotiationneeded', this.#onNegotiationNeeded);
-    this.connection.addEventListener('icecandidate', this.#onIceCandidate);
-    this.connection.addEventListener('statechange', this.#onStateChange);
+    this.connection.addEventListener('negotiationneeded', this.#onNegotiationNeeded, scoped);
+    this.connection.addEventListener('icecandidate', this.#onIceCandidate, scoped);
+    this.connection.addEventListener('statechange', this.#onStateChange, scoped);
     if (!this.#lookAround()) this.#sayHello();
     if (this.signaler instanceof EventTarget)
-      for (const type of PRESENCE_EVENTS) this.signaler.addEventListener(type, this.#lookAround);
+      for (const type of PRESENCE_EVENTS) this.signaler.addEventListener(type, this.#lookAround, scoped);
     // The browser's first negotiationneeded comes a task later: when the
     // connection already has something to negotiate, the first offer need not wait for it.
     if (this.#toNegotiate() > 0) void this.#onNegotiationNeeded();
@@ -241,8 +244,6 @@ export class SignalingSession extends EventTarget {
 
   /** The ICE restart policy, loaded once; undefined if the session closed meanwhile or it did not load (reported). */
   #restarts(): Promise<IceRestartPolicy | undefined> {
-    this.connection.removeEventListener('iceconnectionstatechange', this.#loadRestartsWhenDue);
-    this.connection.removeEventListener('statechange', this.#loadRestartsWhenDue);
     return (this.#restartLoad ??= loadPart('ICE restart', () => import('./ice-restart.js')).then(
       ({ IceRestartPolicy }) =>
         this.#closed
@@ -523,15 +524,8 @@ export class SignalingSession extends EventTarget {
     this.#closed = true;
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
-    if (this.signaler instanceof EventTarget)
-      for (const type of PRESENCE_EVENTS) this.signaler.removeEventListener(type, this.#lookAround);
+    this.#listening.abort();
     this.#restartPolicy?.stop();
-    this.connection.removeEventListener('iceconnectionstatechange', this.#loadRestartsWhenDue);
-    this.connection.removeEventListener('statechange', this.#loadRestartsWhenDue);
-    // eslint-disable-next-line @typescript-eslint/no-misused-promises -- the listener added in start()
-    this.connection.removeEventListener('negotiationneeded', this.#onNegotiationNeeded);
-    this.connection.removeEventListener('icecandidate', this.#onIceCandidate);
-    this.connection.removeEventListener('statechange', this.#onStateChange);
     this.connection.close();
     for (const resolve of this.#waitingForRemote.splice(0)) resolve();
     this.#fire('close', { reason, remote });

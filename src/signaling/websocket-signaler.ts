@@ -225,6 +225,8 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
         return;
       case 'error': {
         const code = typeof message.code === 'string' ? message.code.slice(0, 40) : 'unknown';
+        // Sent while its peer was here, refused once it had left (its bye is out): the two crossed.
+        if (message.to && !this.peers.has(message.to)) return;
         const text = typeof message.message === 'string' ? message.message.slice(0, 300) : '';
         this.#fire('error', {
           error: new SignalingError(`The server refused a message (${code}): ${text}`, { reason: code }),

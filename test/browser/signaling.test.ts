@@ -26,6 +26,8 @@ const room = () => `room-${crypto.randomUUID()}`;
 const LATE_START_MS = 200;
 /** Far below the 1.5 s the polite side waits for an offer that no hello announced. */
 const NO_WAIT_MS = 1000;
+/** How long a page's thread is held so that the server takes a leave before the page hears of it. */
+const CROSSING_MS = 500;
 
 function sessions(client: WebRtcClient, [sa, sb]: [Signaler, Signaler], options: SessionOptions = {}) {
   const a = new SignalingSession(client.createPeerConnection(), sa, options);
@@ -521,6 +523,31 @@ describe('signalers', () => {
       expect(await closed).to.deep.equal({ reason: 'peer-left', remote: true });
     } finally {
       sa.close();
+    }
+  });
+
+  it('WebSocket: a message that crosses its peer leaving is no error (the server refused it once that peer was gone)', async () => {
+    const name = room();
+    const sa = new WebSocketSignaler(signalingUrl, { room: name });
+    const sb = new WebSocketSignaler(signalingUrl, { room: name });
+    const errors: string[] = [];
+    sb.addEventListener('error', (e) => errors.push(`${e.detail.error.reason}: ${e.detail.error.message}`));
+    try {
+      await Promise.all([sa.whenOpen(), sb.whenOpen()]);
+      await waitFor(() => sb.peers.size === 1, REPLY_MS, 'b sees a');
+      const [a] = [...sb.peers];
+      const left = nextEvent(sb, 'peer-left');
+      sa.close();
+      // The page's thread is held while the server takes a's leave: b's message goes before b hears of it.
+      const heldUntil = performance.now() + CROSSING_MS;
+      while (performance.now() < heldUntil);
+      expect(sb.peers.has(a!)).to.equal(true);
+      sb.send({ type: 'hello', to: a });
+      await left;
+      await sleep(QUIET_MS);
+      expect(errors).to.deep.equal([]);
+    } finally {
+      sb.close();
     }
   });
 

@@ -65,7 +65,9 @@ describe('signaling server', () => {
     assert.equal((await b.next('hello')).from, a.id);
     assert.equal((await c.next('hello')).from, a.id);
     a.send({ ...offer, to: outsider.id });
-    assert.equal((await a.next('error')).code, 'unknown-peer');
+    const refused = await a.next('error');
+    assert.equal(refused.code, 'unknown-peer');
+    assert.equal(refused.to, outsider.id, 'the refusal names the peer it was for');
     await sleep(SETTLE_MS);
     assert.equal(outsider.inbox.filter((m) => m.type !== 'error').length, 0);
     assert.equal(c.inbox.filter((m) => m.type === 'description').length, 0);
