@@ -1,6 +1,7 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import { framesShown, until } from '../test-helpers.js';
 import { ARRIVE_MS } from '../../test/support/waits.mjs';
+import { WebRtcClient, type WebRtcPeerConnection } from '../../src/index.js';
 import type { RtcCall } from './rtc-call.js';
 import type { RtcVideo } from '../rtc-video/rtc-video.js';
 import type { RtcDataChannel } from '../rtc-data-channel/rtc-data-channel.js';
@@ -64,8 +65,9 @@ async function joinKeepingConnections(
   like: RtcCall,
   inner: string,
   ready: (late: RtcCall) => boolean,
-): Promise<{ late: RtcCall; made: RTCPeerConnection[] }> {
+): Promise<{ late: RtcCall; made: RTCPeerConnection[]; engines: WebRtcPeerConnection[] }> {
   const made: RTCPeerConnection[] = [];
+  const engines: WebRtcPeerConnection[] = [];
   const Native = window.RTCPeerConnection;
   window.RTCPeerConnection = class extends Native {
     constructor(configuration?: RTCConfiguration) {
@@ -73,12 +75,19 @@ async function joinKeepingConnections(
       made.push(this);
     }
   };
+  const { createPeerConnection } = WebRtcClient.prototype;
+  WebRtcClient.prototype.createPeerConnection = function (this: WebRtcClient, ...args) {
+    const connection = createPeerConnection.apply(this, args);
+    engines.push(connection);
+    return connection;
+  };
   try {
     const late = joinRoom(root, like, inner);
     await until(() => ready(late), ROOM_MS, 'the newcomer in the room');
-    return { late, made };
+    return { late, made, engines };
   } finally {
     window.RTCPeerConnection = Native;
+    WebRtcClient.prototype.createPeerConnection = createPeerConnection;
   }
 }
 
@@ -246,6 +255,27 @@ describe('<rtc-call sfu="janus">', function () {
     await (late.querySelector('rtc-data-channel') as RtcDataChannel).send('back');
     await until(() => received.length > 0, ROOM_MS, 'its message at the others');
     expect(received.map((m) => m.data)).to.deep.equal(['back']);
+    for (const call of [...calls, late]) call.hangUp();
+  });
+
+  it('a message not yet sent when the sending connection ends goes up the next one: the others get it, and no error', async () => {
+    const chat = '<rtc-data-channel label="chat"></rtc-data-channel>';
+    const { root, calls } = await sfuCalls(2, '', chat);
+    await until(() => calls.every((c) => playing(c) === 1), ROOM_MS, 'media flowing');
+    const { late, engines } = await joinKeepingConnections(root, calls[0]!, chat, () =>
+      calls.every((c) => playing(c) === 2),
+    );
+    const received = collect(calls[0]!.querySelector('rtc-data-channel')!, 'rtc-message');
+    const errors = collect(late, 'rtc-error');
+    const sending = engines.find((pc) => pc.native.localDescription?.type === 'offer')!;
+    // Sent on the open channel, and in the same task the call lets go of its connection (as when its ICE restarts
+    // gave up): the message is still ours, not the browser's.
+    const during = (late.querySelector('rtc-data-channel') as RtcDataChannel).send('during');
+    sending.close();
+    await during;
+    await until(() => received.length > 0, ROOM_MS, 'its message at the others');
+    expect(received.map((m) => m.data)).to.deep.equal(['during']);
+    expect(errors).to.deep.equal([]);
     for (const call of [...calls, late]) call.hangUp();
   });
 

@@ -2,7 +2,7 @@ import { SignalingError } from '../../src/errors.js';
 import type { SignalingSession } from '../../src/signaling/session.js';
 import { JANUS_PUBLISHER, JANUS_SUBSCRIBER, type JanusFeed } from '../../src/signaling/janus-signaler.js';
 import { JanusSignaler, type JanusSignalerOptions } from '../../src/signaling/janus-signaler.js';
-import { WebRtcError } from '../../src/errors.js';
+import { DataChannelClosedError, WebRtcError } from '../../src/errors.js';
 import type { TrackEvent } from '../../src/peer-connection.js';
 import type {
   DataChannelMessage,
@@ -12,6 +12,8 @@ import type {
 } from '../../src/data-channel.js';
 import type { CallChannel } from './rtc-call.js';
 import type { SignalMessage } from '../../src/types.js';
+
+type Send = (data: DataChannelSendable) => Promise<void>;
 
 /** The signaler for `<rtc-call sfu=…>` (one lazy part for the whole SFU room). */
 export function janusSignaler(sfu: string, url: string, options: JanusSignalerOptions): JanusSignaler {
@@ -61,6 +63,11 @@ const HEARD_MS = 15000;
  */
 const PING_MS = 200;
 const PING_MAX_MS = 2000;
+/**
+ * How long a message whose sending connection Janus hung up waits for the next one: that connection is made a task
+ * after the old one's session ends, which is what failed the message.
+ */
+const REPUBLISH_MS = 5000;
 
 /**
  * Janus forwards all of a participant's data on one channel named by their id, whatever the label
@@ -226,6 +233,7 @@ export class Sfu {
     Object.assign(sending, {
       createDataChannel: (label: string, options?: DataChannelOptions) => this.#frame(create(label, options)),
     });
+    for (const published of this.#published.splice(0)) published();
   }
 
   /**
@@ -278,6 +286,10 @@ export class Sfu {
   #pingMs = PING_MS;
   /** Sends held until every participant hears us. */
   #heard: Array<() => void> = [];
+  /** Each element channel's own (unframed) send up the latest sending connection, by label. */
+  readonly #up = new Map<string, Send>();
+  /** Sends waiting for the sending connection to be made again. */
+  #published: Array<() => void> = [];
   /** Each participant's messages, by label, as the channel each element was handed. */
   readonly #relayed = new Map<string, Map<ChannelElement, RelayedChannel>>();
 
@@ -317,15 +329,47 @@ export class Sfu {
   /** An element's channel up to Janus: each message goes with its label, once everyone hears us, in order. */
   #frame(channel: WebRtcDataChannel): WebRtcDataChannel {
     const send = channel.send.bind(channel);
+    this.#up.set(channel.label, send);
     let last: Promise<unknown> = Promise.resolve();
     channel.send = (data) => {
       // Framed now: the caller may reuse its buffer (Wasm memory) before the send goes.
       const frame = framed(channel.label, data);
-      const sent = last.then(() => this.#whenHeard()).then(async () => send(await frame));
+      const sent = last.then(() => this.#whenHeard()).then(async () => this.#sendUp(channel.label, await frame, send));
       last = sent.catch(() => {});
       return sent;
     };
     return channel;
+  }
+
+  /**
+   * Sends a framed message with `send`. If Janus hung up that connection before it went (it was waiting for everyone
+   * to hear us, for the channel to open, or for room in its buffer), it goes up the next one with the same label, as a
+   * one-to-one call's send waits across a reconnect. What the browser had taken already is lost with the connection.
+   */
+  async #sendUp(label: string, frame: DataChannelSendable, send: Send, tries = 3): Promise<void> {
+    try {
+      await send(frame);
+    } catch (error) {
+      if (!(error instanceof DataChannelClosedError) || !tries) throw error;
+      if (this.#up.get(label) === send && !(await this.#nextPublish())) throw error;
+      const next = this.#up.get(label);
+      if (!next || next === send) throw error; // the element is gone from the new connection
+      await this.#whenHeard();
+      await this.#sendUp(label, frame, next, tries - 1);
+    }
+  }
+
+  /** Resolves true once the sending connection is made again; false if the room closes or none comes in time. */
+  #nextPublish(): Promise<boolean> {
+    return new Promise((resolve) => {
+      if (this.#stop.signal.aborted || !this.#signaler.connected) return resolve(false);
+      const timer = setTimeout(() => resolve(false), REPUBLISH_MS);
+      this.#stop.signal.addEventListener('abort', () => resolve(false), { once: true });
+      this.#published.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
   }
 
   /** Tells everyone whose data reached us, and what we muted (again to each who newly hears us). */
