@@ -279,6 +279,26 @@ describe('<rtc-call sfu="janus">', function () {
     for (const call of [...calls, late]) call.hangUp();
   });
 
+  it('a message sent after the sending connection ended, before the next one, goes up the next one (not to the channels that only receive)', async () => {
+    const chat = '<rtc-data-channel label="chat"></rtc-data-channel>';
+    const { root, calls } = await sfuCalls(2, '', chat);
+    await until(() => calls.every((c) => playing(c) === 1), ROOM_MS, 'media flowing');
+    const { late, engines } = await joinKeepingConnections(root, calls[0]!, chat, () =>
+      calls.every((c) => playing(c) === 2),
+    );
+    const lateChannel = late.querySelector('rtc-data-channel') as RtcDataChannel;
+    // The newcomer gets a message: it now has a channel from that participant, which only receives.
+    const first = collect(lateChannel, 'rtc-message');
+    await (calls[0]!.querySelector('rtc-data-channel') as RtcDataChannel).send('hi');
+    await until(() => first.length > 0, ROOM_MS, 'the first message at the newcomer');
+    const received = collect(calls[0]!.querySelector('rtc-data-channel')!, 'rtc-message');
+    engines.find((pc) => pc.native.localDescription?.type === 'offer')!.close();
+    await lateChannel.send('after');
+    await until(() => received.length > 0, ROOM_MS, 'its message at the others');
+    expect(received.map((m) => m.data)).to.deep.equal(['after']);
+    for (const call of [...calls, late]) call.hangUp();
+  });
+
   it('a message sent while one who joined is still connecting their receiving side reaches them', async () => {
     const chat = '<rtc-data-channel label="chat"></rtc-data-channel>';
     const { root, calls } = await sfuCalls(2, '', chat);

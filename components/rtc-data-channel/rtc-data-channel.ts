@@ -94,7 +94,7 @@ export class RtcDataChannel extends ReactiveElement implements CallChannel {
 
   #fileTransfer: FileTransfer | null = null;
   #filesChannel: WebRtcDataChannel | undefined;
-  /** What each channel read when it was made, and on which connection. */
+  /** What each channel this element made read when it made it, and on which connection (only these send). */
   readonly #opened = new WeakMap<
     WebRtcDataChannel,
     { connection: WebRtcPeerConnection; peer?: string; read: Record<string, unknown> }
@@ -229,7 +229,8 @@ export class RtcDataChannel extends ReactiveElement implements CallChannel {
       Object.keys(RtcDataChannel.properties).map((name) => [name, this[name as 'label']]),
     );
     delete read.call;
-    this.#opened.set(channel, { connection, peer, read });
+    // Not one an SFU gave: that one only receives (ours go up the call's sending connection), and is not made again.
+    if (!given) this.#opened.set(channel, { connection, peer, read });
     if (peer === undefined) {
       this.#channel = channel;
       if (this.files) this.#attachFiles(connection);
@@ -240,7 +241,7 @@ export class RtcDataChannel extends ReactiveElement implements CallChannel {
     channel.addEventListener('open', () => {
       if (peer === undefined ? this.#channel !== channel : this.#meshChannels.get(peer) !== channel) return;
       // Sends made before the open go first, in their order: before anything an rtc-open handler sends.
-      for (const waiter of this.#waiters.splice(0)) waiter.resolve(channel);
+      if (!given) for (const waiter of this.#waiters.splice(0)) waiter.resolve(channel);
       fire(this, 'rtc-open', peer === undefined ? { channel } : { channel, peer });
     });
     channel.addEventListener('bufferedamountlow', () =>
@@ -371,9 +372,16 @@ export class RtcDataChannel extends ReactiveElement implements CallChannel {
    */
   whenOpen(): Promise<WebRtcDataChannel> {
     if (this.#userClosed) return Promise.reject(this.#closedError('closed'));
+    const channel = this.#sending;
+    return channel
+      ? Promise.resolve(channel)
+      : new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
+  }
+
+  /** The channel that sends, if it is open: not one an SFU gave, which only receives. */
+  get #sending(): WebRtcDataChannel | undefined {
     const channel = this.#channel;
-    if (channel && channel.state === 'open') return Promise.resolve(channel);
-    return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
+    return channel?.state === 'open' && this.#opened.has(channel) ? channel : undefined;
   }
 
   /**
@@ -382,14 +390,14 @@ export class RtcDataChannel extends ReactiveElement implements CallChannel {
    */
   send(data: DataChannelSendable): Promise<void> {
     if (this.#userClosed) return Promise.reject(this.#closedError('closed'));
-    if (this.#meshChannels.size > 0) {
-      // A mesh: to every peer (a channel still connecting waits until it is open). With none
-      // open or connecting, it waits below for the next one, as a one-to-one call does.
-      const live = [...this.#meshChannels.values()].filter((c) => c.state === 'open' || c.state === 'connecting');
-      if (live.length > 0) return Promise.all(live.map((c) => c.send(data))).then(() => undefined);
-    }
-    const channel = this.#channel;
-    if (channel && channel.state === 'open') return channel.send(data);
+    // A mesh: to every peer (a channel still connecting waits until it is open); an SFU: up its sending connection.
+    // With none open or connecting, it waits below for the next one, as a one-to-one call does.
+    const live = [...this.#meshChannels.values()].filter(
+      (c) => this.#opened.has(c) && (c.state === 'open' || c.state === 'connecting'),
+    );
+    if (live.length > 0) return Promise.all(live.map((c) => c.send(data))).then(() => undefined);
+    const channel = this.#sending;
+    if (channel) return channel.send(data);
     // Copied now: the caller may reuse its buffer (Wasm memory) before the channel opens.
     const copy = copyOf(data);
     return new Promise((resolve, reject) =>

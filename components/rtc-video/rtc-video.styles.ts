@@ -22,9 +22,8 @@ export const styles = unsafeCSS(`
   [part=placeholder] {
     position: absolute;
     inset: 0;
-    display: flex;
-    align-items: center;
-    justify-content: center;
+    display: grid;
+    place-items: center;
     font: var(--rtc-video-font, 14px system-ui, sans-serif);
   }
 `);
