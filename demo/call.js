@@ -13,7 +13,9 @@ call.addEventListener('rtc-statechange', (e) => {
   $('state').textContent = e.detail.state;
 });
 call.addEventListener('rtc-close', (e) => {
-  $('state').textContent = `closed (${e.detail.reason})`;
+  // Unless we hung up, the call stays in its room and the next peer to come connects.
+  const waiting = !$('hangup').hidden;
+  $('state').textContent = waiting ? `the other side left (${e.detail.reason}): waiting for someone` : 'hung up';
 });
 call.addEventListener('rtc-error', (e) => {
   $('error').textContent = `${e.detail.code}: ${e.detail.error.message}`;
@@ -35,9 +37,10 @@ toggle($('camera'), 'Turn camera on', 'Turn camera off', (off) => {
   call.video = !off;
 });
 $('hangup').addEventListener('click', () => {
-  call.hangUp();
+  // Hidden first: rtc-close fires within hangUp(), and reads it.
   $('hangup').hidden = true;
   $('join').hidden = false;
+  call.hangUp();
 });
 $('join').addEventListener('click', () => {
   void call.start();

@@ -72,13 +72,14 @@ for (const [first, second] of [
         CONNECT_MS,
         'frames after the camera is back',
       );
-      // Hang up: the other side shows the close.
+      // Hang up: the other side shows that it waits for the next peer.
       await a.click('#hangup');
       await until(
-        async () => (await b.$eval('#state', (el) => el.textContent)).startsWith('closed'),
+        async () => (await b.$eval('#state', (el) => el.textContent)).endsWith('waiting for someone'),
         ARRIVE_MS,
-        'closed state',
+        'waiting state',
       );
+      assert.equal(await a.$eval('#state', (el) => el.textContent), 'hung up');
       await sleep(LATE_ERROR_MS);
       await noErrors(a, b);
     } finally {
