@@ -64,10 +64,10 @@ const HEARD_MS = 15000;
 const PING_MS = 200;
 const PING_MAX_MS = 2000;
 /**
- * How long a message whose sending connection Janus hung up waits for the next one: that connection is made a task
- * after the old one's session ends, which is what failed the message.
+ * How long a message whose sending connection ended waits for the next one: that connection is made once Janus has
+ * let go of the old one (at most 3 s: `unpublish()`), a task after the old one's session ends.
  */
-const REPUBLISH_MS = 5000;
+const REPUBLISH_MS = 10000;
 
 /**
  * Janus forwards all of a participant's data on one channel named by their id, whatever the label
@@ -566,7 +566,8 @@ export class Sfu {
    */
   remove(session: SignalingSession): MediaStream[] | null {
     if (session !== this.#publisher) return null;
-    setTimeout(() => this.#republish());
+    // Janus may not have seen it go yet (our side gave it up first): it lets go of it before we publish again.
+    void this.#signaler.unpublish().then(() => setTimeout(() => this.#republish()));
     return [];
   }
 

@@ -45,6 +45,8 @@ export interface JanusFeed {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = Record<string, any>;
 const KEEPALIVE_MS = 15000;
+/** How long `unpublish()` waits for Janus to say it hung up the publisher connection. */
+const UNPUBLISH_MS = 3000;
 const OPEN = 1; // WebSocket.OPEN, also for a WebSocket class given in the options
 const PLUGIN = 'janus.plugin.videoroom';
 
@@ -82,6 +84,8 @@ export class JanusSignaler extends EventTarget implements Signaler {
   #subscriber = 0;
   #privateId: number | undefined;
   #published = false;
+  /** Ends the wait of `unpublish()` once Janus has hung up the publisher connection. */
+  #hungUp: (() => void) | undefined;
   #closed = false;
   #keepalive: ReturnType<typeof setInterval> | undefined;
   readonly #joining: Promise<void>;
@@ -133,6 +137,22 @@ export class JanusSignaler extends EventTarget implements Signaler {
   subscribe(listener: (message: SignalMessage) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * Our side gave up the publisher connection before Janus saw it go (its ICE restarts failed): Janus drops it now and
+   * says so, so that its hang-up of that connection cannot end the next one, and the next offer publishes anew.
+   */
+  async unpublish(): Promise<void> {
+    if (!this.#published || this.#closed) return;
+    const hungUp = new Promise<void>((resolve) => {
+      this.#hungUp = resolve;
+      setTimeout(resolve, UNPUBLISH_MS);
+    });
+    // Refused when Janus hung it up already: its hangup is then on its way, or here.
+    await this.#plugin(this.#publisher, { request: 'unpublish' }).catch(() => {});
+    if (this.#published) await hungUp;
+    this.#published = false;
   }
 
   #deliver(from: string, message: SignalMessage): void {
@@ -255,6 +275,9 @@ export class JanusSignaler extends EventTarget implements Signaler {
       // Still in the room, no longer publishing: the next offer publishes again.
       this.#published = false;
       this.#deliver(JANUS_PUBLISHER, { type: 'bye', reason: message.reason ?? 'hangup' });
+      // After the bye's delivery: it reaches the old session, never the one made after unpublish().
+      this.#hungUp?.();
+      this.#hungUp = undefined;
     }
     if (message.janus === 'hangup' && handle && handle === this.#subscriber) this.#resubscribe();
   }
