@@ -91,6 +91,18 @@ async function joinKeepingConnections(
   }
 }
 
+/**
+ * Two calls with a "chat" channel, media flowing, then a third joining whose connections are kept (see
+ * `joinKeepingConnections`), once everyone plays everyone.
+ */
+async function chatRoomKeepingConnections() {
+  const chat = '<rtc-data-channel label="chat"></rtc-data-channel>';
+  const { root, calls } = await sfuCalls(2, '', chat);
+  await until(() => calls.every((c) => playing(c) === 1), ROOM_MS, 'media flowing');
+  const kept = await joinKeepingConnections(root, calls[0]!, chat, () => calls.every((c) => playing(c) === 2));
+  return { calls, ...kept };
+}
+
 describe('<rtc-call sfu="janus">', function () {
   this.timeout(90000);
 
@@ -233,12 +245,7 @@ describe('<rtc-call sfu="janus">', function () {
   });
 
   it('when Janus hangs up the connection that sends our media, the call publishes again: the others see it and hear it', async () => {
-    const chat = '<rtc-data-channel label="chat"></rtc-data-channel>';
-    const { root, calls } = await sfuCalls(2, '', chat);
-    await until(() => calls.every((c) => playing(c) === 1), ROOM_MS, 'media flowing');
-    const { late, made } = await joinKeepingConnections(root, calls[0]!, chat, () =>
-      calls.every((c) => playing(c) === 2),
-    );
+    const { calls, late, made } = await chatRoomKeepingConnections();
     const before = calls.map((c) => remoteVideos(c).map((v) => v.videoElement!.srcObject));
     const sending = made.find((pc) => pc.localDescription?.type === 'offer')!;
     sending.close(); // DTLS says so to Janus, which hangs the connection up
@@ -259,12 +266,7 @@ describe('<rtc-call sfu="janus">', function () {
   });
 
   it('a message not yet sent when the sending connection ends goes up the next one: the others get it, and no error', async () => {
-    const chat = '<rtc-data-channel label="chat"></rtc-data-channel>';
-    const { root, calls } = await sfuCalls(2, '', chat);
-    await until(() => calls.every((c) => playing(c) === 1), ROOM_MS, 'media flowing');
-    const { late, engines } = await joinKeepingConnections(root, calls[0]!, chat, () =>
-      calls.every((c) => playing(c) === 2),
-    );
+    const { calls, late, engines } = await chatRoomKeepingConnections();
     const received = collect(calls[0]!.querySelector('rtc-data-channel')!, 'rtc-message');
     const errors = collect(late, 'rtc-error');
     const sending = engines.find((pc) => pc.native.localDescription?.type === 'offer')!;
@@ -280,12 +282,7 @@ describe('<rtc-call sfu="janus">', function () {
   });
 
   it('a message sent after the sending connection ended, before the next one, goes up the next one (not to the channels that only receive)', async () => {
-    const chat = '<rtc-data-channel label="chat"></rtc-data-channel>';
-    const { root, calls } = await sfuCalls(2, '', chat);
-    await until(() => calls.every((c) => playing(c) === 1), ROOM_MS, 'media flowing');
-    const { late, engines } = await joinKeepingConnections(root, calls[0]!, chat, () =>
-      calls.every((c) => playing(c) === 2),
-    );
+    const { calls, late, engines } = await chatRoomKeepingConnections();
     const lateChannel = late.querySelector('rtc-data-channel') as RtcDataChannel;
     // The newcomer gets a message: it now has a channel from that participant, which only receives.
     const first = collect(lateChannel, 'rtc-message');
