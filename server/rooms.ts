@@ -108,6 +108,11 @@ export class Rooms {
     connection.send(to === undefined ? { type: 'error', code, message } : { type: 'error', code, message, to });
   }
 
+  /** Refuses a relay for a peer not in the room. */
+  #unknownPeer(connection: Connection, room: string, to: string): void {
+    this.reply(connection, 'unknown-peer', `No peer ${to} in room "${room}"`, to);
+  }
+
   /** Sends to every peer of a room but `except`; returns how many. */
   #sendToOthers(peers: readonly Connection[], except: string | undefined, message: ServerMessage): number {
     let sent = 0;
@@ -363,7 +368,7 @@ export class Rooms {
         this.counters.relayed++;
         return target.send(routed);
       }
-      if (!this.registry.shared) return this.reply(connection, 'unknown-peer', `No peer ${to} in room "${room}"`, to);
+      if (!this.registry.shared) return this.#unknownPeer(connection, room, to);
       const publish = () =>
         this.registry
           .publish(room, { kind: 'relay', from, to, message: routed })
@@ -373,8 +378,7 @@ export class Rooms {
       if (this.#remote.get(room)?.has(to)) return void publish();
       // Not known here: Redis may know of a join whose notice is still on its way.
       return this.registry.has(room, to).then(
-        (present) =>
-          present ? void publish() : this.reply(connection, 'unknown-peer', `No peer ${to} in room "${room}"`, to),
+        (present) => (present ? void publish() : this.#unknownPeer(connection, room, to)),
         () => this.#unrelayed(connection, message),
       );
     }

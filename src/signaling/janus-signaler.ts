@@ -145,13 +145,16 @@ export class JanusSignaler extends EventTarget implements Signaler {
    */
   async unpublish(): Promise<void> {
     if (!this.#published || this.#closed) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const hungUp = new Promise<void>((resolve) => {
       this.#hungUp = resolve;
-      setTimeout(resolve, UNPUBLISH_MS);
+      timer = setTimeout(resolve, UNPUBLISH_MS);
     });
     // Refused when Janus hung it up already: its hangup is then on its way, or here.
     await this.#plugin(this.#publisher, { request: 'unpublish' }).catch(() => {});
     if (this.#published) await hungUp;
+    clearTimeout(timer);
+    this.#hungUp = undefined;
     this.#published = false;
   }
 
