@@ -315,6 +315,31 @@ describe('<rtc-call sfu="janus">', function () {
     for (const call of [...calls, late]) call.hangUp();
   });
 
+  it('a message sent while one of the others connects their receiving side again reaches them', async () => {
+    const { calls, late, made } = await chatRoomKeepingConnections();
+    const sender = calls[0]!.querySelector('rtc-data-channel') as RtcDataChannel;
+    const lateChannel = late.querySelector('rtc-data-channel') as RtcDataChannel;
+    const received = collect(lateChannel, 'rtc-message');
+    // The newcomer hears the sender (and says so) before its receiving connection goes.
+    await sender.send('before');
+    await until(() => received.length === 1, ROOM_MS, 'the first message at the newcomer');
+    const atSender = collect(sender, 'rtc-message');
+    let resent: Promise<void> | undefined;
+    late.addEventListener('rtc-statechange', (e) => {
+      const { state, peer } = (e as CustomEvent<{ state: string; peer?: string }>).detail;
+      // Its new connection for everyone's media is coming up: a message of its own reaches the others meanwhile.
+      if (peer === 'janus-feeds' && state === 'connecting') resent ??= lateChannel.send('reconnecting');
+    });
+    made.find((pc) => pc.remoteDescription?.type === 'offer')!.close(); // Janus hangs it up, the call subscribes again
+    await until(() => atSender.length > 0, ROOM_MS, "the newcomer's message at the sender");
+    await resent;
+    // Sent once the others know the newcomer is connecting again (its word came before that message).
+    await sender.send('during');
+    await until(() => received.length === 2, ROOM_MS, 'the message at the newcomer, on its new connection');
+    expect(received.map((m) => m.data)).to.deep.equal(['before', 'during']);
+    for (const call of [...calls, late]) call.hangUp();
+  });
+
   it("two <rtc-data-channel> of different labels: each gets only its own label's messages", async () => {
     const { calls } = await sfuCalls(
       2,

@@ -259,6 +259,8 @@ export class Sfu {
     for (const participant of this.#participants.values()) participant.stream = new MediaStream();
     this.#applied.clear();
     this.#hears.clear();
+    // The others hold what they send us until we hear them on the new connection.
+    this.#sayState();
     for (const channels of this.#relayed.values()) for (const relayed of channels.values()) relayed.close();
     this.#relayed.clear();
     this.#receive();
@@ -274,10 +276,11 @@ export class Sfu {
   /** The track state last handed to the receiving session, by its mid: whose, and muted or not. */
   readonly #applied = new Map<string, string>();
   /**
-   * Participants who said that Janus forwards our data to them (or who kept silent for `HEARD_MS`): they said so
-   * after data of ours reached them, which alone proves it (an answered subscription and an open channel do not).
+   * Participants who said that Janus forwards our data to them (`said`), or who kept silent for `HEARD_MS`: they said
+   * so after data of ours reached them, which alone proves it (an answered subscription and an open channel do not).
+   * One who said so and then leaves us out (they receive on a new connection) must say so again.
    */
-  readonly #hearsUs = new Set<string>();
+  readonly #hearsUs = new Map<string, 'said' | 'silent'>();
   /** Participants whose data reached us through Janus. */
   readonly #hears = new Set<string>();
   readonly #silence = new Map<string, ReturnType<typeof setTimeout>>();
@@ -306,7 +309,7 @@ export class Sfu {
         this.#silence.set(
           peer,
           setTimeout(() => {
-            this.#hearsUs.add(peer);
+            this.#hearsUs.set(peer, 'silent');
             this.#waitForNewcomers();
           }, HEARD_MS),
         );
@@ -392,11 +395,18 @@ export class Sfu {
       this.#mutes.set(peer, state.tracks as Record<string, boolean>);
     this.#applyMutes();
     const feedId = this.#signaler.feedId;
-    if (Array.isArray(state.receives) && feedId && state.receives.includes(feedId) && !this.#hearsUs.has(peer)) {
-      this.#hearsUs.add(peer);
+    if (!Array.isArray(state.receives) || !feedId) return;
+    const hears = state.receives.includes(feedId);
+    if (hears && this.#hearsUs.get(peer) !== 'said') {
+      this.#hearsUs.set(peer, 'said');
       clearTimeout(this.#silence.get(peer));
       // They may have missed that we hear them (and what we muted), said before they heard us.
       this.#sayState();
+      this.#waitForNewcomers();
+    } else if (!hears && this.#hearsUs.get(peer) === 'said') {
+      // They receive on a new connection (Janus hung theirs up): what we send waits until our data reaches them there.
+      this.#hearsUs.delete(peer);
+      this.#silence.delete(peer);
       this.#waitForNewcomers();
     }
   }
