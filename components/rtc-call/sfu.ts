@@ -543,7 +543,8 @@ export class Sfu {
         this.#relayed.delete(peer);
         this.#mutes.delete(peer);
       }
-    for (const peer of this.#hears) if (!this.#signaler.participants.has(peer)) this.#hears.delete(peer);
+    // One who publishes again (on a new connection) is heard again only once their data reaches us from there.
+    for (const peer of this.#hears) if (!this.#signaler.feeds.has(peer)) this.#hears.delete(peer);
     for (const [peer, timer] of this.#silence)
       if (!this.#signaler.participants.has(peer)) {
         clearTimeout(timer);
