@@ -19,7 +19,7 @@ end
 redis.call('HSET', roomKey, ARGV[3], ARGV[4])
 redis.call('HDEL', ARGV[1] .. ':left:' .. ARGV[2], ARGV[3])
 redis.call('SADD', ARGV[1] .. ':members:' .. ARGV[4], member)
-local out = {'ok'}
+local out = {holder and 'resumed' or 'ok'}
 for _, peer in ipairs(redis.call('HKEYS', roomKey)) do
   if peer ~= ARGV[3] then table.insert(out, peer) end
 end
@@ -184,7 +184,8 @@ export class RedisRegistry implements RoomRegistry {
 
   async admit(room: string, id: string, maxRoomSize: number, resume: boolean): Promise<Admission> {
     const reply = (await this.#eval(ADMIT, [room, id, this.serverId, maxRoomSize, resume ? '1' : '0'])) as string[];
-    if (reply[0] === 'ok') return { ok: true, peers: reply.slice(1) };
+    if (reply[0] === 'ok' || reply[0] === 'resumed')
+      return { ok: true, peers: reply.slice(1), resumed: reply[0] === 'resumed' };
     return { ok: false, reason: reply[0] === 'taken' ? 'taken' : 'full' };
   }
 

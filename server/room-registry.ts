@@ -10,7 +10,8 @@ export type RoomEvent =
   | { kind: 'left'; id: string; reason: string }
   | { kind: 'relay'; from: string; to?: string; message: ServerMessage };
 
-export type Admission = { ok: true; peers: string[] } | { ok: false; reason: 'full' | 'taken' };
+/** `resumed`: the id was still in the room (its place kept while it was away), and is taken over. */
+export type Admission = { ok: true; peers: string[]; resumed: boolean } | { ok: false; reason: 'full' | 'taken' };
 
 /**
  * Who is in which room. Admission is one atomic step (the room limit and the id are checked and
@@ -63,13 +64,14 @@ export class LocalRegistry implements RoomRegistry {
 
   admit(room: string, id: string, maxRoomSize: number, resume: boolean): Promise<Admission> {
     const ids = this.#rooms.get(room) ?? [];
-    if (ids.includes(id)) {
+    const resumed = ids.includes(id);
+    if (resumed) {
       if (!resume) return Promise.resolve({ ok: false, reason: 'taken' });
     } else {
       if (ids.length >= maxRoomSize) return Promise.resolve({ ok: false, reason: 'full' });
       this.#rooms.set(room, withItem(ids, id));
     }
-    return Promise.resolve({ ok: true, peers: ids.filter((p) => p !== id) });
+    return Promise.resolve({ ok: true, peers: ids.filter((p) => p !== id), resumed });
   }
 
   release(room: string, id: string): void {

@@ -298,6 +298,8 @@ export class Rooms {
         peers: admission.peers,
         resumeToken: identity.resumeToken,
         protocol: PROTOCOL_VERSION,
+        // The client's list of peers is from before it went: whoever is not in `peers` now left meanwhile.
+        ...(admission.resumed ? { resumed: true } : {}),
       };
       const { turn } = this.#options;
       if (turn) {

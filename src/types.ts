@@ -105,7 +105,8 @@ export type ServerMessage =
   /**
    * `resumeToken` is secret: with it (and only with it) a later join gets `id` back. `iceServers`:
    * TURN credentials for this peer, when the server has a TURN secret. `protocol`: the version the
-   * server speaks (docs/PROTOCOL.md); a welcome without it is version 1.
+   * server speaks (docs/PROTOCOL.md); a welcome without it is version 1. `resumed`: the id kept its place in the
+   * room while its socket was away, so a peer known before and missing from `peers` left meanwhile.
    */
   | {
       type: 'welcome';
@@ -115,6 +116,7 @@ export type ServerMessage =
       resumeToken?: string;
       iceServers?: IceServer[];
       protocol?: number;
+      resumed?: boolean;
     }
   /** Fresh TURN credentials, sent before the last ones expire. */
   | { type: 'ice-servers'; iceServers: IceServer[] }

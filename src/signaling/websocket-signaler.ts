@@ -196,6 +196,8 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
         this.#joined = true;
         this.#attempt = 0;
         this.#currentState = 'open';
+        // Back in our place: who is not in the room now left while we were away (we missed their peer-left).
+        if (message.resumed) for (const peer of this.peers) if (!message.peers.includes(peer)) this.#left(peer);
         this.peers.clear();
         for (const peer of message.peers) if (typeof peer === 'string') this.peers.add(peer);
         this.#takeIceServers(message.iceServers);
@@ -215,19 +217,13 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
         }
         return;
       case 'peer-left':
-        if (typeof message.id === 'string') {
-          this.peers.delete(message.id);
-          const reason = typeof message.reason === 'string' ? message.reason.slice(0, 200) : 'left';
-          this.#fire('peer-left', { id: message.id, reason });
-          // A clean leave is "peer-left"; a socket that dropped for good (or missed heartbeats) is a "timeout".
-          this.#deliver({ type: 'bye', from: message.id, reason: reason === 'left' ? 'peer-left' : 'timeout' });
-        }
+        if (typeof message.id === 'string') this.#left(message.id, String(message.reason ?? 'left').slice(0, 200));
         return;
       case 'error': {
-        const code = typeof message.code === 'string' ? message.code.slice(0, 40) : 'unknown';
+        const code = String(message.code ?? 'unknown').slice(0, 40);
         // Sent while its peer was here, refused once it had left (its bye is out): the two crossed.
         if (message.to && !this.peers.has(message.to)) return;
-        const text = typeof message.message === 'string' ? message.message.slice(0, 300) : '';
+        const text = String(message.message ?? '').slice(0, 300);
         this.#fire('error', {
           error: new SignalingError(`The server refused a message (${code}): ${text}`, { reason: code }),
         });
@@ -244,12 +240,18 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
     if (value === undefined) return;
     const servers = Array.isArray(value) ? value.slice(0, 8).filter(isIceServer) : [];
     if (servers.length === 0) return this.#reportBad('bad ice servers');
-    this.iceServers = servers.map(({ urls, username, credential }: IceServer) => ({
-      urls,
-      ...(username === undefined ? {} : { username }),
-      ...(credential === undefined ? {} : { credential }),
-    }));
+    // Only the known fields, and none that is undefined (JSON leaves them out).
+    this.iceServers = JSON.parse(JSON.stringify(servers, ['urls', 'username', 'credential']));
     this.#fire('iceservers', { iceServers: this.iceServers });
+  }
+
+  /** `id` left the room: its sessions get `bye`, and what waited for it goes nowhere. */
+  #left(id: string, reason = 'left'): void {
+    this.peers.delete(id);
+    this.#queue = this.#queue.filter((entry) => entry.to !== id);
+    this.#fire('peer-left', { id, reason });
+    // A clean leave is "peer-left"; a socket that dropped for good (or missed heartbeats) is a "timeout".
+    this.#deliver({ type: 'bye', from: id, reason: reason === 'left' ? 'peer-left' : 'timeout' });
   }
 
   #reportBad(what: string): void {
@@ -287,7 +289,7 @@ export class WebSocketSignaler extends EventTarget implements Signaler {
     if (this.#queue[0]) this.#expiryTimer = setTimeout(() => this.#flush(), this.#queue[0].at + timeout - now);
     if (expired > 0) {
       this.#fire('error', {
-        error: new SignalingError(`${expired} signal messages dropped: peer away ${timeout} ms`, { reason: 'unsent' }),
+        error: new SignalingError(`${expired} signal messages unsent: peer away ${timeout} ms`, { reason: 'unsent' }),
       });
     }
   }

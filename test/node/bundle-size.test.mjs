@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 
-const BUDGET = 20_452;
+const BUDGET = 20_466;
 const gz = (file) => gzipSync(readFileSync(file), { level: 9 }).length;
 
 test(`dist/rtc-elements.js stays within ${BUDGET} bytes min+gzip, below simple-peer and at most 0.9 x PeerJS`, () => {

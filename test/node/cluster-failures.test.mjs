@@ -55,6 +55,7 @@ test(
     const again = await startServerProcess(children, options);
     const back = await connect(again.url, { room: 'r', id: a.id, resumeToken: a.welcome.resumeToken });
     assert.equal(back.id, a.id, 'the same peer rejoins with its id on the restarted instance');
+    assert.equal(back.welcome.resumed, undefined, 'its place was freed: a new one');
     assert.deepEqual(new Set(back.welcome.peers), new Set([c.id, d.id]));
     assert.equal((await c.next((m) => m.type === 'peer-joined' && m.id === a.id)).id, a.id);
     for (const x of [a, b, c, d, back]) x.ws.terminate();

@@ -59,6 +59,7 @@ test(
     // b resumes its id on the first server; its old socket is replaced there.
     const moved = await connect(one.url, { room: 'r', id: b.id, resumeToken: b.welcome.resumeToken });
     assert.equal(moved.id, b.id);
+    assert.equal(moved.welcome.resumed, true, 'its place in the room was kept');
     assert.equal((await b.closed).code, 4011);
     c.send({ type: 'hello', to: b.id });
     assert.equal((await moved.next('hello')).from, c.id);

@@ -126,10 +126,24 @@ describe('signaling server', () => {
     const again = await connect(server.url, { room: 'r6', id: b.id, resumeToken: b.welcome.resumeToken });
     assert.equal(again.id, b.id);
     assert.deepEqual(again.welcome.peers, [a.id]);
+    assert.equal(again.welcome.resumed, true, 'its place was kept');
+    assert.equal(b.welcome.resumed, undefined, 'a first join takes a new place');
     await sleep(GRACE_MS + SETTLE_MS);
     assert.equal(a.inbox.filter((m) => m.type === 'peer-left').length, 0);
     a.send({ type: 'hello', to: b.id });
     assert.equal((await again.next('hello')).from, a.id);
+    a.close();
+    again.close();
+  });
+
+  test('a welcome says resumed only when the id kept its place: one who left cleanly and comes back takes a new one', async () => {
+    const a = await connect(server.url, { room: 'r7' });
+    const b = await connect(server.url, { room: 'r7' });
+    b.close();
+    await a.next('peer-left');
+    const again = await connect(server.url, { room: 'r7', id: b.id, resumeToken: b.welcome.resumeToken });
+    assert.equal(again.id, b.id);
+    assert.equal(again.welcome.resumed, undefined);
     a.close();
     again.close();
   });
